@@ -1,0 +1,1 @@
+"""Channels translate platform updates to `Incoming` and deliver `Reply` lists."""

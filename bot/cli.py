@@ -1,0 +1,159 @@
+"""Command line: `tthc-bot <command>`; problems print as FILE:LINE: message, never a traceback."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from bot.config import Config, load_config
+from bot.content.bundle import check_catalog_dir, load_catalog_dir
+from bot.content.yamlio import ContentError
+
+Handler = Callable[[argparse.Namespace], int]
+COMMANDS: dict[str, Handler] = {}
+
+
+def command(name: str) -> Callable[[Handler], Handler]:
+    def register(fn: Handler) -> Handler:
+        COMMANDS[name] = fn
+        return fn
+    return register
+
+
+def _config(args: argparse.Namespace) -> Config:
+    return load_config(getattr(args, "config", None))
+
+
+def _catalog_dir(args: argparse.Namespace) -> Path:
+    explicit = getattr(args, "catalog", None) or getattr(args, "dir", None)
+    return Path(explicit) if explicit else Path(_config(args)["catalog.dir"])
+
+
+@command("catalog validate")
+def cmd_validate(args: argparse.Namespace) -> int:
+    root = _catalog_dir(args)
+    bundle, problems = check_catalog_dir(root)
+    for p in problems:
+        print(p, file=sys.stderr)
+    if bundle is None:
+        print(f"{len(problems)} problem(s) in {root}", file=sys.stderr)
+        return 1
+    print(f"OK: {len(bundle.catalog)} entries in {root}")
+    return 0
+
+
+@command("match")
+def cmd_match(args: argparse.Namespace) -> int:
+    matcher = load_catalog_dir(_catalog_dir(args)).matcher
+    top = max(1, args.top)
+    if args.text:
+        text = " ".join(args.text)
+        matches = matcher.match(text, top)
+        if args.json:
+            print(json.dumps(_match_obj(text, matches), ensure_ascii=False))
+        elif not matches:
+            print("(không khớp thủ tục nào)")
+        else:
+            for i, m in enumerate(matches, 1):
+                print(f"{i}. {m.name} [{m.id}] {m.score:.3f}")
+        return 0
+    for line in sys.stdin:
+        text = line.rstrip("\n")
+        print(json.dumps(_match_obj(text, matcher.match(text, top)), ensure_ascii=False), flush=True)
+    return 0
+
+
+@command("check")
+def cmd_check(args: argparse.Namespace) -> int:
+    from bot.app import build_engine
+    from bot.core.engine import MemoryStore
+
+    cfg = _config(args)
+    engine = build_engine(cfg, MemoryStore(), _installers(cfg))
+    print(f"OK: {len(engine.content.catalog)} catalogue entries, "
+          f"{len(engine.content.flows.steps)} flow steps, config {cfg.path or '(defaults)'}")
+    return 0
+
+
+@command("chat")
+def cmd_chat(args: argparse.Namespace) -> int:
+    from bot.app import Paths, Reloader, build_engine
+    from bot.channels.console import run_console
+
+    cfg = _config(args)
+    store = _state_store(cfg)
+    engine = build_engine(cfg, store, _installers(cfg))
+    reloader = Reloader(engine, Paths.from_config(cfg))
+    return run_console(engine, sys.stdin, sys.stdout, user=args.user, on_turn=reloader.poll)
+
+
+def _state_store(cfg: Config):  # type: ignore[no-untyped-def]
+    """The SQL store when the storage layer is present, else memory."""
+    try:
+        from bot.storage.db import make_engine, migrate
+        from bot.storage.state import SqlStateStore
+    except ImportError:
+        from bot.core.engine import MemoryStore
+
+        return MemoryStore()
+    migrate(cfg.database_url)
+    return SqlStateStore(make_engine(cfg.database_url))
+
+
+def _installers(cfg: Config) -> tuple:  # type: ignore[type-arg]
+    """Extra features (booking, feedback) that register actions on the engine."""
+    return ()
+
+
+def _match_obj(text: str, matches: Sequence[object]) -> dict[str, object]:
+    return {"query": text, "matches": [{"id": m.id, "name": m.name, "score": m.score} for m in matches]}  # type: ignore[attr-defined]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tthc-bot", description="Trợ lý thủ tục hành chính")
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    cat = sub.add_parser("catalog", help="catalogue tools").add_subparsers(dest="catalog_cmd", required=True)
+    v = cat.add_parser("validate", help="check every catalogue file")
+    v.add_argument("dir", nargs="?")
+    v.add_argument("--config")
+    m = sub.add_parser("match", help="rank procedures for a question (stdin: one JSON line per question)")
+    m.add_argument("--catalog")
+    m.add_argument("--config")
+    m.add_argument("--top", type=int, default=3)
+    m.add_argument("--json", action="store_true")
+    m.add_argument("text", nargs="*")
+    c = sub.add_parser("check", help="validate catalogue + flows + config together")
+    c.add_argument("--config")
+    ch = sub.add_parser("chat", help="chat with the bot in the terminal")
+    ch.add_argument("--config")
+    ch.add_argument("--user", default="console")
+    return parser
+
+
+def _key(args: argparse.Namespace) -> str:
+    for attr in ("catalog_cmd", "bookings_cmd", "report_cmd"):
+        sub = getattr(args, attr, None)
+        if sub:
+            return f"{args.cmd} {sub}"
+    return str(args.cmd)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[_key(args)](args)
+    except ContentError as exc:
+        for p in exc.problems:
+            print(p, file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

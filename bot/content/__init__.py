@@ -1,0 +1,1 @@
+"""Loading admin-edited YAML content (catalogue, lexicon, flows, offices) with FILE:LINE errors."""

@@ -1,0 +1,123 @@
+"""Load `flows/*.yaml` (steps), `flows/texts.yaml` and `flows/commands.yaml`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.content.yamlio import LineDict, Problem, load_yaml
+from bot.core.flows import Flows, StaticButton, Step, qualify
+from bot.core.normalize import fold
+
+STEP_KEYS = {"say", "action", "buttons", "on", "next", "wait", "on_text"}
+SPECIAL = {"texts.yaml", "commands.yaml"}
+
+
+def load_flows(folder: Path) -> tuple[Flows | None, list[Problem]]:
+    """Parse every flow file; structural problems are returned, graph checks come later."""
+    problems: list[Problem] = []
+    if not folder.is_dir():
+        return None, [Problem(str(folder), 0, "flows folder not found")]
+    texts = _texts(folder / "texts.yaml", problems)
+    commands = _commands(folder / "commands.yaml", problems)
+    steps: dict[str, Step] = {}
+    starts: dict[str, str] = {}
+    for path in sorted(folder.glob("*.yaml")):
+        if path.name in SPECIAL:
+            continue
+        _flow_file(path, steps, starts, problems)
+    if "main" not in starts:
+        problems.append(Problem(str(folder), 0, "no flow with id 'main'"))
+    if problems:
+        return None, problems
+    return Flows(steps, starts, texts, commands), []
+
+
+def _flow_file(path: Path, steps: dict[str, Step], starts: dict[str, str], problems: list[Problem]) -> None:
+    data, probs = load_yaml(path)
+    problems.extend(probs)
+    if not isinstance(data, LineDict):
+        if data is not None:
+            problems.append(Problem(str(path), 1, "a flow file must be a mapping"))
+        return
+    for key in data:
+        if key not in ("id", "start", "steps"):
+            problems.append(Problem(str(path), data.line_of(key), f"unknown key '{key}'"))
+    flow = str(data.get("id", ""))
+    raw_steps = data.get("steps")
+    if not flow or not isinstance(raw_steps, LineDict):
+        problems.append(Problem(str(path), data.line, "a flow needs 'id' and a mapping of 'steps'"))
+        return
+    if flow in starts:
+        problems.append(Problem(str(path), data.line_of("id"), f"duplicate flow id '{flow}'"))
+        return
+    start = qualify(flow, str(data.get("start", "")))
+    if start not in {f"{flow}.{s}" for s in raw_steps}:
+        problems.append(Problem(str(path), data.line_of("start"), f"start step '{start}' is not a step of this flow"))
+    starts[flow] = start
+    for name, spec in raw_steps.items():
+        step = _step(path, flow, name, spec, raw_steps.line_of(name), problems)
+        if step is not None:
+            steps[step.name] = step
+
+
+def _step(path: Path, flow: str, name: str, spec: object, line: int, problems: list[Problem]) -> Step | None:
+    file = str(path)
+    if not isinstance(spec, LineDict):
+        problems.append(Problem(file, line, f"step '{name}' must be a mapping"))
+        return None
+    for key in spec:
+        if key not in STEP_KEYS:
+            problems.append(Problem(file, spec.line_of(key), f"step '{name}': unknown key '{key}'"))
+    buttons = []
+    raw_buttons = spec.get("buttons") or []
+    if not isinstance(raw_buttons, list):
+        problems.append(Problem(file, spec.line_of("buttons"), f"step '{name}': buttons must be a list"))
+        raw_buttons = []
+    for b in raw_buttons:
+        if not isinstance(b, dict) or "label" not in b or "goto" not in b:
+            problems.append(Problem(file, spec.line_of("buttons"), f"step '{name}': a button needs label and goto"))
+            continue
+        buttons.append(StaticButton(str(b["label"]), qualify(flow, str(b["goto"])), str(b.get("when", ""))))
+    on = spec.get("on") or {}
+    if not isinstance(on, dict):
+        problems.append(Problem(file, spec.line_of("on"), f"step '{name}': 'on' must map outcomes to steps"))
+        on = {}
+    wait = spec.get("wait", False)
+    if not isinstance(wait, bool):
+        problems.append(Problem(file, spec.line_of("wait"), f"step '{name}': wait must be true or false"))
+    return Step(
+        name=f"{flow}.{name}", say=str(spec.get("say", "") or ""), action=str(spec.get("action", "") or ""),
+        buttons=tuple(buttons), on={str(k): qualify(flow, str(v)) for k, v in on.items()},
+        next=qualify(flow, str(spec.get("next", "") or "")), wait=bool(wait),
+        on_text=qualify(flow, str(spec.get("on_text", "") or "")), line=line, file=file,
+    )
+
+
+def _texts(path: Path, problems: list[Problem]) -> dict[str, dict[str, str]]:
+    data, probs = load_yaml(path)
+    problems.extend(probs)
+    if not isinstance(data, LineDict) or "vi" not in data:
+        problems.append(Problem(str(path), 1, "texts.yaml must have a 'vi' table"))
+        return {"vi": {}}
+    out: dict[str, dict[str, str]] = {}
+    for lang, table in data.items():
+        if not isinstance(table, dict):
+            problems.append(Problem(str(path), data.line_of(lang), f"'{lang}' must map keys to texts"))
+            continue
+        out[lang] = {str(k): str(v) for k, v in table.items()}
+    return out
+
+
+def _commands(path: Path, problems: list[Problem]) -> dict[str, tuple[str, ...]]:
+    if not path.exists():
+        return {}
+    data, probs = load_yaml(path)
+    problems.extend(probs)
+    out: dict[str, tuple[str, ...]] = {}
+    if isinstance(data, LineDict):
+        for name, phrases in data.items():
+            if not isinstance(phrases, list):
+                problems.append(Problem(str(path), data.line_of(name), f"command '{name}' needs a list of phrases"))
+                continue
+            out[str(name)] = tuple(fold(str(p)) for p in phrases)
+    return out

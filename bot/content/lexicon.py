@@ -1,0 +1,71 @@
+"""Load the matcher's dictionaries from `<catalog>/lexicon/`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.content.yamlio import LineDict, Problem, load_yaml
+from bot.core.lexicon import Lexicon
+from bot.core.matcher import Topic
+
+TOPIC_KINDS = {"none", "other"}
+
+
+def load_lexicon(catalog_dir: Path) -> tuple[Lexicon, list[Topic], list[Problem]]:
+    """Abbreviations, stopwords and not-a-procedure topics; missing files mean empty tables."""
+    folder = catalog_dir / "lexicon"
+    problems: list[Problem] = []
+    abbrev = _mapping(folder / "abbreviations.yaml", problems)
+    stop = _mapping(folder / "stopwords.yaml", problems)
+    words: list[str] = []
+    for key, value in stop.items():
+        if not isinstance(value, list):
+            problems.append(Problem(str(folder / "stopwords.yaml"), stop.line_of(key), f"'{key}' must be a list"))
+        else:
+            words.extend(str(w) for w in value)
+    _check_abbrev(folder / "abbreviations.yaml", abbrev, problems)
+    topics = _topics(folder / "not_procedures.yaml", problems)
+    return Lexicon.from_data(abbrev, words), topics, problems
+
+
+def _mapping(path: Path, problems: list[Problem]) -> LineDict:
+    if not path.exists():
+        return LineDict()
+    data, probs = load_yaml(path)
+    problems.extend(probs)
+    if data is None:
+        return LineDict()
+    if not isinstance(data, LineDict):
+        problems.append(Problem(str(path), 1, "must be a mapping"))
+        return LineDict()
+    return data
+
+
+def _check_abbrev(path: Path, data: LineDict, problems: list[Problem]) -> None:
+    for key in data:
+        if key not in ("expand", "ambiguous"):
+            problems.append(Problem(str(path), data.line_of(key), f"unknown key '{key}'"))
+    expand = data.get("expand") or LineDict()
+    if not isinstance(expand, dict):
+        problems.append(Problem(str(path), data.line_of("expand"), "'expand' must map tokens to expansions"))
+    amb = data.get("ambiguous") or LineDict()
+    if not isinstance(amb, dict):
+        problems.append(Problem(str(path), data.line_of("ambiguous"), "'ambiguous' must be a mapping"))
+        return
+    for token, spec in amb.items():
+        rules = spec.get("rules") if isinstance(spec, dict) else None
+        if not isinstance(rules, list) or not all(isinstance(r, dict) and "expand" in r for r in rules):
+            problems.append(Problem(str(path), amb.line_of(token), f"'{token}' needs a list of rules with 'expand'"))
+
+
+def _topics(path: Path, problems: list[Problem]) -> list[Topic]:
+    data = _mapping(path, problems)
+    items = data.get("topics") or []
+    topics: list[Topic] = []
+    for i, item in enumerate(items):
+        line = items.line_of(i) if hasattr(items, "line_of") else 0
+        if not isinstance(item, dict) or item.get("kind") not in TOPIC_KINDS or not item.get("phrases"):
+            problems.append(Problem(str(path), line, "a topic needs id, kind (none|other) and phrases"))
+            continue
+        topics.append(Topic(str(item.get("id", "")), str(item["kind"]), tuple(str(p) for p in item["phrases"])))
+    return topics

@@ -1,0 +1,150 @@
+"""Built-in actions the guide flows call by name. Each returns an outcome for the step's `on`."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from bot.core import guide
+from bot.core.engine import Engine, Turn
+from bot.core.messages import Attachment, Button
+
+MAX_CHOICES = 3
+CLEAR_LEAD = 1.35  # the top match must beat the second by this factor to skip the choice list
+
+
+def understand(turn: Turn) -> str:
+    """Match the citizen's text; one clear procedure, a choice, or none."""
+    analysis = turn.content.matcher.analyse(turn.text, top=MAX_CHOICES)
+    turn.ctx["lang"] = "en" if analysis.english else "vi"
+    matches = list(analysis.matches)
+    if not matches:
+        return "none"
+    first = matches[0]
+    follow = {b for b in (turn.content.catalog.get(first.id).bundles if turn.content.catalog.get(first.id) else ())}
+    rivals = [m for m in matches[1:] if m.id not in follow]
+    if rivals and first.score < CLEAR_LEAD * rivals[0].score and _raw(first.score) < 3 * _raw(rivals[0].score):
+        turn.ctx["choices"] = [first.id] + [m.id for m in rivals]
+        return "many"
+    Engine._set_proc(turn.ctx, first.id)
+    return "one"
+
+
+def _raw(score: float) -> float:
+    return score / max(1e-9, 1 - score)
+
+
+def show_choices(turn: Turn) -> str:
+    catalog = turn.content.catalog
+    buttons = []
+    lines = []
+    for n, pid in enumerate(turn.ctx.get("choices", []), 1):
+        proc = catalog.get(pid)
+        if proc:
+            lines.append(turn.r.t("choose_line", n=n, name=proc.name))
+            buttons.append(Button(proc.name, f"pick:{pid}"))
+    buttons.append(Button(turn.r.t("btn_other"), "cmd:restart"))
+    turn.say("\n".join(lines), buttons)
+    return "shown"
+
+
+def summary_card(turn: Turn) -> str:
+    proc = turn.proc
+    if proc is None:
+        return "shown"
+    if turn.ctx.get("lang") == "en":
+        turn.say(turn.r.t("english_note", name=proc.name))
+    text = turn.r.card(turn.content.catalog, proc)
+    for bundle in _offered_bundles(turn):
+        text += "\n\n" + turn.r.t("bundle_offer", name=bundle.name)
+    turn.say(text)
+    return "shown"
+
+
+def _offered_bundles(turn: Turn) -> list:  # type: ignore[type-arg]
+    proc = turn.proc
+    if proc is None or proc.is_bundle:
+        return []
+    declined = set(turn.ctx.get("declined", []))
+    catalog = turn.content.catalog
+    return [b for b in (catalog.get(x) for x in proc.bundles) if b is not None and b.id not in declined]
+
+
+def has_bundle(turn: Turn) -> bool:
+    return bool(_offered_bundles(turn))
+
+
+def switch_to_bundle(turn: Turn) -> str:
+    bundles = _offered_bundles(turn)
+    if bundles:
+        answers = dict(turn.ctx.get("answers", {}))
+        Engine._set_proc(turn.ctx, bundles[0].id)
+        turn.ctx["answers"] = answers
+    return "switched"
+
+
+def next_question(turn: Turn) -> str:
+    """Ask the next question that changes the checklist, or finish."""
+    proc = turn.proc
+    if proc is None:
+        return "done"
+    answers = turn.ctx.setdefault("answers", {})
+    if guide.failed_eligibility(proc, answers):
+        return "not_eligible"
+    q = guide.next_question(turn.content.catalog, proc, answers)
+    if q is None:
+        return "done"
+    turn.ctx["pending"] = q.id
+    asked = [*guide.eligibility_questions(proc), *guide.questions(turn.content.catalog, proc)]
+    n = next((i for i, x in enumerate(asked, 1) if x.id == q.id), 1)
+    text = f"{turn.r.vi('question_progress', n=n, total=len(asked))} {q.text}"
+    turn.say(text, [Button(o.label, f"answer:{o.value}") for o in q.options])
+    return "asked"
+
+
+def drop_bundle(turn: Turn) -> str:
+    proc = turn.proc
+    if proc is not None:
+        reasons = " ".join(guide.failed_eligibility(proc, turn.ctx.get("answers", {})))
+        turn.say(turn.r.vi("bundle_not_eligible", reason=reasons))
+        member = next((m for m in proc.members if m in turn.ctx.get("from_members", proc.members)), proc.members[0])
+        turn.ctx.setdefault("declined", []).append(proc.id)
+        Engine._set_proc(turn.ctx, member)
+    return "dropped"
+
+
+def show_checklist(turn: Turn) -> str:
+    proc = turn.proc
+    if proc is None:
+        return "shown"
+    have = set(turn.ctx.get("have", []))
+    text, items = turn.r.checklist(turn.content.catalog, proc, turn.ctx.get("answers", {}), have)
+    buttons = [Button(turn.r.vi("unhave_button" if i.doc.key in have else "have_button", n=n), f"have:{i.doc.key}")
+               for n, i in enumerate(items, 1)]
+    turn.say(text + "\n" + turn.r.vi("checklist_hint"), buttons)
+    return "shown"
+
+
+def final_summary(turn: Turn) -> str:
+    proc = turn.proc
+    if proc is None:
+        return "shown"
+    today = dt.datetime.fromtimestamp(turn.engine.clock(), dt.UTC).date().isoformat()
+    text = turn.r.final(turn.content.catalog, proc, turn.ctx.get("answers", {}), set(turn.ctx.get("have", [])), today)
+    file = Attachment(f"{proc.id}-ho-so.txt", text.encode("utf-8"), "text/plain; charset=utf-8")
+    turn.say(text, attachment=file)
+    return "shown"
+
+
+def install(engine: Engine) -> None:
+    """Register the guide's actions and conditions on an engine."""
+    engine.register_action("understand", understand, {"one", "many", "none"})
+    engine.register_action("show_choices", show_choices, {"shown"})
+    engine.register_action("summary_card", summary_card, {"shown"})
+    engine.register_action("switch_to_bundle", switch_to_bundle, {"switched"})
+    engine.register_action("next_question", next_question, {"asked", "done", "not_eligible"})
+    engine.register_action("drop_bundle", drop_bundle, {"dropped"})
+    engine.register_action("show_checklist", show_checklist, {"shown"})
+    engine.register_action("final_summary", final_summary, {"shown"})
+    engine.register_condition("has_bundle", has_bundle)
+    engine.entry_points.update({"main.help", "main.human"})
+    engine.register_condition("bookable", lambda turn: False)

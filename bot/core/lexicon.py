@@ -1,0 +1,122 @@
+"""Query rewriting: abbreviations (with context rules for ambiguous tokens) and typo repair."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from bot.core.normalize import fold
+
+CONTEXT_WINDOW = 3
+MIN_CORRECT_LEN = 4  # shorter syllables are too easy to "correct" into a wrong word
+TELEX_TONES = "sfrxj"
+TELEX_VOWELS = {"aa": "a", "aw": "a", "ee": "e", "oo": "o", "ow": "o", "uw": "u", "dd": "d"}
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Expand an ambiguous token when any `near` phrase stands within the window."""
+
+    expand: tuple[str, ...]
+    near: tuple[tuple[str, ...], ...]
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """Folded abbreviation tables, stopwords and the vocabulary used to repair typos."""
+
+    expand: Mapping[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict)
+    ambiguous: Mapping[str, tuple[Rule, ...]] = field(default_factory=dict)
+    stopwords: frozenset[str] = frozenset()
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, object], stopwords: Iterable[str] = ()) -> Lexicon:
+        """Build from the parsed abbreviations YAML (keys and values are folded here)."""
+        expand = {tuple(fold(k).split()): tuple(fold(str(v)).split())
+                  for k, v in dict(data.get("expand") or {}).items() if fold(k)}  # type: ignore[call-overload]
+        ambiguous: dict[str, tuple[Rule, ...]] = {}
+        for token, spec in dict(data.get("ambiguous") or {}).items():  # type: ignore[call-overload]
+            rules = tuple(
+                Rule(tuple(fold(r["expand"]).split()), tuple(tuple(fold(n).split()) for n in r.get("near") or ()))
+                for r in (spec or {}).get("rules", ())
+            )
+            ambiguous[fold(token)] = rules
+        return cls(expand, ambiguous, frozenset(fold(w) for w in stopwords))
+
+    def rewrite(self, toks: list[str]) -> list[str]:
+        """Expand abbreviations: longest phrase first; ambiguous tokens only in context."""
+        out: list[str] = []
+        i = 0
+        longest = max((len(k) for k in self.expand), default=1)
+        while i < len(toks):
+            for n in range(min(longest, len(toks) - i), 0, -1):
+                key = tuple(toks[i:i + n])
+                if key in self.expand:
+                    out.extend(self.expand[key])
+                    i += n
+                    break
+            else:
+                out.extend(self._disambiguate(toks, i))
+                i += 1
+        return out
+
+    def _disambiguate(self, toks: list[str], i: int) -> tuple[str, ...]:
+        rules = self.ambiguous.get(toks[i])
+        if not rules:
+            return (toks[i],)
+        context = toks[max(0, i - CONTEXT_WINDOW):i] + toks[i + 1:i + 1 + CONTEXT_WINDOW]
+        joined = " " + " ".join(context) + " "
+        for rule in rules:
+            if not rule.near or any(f" {' '.join(n)} " in joined for n in rule.near):
+                return rule.expand
+        return (toks[i],)
+
+
+class Speller:
+    """Repairs out-of-vocabulary syllables: Telex leftovers, doubled letters, one-edit typos."""
+
+    def __init__(self, vocabulary: Iterable[str]) -> None:
+        self.vocab = frozenset(vocabulary)
+        self._deletes: dict[str, str] = {}
+        for word in sorted(self.vocab, key=lambda w: (len(w), w)):
+            if len(word) >= MIN_CORRECT_LEN - 1:
+                for variant in _deletions(word):
+                    self._deletes.setdefault(variant, word)
+
+    def correct(self, token: str) -> str:
+        """The token itself when known or unrepairable, else its best repair."""
+        if token in self.vocab or not token.isalpha():
+            return token
+        for candidate in _telex_candidates(token):
+            if candidate in self.vocab:
+                return candidate
+        if len(token) < MIN_CORRECT_LEN:
+            return token
+        if token in self._deletes:  # one letter too many
+            return self._deletes[token]
+        for variant in _deletions(token):  # one letter missing or wrong
+            if variant in self.vocab:
+                return variant
+            if variant in self._deletes:
+                return self._deletes[variant]
+        return token
+
+
+def _deletions(word: str) -> set[str]:
+    return {word[:i] + word[i + 1:] for i in range(len(word))}
+
+
+def _telex_candidates(token: str) -> list[str]:
+    """'kys' -> 'ky', 'ddang' -> 'dang', 'chuwngs' -> 'chung', 'sinhh' -> 'sinh'."""
+    base = token
+    for pair, single in TELEX_VOWELS.items():
+        base = base.replace(pair, single)
+    out = [base]
+    if len(base) > 2 and base[-1] in TELEX_TONES:
+        out.append(base[:-1])
+    stripped = base.rstrip(TELEX_TONES) if len(base) > 3 else base
+    out.append(stripped)
+    # a tone letter typed inside the syllable: 'tamj' handled above; 'giaays' -> 'giay'
+    if len(base) > 2 and base[-1] == base[-2]:
+        out.append(base[:-1])
+    return out

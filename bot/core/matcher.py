@@ -1,0 +1,236 @@
+"""Rank catalogue procedures for a citizen's free-text question.
+
+Method: every procedure (and every "not a procedure" topic) is a set of phrases — name,
+aliases, keywords, English. A question and a phrase are compared as sets of accent-folded
+syllables and syllable bigrams, weighted by rarity (IDF over entries). A phrase scores by
+the weight it shares with the question times its coverage squared, so a long alias matched
+whole beats a short one matched in part, and a stray shared word counts for little. An
+inverted index yields the candidate phrases, so only a few hundred are scored even with
+thousands of procedures.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from bot.core.lexicon import Lexicon, Speller
+from bot.core.model import Catalog, Procedure
+from bot.core.normalize import fold
+
+ALIAS_WEIGHT = {"name": 1.0, "alias": 1.0, "english": 1.0, "keyword": 0.55}
+MIN_SCORE = 2.2  # below this the question is about no procedure
+COMMON_SHARE = 0.06  # features in more entries than this share do not generate candidates
+MIN_COMMON_DF = 12
+IMPORTED_FACTOR = 0.8  # curated entries win ties against imported national records
+BUNDLE_STRONG = 0.9  # coverage that counts as a member being clearly named
+BUNDLE_BONUS = 1.25
+BUNDLE_FOLLOW = 0.55  # a top member's bundle is offered next at this share of its score
+SECOND_ALIAS_SHARE = 0.25
+
+
+@dataclass(frozen=True)
+class Topic:
+    """A 'not a procedure' topic: kind 'none' (chit-chat) or 'other' (uncovered procedure)."""
+
+    id: str
+    kind: str
+    phrases: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Match:
+    id: str
+    name: str
+    score: float
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """What the matcher saw: rewritten tokens, the ranking, and the language guess."""
+
+    tokens: tuple[str, ...]
+    matches: tuple[Match, ...]
+    english: bool
+    topic: str = ""  # id of a winning not-a-procedure topic
+
+
+@dataclass
+class _Phrase:
+    entry: int
+    features: dict[str, float]
+    total: float
+    kind: str
+
+
+def _features(toks: Sequence[str], stop: frozenset[str]) -> set[str]:
+    feats = {t for t in toks if t not in stop and len(t) > 1}
+    feats.update(f"{a} {b}" for a, b in zip(toks, toks[1:], strict=False) if not (a in stop and b in stop))
+    return feats
+
+
+class Matcher:
+    """Index over a catalogue; `match(text)` returns the best procedures, best first."""
+
+    def __init__(self, catalog: Catalog, lexicon: Lexicon, topics: Iterable[Topic] = ()) -> None:
+        self.catalog = catalog
+        self.lexicon = lexicon
+        self.procs: list[Procedure] = list(catalog)
+        self.topics: list[Topic] = list(topics)
+        self._english_words: set[str] = set()
+        raw = self._collect_phrases()
+        self.speller = Speller(self._vocabulary(raw))
+        self._build_index(raw)
+
+    # ---- index -------------------------------------------------------------
+    def _collect_phrases(self) -> list[tuple[int, str, list[str]]]:
+        raw: list[tuple[int, str, list[str]]] = []
+        for i, p in enumerate(self.procs):
+            for kind, phrases in (("name", (p.name, p.official_name)), ("alias", p.aliases),
+                                  ("keyword", p.keywords), ("english", p.english)):
+                for phrase in phrases:
+                    toks = self.lexicon.rewrite(fold(phrase).split())
+                    if kind == "english":
+                        self._english_words.update(toks)
+                    raw.append((i, kind, toks))
+        base = len(self.procs)
+        for j, topic in enumerate(self.topics):
+            for phrase in topic.phrases:
+                raw.append((base + j, "alias", self.lexicon.rewrite(fold(phrase).split())))
+        return raw
+
+    def _vocabulary(self, raw: list[tuple[int, str, list[str]]]) -> set[str]:
+        vocab = {t for _, _, toks in raw for t in toks} | set(self.lexicon.stopwords)
+        for key, val in self.lexicon.expand.items():
+            vocab.update(key)
+            vocab.update(val)
+        vocab.update(self.lexicon.ambiguous)
+        for p in self.procs:
+            for doc in p.documents:
+                vocab.update(fold(doc.name).split())
+        return vocab
+
+    def _build_index(self, raw: list[tuple[int, str, list[str]]]) -> None:
+        stop = self.lexicon.stopwords
+        n_entries = len(self.procs) + len(self.topics)
+        per_entry: dict[int, set[str]] = defaultdict(set)
+        feats_of = []
+        for entry, kind, toks in raw:
+            feats = _features(toks, stop)
+            feats_of.append(feats)
+            per_entry[entry].update(feats)
+        df: dict[str, int] = defaultdict(int)
+        for feats in per_entry.values():
+            for f in feats:
+                df[f] += 1
+        self.idf = {f: math.log(1 + n_entries / d) * (1.3 if " " in f else 1.0) for f, d in df.items()}
+        cap = max(MIN_COMMON_DF, int(COMMON_SHARE * n_entries))
+        self.common = {f for f, d in df.items() if d > cap}
+        self.phrases: list[_Phrase] = []
+        self.postings: dict[str, list[int]] = defaultdict(list)
+        for (entry, kind, _), feats in zip(raw, feats_of, strict=True):
+            if not feats:
+                continue
+            weights = {f: self.idf[f] for f in feats}
+            idx = len(self.phrases)
+            self.phrases.append(_Phrase(entry, weights, sum(weights.values()), kind))
+            for f in feats:
+                if f not in self.common:
+                    self.postings[f].append(idx)
+
+    # ---- query -------------------------------------------------------------
+    def prepare(self, text: str) -> list[str]:
+        """Fold, repair typos and expand abbreviations."""
+        toks = [self.speller.correct(t) for t in fold(text).split()]
+        return self.lexicon.rewrite(toks)
+
+    def analyse(self, text: str, top: int = 3) -> Analysis:
+        """Rank procedures for a question; empty matches when it is about none."""
+        toks = self.prepare(text)
+        english = self._looks_english(toks)
+        qfeats = _features(toks, self.lexicon.stopwords)
+        scores = self._score(qfeats)
+        return self._decide(tuple(toks), scores, top, english)
+
+    def match(self, text: str, top: int = 3) -> list[Match]:
+        return list(self.analyse(text, top).matches)
+
+    def _score(self, qfeats: set[str]) -> dict[int, float]:
+        acc: dict[int, float] = defaultdict(float)
+        for f in qfeats:
+            for idx in self.postings.get(f, ()):
+                acc[idx] += self.phrases[idx].features[f]
+        commons = qfeats & self.common
+        if commons:
+            for idx in acc:
+                feats = self.phrases[idx].features
+                acc[idx] += sum(feats[f] for f in commons if f in feats)
+        best: dict[int, list[float]] = defaultdict(list)
+        for idx, shared in acc.items():
+            ph = self.phrases[idx]
+            cover = shared / ph.total
+            best[ph.entry].append(shared * cover * cover * ALIAS_WEIGHT[ph.kind])
+        out: dict[int, float] = {}
+        for entry, vals in best.items():
+            vals.sort(reverse=True)
+            out[entry] = vals[0] + SECOND_ALIAS_SHARE * sum(vals[1:3])
+        return out
+
+    def _decide(self, toks: tuple[str, ...], scores: dict[int, float], top: int, english: bool) -> Analysis:
+        n = len(self.procs)
+        ranked: dict[str, float] = {}
+        topic_best, topic_id, topic_kind = 0.0, "", ""
+        for entry, s in scores.items():
+            if entry >= n:
+                if s > topic_best:
+                    topic = self.topics[entry - n]
+                    topic_best, topic_id, topic_kind = s, topic.id, topic.kind
+                continue
+            p = self.procs[entry]
+            ranked[p.id] = s * (IMPORTED_FACTOR if p.imported else 1.0)
+        self._apply_bundles(ranked, scores)
+        order = sorted(ranked.items(), key=lambda kv: (-kv[1], kv[0]))
+        best = order[0][1] if order else 0.0
+        if topic_best >= max(best, MIN_SCORE * 0.8):
+            if topic_kind == "none":
+                return Analysis(toks, (), english, topic_id)
+            order = [(pid, s) for pid, s in order if self.catalog.procedures[pid].imported and s >= 0.8 * topic_best]
+        order = [(pid, s) for pid, s in order if s >= MIN_SCORE]
+        order = self._follow_bundles(order)
+        matches = tuple(Match(pid, self.catalog.procedures[pid].name, round(s / (s + 6.0), 4)) for pid, s in order[:top])
+        return Analysis(toks, matches, english, topic_id if not matches else "")
+
+    def _apply_bundles(self, ranked: dict[str, float], scores: dict[int, float]) -> None:
+        """A question naming two or more members of a bundle is about the whole bundle."""
+        for bundle in self.procs:
+            if not bundle.is_bundle:
+                continue
+            strong = [ranked[m] for m in bundle.members if ranked.get(m, 0.0) >= MIN_SCORE * BUNDLE_STRONG]
+            if len(strong) >= 2:
+                ranked[bundle.id] = max(ranked.get(bundle.id, 0.0), max(strong) * BUNDLE_BONUS + sum(strong) * 0.1)
+
+    def _follow_bundles(self, order: list[tuple[str, float]]) -> list[tuple[str, float]]:
+        """Offer a top procedure's bundle right after it."""
+        if not order:
+            return order
+        first = self.catalog.procedures[order[0][0]]
+        present = {pid for pid, _ in order}
+        extra = [(b, order[0][1] * BUNDLE_FOLLOW) for b in first.bundles if b not in present]
+        if not extra:
+            return order
+        merged = order[:1] + extra + order[1:]
+        return merged
+
+    def _looks_english(self, toks: Sequence[str]) -> bool:
+        if not toks:
+            return False
+        eng = sum(1 for t in toks if t in self._english_words or t in _EN_MARKERS)
+        return eng >= max(2, 0.5 * len(toks))
+
+
+_EN_MARKERS = frozenset(
+    "the a an i my we our you your is are how what where when do does can need to of in for with and "
+    "get have has please hello hi thanks want register certificate".split()
+)

@@ -1,0 +1,1 @@
+"""Storage around the I/O-free core: SQL engine, migrations, state store and inbox."""

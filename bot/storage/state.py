@@ -1,0 +1,51 @@
+"""Conversation state kept in SQL, one JSON document per (channel, user)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, delete, select
+
+from bot.storage.db import dialect_insert, utc_now
+from bot.storage.models import ConversationState
+
+Row = ConversationState
+
+
+class SqlStateStore:
+    """The engine's state store on SQLite or PostgreSQL; returns fresh copies."""
+
+    def __init__(self, engine: Engine, *, clock: Callable[[], datetime] = utc_now) -> None:
+        self.engine = engine
+        self.clock = clock
+
+    def get(self, channel: str, user: str) -> dict[str, Any] | None:
+        """The saved state, or None when the user has none."""
+        query = select(Row.state).where(Row.channel == channel, Row.user_id == user)
+        with self.engine.begin() as conn:
+            return conn.execute(query).scalar_one_or_none()
+
+    def put(self, channel: str, user: str, state: dict[str, Any]) -> None:
+        """Save the state, replacing any previous one."""
+        values = {"channel": channel, "user_id": user, "state": state, "updated_at": self.clock()}
+        with self.engine.begin() as conn:
+            insert = dialect_insert(conn, Row).values(values)
+            conn.execute(
+                insert.on_conflict_do_update(
+                    index_elements=[Row.channel, Row.user_id],
+                    set_={"state": insert.excluded.state, "updated_at": insert.excluded.updated_at},
+                )
+            )
+
+    def delete(self, channel: str, user: str) -> None:
+        """Forget the user's state; nothing happens when there is none."""
+        with self.engine.begin() as conn:
+            conn.execute(delete(Row).where(Row.channel == channel, Row.user_id == user))
+
+    def purge_older_than(self, seconds: float) -> int:
+        """Drop states untouched for `seconds`; returns how many went."""
+        cutoff = self.clock() - timedelta(seconds=seconds)
+        with self.engine.begin() as conn:
+            return conn.execute(delete(Row).where(Row.updated_at < cutoff)).rowcount

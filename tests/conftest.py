@@ -1,0 +1,57 @@
+"""Shared fixtures: one contract suite over a real SQLite file and a real PostgreSQL server."""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pg import PostgresServer, missing_binaries
+from sqlalchemy import Engine
+
+from bot.storage.db import make_engine, migrate
+
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+_database_numbers = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PostgresServer]:
+    """A PostgreSQL 15 server for the whole session; skipped (failed under CI) without binaries."""
+    reason = missing_binaries()
+    if reason and os.environ.get("CI"):
+        pytest.fail(f"{reason} (CI is set, so PostgreSQL tests must run)")
+    if reason:
+        pytest.skip(reason)
+    server = PostgresServer()
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(params=BACKENDS)
+def empty_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The URL of a fresh, empty database: a SQLite file, or a new PostgreSQL database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'db' / 'tthc.db'}"
+    server: PostgresServer = request.getfixturevalue("pg_server")
+    return server.create_database(f"test_{os.getpid()}_{next(_database_numbers)}")
+
+
+@pytest.fixture
+def db_url(empty_db_url: str) -> str:
+    """The URL of a fresh database migrated to the newest revision."""
+    migrate(empty_db_url)
+    return empty_db_url
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    """An engine on a fresh migrated database, disposed after the test."""
+    engine = make_engine(db_url)
+    yield engine
+    engine.dispose()
