@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-MAX_ALIASES = 100  # YAML anchors/aliases allowed per file ("billion laughs" guard)
+MAX_ALIASES = 20  # YAML aliases allowed per file: content needs few; bounds "billion laughs" expansion
 MAX_FILE_BYTES = 2_000_000
 
 

@@ -23,7 +23,9 @@ class SqlInbox:
         values = {"channel": channel, "key": key, "seen_at": self.clock()}
         with self.engine.begin() as conn:
             insert = dialect_insert(conn, InboxKey).values(values)
-            result = conn.execute(insert.on_conflict_do_nothing(index_elements=["channel", "key"]))
+            statement = insert.on_conflict_do_nothing(index_elements=["channel", "key"])
+            # SQLAlchemy keeps rowcount of INSERT only on request (psycopg would report -1).
+            result = conn.execute(statement.execution_options(preserve_rowcount=True))
             return result.rowcount == 1
 
     def purge_older_than(self, seconds: float) -> int:
