@@ -35,7 +35,8 @@ def test_put_then_get_returns_the_state(engine: Engine) -> None:
 def test_get_returns_a_copy(engine: Engine) -> None:
     store = SqlStateStore(engine)
     store.put("telegram", "42", STATE)
-    store.get("telegram", "42")["step"] = 99  # type: ignore[index]
+    copy = store.get("telegram", "42") or {}
+    copy["step"] = 99
     assert store.get("telegram", "42") == STATE
 
 

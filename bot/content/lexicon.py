@@ -17,15 +17,15 @@ def load_lexicon(catalog_dir: Path) -> tuple[Lexicon, list[Topic], list[Problem]
     problems: list[Problem] = []
     abbrev = _mapping(folder / "abbreviations.yaml", problems)
     stop = _mapping(folder / "stopwords.yaml", problems)
-    words: list[str] = []
+    words: dict[str, list[str]] = {"vi": [], "en": []}
     for key, value in stop.items():
-        if not isinstance(value, list):
-            problems.append(Problem(str(folder / "stopwords.yaml"), stop.line_of(key), f"'{key}' must be a list"))
+        if key not in words or not isinstance(value, list):
+            problems.append(Problem(str(folder / "stopwords.yaml"), stop.line_of(key), f"'{key}' must be vi or en, a list"))
         else:
-            words.extend(str(w) for w in value)
+            words[key].extend(str(w) for w in value)
     _check_abbrev(folder / "abbreviations.yaml", abbrev, problems)
     topics = _topics(folder / "not_procedures.yaml", problems)
-    return Lexicon.from_data(abbrev, words), topics, problems
+    return Lexicon.from_data(abbrev, words["vi"], words["en"]), topics, problems
 
 
 def _mapping(path: Path, problems: list[Problem]) -> LineDict:
@@ -43,11 +43,11 @@ def _mapping(path: Path, problems: list[Problem]) -> LineDict:
 
 def _check_abbrev(path: Path, data: LineDict, problems: list[Problem]) -> None:
     for key in data:
-        if key not in ("expand", "ambiguous"):
+        if key not in ("expand", "synonyms", "ambiguous"):
             problems.append(Problem(str(path), data.line_of(key), f"unknown key '{key}'"))
-    expand = data.get("expand") or LineDict()
-    if not isinstance(expand, dict):
-        problems.append(Problem(str(path), data.line_of("expand"), "'expand' must map tokens to expansions"))
+    for key in ("expand", "synonyms"):
+        if not isinstance(data.get(key) or {}, dict):
+            problems.append(Problem(str(path), data.line_of(key), f"'{key}' must map words to their full form"))
     amb = data.get("ambiguous") or LineDict()
     if not isinstance(amb, dict):
         problems.append(Problem(str(path), data.line_of("ambiguous"), "'ambiguous' must be a mapping"))

@@ -28,12 +28,14 @@ class Lexicon:
     expand: Mapping[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict)
     ambiguous: Mapping[str, tuple[Rule, ...]] = field(default_factory=dict)
     stopwords: frozenset[str] = frozenset()
+    en_stopwords: frozenset[str] = frozenset()
 
     @classmethod
-    def from_data(cls, data: Mapping[str, object], stopwords: Iterable[str] = ()) -> Lexicon:
+    def from_data(cls, data: Mapping[str, object], stopwords: Iterable[str] = (),
+                  en_stopwords: Iterable[str] = ()) -> Lexicon:
         """Build from the parsed abbreviations YAML (keys and values are folded here)."""
-        expand = {tuple(fold(k).split()): tuple(fold(str(v)).split())
-                  for k, v in dict(data.get("expand") or {}).items() if fold(k)}  # type: ignore[call-overload]
+        table = {**dict(data.get("expand") or {}), **dict(data.get("synonyms") or {})}  # type: ignore[call-overload]
+        expand = {tuple(fold(k).split()): tuple(fold(str(v)).split()) for k, v in table.items() if fold(k)}
         ambiguous: dict[str, tuple[Rule, ...]] = {}
         for token, spec in dict(data.get("ambiguous") or {}).items():  # type: ignore[call-overload]
             rules = tuple(
@@ -41,7 +43,8 @@ class Lexicon:
                 for r in (spec or {}).get("rules", ())
             )
             ambiguous[fold(token)] = rules
-        return cls(expand, ambiguous, frozenset(fold(w) for w in stopwords))
+        vi = frozenset(fold(w) for w in stopwords)
+        return cls(expand, ambiguous, vi, vi | frozenset(fold(w) for w in en_stopwords))
 
     def rewrite(self, toks: list[str]) -> list[str]:
         """Expand abbreviations: longest phrase first; ambiguous tokens only in context."""

@@ -28,7 +28,9 @@ IMPORTED_FACTOR = 0.8  # curated entries win ties against imported national reco
 BUNDLE_STRONG = 0.9  # coverage that counts as a member being clearly named
 BUNDLE_BONUS = 1.25
 BUNDLE_FOLLOW = 0.55  # a top member's bundle is offered next at this share of its score
-SECOND_ALIAS_SHARE = 0.25
+SECOND_ALIAS_SHARE = 0.1
+POSITION_BONUS = 0.3
+UNI_SHARE = 0.5  # coverage counts words and word pairs half and half: word order varies  # what a citizen names first is usually what they want done
 
 
 @dataclass(frozen=True)
@@ -63,11 +65,17 @@ class _Phrase:
     features: dict[str, float]
     total: float
     kind: str
+    uni_total: float = 0.0
 
 
-def _features(toks: Sequence[str], stop: frozenset[str]) -> set[str]:
-    feats = {t for t in toks if t not in stop and len(t) > 1}
-    feats.update(f"{a} {b}" for a, b in zip(toks, toks[1:], strict=False) if not (a in stop and b in stop))
+def _features(toks: Sequence[str], stop: frozenset[str]) -> dict[str, int]:
+    """Syllables and syllable bigrams, each with the position where it first appears."""
+    feats: dict[str, int] = {}
+    for i, t in enumerate(toks):
+        if t not in stop and len(t) > 1:
+            feats.setdefault(t, i)
+        if i and not (toks[i - 1] in stop and t in stop):
+            feats.setdefault(f"{toks[i - 1]} {t}", i - 1)
     return feats
 
 
@@ -118,7 +126,7 @@ class Matcher:
         per_entry: dict[int, set[str]] = defaultdict(set)
         feats_of = []
         for entry, kind, toks in raw:
-            feats = _features(toks, stop)
+            feats = set(_features(toks, self.lexicon.en_stopwords if kind == "english" else stop))
             feats_of.append(feats)
             per_entry[entry].update(feats)
         df: dict[str, int] = defaultdict(int)
@@ -135,7 +143,8 @@ class Matcher:
                 continue
             weights = {f: self.idf[f] for f in feats}
             idx = len(self.phrases)
-            self.phrases.append(_Phrase(entry, weights, sum(weights.values()), kind))
+            uni = sum(w for f, w in weights.items() if " " not in f)
+            self.phrases.append(_Phrase(entry, weights, sum(weights.values()), kind, uni))
             for f in feats:
                 if f not in self.common:
                     self.postings[f].append(idx)
@@ -150,33 +159,47 @@ class Matcher:
         """Rank procedures for a question; empty matches when it is about none."""
         toks = self.prepare(text)
         english = self._looks_english(toks)
-        qfeats = _features(toks, self.lexicon.stopwords)
+        stop = self.lexicon.en_stopwords if english else self.lexicon.stopwords
+        positions = _features(toks, stop)
+        n = max(1, len(toks))
+        qfeats = {f: 1.0 + POSITION_BONUS * (1.0 - pos / n) for f, pos in positions.items()}
         scores = self._score(qfeats)
         return self._decide(tuple(toks), scores, top, english)
 
     def match(self, text: str, top: int = 3) -> list[Match]:
         return list(self.analyse(text, top).matches)
 
-    def _score(self, qfeats: set[str]) -> dict[int, float]:
-        acc: dict[int, float] = defaultdict(float)
-        for f in qfeats:
+    def _score(self, qfeats: dict[str, float]) -> dict[int, float]:
+        """Best phrase score per entry: shared weight x coverage^2 (+ a share of the next two)."""
+        acc: dict[int, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0])  # boosted, plain, unigrams
+        for f, boost in qfeats.items():
+            uni = " " not in f
             for idx in self.postings.get(f, ()):
-                acc[idx] += self.phrases[idx].features[f]
-        commons = qfeats & self.common
+                self._add(acc[idx], self.phrases[idx].features[f], boost, uni)
+        commons = [f for f in qfeats if f in self.common]
         if commons:
-            for idx in acc:
+            for idx, sums in acc.items():
                 feats = self.phrases[idx].features
-                acc[idx] += sum(feats[f] for f in commons if f in feats)
+                for f in commons:
+                    if f in feats:
+                        self._add(sums, feats[f], qfeats[f], " " not in f)
         best: dict[int, list[float]] = defaultdict(list)
-        for idx, shared in acc.items():
+        for idx, (boosted, plain, uni) in acc.items():
             ph = self.phrases[idx]
-            cover = shared / ph.total
-            best[ph.entry].append(shared * cover * cover * ALIAS_WEIGHT[ph.kind])
+            cover = UNI_SHARE * uni / max(ph.uni_total, 1e-9) + (1 - UNI_SHARE) * plain / ph.total
+            best[ph.entry].append(boosted * cover * cover * ALIAS_WEIGHT[ph.kind])
         out: dict[int, float] = {}
         for entry, vals in best.items():
             vals.sort(reverse=True)
             out[entry] = vals[0] + SECOND_ALIAS_SHARE * sum(vals[1:3])
         return out
+
+    @staticmethod
+    def _add(sums: list[float], w: float, boost: float, uni: bool) -> None:
+        sums[0] += w * boost
+        sums[1] += w
+        if uni:
+            sums[2] += w
 
     def _decide(self, toks: tuple[str, ...], scores: dict[int, float], top: int, english: bool) -> Analysis:
         n = len(self.procs)

@@ -14,7 +14,7 @@ _COUNT = re.compile(
     r"(?:(?<!\d)0)?(\d) bản chính(?:\s*,\s*(?:(?<!\d)0)?(\d) bản sao)?|(?:(?<!\d)0)?(\d) bản sao"
 )
 UNKNOWN = -1  # the record gave no count
-_TEMPLATE = re.compile(r"\.(docx?|pdf|xlsx?|rar|zip)$", re.IGNORECASE)
+_TEMPLATE = re.compile(r"\.(docx?|pdf|xlsx?|rar|zip)(?![a-zA-Z])", re.IGNORECASE)
 _BULLET = re.compile(r"^(?:[-+*•]+|[a-zđ]\)|\d{1,2}[.)]|[ivx]+\))\s*", re.IGNORECASE)
 
 
@@ -76,14 +76,14 @@ def _title(text: str) -> str:
 
 
 def _clean_name(name: str) -> tuple[str, bool]:
-    """Drop a glued template file name ('…NĐ-CPMẫu số 01.docx') and list bullets."""
-    template = bool(_TEMPLATE.search(name))
-    if template:
-        stem = _TEMPLATE.sub("", name)
-        cut = max(stem.rfind(";"), stem.rfind(". "), stem.rfind(".\n"))
+    """Drop glued template file names ('…NĐ-CPMẫu số 01.docx') and list bullets."""
+    m = _TEMPLATE.search(name)
+    if m:
+        stem = name[:m.start()]
+        cut = max(stem.rfind(";"), stem.rfind("."), stem.rfind(")"))
         name = stem[:cut + 1] if cut >= 0 and len(stem) - cut <= 80 else stem
     name = _BULLET.sub("", squash(name)).strip(" ;,")
-    return name, template
+    return name, m is not None
 
 
 def document_key(name: str, taken: set[str]) -> str:

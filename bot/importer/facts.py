@@ -109,7 +109,7 @@ def per_channel(pairs: Iterable[tuple[str, str]]) -> str:
         return ""
     if len(set(rendered.values())) == 1 and len(rendered) == len(by_channel):
         return next(iter(rendered.values()))
-    return "; ".join(f"{name}: {value}" for name, value in rendered.items())
+    return "; ".join(f"{name}: {value.rstrip('.')}" for name, value in rendered.items())
 
 
 def _clean_notes(items: Iterable[str]) -> list[str]:

@@ -23,7 +23,7 @@ _RESULT_CODE = re.compile(r"Mã:\s*[A-Z0-9][A-Z0-9.\-]*\d")
 _LAW_CODE = re.compile(
     r"\d{1,4}(?:\.\d{1,2})?[a-z]?/\d{4}/(?:QH\d{2}|[A-ZĐ]+(?:-(?:TTg|UBTVQH\d{2}|[A-ZĐ]+))*)"
 )
-_LAW_TITLE = re.compile(r"^(Bộ luật|Luật|Nghị quyết|Pháp lệnh|Hiến pháp)\b\s*(.*)$")
+_LAW_TITLE = re.compile(r"^(Bộ luật|Luật|Nghị quyết|Pháp lệnh|Hiến pháp)\b\s*(.*)$", re.IGNORECASE)
 _LAW_NAME_END = re.compile(r"\s+số\b|\s+ngày\b|\d|[(,;:]")
 ISSUERS = (
     "CP", "TTg", "BTC", "BTP", "BCA", "BNNMT", "BNNPTNT", "NHNN", "BGTVT", "BXD", "BTNMT",
@@ -196,13 +196,13 @@ def _law_codes(body: str) -> list[tuple[str, str, bool]]:
 
 def _trim_code(code: str, nxt: str) -> str:
     """Drop the start of the next glued cell ('NĐ-CPNghị định' -> 'NĐ-CP')."""
-    if code.endswith(("TTg",)) or code[-1].isdigit():
+    issuer = code.rsplit("/", 1)[1]
+    last = issuer.rsplit("-", 1)[1] if "-" in issuer else ""
+    if code.endswith("TTg") or code[-1].isdigit() or last in ISSUERS:
         return code
-    head, _, last = code.rpartition("-") if "-" in code.rsplit("/", 1)[1] else ("", "", "")
-    if last and last not in ISSUERS:
-        known = [i for i in ISSUERS if last.startswith(i)]
-        if known:
-            return f"{head}-{max(known, key=len)}"
+    known = [i for i in ISSUERS if last.startswith(i)]
+    if known:
+        return code[: len(code) - len(last)] + max(known, key=len)
     if nxt.islower() and code[-1].isupper() and code[-2] != "/":
         return code[:-1].rstrip("-")
     return code
@@ -217,7 +217,8 @@ def _law_label(code: str, title: str) -> str:
     m = _LAW_TITLE.match(title)
     if not m:
         return f"Văn bản {code}"
+    kind = m.group(1).capitalize()
     name = _LAW_NAME_END.split(m.group(2), maxsplit=1)[0].strip()
-    if m.group(1) in ("Luật", "Bộ luật") and name and len(name) <= 60:
-        return f"{m.group(1)} {name} {code}"
-    return f"{m.group(1)} {code}"
+    if kind in ("Luật", "Bộ luật") and name and len(name) <= 60 and not name.isupper():
+        return f"{kind} {name} {code}"
+    return f"{kind} {code}"

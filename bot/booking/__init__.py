@@ -1,0 +1,1 @@
+"""Booking places in offices' special sessions: offices, calendar, storage, reminders, dialogue."""

@@ -1,0 +1,49 @@
+"""What every channel offers the server, and what the server hands every channel."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from aiohttp import web
+
+from bot.channels.hub import Hub
+from bot.channels.metrics import Metrics
+from bot.config import Config
+from bot.content.yamlio import ContentError, Problem
+from bot.core.engine import StateStore
+from bot.core.messages import Outgoing
+
+
+@dataclass(frozen=True)
+class Services:
+    """Shared by the channels of one process."""
+
+    hub: Hub
+    store: StateStore  # also holds small channel records (Telegram button ids, Zalo tokens)
+    metrics: Metrics
+
+
+class Channel(Protocol):
+    """A platform adapter: webhook routes, a start/stop lifecycle, and delivery of bot-initiated messages."""
+
+    name: str
+
+    def routes(self, app: web.Application) -> None: ...
+    async def start(self) -> None: ...
+    async def stop(self) -> None: ...
+    async def deliver(self, out: Outgoing) -> None: ...
+
+
+class ChannelFactory(Protocol):
+    """The class side of a channel, as registered in `bot.channels.registry.CHANNELS`."""
+
+    @staticmethod
+    def enabled(cfg: Config) -> bool: ...
+    @classmethod
+    def create(cls, cfg: Config, services: Services) -> Channel: ...
+
+
+def config_error(cfg: Config, message: str) -> ContentError:
+    """A channel is switched on but its settings are incomplete: reported like any config problem."""
+    return ContentError([Problem(cfg.path or "config", 0, message)])
