@@ -11,6 +11,7 @@ from pathlib import Path
 from bot.config import Config, load_config
 from bot.content.bundle import check_catalog_dir, load_catalog_dir
 from bot.content.yamlio import ContentError
+from bot.importer import SourceError, import_dvcqg
 
 Handler = Callable[[argparse.Namespace], int]
 COMMANDS: dict[str, Handler] = {}
@@ -42,6 +43,17 @@ def cmd_validate(args: argparse.Namespace) -> int:
         print(f"{len(problems)} problem(s) in {root}", file=sys.stderr)
         return 1
     print(f"OK: {len(bundle.catalog)} entries in {root}")
+    return 0
+
+
+@command("catalog import-dvcqg")
+def cmd_import_dvcqg(args: argparse.Namespace) -> int:
+    try:
+        summary = import_dvcqg(Path(args.src), Path(args.out), level=args.level, enrich=args.enrich)
+    except SourceError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    print(summary.format())
     return 0
 
 
@@ -119,6 +131,11 @@ def build_parser() -> argparse.ArgumentParser:
     v = cat.add_parser("validate", help="check every catalogue file")
     v.add_argument("dir", nargs="?")
     v.add_argument("--config")
+    imp = cat.add_parser("import-dvcqg", help="import national-portal records as catalogue YAML")
+    imp.add_argument("src", metavar="SRC_DIR")
+    imp.add_argument("--out", required=True, metavar="DIR")
+    imp.add_argument("--level", choices=["xa", "tinh", "bo", "all"], default="xa")
+    imp.add_argument("--enrich", action="store_true")
     m = sub.add_parser("match", help="rank procedures for a question (stdin: one JSON line per question)")
     m.add_argument("--catalog")
     m.add_argument("--config")

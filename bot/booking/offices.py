@@ -38,12 +38,18 @@ class Session:
     procedures: tuple[str, ...]
     turnaround: str = ""
     notes: str = ""
+    breaks: tuple[Span, ...] = ()
 
     def slot_starts(self) -> list[dt.time]:
-        """Start times of the slots of one day of this session."""
-        first = self.start.hour * 60 + self.start.minute
-        last = self.end.hour * 60 + self.end.minute
-        return [dt.time(m // 60, m % 60) for m in range(first, last - self.slot_minutes + 1, self.slot_minutes)]
+        """Start times of the slots of one day of this session, skipping any break."""
+        first, last, step = _m(self.start), _m(self.end), self.slot_minutes
+        pauses = [(_m(b.start), _m(b.end)) for b in self.breaks]
+        return [dt.time(m // 60, m % 60) for m in range(first, last - step + 1, step)
+                if not any(m < b_end and m + step > b_start for b_start, b_end in pauses)]
+
+
+def _m(t: dt.time) -> int:
+    return t.hour * 60 + t.minute
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,10 @@ class KeyedBuckets:
         while len(self._buckets) > self.max_keys:
             self._buckets.popitem(last=False)
 
+    def available(self, key: Hashable) -> bool:
+        """Whether a token is there, without taking it."""
+        return self._level(key) >= 1
+
     def try_take(self, key: Hashable) -> bool:
         """Take a token if one is there."""
         tokens = self._level(key)

@@ -29,6 +29,8 @@ class Lexicon:
     ambiguous: Mapping[str, tuple[Rule, ...]] = field(default_factory=dict)
     stopwords: frozenset[str] = frozenset()
     en_stopwords: frozenset[str] = frozenset()
+    concepts: Mapping[str, Mapping[tuple[str, ...], tuple[str, ...]]] = field(default_factory=dict)  # lang -> trigger -> words
+    object_markers: frozenset[tuple[str, ...]] = frozenset()
 
     @classmethod
     def from_data(cls, data: Mapping[str, object], stopwords: Iterable[str] = (),
@@ -44,7 +46,48 @@ class Lexicon:
             )
             ambiguous[fold(token)] = rules
         vi = frozenset(fold(w) for w in stopwords)
-        return cls(expand, ambiguous, vi, vi | frozenset(fold(w) for w in en_stopwords))
+        concepts: dict[str, dict[tuple[str, ...], tuple[str, ...]]] = {}
+        for lang, table in dict(data.get("concepts") or {}).items():  # type: ignore[call-overload]
+            out = concepts.setdefault(lang, {})
+            for concept, triggers in dict(table or {}).items():
+                for t in triggers or ():
+                    key = tuple(fold(t).split())
+                    if key:
+                        out[key] = out.get(key, ()) + tuple(fold(concept).split())
+        markers = frozenset(tuple(fold(m).split()) for m in data.get("object_markers") or () if fold(m))  # type: ignore[attr-defined]
+        return cls(expand, ambiguous, vi, vi | frozenset(fold(w) for w in en_stopwords), concepts, markers)
+
+    def add_concepts(self, toks: list[str], lang: str = "vi") -> tuple[list[str], set[int]]:
+        """Insert a concept's words after each phrase that implies it; return their positions."""
+        table = self.concepts.get(lang) or {}
+        if not table:
+            return toks, set()
+        longest = max(len(k) for k in table)
+        out: list[str] = []
+        added: set[int] = set()
+        i = 0
+        while i < len(toks):
+            for n in range(min(longest, len(toks) - i), 0, -1):
+                key = tuple(toks[i:i + n])
+                if key in table:
+                    out.extend(key)
+                    added.update(range(len(out), len(out) + len(table[key])))
+                    out.extend(table[key])
+                    i += n
+                    break
+            else:
+                out.append(toks[i])
+                i += 1
+        return out, added
+
+    def object_positions(self, toks: list[str], span: int = 4) -> set[int]:
+        """Positions of the few words after a marker like 'mang', 'photo': objects, not the request."""
+        out: set[int] = set()
+        for i in range(len(toks)):
+            for n in (2, 1):
+                if tuple(toks[i:i + n]) in self.object_markers:
+                    out.update(range(i + n, min(len(toks), i + n + span)))
+        return out
 
     def rewrite(self, toks: list[str]) -> list[str]:
         """Expand abbreviations: longest phrase first; ambiguous tokens only in context."""

@@ -30,6 +30,7 @@ BUNDLE_BONUS = 1.25
 BUNDLE_FOLLOW = 0.55  # a top member's bundle is offered next at this share of its score
 SECOND_ALIAS_SHARE = 0.1
 POSITION_BONUS = 0.3
+WEAK_FACTOR = 0.5  # objects ("cần mang cccd") and implied concepts count half
 UNI_SHARE = 0.5  # coverage counts words and word pairs half and half: word order varies  # what a citizen names first is usually what they want done
 
 
@@ -66,6 +67,7 @@ class _Phrase:
     total: float
     kind: str
     uni_total: float = 0.0
+    text: str = ""
 
 
 def _features(toks: Sequence[str], stop: frozenset[str]) -> dict[str, int]:
@@ -99,9 +101,11 @@ class Matcher:
             for kind, phrases in (("name", (p.name, p.official_name)), ("alias", p.aliases),
                                   ("keyword", p.keywords), ("english", p.english)):
                 for phrase in phrases:
-                    toks = self.lexicon.rewrite(fold(phrase).split())
+                    toks = fold(phrase).split()
                     if kind == "english":
                         self._english_words.update(toks)
+                    else:
+                        toks = self.lexicon.rewrite(toks)
                     raw.append((i, kind, toks))
         base = len(self.procs)
         for j, topic in enumerate(self.topics):
@@ -138,39 +142,53 @@ class Matcher:
         self.common = {f for f, d in df.items() if d > cap}
         self.phrases: list[_Phrase] = []
         self.postings: dict[str, list[int]] = defaultdict(list)
-        for (entry, kind, _), feats in zip(raw, feats_of, strict=True):
+        for (entry, kind, toks), feats in zip(raw, feats_of, strict=True):
             if not feats:
                 continue
             weights = {f: self.idf[f] for f in feats}
             idx = len(self.phrases)
             uni = sum(w for f, w in weights.items() if " " not in f)
-            self.phrases.append(_Phrase(entry, weights, sum(weights.values()), kind, uni))
+            self.phrases.append(_Phrase(entry, weights, sum(weights.values()), kind, uni, " ".join(toks)))
             for f in feats:
                 if f not in self.common:
                     self.postings[f].append(idx)
 
     # ---- query -------------------------------------------------------------
-    def prepare(self, text: str) -> list[str]:
-        """Fold, repair typos and expand abbreviations."""
-        toks = [self.speller.correct(t) for t in fold(text).split()]
-        return self.lexicon.rewrite(toks)
+    def prepare(self, text: str) -> tuple[list[str], set[int], bool]:
+        """Fold, repair typos, expand abbreviations, add concepts: (tokens, added positions, english)."""
+        toks = fold(text).split()
+        english = self._looks_english(toks)
+        if not english:  # English words are neither Vietnamese typos nor abbreviations
+            toks = self.lexicon.rewrite([self.speller.correct(t) for t in toks])
+        toks, added = self.lexicon.add_concepts(toks, "en" if english else "vi")
+        return toks, added, english
 
     def analyse(self, text: str, top: int = 3) -> Analysis:
         """Rank procedures for a question; empty matches when it is about none."""
-        toks = self.prepare(text)
-        english = self._looks_english(toks)
-        stop = self.lexicon.en_stopwords if english else self.lexicon.stopwords
-        positions = _features(toks, stop)
-        n = max(1, len(toks))
-        qfeats = {f: 1.0 + POSITION_BONUS * (1.0 - pos / n) for f, pos in positions.items()}
-        scores = self._score(qfeats)
+        toks, added, english = self.prepare(text)
+        scores = self._score(self._query_features(toks, added, english))
         return self._decide(tuple(toks), scores, top, english)
+
+    def _query_features(self, toks: list[str], added: set[int], english: bool) -> dict[str, float]:
+        """Query features weighted by position; objects and implied concepts count less."""
+        stop = self.lexicon.en_stopwords if english else self.lexicon.stopwords
+        n = max(1, len(toks))
+        weak = self.lexicon.object_positions(toks) | added
+        return {f: (1.0 + POSITION_BONUS * (1.0 - pos / n)) * (WEAK_FACTOR if pos in weak else 1.0)
+                for f, pos in _features(toks, stop).items()}
 
     def match(self, text: str, top: int = 3) -> list[Match]:
         return list(self.analyse(text, top).matches)
 
     def _score(self, qfeats: dict[str, float]) -> dict[int, float]:
         """Best phrase score per entry: shared weight x coverage^2 (+ a share of the next two)."""
+        out: dict[int, float] = {}
+        for entry, vals in self._phrase_scores(qfeats).items():
+            vals.sort(reverse=True)
+            out[entry] = vals[0][0] + SECOND_ALIAS_SHARE * sum(v for v, _ in vals[1:3])
+        return out
+
+    def _phrase_scores(self, qfeats: dict[str, float]) -> dict[int, list[tuple[float, int]]]:
         acc: dict[int, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0])  # boosted, plain, unigrams
         for f, boost in qfeats.items():
             uni = " " not in f
@@ -183,16 +201,25 @@ class Matcher:
                 for f in commons:
                     if f in feats:
                         self._add(sums, feats[f], qfeats[f], " " not in f)
-        best: dict[int, list[float]] = defaultdict(list)
+        best: dict[int, list[tuple[float, int]]] = defaultdict(list)
         for idx, (boosted, plain, uni) in acc.items():
             ph = self.phrases[idx]
             cover = UNI_SHARE * uni / max(ph.uni_total, 1e-9) + (1 - UNI_SHARE) * plain / ph.total
-            best[ph.entry].append(boosted * cover * cover * ALIAS_WEIGHT[ph.kind])
-        out: dict[int, float] = {}
-        for entry, vals in best.items():
+            best[ph.entry].append((boosted * cover * cover * ALIAS_WEIGHT[ph.kind], idx))
+        return best
+
+    def explain(self, text: str, top: int = 5) -> list[str]:
+        """Why the matcher ranks as it does: each entry's best phrases (for admins tuning aliases)."""
+        toks, added, english = self.prepare(text)
+        qfeats = self._query_features(toks, added, english)
+        lines = [f"tokens: {' '.join(toks)}"]
+        ranked = sorted(self._phrase_scores(qfeats).items(), key=lambda kv: -max(kv[1])[0])[:top]
+        n = len(self.procs)
+        for entry, vals in ranked:
             vals.sort(reverse=True)
-            out[entry] = vals[0] + SECOND_ALIAS_SHARE * sum(vals[1:3])
-        return out
+            name = self.procs[entry].id if entry < n else f"(topic) {self.topics[entry - n].id}"
+            lines.append(f"{name}: " + "; ".join(f"{v:.2f} [{self.phrases[i].text}]" for v, i in vals[:2]))
+        return lines
 
     @staticmethod
     def _add(sums: list[float], w: float, boost: float, uni: bool) -> None:

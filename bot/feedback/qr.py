@@ -48,9 +48,9 @@ def matrix(link: str) -> np.ndarray:
     return np.pad(core, BORDER)
 
 
-def caption_lines(lines: Sequence[str]) -> list[str]:
-    """Caption lines wrapped to fit under the code."""
-    return [part for line in lines if line for part in textwrap.wrap(line, LINE_CHARS)]
+def caption_lines(lines: Sequence[str]) -> list[tuple[str, bool]]:
+    """Caption lines wrapped to fit under the code, each with whether it is bold (the first)."""
+    return [(part, n == 0) for n, line in enumerate(lines) for part in textwrap.wrap(line, LINE_CHARS)]
 
 
 def write_png(link: str, caption: Sequence[str], path: Path) -> Path:
@@ -60,15 +60,15 @@ def write_png(link: str, caption: Sequence[str], path: Path) -> Path:
     lines = caption_lines(caption)
     width = image.shape[1]
     line_px = int(width * 0.065)
-    height = image.shape[0] + line_px * (len(lines) + 1)
+    height = image.shape[0] + line_px * len(lines)
     figure = Figure(figsize=(width / 100, height / 100), dpi=100, facecolor="white")
     FigureCanvasAgg(figure)
     figure.figimage(1 - image.astype(float), xo=0, yo=height - image.shape[0], cmap="gray",
                     vmin=0, vmax=1, origin="upper")
-    for n, line in enumerate(lines):
-        y = (line_px * (len(lines) - n)) / height
+    for n, (line, bold) in enumerate(lines):
+        y = (line_px * (len(lines) - n - 0.5)) / height
         figure.text(0.5, y, line, ha="center", va="center", fontsize=line_px * 0.5 * 72 / 100,
-                    weight="bold" if n == 0 else "normal")
+                    weight="bold" if bold else "normal")
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path, format="png", dpi=100)
     return path
@@ -80,11 +80,11 @@ def svg(link: str, caption: Sequence[str]) -> str:
     size = modules.shape[0] * SVG_MODULE
     lines = caption_lines(caption)
     line_h = size * 0.065
-    height = size + line_h * (len(lines) + 1)
+    height = size + line_h * (len(lines) + 0.5)
     texts = [
-        f'<text x="{size / 2:g}" y="{size + line_h * (n + 0.9):g}" font-size="{line_h * 0.62:g}" '
-        f'text-anchor="middle"{BOLD if n == 0 else ""}>{escape(line)}</text>'
-        for n, line in enumerate(lines)
+        f'<text x="{size / 2:g}" y="{size + line_h * (n + 0.6):g}" font-size="{line_h * 0.62:g}" '
+        f'text-anchor="middle"{BOLD if bold else ""}>{escape(line)}</text>'
+        for n, (line, bold) in enumerate(lines)
     ]
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {height:g}" '

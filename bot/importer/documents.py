@@ -14,7 +14,7 @@ _COUNT = re.compile(
     r"(?:(?<!\d)0)?(\d) bản chính(?:\s*,\s*(?:(?<!\d)0)?(\d) bản sao)?|(?:(?<!\d)0)?(\d) bản sao"
 )
 UNKNOWN = -1  # the record gave no count
-_TEMPLATE = re.compile(r"\.(docx?|pdf|xlsx?|rar|zip)(?![a-zA-Z])", re.IGNORECASE)
+_TEMPLATE = re.compile(r"(?<=\S)\.(?:docx?|pdf|xlsx?|rar|zip)", re.IGNORECASE)
 _BULLET = re.compile(r"^(?:[-+*•]+|[a-zđ]\)|\d{1,2}[.)]|[ivx]+\))\s*", re.IGNORECASE)
 
 

@@ -73,7 +73,7 @@ class _Run:
     def remove_superseded(self) -> None:
         """Curated wins: drop imported files under `out` whose code a curated entry carries."""
         out = self.out.resolve()
-        for code, holders in self.index.items():
+        for holders in self.index.values():
             if not any(not h.imported for h in holders):
                 continue
             for h in [h for h in holders if h.imported and h.path.is_relative_to(out)]:

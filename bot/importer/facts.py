@@ -25,7 +25,8 @@ def where_fact(data: dict[str, Any], level: str) -> dict[str, Any]:
     generic = squash(t["where"][level])
     agency = _no_district(get(data, "co_quan_thuc_hien"), MAX_AGENCY)
     address = _no_district(get(data, "dia_chi_tiep_nhan"), MAX_ADDRESS)
-    if address and (_STREET.search(address) or address == agency):
+    same = bool(agency) and address.casefold().startswith(agency.casefold())
+    if address and (_STREET.search(address) or same):
         address = ""
     parts = []
     if agency:
@@ -47,7 +48,7 @@ def _no_district(text: str, limit: int) -> str:
     """Comma-separated parts of text that name no district; '' when nothing useful is left."""
     if not informative(text):
         return ""
-    parts = [p.strip(" .") for p in re.split(r"[,;\n]", squash(text))]
+    parts = [p.strip(" .:") for p in re.split(r"[,;\n]", squash(text))]
     kept = ", ".join(p for p in parts if p and not DISTRICT.search(p))
     return kept if informative(kept) and len(kept) <= limit else ""
 

@@ -29,6 +29,7 @@ TEXT_FIELDS = (
 LEVEL_TAGS = {"xa": "Cấp xã", "tinh": "Cấp tỉnh", "bo": "Cấp bộ"}
 PORTAL = "https://dichvucong.gov.vn/"
 _PREFIX = re.compile(r"^thủ tục\s+", re.IGNORECASE)
+_DISTRICT_PAREN = re.compile(r"\s*\([^()]*(?:huyện|quận)[^()]*\)", re.IGNORECASE)
 
 
 def record_problem(data: Any) -> str | None:
@@ -106,8 +107,8 @@ def build_entry(data: dict[str, Any], today: str) -> dict[str, Any]:
 
 
 def short_name(official: str) -> str:
-    """ten_thu_tuc without the leading 'Thủ tục ', first letter capitalised."""
-    name = _PREFIX.sub("", official).strip() or official
+    """ten_thu_tuc without 'Thủ tục ' and '(thực hiện tại cấp huyện)', first letter capitalised."""
+    name = _DISTRICT_PAREN.sub("", _PREFIX.sub("", official)).strip() or official
     return name[:1].upper() + name[1:]
 
 

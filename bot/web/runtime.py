@@ -1,0 +1,34 @@
+"""What the request handlers of one process share."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from aiohttp import web
+
+from bot.app import Reloader
+from bot.channels.base import Channel, Services
+from bot.channels.limits import KeyedBuckets
+from bot.config import Config
+from bot.core.engine import Engine
+from bot.core.messages import Outgoing
+
+# A source of bot-initiated messages (booking reminders, notices) polled by the server:
+# it returns what is due now and counts it as handed over.
+OutboxSource = Callable[[], Iterable[Outgoing]]
+
+
+@dataclass
+class Runtime:
+    cfg: Config
+    engine: Engine
+    reloader: Reloader
+    services: Services
+    channels: dict[str, Channel] = field(default_factory=dict)
+    chat_limit: KeyedBuckets = field(default_factory=lambda: KeyedBuckets(10, 30))
+    login_limit: KeyedBuckets = field(default_factory=lambda: KeyedBuckets(5 / 60, 5))
+    failed: dict[str, str] = field(default_factory=dict)  # channel -> why it did not start
+
+
+RUNTIME = web.AppKey("runtime", Runtime)
