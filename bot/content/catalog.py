@@ -67,7 +67,7 @@ PROCEDURE_KEYS: dict[str, tuple[str, bool]] = {
 }
 FACT_KEYS = {"text": True, "verify": False, "note": False, "exemptions": False}
 ONLINE_KEYS = {"mode": True, "text": True, "url": False, "verify": False, "note": False}
-QUESTION_KEYS = {"id": True, "text": True, "options": False, "default": False}
+QUESTION_KEYS = {"id": True, "text": True, "options": False, "default": False, "rare": False}
 DOCUMENT_KEYS = {"key": True, "name": True, "note": False, "when": False, "verify": False}
 NOT_NEEDED_KEYS = {"name": True, "reason": True}
 SOURCE_KEYS = {"url": True, "note": False}
@@ -167,6 +167,8 @@ def _question(ck: _Checker, value: Any, line: int) -> Question | None:
                 opts.append(Option(str(od.get("value", "")), str(od.get("label", ""))))
         options = tuple(opts)
     default = str(d.get("default", "") or "")
+    if d.get("rare") and not default:
+        ck.add(d.line_of("rare"), "a rare question needs a default answer")
     if default and default not in {o.value for o in options}:
         ck.add(d.line_of("default"), f"default '{default}' is not one of the question's options")
     return Question(
@@ -174,6 +176,7 @@ def _question(ck: _Checker, value: Any, line: int) -> Question | None:
         text=ck.text(d.get("text"), d.line_of("text"), "question text"),
         options=options,
         default=default,
+        rare=ck.flag(d.get("rare", False), d.line_of("rare"), "question rare"),
     )
 
 

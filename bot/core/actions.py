@@ -9,7 +9,7 @@ from bot.core.engine import Engine, Turn
 from bot.core.messages import Attachment, Button
 
 MAX_CHOICES = 3
-CLEAR_LEAD = 1.35  # the top match must beat the second by this factor to skip the choice list
+CLEAR_LEAD = 1.8  # the top match must beat the next by this factor (raw score) to skip the choice list
 
 
 def understand(turn: Turn) -> str:
@@ -22,7 +22,7 @@ def understand(turn: Turn) -> str:
     first = matches[0]
     follow = {b for b in (turn.content.catalog.get(first.id).bundles if turn.content.catalog.get(first.id) else ())}
     rivals = [m for m in matches[1:] if m.id not in follow]
-    if rivals and first.score < CLEAR_LEAD * rivals[0].score and _raw(first.score) < 3 * _raw(rivals[0].score):
+    if rivals and _raw(first.score) < CLEAR_LEAD * _raw(rivals[0].score):
         turn.ctx["choices"] = [first.id] + [m.id for m in rivals]
         return "many"
     Engine._set_proc(turn.ctx, first.id)
@@ -90,15 +90,27 @@ def next_question(turn: Turn) -> str:
     answers = turn.ctx.setdefault("answers", {})
     if guide.failed_eligibility(proc, answers):
         return "not_eligible"
-    q = guide.next_question(turn.content.catalog, proc, answers)
+    rare = bool(turn.ctx.get("ask_all"))
+    q = guide.next_question(turn.content.catalog, proc, answers, rare)
     if q is None:
         return "done"
     turn.ctx["pending"] = q.id
-    asked = [*guide.eligibility_questions(proc), *guide.questions(turn.content.catalog, proc)]
+    asked = guide.asked(turn.content.catalog, proc, rare)
     n = next((i for i, x in enumerate(asked, 1) if x.id == q.id), 1)
     text = f"{turn.r.vi('question_progress', n=n, total=len(asked))} {q.text}"
     turn.say(text, [Button(o.label, f"answer:{o.value}") for o in q.options])
     return "asked"
+
+
+def ask_special(turn: Turn) -> str:
+    """The citizen's case is special: ask the rare questions too."""
+    turn.ctx["ask_all"] = True
+    return "ok"
+
+
+def has_special(turn: Turn) -> bool:
+    proc = turn.proc
+    return proc is not None and not turn.ctx.get("ask_all") and guide.has_rare(turn.content.catalog, proc)
 
 
 def drop_bundle(turn: Turn) -> str:
@@ -143,6 +155,8 @@ def install(engine: Engine) -> None:
     engine.register_action("switch_to_bundle", switch_to_bundle, {"switched"})
     engine.register_action("next_question", next_question, {"asked", "done", "not_eligible"})
     engine.register_action("drop_bundle", drop_bundle, {"dropped"})
+    engine.register_action("ask_special", ask_special, {"ok"})
+    engine.register_condition("has_special", has_special)
     engine.register_action("show_checklist", show_checklist, {"shown"})
     engine.register_action("final_summary", final_summary, {"shown"})
     engine.register_condition("has_bundle", has_bundle)

@@ -41,12 +41,23 @@ def failed_eligibility(proc: Procedure, answers: Mapping[str, str]) -> list[str]
     return [e.fail_text for e in proc.eligibility if answers.get(e.question) not in (None, e.required)]
 
 
-def next_question(catalog: Catalog, proc: Procedure, answers: Mapping[str, str]) -> Question | None:
+def asked(catalog: Catalog, proc: Procedure, include_rare: bool = False) -> list[Question]:
+    """The questions this citizen will be asked, in order."""
+    return [*eligibility_questions(proc),
+            *(q for q in questions(catalog, proc) if include_rare or not q.rare)]
+
+
+def next_question(catalog: Catalog, proc: Procedure, answers: Mapping[str, str],
+                  include_rare: bool = False) -> Question | None:
     """The first question not answered yet, or None when the checklist is settled."""
-    for q in [*eligibility_questions(proc), *questions(catalog, proc)]:
+    for q in asked(catalog, proc, include_rare):
         if q.id not in answers:
             return q
     return None
+
+
+def has_rare(catalog: Catalog, proc: Procedure) -> bool:
+    return any(q.rare for q in questions(catalog, proc))
 
 
 def _local(answers: Mapping[str, str], part: Procedure) -> dict[str, str]:

@@ -31,7 +31,8 @@ BUNDLE_FOLLOW = 0.55  # a top member's bundle is offered next at this share of i
 SECOND_ALIAS_SHARE = 0.1
 POSITION_BONUS = 0.3
 WEAK_FACTOR = 0.5  # objects ("cần mang cccd") and implied concepts count half
-UNI_SHARE = 0.5  # coverage counts words and word pairs half and half: word order varies  # what a citizen names first is usually what they want done
+UNI_SHARE = 0.5
+MIN_STRONG = 3.0  # a phrase needs this much weight from words the citizen typed as the request  # coverage counts words and word pairs half and half: word order varies  # what a citizen names first is usually what they want done
 
 
 @dataclass(frozen=True)
@@ -189,7 +190,7 @@ class Matcher:
         return out
 
     def _phrase_scores(self, qfeats: dict[str, float]) -> dict[int, list[tuple[float, int]]]:
-        acc: dict[int, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0])  # boosted, plain, unigrams
+        acc: dict[int, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0, 0.0])  # boosted, plain, unigrams, strong
         for f, boost in qfeats.items():
             uni = " " not in f
             for idx in self.postings.get(f, ()):
@@ -202,7 +203,9 @@ class Matcher:
                     if f in feats:
                         self._add(sums, feats[f], qfeats[f], " " not in f)
         best: dict[int, list[tuple[float, int]]] = defaultdict(list)
-        for idx, (boosted, plain, uni) in acc.items():
+        for idx, (boosted, plain, uni, strong) in acc.items():
+            if strong < MIN_STRONG:  # implied concepts or objects alone never make a match
+                continue
             ph = self.phrases[idx]
             cover = UNI_SHARE * uni / max(ph.uni_total, 1e-9) + (1 - UNI_SHARE) * plain / ph.total
             best[ph.entry].append((boosted * cover * cover * ALIAS_WEIGHT[ph.kind], idx))
@@ -227,6 +230,8 @@ class Matcher:
         sums[1] += w
         if uni:
             sums[2] += w
+        if boost >= 1.0:
+            sums[3] += w
 
     def _decide(self, toks: tuple[str, ...], scores: dict[int, float], top: int, english: bool) -> Analysis:
         n = len(self.procs)

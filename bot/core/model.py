@@ -42,6 +42,7 @@ class Question:
     text: str
     options: tuple[Option, ...] = (Option(YES, "Có"), Option(NO, "Không"))
     default: str = ""
+    rare: bool = False  # asked only when the citizen says their case is special
 
 
 @dataclass(frozen=True)
