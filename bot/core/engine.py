@@ -167,6 +167,8 @@ class Engine:
                 return self.commands[text.split()[0][1:]](turn)
             if any(hook(turn, text) for hook in self.text_hooks):
                 return None
+            if text.lower().startswith("/start"):  # a deep link nobody claimed: just start
+                return self.command(turn, "restart")
         if payload:
             return self._press(turn, payload)
         turn.text = text

@@ -31,6 +31,9 @@ class Lexicon:
     en_stopwords: frozenset[str] = frozenset()
     concepts: Mapping[str, Mapping[tuple[str, ...], tuple[str, ...]]] = field(default_factory=dict)  # lang -> trigger -> words
     object_markers: frozenset[tuple[str, ...]] = frozenset()
+    en_expand: Mapping[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict)
+    done_before: frozenset[str] = frozenset({"da"})  # "đã làm khai sinh": already done
+    done_after: frozenset[str] = frozenset({"roi", "r"})  # "khai sinh rồi"
 
     @classmethod
     def from_data(cls, data: Mapping[str, object], stopwords: Iterable[str] = (),
@@ -55,7 +58,15 @@ class Lexicon:
                     if key:
                         out[key] = out.get(key, ()) + tuple(fold(concept).split())
         markers = frozenset(tuple(fold(m).split()) for m in data.get("object_markers") or () if fold(m))  # type: ignore[attr-defined]
-        return cls(expand, ambiguous, vi, vi | frozenset(fold(w) for w in en_stopwords), concepts, markers)
+        en_expand = {tuple(stem(t) for t in fold(k).split()): tuple(stem(t) for t in fold(str(v)).split())
+                     for k, v in dict(data.get("en_synonyms") or {}).items() if fold(k)}  # type: ignore[call-overload]
+        return cls(expand, ambiguous, vi, vi | frozenset(fold(w) for w in en_stopwords), concepts, markers,
+                   en_expand)
+
+    def rewrite_english(self, toks: list[str]) -> list[str]:
+        """Stem English words and apply the English synonyms ('passed away' -> 'die')."""
+        stems = [stem(t) for t in toks]
+        return Lexicon(expand=self.en_expand).rewrite(stems) if self.en_expand else stems
 
     def add_concepts(self, toks: list[str], lang: str = "vi") -> tuple[list[str], set[int]]:
         """Insert a concept's words after each phrase that implies it; return their positions."""
@@ -79,6 +90,16 @@ class Lexicon:
                 out.append(toks[i])
                 i += 1
         return out, added
+
+    def done_positions(self, toks: list[str], span: int = 4) -> set[int]:
+        """Words describing what is already done ('đã khai tử', 'có ks rồi'): context, not the request."""
+        out: set[int] = set()
+        for i, t in enumerate(toks):
+            if t in self.done_before:
+                out.update(range(i + 1, min(len(toks), i + 1 + span)))
+            elif t in self.done_after and i:
+                out.update(range(max(0, i - span), i))
+        return out
 
     def object_positions(self, toks: list[str], span: int = 4) -> set[int]:
         """Positions of the few words after a marker like 'mang', 'photo': objects, not the request."""
@@ -146,6 +167,19 @@ class Speller:
             if variant in self._deletes:
                 return self._deletes[variant]
         return token
+
+
+def stem(word: str) -> str:
+    """A tiny English stemmer: 'registered' -> 'register', 'dies'/'died' -> 'dy'."""
+    if len(word) > 4 and word.endswith(("ies", "ied")):
+        return word[:-3] + "y"
+    if len(word) > 5 and word.endswith("ing"):
+        return word[:-3]
+    if len(word) > 4 and word.endswith("ed"):
+        return word[:-2]
+    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+        return word[:-1]
+    return word
 
 
 def _deletions(word: str) -> set[str]:

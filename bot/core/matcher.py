@@ -22,10 +22,10 @@ from bot.core.normalize import fold
 
 ALIAS_WEIGHT = {"name": 1.0, "alias": 1.0, "english": 1.0, "keyword": 0.55}
 MIN_SCORE = 2.2  # below this the question is about no procedure
-COMMON_SHARE = 0.06  # features in more entries than this share do not generate candidates
-MIN_COMMON_DF = 12
+CANDIDATE_BUDGET = 4000  # phrase postings read per question before common words only re-score
+MIN_OPENERS = 2  # the rarest features always open candidates
 IMPORTED_FACTOR = 0.8  # curated entries win ties against imported national records
-BUNDLE_STRONG = 0.9  # coverage that counts as a member being clearly named
+BUNDLE_MEMBER_SHARE = 0.3  # a member counts as asked for at this share of the best member's score
 BUNDLE_BONUS = 1.25
 BUNDLE_FOLLOW = 0.55  # a top member's bundle is offered next at this share of its score
 SECOND_ALIAS_SHARE = 0.1
@@ -105,6 +105,7 @@ class Matcher:
                     toks = fold(phrase).split()
                     if kind == "english":
                         self._english_words.update(toks)
+                        toks = self.lexicon.rewrite_english(toks)
                     else:
                         toks = self.lexicon.rewrite(toks)
                     raw.append((i, kind, toks))
@@ -139,8 +140,6 @@ class Matcher:
             for f in feats:
                 df[f] += 1
         self.idf = {f: math.log(1 + n_entries / d) * (1.3 if " " in f else 1.0) for f, d in df.items()}
-        cap = max(MIN_COMMON_DF, int(COMMON_SHARE * n_entries))
-        self.common = {f for f, d in df.items() if d > cap}
         self.phrases: list[_Phrase] = []
         self.postings: dict[str, list[int]] = defaultdict(list)
         for (entry, kind, toks), feats in zip(raw, feats_of, strict=True):
@@ -151,37 +150,41 @@ class Matcher:
             uni = sum(w for f, w in weights.items() if " " not in f)
             self.phrases.append(_Phrase(entry, weights, sum(weights.values()), kind, uni, " ".join(toks)))
             for f in feats:
-                if f not in self.common:
-                    self.postings[f].append(idx)
+                self.postings[f].append(idx)
 
     # ---- query -------------------------------------------------------------
     def prepare(self, text: str) -> tuple[list[str], set[int], bool]:
         """Fold, repair typos, expand abbreviations, add concepts: (tokens, added positions, english)."""
         toks = fold(text).split()
         english = self._looks_english(toks)
-        if not english:  # English words are neither Vietnamese typos nor abbreviations
-            toks = self.lexicon.rewrite([self.speller.correct(t) for t in toks])
-        toks, added = self.lexicon.add_concepts(toks, "en" if english else "vi")
+        if english:  # English words are neither Vietnamese typos nor abbreviations
+            toks, added = self.lexicon.add_concepts(toks, "en")
+            return self.lexicon.rewrite_english(toks), added, True
+        toks = self.lexicon.rewrite([self.speller.correct(t) for t in toks])
+        toks, added = self.lexicon.add_concepts(toks, "vi")
         return toks, added, english
 
     def analyse(self, text: str, top: int = 3) -> Analysis:
         """Rank procedures for a question; empty matches when it is about none."""
         toks, added, english = self.prepare(text)
-        scores = self._score(self._query_features(toks, added, english))
-        return self._decide(tuple(toks), scores, top, english)
+        qfeats = self._query_features(toks, added, english)
+        scores = self._score(qfeats)
+        return self._decide(tuple(toks), scores, top, english, qfeats)
 
-    def _query_features(self, toks: list[str], added: set[int], english: bool) -> dict[str, float]:
-        """Query features weighted by position; objects and implied concepts count less."""
+    def _query_features(self, toks: list[str], added: set[int], english: bool) -> dict[str, tuple[float, bool]]:
+        """(weight, strong) per query feature: earlier words weigh more; objects and things
+        already done count half; implied concepts count but are never enough alone."""
         stop = self.lexicon.en_stopwords if english else self.lexicon.stopwords
         n = max(1, len(toks))
-        weak = self.lexicon.object_positions(toks) | added
-        return {f: (1.0 + POSITION_BONUS * (1.0 - pos / n)) * (WEAK_FACTOR if pos in weak else 1.0)
+        weak = self.lexicon.object_positions(toks) | self.lexicon.done_positions(toks)
+        return {f: ((1.0 + POSITION_BONUS * (1.0 - pos / n)) * (WEAK_FACTOR if pos in weak else 1.0),
+                    pos not in added and pos not in weak)
                 for f, pos in _features(toks, stop).items()}
 
     def match(self, text: str, top: int = 3) -> list[Match]:
         return list(self.analyse(text, top).matches)
 
-    def _score(self, qfeats: dict[str, float]) -> dict[int, float]:
+    def _score(self, qfeats: dict[str, tuple[float, bool]]) -> dict[int, float]:
         """Best phrase score per entry: shared weight x coverage^2 (+ a share of the next two)."""
         out: dict[int, float] = {}
         for entry, vals in self._phrase_scores(qfeats).items():
@@ -189,19 +192,24 @@ class Matcher:
             out[entry] = vals[0][0] + SECOND_ALIAS_SHARE * sum(v for v, _ in vals[1:3])
         return out
 
-    def _phrase_scores(self, qfeats: dict[str, float]) -> dict[int, list[tuple[float, int]]]:
+    def _phrase_scores(self, qfeats: dict[str, tuple[float, bool]]) -> dict[int, list[tuple[float, int]]]:
         acc: dict[int, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0, 0.0])  # boosted, plain, unigrams, strong
-        for f, boost in qfeats.items():
+        # Rare features open candidates; once the budget is spent, common ones only add to them.
+        order = sorted(qfeats, key=lambda f: -self.idf.get(f, 0.0))
+        touched = 0
+        for rank, f in enumerate(order):
+            postings = self.postings.get(f, ())
+            boost, strong = qfeats[f]
             uni = " " not in f
-            for idx in self.postings.get(f, ()):
-                self._add(acc[idx], self.phrases[idx].features[f], boost, uni)
-        commons = [f for f in qfeats if f in self.common]
-        if commons:
-            for idx, sums in acc.items():
-                feats = self.phrases[idx].features
-                for f in commons:
-                    if f in feats:
-                        self._add(sums, feats[f], qfeats[f], " " not in f)
+            if rank < MIN_OPENERS or touched + len(postings) <= CANDIDATE_BUDGET:
+                touched += len(postings)
+                for idx in postings:
+                    self._add(acc[idx], self.phrases[idx].features[f], boost, uni, strong)
+            else:
+                for idx, sums in acc.items():
+                    w = self.phrases[idx].features.get(f)
+                    if w is not None:
+                        self._add(sums, w, boost, uni, strong)
         best: dict[int, list[tuple[float, int]]] = defaultdict(list)
         for idx, (boosted, plain, uni, strong) in acc.items():
             if strong < MIN_STRONG:  # implied concepts or objects alone never make a match
@@ -225,15 +233,16 @@ class Matcher:
         return lines
 
     @staticmethod
-    def _add(sums: list[float], w: float, boost: float, uni: bool) -> None:
+    def _add(sums: list[float], w: float, boost: float, uni: bool, strong: bool) -> None:
         sums[0] += w * boost
         sums[1] += w
         if uni:
             sums[2] += w
-        if boost >= 1.0:
+        if strong:
             sums[3] += w
 
-    def _decide(self, toks: tuple[str, ...], scores: dict[int, float], top: int, english: bool) -> Analysis:
+    def _decide(self, toks: tuple[str, ...], scores: dict[int, float], top: int, english: bool,
+                qfeats: dict[str, tuple[float, bool]]) -> Analysis:
         n = len(self.procs)
         ranked: dict[str, float] = {}
         topic_best, topic_id, topic_kind = 0.0, "", ""
@@ -245,7 +254,7 @@ class Matcher:
                 continue
             p = self.procs[entry]
             ranked[p.id] = s * (IMPORTED_FACTOR if p.imported else 1.0)
-        self._apply_bundles(ranked, scores)
+        self._apply_bundles(ranked, qfeats)
         order = sorted(ranked.items(), key=lambda kv: (-kv[1], kv[0]))
         best = order[0][1] if order else 0.0
         if topic_best >= max(best, MIN_SCORE * 0.8):
@@ -257,14 +266,21 @@ class Matcher:
         matches = tuple(Match(pid, self.catalog.procedures[pid].name, round(s / (s + 6.0), 4)) for pid, s in order[:top])
         return Analysis(toks, matches, english, topic_id if not matches else "")
 
-    def _apply_bundles(self, ranked: dict[str, float], scores: dict[int, float]) -> None:
-        """A question naming two or more members of a bundle is about the whole bundle."""
-        for bundle in self.procs:
-            if not bundle.is_bundle:
-                continue
-            strong = [ranked[m] for m in bundle.members if ranked.get(m, 0.0) >= MIN_SCORE * BUNDLE_STRONG]
-            if len(strong) >= 2:
-                ranked[bundle.id] = max(ranked.get(bundle.id, 0.0), max(strong) * BUNDLE_BONUS + sum(strong) * 0.1)
+    def _apply_bundles(self, ranked: dict[str, float], qfeats: dict[str, tuple[float, bool]]) -> None:
+        """A question that asks for two or more members of a bundle is about the whole bundle.
+        Members count only on what the citizen asks for, not on what is already done."""
+        candidates = [b for b in self.procs if b.is_bundle and sum(ranked.get(m, 0.0) >= MIN_SCORE for m in b.members) >= 2]
+        if not candidates:
+            return
+        strong_scores = self._score({f: v for f, v in qfeats.items() if v[1]})
+        strong = {self.procs[e].id: s for e, s in strong_scores.items() if e < len(self.procs)}
+        for bundle in candidates:
+            member = [strong.get(m, 0.0) for m in bundle.members]
+            best = max(member)
+            named = [s for s in member if s >= max(MIN_SCORE, BUNDLE_MEMBER_SHARE * best)]
+            if len(named) >= 2:
+                ranked[bundle.id] = max(ranked.get(bundle.id, 0.0), max(ranked.get(m, 0.0) for m in bundle.members)
+                                        * BUNDLE_BONUS)
 
     def _follow_bundles(self, order: list[tuple[str, float]]) -> list[tuple[str, float]]:
         """Offer a top procedure's bundle right after it."""
