@@ -43,7 +43,7 @@ def _mapping(path: Path, problems: list[Problem]) -> LineDict:
 
 def _check_abbrev(path: Path, data: LineDict, problems: list[Problem]) -> None:
     for key in data:
-        if key not in ("expand", "synonyms", "ambiguous", "concepts", "object_markers"):
+        if key not in ("expand", "synonyms", "ambiguous", "concepts", "object_markers", "en_synonyms", "request_markers"):
             problems.append(Problem(str(path), data.line_of(key), f"unknown key '{key}'"))
     for key in ("expand", "synonyms"):
         if not isinstance(data.get(key) or {}, dict):

@@ -32,6 +32,7 @@ class Lexicon:
     concepts: Mapping[str, Mapping[tuple[str, ...], tuple[str, ...]]] = field(default_factory=dict)  # lang -> trigger -> words
     object_markers: frozenset[tuple[str, ...]] = frozenset()
     en_expand: Mapping[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict)
+    request_markers: frozenset[tuple[str, ...]] = frozenset()
     done_before: frozenset[str] = frozenset({"da"})  # "đã làm khai sinh": already done
     done_after: frozenset[str] = frozenset({"roi", "r"})  # "khai sinh rồi"
 
@@ -60,8 +61,9 @@ class Lexicon:
         markers = frozenset(tuple(fold(m).split()) for m in data.get("object_markers") or () if fold(m))  # type: ignore[attr-defined]
         en_expand = {tuple(stem(t) for t in fold(k).split()): tuple(stem(t) for t in fold(str(v)).split())
                      for k, v in dict(data.get("en_synonyms") or {}).items() if fold(k)}  # type: ignore[call-overload]
+        requests = frozenset(tuple(fold(m).split()) for m in data.get("request_markers") or () if fold(m))  # type: ignore[attr-defined]
         return cls(expand, ambiguous, vi, vi | frozenset(fold(w) for w in en_stopwords), concepts, markers,
-                   en_expand)
+                   en_expand, requests)
 
     def rewrite_english(self, toks: list[str]) -> list[str]:
         """Stem English words and apply the English synonyms ('passed away' -> 'die')."""
@@ -90,6 +92,15 @@ class Lexicon:
                 out.append(toks[i])
                 i += 1
         return out, added
+
+    def request_positions(self, toks: list[str], span: int = 8) -> set[int]:
+        """Words right after 'giờ', 'muốn', 'cần'…: where a story states what the citizen wants."""
+        out: set[int] = set()
+        for i in range(len(toks)):
+            for n in (2, 1):
+                if tuple(toks[i:i + n]) in self.request_markers:
+                    out.update(range(i + n, min(len(toks), i + n + span)))
+        return out
 
     def done_positions(self, toks: list[str], span: int = 4) -> set[int]:
         """Words describing what is already done ('đã khai tử', 'có ks rồi'): context, not the request."""

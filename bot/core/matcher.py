@@ -29,7 +29,8 @@ BUNDLE_MEMBER_SHARE = 0.3  # a member counts as asked for at this share of the b
 BUNDLE_BONUS = 1.25
 BUNDLE_FOLLOW = 0.55  # a top member's bundle is offered next at this share of its score
 SECOND_ALIAS_SHARE = 0.1
-POSITION_BONUS = 0.3
+POSITION_BONUS = 0.15
+REQUEST_BONUS = 1.5  # "... giờ xin tiền mai táng ở đâu": what follows 'giờ', 'muốn', 'cần' is the request
 WEAK_FACTOR = 0.5  # objects ("cần mang cccd") and implied concepts count half
 UNI_SHARE = 0.5
 MIN_STRONG = 3.0  # a phrase needs this much weight from words the citizen typed as the request  # coverage counts words and word pairs half and half: word order varies  # what a citizen names first is usually what they want done
@@ -177,7 +178,9 @@ class Matcher:
         stop = self.lexicon.en_stopwords if english else self.lexicon.stopwords
         n = max(1, len(toks))
         weak = self.lexicon.object_positions(toks) | self.lexicon.done_positions(toks)
-        return {f: ((1.0 + POSITION_BONUS * (1.0 - pos / n)) * (WEAK_FACTOR if pos in weak else 1.0),
+        asked = self.lexicon.request_positions(toks)
+        return {f: ((1.0 + POSITION_BONUS * (1.0 - pos / n)) * (WEAK_FACTOR if pos in weak else 1.0)
+                    * (REQUEST_BONUS if pos in asked else 1.0),
                     pos not in added and pos not in weak)
                 for f, pos in _features(toks, stop).items()}
 
