@@ -97,7 +97,8 @@ def test_unknown_key_missing_field_wrong_type(tmp_path: Path) -> None:
 
 def test_duplicate_id_and_alias_claimed_twice(tmp_path: Path) -> None:
     folder = _copy(tmp_path)
-    shutil.copy(folder / "khai-sinh.yaml", folder / "khai-sinh-2.yaml")
+    (folder.parent / "khac").mkdir()
+    shutil.copy(folder / "khai-sinh.yaml", folder.parent / "khac" / "khai-sinh.yaml")
     other = (folder / "khai-sinh.yaml").read_text(encoding="utf-8").replace("id: khai-sinh", "id: khai-sinh-3")
     (folder / "khai-sinh-3.yaml").write_text(other, encoding="utf-8")
     problems = _problems(folder.parent)
