@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import logging
 import threading
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from bot.config import Config
-from bot.content.bundle import check_catalog_dir
+from bot.content.bundle import load_catalog_dir
 from bot.content.flows import load_flows
 from bot.content.yamlio import ContentError, Problem
 from bot.core import actions, volunteer
 from bot.core.engine import Content, Engine, StateStore
 from bot.core.flows import check_flows
+from bot.core.model import Catalog
 
 log = logging.getLogger(__name__)
 COMMANDS = frozenset({"restart", "back", "help", "human"})
@@ -31,11 +33,26 @@ class Paths:
         return cls(Path(cfg["catalog.dir"]), Path(cfg["flows.dir"]))
 
 
+ContentCheck = Callable[[Paths, Catalog], list[Problem]]
+_CHECKS: weakref.WeakKeyDictionary[Engine, list[ContentCheck]] = weakref.WeakKeyDictionary()
+
+
+def add_content_check(engine: Engine, check: ContentCheck) -> None:
+    """Let an installer check more content (e.g. offices) each time the content is checked."""
+    _CHECKS.setdefault(engine, []).append(check)
+
+
 def check_content(paths: Paths, engine: Engine) -> tuple[Content | None, list[Problem]]:
     """Load catalogue + flows and run every check; (content or None, problems)."""
-    bundle, problems = check_catalog_dir(paths.catalog)
+    try:
+        bundle, problems = load_catalog_dir(paths.catalog), []
+    except ContentError as exc:
+        bundle, problems = None, list(exc.problems)
     flows, flow_problems = load_flows(paths.flows)
     problems = problems + flow_problems
+    if bundle is not None:
+        for check in _CHECKS.get(engine, []):
+            problems += check(paths, bundle.catalog)
     if flows is not None:
         issues = check_flows(flows, engine.outcomes, frozenset(engine.conditions),
                              COMMANDS | frozenset(engine.commands), frozenset(engine.entry_points))
