@@ -26,6 +26,17 @@ CACHE_VERSION = 1
 CODE_DIRS = (Path(__file__).resolve().parent, Path(__file__).resolve().parent.parent / "core")
 
 
+def _code_fingerprint() -> str:
+    """The code that builds the bundle, as imported now (a later edit must not reuse old pickles)."""
+    h = hashlib.sha256()
+    for f in sorted(p for d in CODE_DIRS for p in d.glob("*.py")):
+        h.update(f.read_bytes())
+    return h.hexdigest()
+
+
+CODE_FINGERPRINT = _code_fingerprint()
+
+
 @dataclass(frozen=True)
 class CatalogBundle:
     catalog: Catalog
@@ -48,9 +59,8 @@ def default_cache_dir() -> Path:
 
 
 def _fingerprint(root: Path) -> str:
-    h = hashlib.sha256(f"{CACHE_VERSION}:{root.resolve()}".encode())
-    files = sorted(root.rglob("*.yaml")) + sorted(p for d in CODE_DIRS for p in d.glob("*.py"))
-    for f in files:
+    h = hashlib.sha256(f"{CACHE_VERSION}:{CODE_FINGERPRINT}:{root.resolve()}".encode())
+    for f in sorted(root.rglob("*.yaml")):
         try:
             st = f.stat()
         except OSError:
