@@ -16,8 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def make_config(tmp_path: Path, **overrides: object) -> Config:
     """Defaults with the bundled catalogue and flows, data under tmp_path."""
-    import os
-    cfg = load_config(None, env={k: v for k, v in os.environ.items() if k == "TTHC_FLOWS_DIR"})
+    cfg = load_config(None, env={})
     return cfg.with_overrides(data_dir=str(tmp_path / "data"), **overrides)
 
 

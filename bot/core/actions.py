@@ -20,8 +20,9 @@ def understand(turn: Turn) -> str:
     if not matches:
         return "none"
     first = matches[0]
-    follow = {b for b in (turn.content.catalog.get(first.id).bundles if turn.content.catalog.get(first.id) else ())}
-    rivals = [m for m in matches[1:] if m.id not in follow]
+    top = turn.content.catalog.get(first.id)
+    related = set(top.bundles) | set(top.members) if top else set()  # a bundle and its parts are not rivals
+    rivals = [m for m in matches[1:] if m.id not in related]
     if rivals and _raw(first.score) < CLEAR_LEAD * _raw(rivals[0].score):
         turn.ctx["choices"] = [first.id] + [m.id for m in rivals]
         return "many"

@@ -112,6 +112,8 @@ class Matcher:
 
     def _spec(self, entry: int, kind: str, toks: list[str]) -> list[PhraseSpec]:
         stop = self.lexicon.en_stopwords if kind == "english" else self.lexicon.stopwords
+        if kind == "english":  # English pairs skip function words: "register a birth" ~ "register the birth"
+            toks = [t for t in toks if t not in stop]
         feats = frozenset(_features(toks, stop))
         return [PhraseSpec(entry, KIND_WEIGHT[kind], feats, " ".join(toks))] if feats else []
 
@@ -132,8 +134,9 @@ class Matcher:
         toks = fold(text).split()
         english = self._looks_english(toks)
         if english:  # English words are neither Vietnamese typos nor abbreviations
-            toks, added = self.lexicon.add_concepts(toks, "en")
-            return self.lexicon.rewrite_english(toks), added, True
+            toks, added = self.lexicon.add_concepts(self.lexicon.rewrite_english(toks), "en")
+            keep = [i for i, t in enumerate(toks) if t not in self.lexicon.en_stopwords]
+            return [toks[i] for i in keep], {n for n, i in enumerate(keep) if i in added}, True
         toks = self.lexicon.rewrite([self.speller.correct(t) for t in toks])
         toks, added = self.lexicon.add_concepts(toks, "vi")
         return toks, added, False
