@@ -1,22 +1,17 @@
-"""The survey's actions, its entry points (QR deep links, post-visit offers) and its installer."""
+"""The survey's actions, its entry points (QR deep links, typed command, offer button), its installer."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from datetime import date
+from collections.abc import Callable
 from typing import Any
 
 from bot.config import Config
 from bot.core.engine import Engine, Turn
-from bot.core.flows import Flows
-from bot.core.messages import Button, Outgoing, Reply
-from bot.core.render import Renderer
+from bot.core.messages import Button
 from bot.feedback.models import GROUPS
-from bot.feedback.offices import Offices, load_offices
-from bot.feedback.qr import PAYLOAD_PREFIX
-from bot.feedback.store import Entry, FeedbackStore, Offer, Refused, respondent_key
+from bot.feedback.offices import PAYLOAD_PREFIX, Offices, load_offices
+from bot.feedback.store import Entry, FeedbackStore, Refused, respondent_key
 
 SCRATCH = "feedback"
 START = "feedback.start"
@@ -25,20 +20,7 @@ OFFER_COMMAND = "danhgia"
 GENERAL_COMMAND = "gopy"
 # "/start fb-office[-counter]" (Telegram, Zalo bridge), a pasted "...?start=fb-..." link, or the
 # code typed alone (the fallback printed under the Zalo QR code).
-DEEP_LINK = re.compile(rf"^(?:/start\s+|\S*[?&]start=)?{PAYLOAD_PREFIX}([a-z0-9_-]{{1,61}})$", re.I)
-
-
-@dataclass(frozen=True)
-class Visit:
-    """A booking whose day has passed, as the booking scheduler knows it."""
-
-    booking: str
-    channel: str
-    user: str
-    day: date
-    office: str | None = None
-    procedure: str | None = None
-    lang: str = "vi"
+DEEP_LINK = re.compile(rf"^(?:/start(?:@\w+)?\s+|\S*[?&]start=)?{PAYLOAD_PREFIX}([a-z0-9_-]{{1,61}})$", re.I)
 
 
 class Survey:
@@ -169,26 +151,6 @@ def _entry(channel: str, entry: dict[str, Any]) -> Entry:
 
 def _respondent(turn: Turn) -> str:
     return respondent_key(turn.msg.channel, turn.msg.user)
-
-
-def offer_surveys(store: FeedbackStore, flows: Flows, visits: Iterable[Visit], *, today: date,
-                  offices: Offices | None = None) -> list[Outgoing]:
-    """Post-visit survey invitations for visits before `today`; each booking is offered once."""
-    offices = offices or Offices({})
-    out = []
-    for visit in visits:
-        if visit.day >= today:
-            continue
-        offer = Offer(visit.booking, visit.office, visit.procedure, respondent_key(visit.channel, visit.user))
-        if not store.claim_offer(offer):
-            continue
-        r = Renderer(flows, visit.lang)
-        day = visit.day.strftime("%d/%m/%Y")
-        text = (r.t("fb_offer", office=offices.name(visit.office), day=day) if visit.office
-                else r.t("fb_offer_no_office", day=day))
-        button = Button(r.t("fb_btn_offer"), f"cmd:{OFFER_COMMAND} {visit.booking}")
-        out.append(Outgoing(visit.channel, visit.user, (Reply(text, (button,)),)))
-    return out
 
 
 def install(engine: Engine, *, store: FeedbackStore, offices: Offices | None = None) -> None:

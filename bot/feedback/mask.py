@@ -1,8 +1,9 @@
 """Hide phone and ID-card numbers a citizen types into a comment, before anything is stored.
 
-Any run of at least `MIN_DIGITS` digits, with up to two spaces, dots or hyphens between them,
-has every digit replaced by `*`: Vietnamese mobiles (0912 345 678, 0912.345.678, +84 912 345 678),
-landlines with area code (024 3825 1234), CMND (9 digits) and CCCD (12 digits). Shorter numbers
+Any run of at least `MIN_DIGITS` digits, with up to three spaces, dots, hyphens or brackets
+between them, has every digit replaced by `*`: Vietnamese mobiles (0912 345 678, 0912.345.678,
++84 912 345 678, 0912 - 345 - 678), landlines with area code ((024) 3825 1234), CMND (9 digits)
+and CCCD (12 digits). Shorter numbers
 (dates, amounts, house numbers) stay. Everything else keeps its place, so the comment still reads.
 """
 
@@ -12,7 +13,7 @@ import re
 
 MIN_DIGITS = 9  # the shortest identifying number: a 9-digit CMND, or a mobile without its 0
 MASK = "*"
-RUN = re.compile(r"\d(?:[ .\-]{0,2}\d)*")
+RUN = re.compile(r"\d(?:[\s.()\-]{0,3}\d)*")  # up to 3 spaces, dots, hyphens or brackets between
 DIGIT = re.compile(r"\d")
 
 

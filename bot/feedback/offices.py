@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 
+PAYLOAD_PREFIX = "fb-"  # deep-link payloads: fb-<office>[-<counter>]
 OFFICE_ID = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 
 

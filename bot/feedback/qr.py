@@ -13,7 +13,8 @@ import segno
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-PAYLOAD_PREFIX = "fb-"
+from bot.feedback.offices import PAYLOAD_PREFIX
+
 START_PARAM = re.compile(r"^[A-Za-z0-9_-]{1,64}$")  # what Telegram allows in ?start=
 BORDER = 4  # quiet zone, in modules
 PNG_MODULE_PX = 16

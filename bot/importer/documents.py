@@ -57,7 +57,7 @@ def _rows(body: str) -> tuple[list[tuple[str, int, int]], str]:
     rows = []
     pos = 0
     for m in _COUNT.finditer(body):
-        name = squash(body[pos:m.start()])
+        name = squash(body[pos : m.start()])
         if m.group(3) is not None:
             originals, copies = 0, int(m.group(3))
         else:
@@ -79,9 +79,9 @@ def _clean_name(name: str) -> tuple[str, bool]:
     """Drop glued template file names ('…NĐ-CPMẫu số 01.docx') and list bullets."""
     m = _TEMPLATE.search(name)
     if m:
-        stem = name[:m.start()]
+        stem = name[: m.start()]
         cut = max(stem.rfind(";"), stem.rfind("."), stem.rfind(")"))
-        name = stem[:cut + 1] if cut >= 0 and len(stem) - cut <= 80 else stem
+        name = stem[: cut + 1] if cut >= 0 and len(stem) - cut <= 80 else stem
     name = _BULLET.sub("", squash(name)).strip(" ;,")
     return name, m is not None
 

@@ -28,8 +28,12 @@ from bot.importer.texts import texts
 
 LEVELS = ("xa", "tinh", "bo", "all")
 # Liên thông groups re-coded by Nghị định 301/2026/NĐ-CP: old code -> new code.
-OBSOLETE = {"2.000986": "3.000722", "2.001023": "3.000722", "2.002621": "2.002913",
-            "2.002622": "2.002913"}
+OBSOLETE = {
+    "2.000986": "3.000722",
+    "2.001023": "3.000722",
+    "2.002621": "2.002913",
+    "2.002622": "2.002913",
+}
 BOOKKEEPING = {"id", "imported", "imported_on", "verify", "verify_note", "last_reviewed"}
 
 
@@ -37,9 +41,15 @@ class SourceError(Exception):
     """The source folder cannot be imported at all."""
 
 
-def import_dvcqg(src: Path, out: Path, level: str = "xa", enrich: bool = False,
-                 existing: Path | None = None, progress: bool = True,
-                 today: date | None = None) -> ImportSummary:
+def import_dvcqg(
+    src: Path,
+    out: Path,
+    level: str = "xa",
+    enrich: bool = False,
+    existing: Path | None = None,
+    progress: bool = True,
+    today: date | None = None,
+) -> ImportSummary:
     """Write one YAML entry per new record at `level` under out/<field>/<id>.yaml."""
     if level not in LEVELS:
         raise ValueError(f"level must be one of {LEVELS}, not {level!r}")
@@ -53,8 +63,13 @@ def import_dvcqg(src: Path, out: Path, level: str = "xa", enrich: bool = False,
     run.summary.read = len(files)
     run.summary.warnings.extend(warnings)
     run.remove_superseded()
-    bar = tqdm(files, desc="dvcqg", unit="record", file=sys.stderr,
-               disable=not progress or not sys.stderr.isatty())
+    bar = tqdm(
+        files,
+        desc="dvcqg",
+        unit="record",
+        file=sys.stderr,
+        disable=not progress or not sys.stderr.isatty(),
+    )
     for path in bar:
         run.one(path)
     return run.summary
@@ -63,8 +78,9 @@ def import_dvcqg(src: Path, out: Path, level: str = "xa", enrich: bool = False,
 class _Run:
     """State of one import run."""
 
-    def __init__(self, src: Path, out: Path, level: str, enrich: bool, index: CodeIndex,
-                 today: str) -> None:
+    def __init__(
+        self, src: Path, out: Path, level: str, enrich: bool, index: CodeIndex, today: str
+    ) -> None:
         self.src, self.out, self.level, self.enrich = src, out, level, enrich
         self.index, self.today = index, today
         self.summary = ImportSummary(level=level)
@@ -105,7 +121,7 @@ class _Run:
         if curated:
             self.summary.skip(name, code, why.CURATED, self._curated_detail(curated[0], entry))
         elif holders and not self.enrich:
-            self.summary.skip(name, code, why.IMPORTED, str(holders[0].path))
+            self.summary.skip(name, code, why.IMPORTED, shown(holders[0].path))
         elif holders:
             write_entry(holders[0].path, entry)
             self.summary.refreshed_files.append(holders[0].path)
@@ -116,12 +132,20 @@ class _Run:
             self.summary.written_files.append(target)
 
     def _curated_detail(self, holder: Holder, entry: dict[str, Any]) -> str:
-        detail = f"carried by {holder.path}"
+        detail = f"carried by {shown(holder.path)}"
         if not self.enrich:
             return detail
         missing = [k for k in entry if k not in holder.keys and k not in BOOKKEEPING]
         fill = ", ".join(missing) if missing else "nothing"
         return f"{detail}; curated files are not rewritten, the record could fill: {fill}"
+
+
+def shown(path: Path) -> str:
+    """Path relative to the working directory when it lies below it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
 
 
 def read_record(path: Path) -> tuple[dict[str, Any] | None, str, str]:
@@ -131,7 +155,11 @@ def read_record(path: Path) -> tuple[dict[str, Any] | None, str, str]:
     except (OSError, UnicodeDecodeError) as exc:
         return None, why.INVALID_JSON, f"cannot read: {exc}"
     except json.JSONDecodeError as exc:
-        return None, why.INVALID_JSON, f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
+        return (
+            None,
+            why.INVALID_JSON,
+            f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}",
+        )
     problem = record_problem(data)
     if problem:
         return None, why.MALFORMED, problem
@@ -142,8 +170,9 @@ def render_entry(entry: dict[str, Any]) -> str:
     """YAML text of an entry with the 'generated' header comment."""
     header = texts()["header"].format(code=entry["ma_thu_tuc"], date=entry["imported_on"])
     comment = "\n".join("# " + line for line in textwrap.wrap(header, 96))
-    body = yaml.safe_dump(entry, allow_unicode=True, sort_keys=False, default_flow_style=False,
-                          width=100)
+    body = yaml.safe_dump(
+        entry, allow_unicode=True, sort_keys=False, default_flow_style=False, width=100
+    )
     return f"{comment}\n{body}"
 
 

@@ -89,7 +89,9 @@ def online_block(channels: list[Channel], url: str) -> dict[str, Any]:
     names = _unique(c.name for c in channels)
     labels = [t["channels"][n] for n in names]
     if labels:
-        joined = ", ".join(labels[:-1]) + f" {t['or']} " + labels[-1] if len(labels) > 1 else labels[0]
+        joined = (
+            ", ".join(labels[:-1]) + f" {t['or']} " + labels[-1] if len(labels) > 1 else labels[0]
+        )
         text = t["online_text"].format(channels=joined)
     else:
         text = t["online_unknown"]

@@ -26,13 +26,44 @@ _LAW_CODE = re.compile(
 _LAW_TITLE = re.compile(r"^(Bộ luật|Luật|Nghị quyết|Pháp lệnh|Hiến pháp)\b\s*(.*)$", re.IGNORECASE)
 _LAW_NAME_END = re.compile(r"\s+số\b|\s+ngày\b|\d|[(,;:]")
 ISSUERS = (
-    "CP", "TTg", "BTC", "BTP", "BCA", "BNNMT", "BNNPTNT", "NHNN", "BGTVT", "BXD", "BTNMT",
-    "BLĐTBXH", "BYT", "BNV", "BCT", "BKHĐT", "BQP", "BNG", "BVHTTDL", "BTTTT", "BGDĐT",
-    "BKHCN", "TANDTC", "VKSNDTC", "HĐTP", "UBDT", "VPCP", "KTNN",
+    "CP",
+    "TTg",
+    "BTC",
+    "BTP",
+    "BCA",
+    "BNNMT",
+    "BNNPTNT",
+    "NHNN",
+    "BGTVT",
+    "BXD",
+    "BTNMT",
+    "BLĐTBXH",
+    "BYT",
+    "BNV",
+    "BCT",
+    "BKHĐT",
+    "BQP",
+    "BNG",
+    "BVHTTDL",
+    "BTTTT",
+    "BGDĐT",
+    "BKHCN",
+    "TANDTC",
+    "VKSNDTC",
+    "HĐTP",
+    "UBDT",
+    "VPCP",
+    "KTNN",
 )
 KINDS = {
-    "NĐ": "Nghị định", "TT": "Thông tư", "TTLT": "Thông tư liên tịch", "NQ": "Nghị quyết",
-    "QĐ": "Quyết định", "VBHN": "Văn bản hợp nhất", "CT": "Chỉ thị", "NQLT": "Nghị quyết liên tịch",
+    "NĐ": "Nghị định",
+    "TT": "Thông tư",
+    "TTLT": "Thông tư liên tịch",
+    "NQ": "Nghị quyết",
+    "QĐ": "Quyết định",
+    "VBHN": "Văn bản hợp nhất",
+    "CT": "Chỉ thị",
+    "NQLT": "Nghị quyết liên tịch",
 }
 
 
@@ -78,12 +109,12 @@ def slugify(text: str, words: int = 6, max_len: int = 60) -> str:
 
 def parse_channels(text: str) -> list[Channel]:
     """Rows of the flattened 'Hình thức nộp | Thời gian | Phí, lệ phí | Mô tả' table."""
-    body = text[len(CHANNEL_HEADER):] if text.startswith(CHANNEL_HEADER) else text
+    body = text[len(CHANNEL_HEADER) :] if text.startswith(CHANNEL_HEADER) else text
     starts = [m for m in _ROW.finditer(body) if m.start() == 0 or _row_start(body, m.end())]
     rows = []
     for i, m in enumerate(starts):
         end = starts[i + 1].start() if i + 1 < len(starts) else len(body)
-        rows.append(_channel(m.group(1), body[m.end():end]))
+        rows.append(_channel(m.group(1), body[m.end() : end]))
     return rows
 
 
@@ -110,7 +141,7 @@ def _time_cell(cells: str) -> tuple[str, bool, str]:
         unit = m.group(2)
         number = m.group(1)
         text = f"{number} {unit.lower()}" if unit else f"{number} ngày"
-        return text, unit is None, cells[m.end():]
+        return text, unit is None, cells[m.end() :]
     if cells.startswith("Không"):
         end = 5
         while end < len(cells) and not (cells[end].isupper() or cells[end].isdigit()):
@@ -122,10 +153,10 @@ def _time_cell(cells: str) -> tuple[str, bool, str]:
 def _fee_cell(rest: str) -> tuple[str, str]:
     m = _AMOUNT.match(rest)
     if m:
-        return _amount(m.group(1), m.group(2)), rest[m.end():]
+        return _amount(m.group(1), m.group(2)), rest[m.end() :]
     m = _FEE_WORDS.match(rest)
     if m:
-        return ("Miễn phí" if m.group(1) == "Miễn phí" else ""), rest[m.end():]
+        return ("Miễn phí" if m.group(1) == "Miễn phí" else ""), rest[m.end() :]
     return "", rest
 
 
@@ -145,7 +176,7 @@ def _split_paren(text: str) -> tuple[str, str]:
     for i, ch in enumerate(stripped):
         depth += {"(": 1, ")": -1}.get(ch, 0)
         if depth == 0:
-            return squash(stripped[1:i]).strip("() "), squash(stripped[i + 1:])
+            return squash(stripped[1:i]).strip("() "), squash(stripped[i + 1 :])
     return squash(stripped[1:]).strip("() "), ""
 
 
@@ -165,7 +196,7 @@ def parse_result(text: str) -> str:
 
 def parse_legal_basis(text: str) -> list[str]:
     """Legal documents named by code ('Nghị định 123/2015/NĐ-CP'); raw text when none."""
-    body = text[len(LEGAL_HEADER):] if text.startswith(LEGAL_HEADER) else text
+    body = text[len(LEGAL_HEADER) :] if text.startswith(LEGAL_HEADER) else text
     found = _law_codes(body)
     rows = [f for f in found if f[2]] or found
     out: list[str] = []
@@ -184,12 +215,12 @@ def _law_codes(body: str) -> list[tuple[str, str, bool]]:
     found = []
     prev_end = 0
     for m in _LAW_CODE.finditer(body):
-        code = _trim_code(m.group(0), body[m.end():m.end() + 1])
+        code = _trim_code(m.group(0), body[m.end() : m.end() + 1])
         end = m.start() + len(code)
         before = body[m.start() - 1] if m.start() else " "
         after = body[end] if end < len(body) else ""
         cell = not (before.isspace() or before in "(") or not (after.isspace() or after in ",.;)")
-        found.append((code, squash(body[prev_end:m.start()]), cell))
+        found.append((code, squash(body[prev_end : m.start()]), cell))
         prev_end = end
     return found
 

@@ -20,11 +20,28 @@ from bot.importer.parse import (
 from bot.importer.texts import texts
 
 TEXT_FIELDS = (
-    "ma_thu_tuc", "detail_url", "formality_id", "ten_thu_tuc", "so_quyet_dinh", "cap_thuc_hien",
-    "loai_thu_tuc", "linh_vuc", "doi_tuong_thuc_hien", "co_quan_co_tham_quyen", "dia_chi_tiep_nhan",
-    "co_quan_duoc_uy_quyen", "co_quan_phoi_hop", "thu_tuc_lien_quan", "trinh_tu_thuc_hien",
-    "cach_thuc_thuc_hien", "thanh_phan_ho_so", "can_cu_phap_ly", "co_quan_thuc_hien",
-    "yeu_cau_dieu_kien", "ket_qua_xu_ly", "raw_text",
+    "ma_thu_tuc",
+    "detail_url",
+    "formality_id",
+    "ten_thu_tuc",
+    "so_quyet_dinh",
+    "cap_thuc_hien",
+    "loai_thu_tuc",
+    "linh_vuc",
+    "doi_tuong_thuc_hien",
+    "co_quan_co_tham_quyen",
+    "dia_chi_tiep_nhan",
+    "co_quan_duoc_uy_quyen",
+    "co_quan_phoi_hop",
+    "thu_tuc_lien_quan",
+    "trinh_tu_thuc_hien",
+    "cach_thuc_thuc_hien",
+    "thanh_phan_ho_so",
+    "can_cu_phap_ly",
+    "co_quan_thuc_hien",
+    "yeu_cau_dieu_kien",
+    "ket_qua_xu_ly",
+    "raw_text",
 )
 LEVEL_TAGS = {"xa": "Cấp xã", "tinh": "Cấp tỉnh", "bo": "Cấp bộ"}
 PORTAL = "https://dichvucong.gov.vn/"
@@ -82,8 +99,13 @@ def build_entry(data: dict[str, Any], today: str) -> dict[str, Any]:
     url = url if url.startswith(("https://", "http://")) else PORTAL
     channels = parse_channels(get(data, "cach_thuc_thuc_hien"))
     entry: dict[str, Any] = {
-        "id": entry_id(code), "kind": "procedure", "ma_thu_tuc": code, "name": name,
-        "official_name": official, "field": field_name(get(data, "linh_vuc")), "level": level,
+        "id": entry_id(code),
+        "kind": "procedure",
+        "ma_thu_tuc": code,
+        "name": name,
+        "official_name": official,
+        "field": field_name(get(data, "linh_vuc")),
+        "level": level,
         "aliases": [name.lower()],
     }
     if informative(get(data, "doi_tuong_thuc_hien")):
@@ -92,7 +114,10 @@ def build_entry(data: dict[str, Any], today: str) -> dict[str, Any]:
     entry["processing_time"] = time_fact(channels)
     entry["fee"] = fee_fact(channels)
     entry["online"] = online_block(channels, url)
-    entry["result"] = {"text": parse_result(get(data, "ket_qua_xu_ly")) or t["unknown"], "verify": True}
+    entry["result"] = {
+        "text": parse_result(get(data, "ket_qua_xu_ly")) or t["unknown"],
+        "verify": True,
+    }
     documents, notes = documents_block(get(data, "thanh_phan_ho_so"))
     entry["documents"] = documents
     if notes:
@@ -101,8 +126,13 @@ def build_entry(data: dict[str, Any], today: str) -> dict[str, Any]:
     decision = squash(get(data, "so_quyet_dinh"))
     note = t["source_note"].format(decision=decision) if decision else t["source_note_no_decision"]
     entry["sources"] = [{"url": url, "note": note}]
-    entry.update(last_reviewed=today, verify=True, verify_note=squash(t["verify_note"]),
-                 imported=True, imported_on=today)
+    entry.update(
+        last_reviewed=today,
+        verify=True,
+        verify_note=squash(t["verify_note"]),
+        imported=True,
+        imported_on=today,
+    )
     return entry
 
 

@@ -56,7 +56,8 @@ class ImportSummary:
     @property
     def reasons(self) -> dict[str, int]:
         """Skipped records per reason."""
-        return dict(Counter(s.reason for s in self.skipped).most_common())
+        counts = Counter(s.reason for s in self.skipped)
+        return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
 
     def skip(self, file: str, code: str, reason: str, detail: str = "") -> None:
         """Record a skipped record."""

@@ -1,0 +1,1 @@
+"""Feedback: SIPAS-structured satisfaction survey, QR entry points per office, reports."""
