@@ -5,10 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
+
 from bot.core.normalize import fold
 
 CONTEXT_WINDOW = 3
 MIN_CORRECT_LEN = 4  # shorter syllables are too easy to "correct" into a wrong word
+FAR_MIN_LEN = 7
 TELEX_TONES = "sfrxj"
 TELEX_VOWELS = {"aa": "a", "aw": "a", "ee": "e", "oo": "o", "ow": "o", "uw": "u", "dd": "d"}
 
@@ -151,10 +155,14 @@ class Lexicon:
 
 
 class Speller:
-    """Repairs out-of-vocabulary syllables: Telex leftovers, doubled letters, one-edit typos."""
+    """Repairs out-of-vocabulary syllables: Telex leftovers, doubled letters, one-edit typos,
+    and (rapidfuzz) two-edit typos in longer words."""
 
     def __init__(self, vocabulary: Iterable[str]) -> None:
         self.vocab = frozenset(vocabulary)
+        self._by_len: dict[int, list[str]] = {}
+        for word in sorted(self.vocab):
+            self._by_len.setdefault(len(word), []).append(word)
         self._deletes: dict[str, str] = {}
         for word in sorted(self.vocab, key=lambda w: (len(w), w)):
             if len(word) >= MIN_CORRECT_LEN - 1:
@@ -177,7 +185,13 @@ class Speller:
                 return variant
             if variant in self._deletes:
                 return self._deletes[variant]
-        return token
+        return self._far(token) if len(token) >= FAR_MIN_LEN else token
+
+    def _far(self, token: str) -> str:
+        """Two edits away, for long words only (short syllables would collide)."""
+        pool = [w for n in range(len(token) - 2, len(token) + 3) for w in self._by_len.get(n, ())]
+        found = process.extractOne(token, pool, scorer=Levenshtein.distance, score_cutoff=2)
+        return found[0] if found else token
 
 
 def stem(word: str) -> str:
