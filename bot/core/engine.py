@@ -186,7 +186,7 @@ class Engine:
 
     def _button_from_text(self, ctx: dict[str, Any], text: str) -> str:
         buttons = ctx.get("buttons") or []
-        if text.isdigit() and 1 <= int(text) <= len(buttons):
+        if text.isdecimal() and len(text) <= 3 and 1 <= int(text) <= len(buttons):
             return str(buttons[int(text) - 1][1])
         folded = fold(text)
         for label, payload in buttons:
