@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
 from collections.abc import Callable, Sequence
@@ -102,6 +103,33 @@ def cmd_chat(args: argparse.Namespace) -> int:
     return run_console(engine, sys.stdin, sys.stdout, user=args.user, on_turn=reloader.poll)
 
 
+@command("serve")
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Web chat, admin pages and every configured channel in one process."""
+    import asyncio
+
+    from bot.web.logs import setup_logging
+    from bot.web.server import Server, run
+
+    cfg = _config(args)
+    setup_logging(str(cfg["log.level"]))
+    server = Server(cfg, _state_store(cfg), _installers(cfg), outbox=_outbox(cfg))
+    return asyncio.run(run(server))
+
+
+def _outbox(cfg: Config) -> tuple:  # type: ignore[type-arg]
+    """Sources of bot-initiated messages (booking reminders, notices) that `serve` delivers."""
+    return (_booking(cfg).due_reminders,)
+
+
+@functools.cache
+def _booking(cfg: Config):  # type: ignore[no-untyped-def]
+    """One booking service per configuration: its installer and its outbox share offices and texts."""
+    from bot.booking.service import BookingService
+
+    return BookingService.from_config(cfg)
+
+
 def _state_store(cfg: Config):  # type: ignore[no-untyped-def]
     """The SQL store when the storage layer is present, else memory."""
     try:
@@ -117,7 +145,68 @@ def _state_store(cfg: Config):  # type: ignore[no-untyped-def]
 
 def _installers(cfg: Config) -> tuple:  # type: ignore[type-arg]
     """Extra features (booking, feedback) that register actions on the engine."""
-    return ()
+    from bot.feedback.dialogue import installer as feedback_installer
+
+    return (feedback_installer(cfg), _booking(cfg).install)
+
+
+@command("bookings list")
+def cmd_bookings_list(args: argparse.Namespace) -> int:
+    from bot.booking import admin
+
+    return admin.list_bookings(admin.service(_config(args)), args.office, args.date, args.csv, sys.stdout)
+
+
+@command("bookings mark")
+def cmd_bookings_mark(args: argparse.Namespace) -> int:
+    from bot.booking import admin
+
+    return admin.mark(admin.service(_config(args)), args.code, args.status, sys.stdout)
+
+
+@command("bookings cancel-session")
+def cmd_bookings_cancel_session(args: argparse.Namespace) -> int:
+    from bot.booking import admin
+
+    svc = admin.service(_config(args))
+    return admin.cancel_session(svc, args.office, args.date, args.session, args.reason, sys.stdout)
+
+
+@command("qr")
+def cmd_qr(args: argparse.Namespace) -> int:
+    from bot.feedback.commands import run_qr
+
+    return run_qr(args, _config(args))
+
+
+@command("report feedback")
+def cmd_report_feedback(args: argparse.Namespace) -> int:
+    from bot.feedback.commands import run_report
+
+    return run_report(args, _config(args))
+
+
+@command("purge")
+def cmd_purge(args: argparse.Namespace) -> int:
+    """Retention: delete conversations, dedup keys, old bookings; erase old feedback comments."""
+    from bot.retention import parse_age, purge
+    from bot.storage.db import make_engine, migrate
+
+    try:
+        age = parse_age(args.older_than)
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    cfg = _config(args)
+    migrate(cfg.database_url)
+    engine = make_engine(cfg.database_url)
+    try:
+        counts = purge(engine, age)
+    finally:
+        engine.dispose()
+    for kind, n in counts.items():
+        print(f"{kind}: {n}")
+    return 0
 
 
 def _match_obj(text: str, matches: Sequence[object]) -> dict[str, object]:
@@ -147,6 +236,17 @@ def build_parser() -> argparse.ArgumentParser:
     ch = sub.add_parser("chat", help="chat with the bot in the terminal")
     ch.add_argument("--config")
     ch.add_argument("--user", default="console")
+    sv = sub.add_parser("serve", help="run the web chat, admin pages, Telegram and Zalo")
+    sv.add_argument("--config")
+    pg = sub.add_parser("purge", help="retention: delete data older than an age (e.g. 180d)")
+    pg.add_argument("--older-than", required=True, metavar="AGE")
+    pg.add_argument("--config")
+    from bot.booking.admin import add_parser as add_booking_parser
+
+    add_booking_parser(sub)
+    from bot.feedback.commands import add_parsers as add_feedback_parsers
+
+    add_feedback_parsers(sub)
     return parser
 
 

@@ -1,0 +1,56 @@
+"""Retention: `tthc-bot purge --older-than 180d` deletes what is no longer needed.
+
+Conversations (and volunteer cases) and webhook dedup keys older than the window are deleted.
+Feedback keeps its ratings (anonymous already) but loses comments and any contact details;
+bookings whose slot ended before the window are deleted with their notices.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+
+from sqlalchemy import Engine, delete, select, update
+
+from bot.booking.models import BookingRow, NoticeRow, SlotRow
+from bot.feedback.models import FeedbackOffer, FeedbackQuota, FeedbackResponse
+from bot.storage.db import utc_now
+from bot.storage.inbox import SqlInbox
+from bot.storage.state import SqlStateStore
+
+UNITS = {"d": 86400, "h": 3600, "m": 60}
+
+
+def parse_age(text: str) -> timedelta:
+    """'180d', '12h', '30m' -> timedelta; ValueError otherwise."""
+    m = re.fullmatch(r"(\d+)([dhm])", text.strip())
+    if not m or int(m.group(1)) == 0:
+        raise ValueError(f"'{text}' is not an age like 180d, 12h or 30m")
+    return timedelta(seconds=int(m.group(1)) * UNITS[m.group(2)])
+
+
+def purge(engine: Engine, older_than: timedelta, now: datetime | None = None) -> dict[str, int]:
+    """Delete or erase everything older than the window; return counts per kind."""
+    now = now or utc_now()
+    cutoff = now - older_than
+    seconds = older_than.total_seconds()
+    counts = {
+        "conversations": SqlStateStore(engine).purge_older_than(seconds),
+        "inbox keys": SqlInbox(engine).purge_older_than(seconds),
+    }
+    with engine.begin() as conn:
+        erased = conn.execute(
+            update(FeedbackResponse).where(FeedbackResponse.created_at < cutoff)
+            .where((FeedbackResponse.comment.is_not(None)) | (FeedbackResponse.contact.is_not(None)))
+            .values(comment=None, contact=None, contact_consent_at=None))
+        counts["feedback comments erased"] = erased.rowcount
+        counts["feedback offers"] = conn.execute(
+            delete(FeedbackOffer).where(FeedbackOffer.offered_at < cutoff)).rowcount
+        counts["feedback quotas"] = conn.execute(
+            delete(FeedbackQuota).where(FeedbackQuota.hour < int(cutoff.timestamp() // 3600))).rowcount
+        old_slots = select(SlotRow.id).where(SlotRow.ends_at < cutoff)
+        old_bookings = select(BookingRow.id).where(BookingRow.slot_id.in_(old_slots))
+        counts["booking notices"] = conn.execute(
+            delete(NoticeRow).where(NoticeRow.booking_id.in_(old_bookings) | (NoticeRow.due_at < cutoff))).rowcount
+        counts["bookings"] = conn.execute(delete(BookingRow).where(BookingRow.slot_id.in_(old_slots))).rowcount
+    return counts
