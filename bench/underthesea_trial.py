@@ -36,8 +36,9 @@ class Segmented:
 
     def match(self, text: str, top: int = 3):  # type: ignore[no-untyped-def]
         m = self.m
-        toks, added, english = m.prepare(text)
-        qfeats = m.query_features(toks, added, english)
+        prep = m.prepare(text)
+        toks, english = prep.tokens, prep.english
+        qfeats = m.query_features(prep)
         if not english and strip_marks(text) != text:
             t = time.perf_counter()
             words = self.tokenize(text)

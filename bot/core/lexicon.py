@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
-from bot.core.normalize import fold
+from bot.core.normalize import clean, fold
 
 CONTEXT_WINDOW = 3
 MIN_CORRECT_LEN = 4  # shorter syllables are too easy to "correct" into a wrong word
@@ -33,6 +33,7 @@ class Lexicon:
     ambiguous: Mapping[str, tuple[Rule, ...]] = field(default_factory=dict)
     stopwords: frozenset[str] = frozenset()
     en_stopwords: frozenset[str] = frozenset()
+    stop_accented: frozenset[str] = frozenset()  # the same words with their accents (NFC, lower case)
     concepts: Mapping[str, Mapping[tuple[str, ...], tuple[str, ...]]] = field(default_factory=dict)  # lang -> trigger -> words
     object_markers: frozenset[tuple[str, ...]] = frozenset()
     en_expand: Mapping[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict)
@@ -66,8 +67,9 @@ class Lexicon:
         en_expand = {tuple(stem(t) for t in fold(k).split()): tuple(stem(t) for t in fold(str(v)).split())
                      for k, v in dict(data.get("en_synonyms") or {}).items() if fold(k)}  # type: ignore[call-overload]
         requests = frozenset(tuple(fold(m).split()) for m in data.get("request_markers") or () if fold(m))  # type: ignore[attr-defined]
-        return cls(expand, ambiguous, vi, vi | frozenset(fold(w) for w in en_stopwords), concepts, markers,
-                   en_expand, requests)
+        accented = frozenset(clean(w) for w in stopwords)
+        return cls(expand, ambiguous, vi, vi | frozenset(fold(w) for w in en_stopwords), accented, concepts,
+                   markers, en_expand, requests)
 
     def rewrite_english(self, toks: list[str]) -> list[str]:
         """Stem English words and apply the English synonyms ('passed away' -> 'die')."""
@@ -76,11 +78,18 @@ class Lexicon:
 
     def add_concepts(self, toks: list[str], lang: str = "vi") -> tuple[list[str], set[int]]:
         """Insert a concept's words after each phrase that implies it; return their positions."""
+        out, added, _ = self.add_concepts_tracked(toks, list(range(len(toks))), lang)
+        return out, added
+
+    def add_concepts_tracked(self, toks: list[str], origin: list[int],
+                             lang: str = "vi") -> tuple[list[str], set[int], list[int]]:
+        """add_concepts that also carries each token's origin (-1 for inserted words)."""
         table = self.concepts.get(lang) or {}
         if not table:
-            return toks, set()
+            return toks, set(), origin
         longest = max(len(k) for k in table)
         out: list[str] = []
+        where: list[int] = []
         added: set[int] = set()
         i = 0
         while i < len(toks):
@@ -88,14 +97,17 @@ class Lexicon:
                 key = tuple(toks[i:i + n])
                 if key in table:
                     out.extend(key)
+                    where.extend(origin[i:i + n])
                     added.update(range(len(out), len(out) + len(table[key])))
                     out.extend(table[key])
+                    where.extend([-1] * len(table[key]))
                     i += n
                     break
             else:
                 out.append(toks[i])
+                where.append(origin[i])
                 i += 1
-        return out, added
+        return out, added, where
 
     def request_positions(self, toks: list[str], span: int = 8) -> set[int]:
         """Words right after 'giờ', 'muốn', 'cần'…: where a story states what the citizen wants."""
@@ -127,7 +139,12 @@ class Lexicon:
 
     def rewrite(self, toks: list[str]) -> list[str]:
         """Expand abbreviations: longest phrase first; ambiguous tokens only in context."""
+        return self.rewrite_tracked(toks)[0]
+
+    def rewrite_tracked(self, toks: list[str]) -> tuple[list[str], list[int]]:
+        """rewrite, plus each output token's source index (-1 when it came from an expansion)."""
         out: list[str] = []
+        origin: list[int] = []
         i = 0
         longest = max((len(k) for k in self.expand), default=1)
         while i < len(toks):
@@ -135,12 +152,15 @@ class Lexicon:
                 key = tuple(toks[i:i + n])
                 if key in self.expand:
                     out.extend(self.expand[key])
+                    origin.extend([-1] * len(self.expand[key]))
                     i += n
                     break
             else:
-                out.extend(self._disambiguate(toks, i))
+                res = self._disambiguate(toks, i)
+                out.extend(res)
+                origin.extend([i] if res == (toks[i],) else [-1] * len(res))
                 i += 1
-        return out
+        return out, origin
 
     def _disambiguate(self, toks: list[str], i: int) -> tuple[str, ...]:
         rules = self.ambiguous.get(toks[i])

@@ -18,12 +18,13 @@ from dataclasses import dataclass
 from bot.core.index import PhraseIndex, PhraseSpec
 from bot.core.lexicon import Lexicon, Speller
 from bot.core.model import Catalog, Procedure
-from bot.core.normalize import fold
+from bot.core.normalize import clean, fold, strip_marks
 
 KIND_WEIGHT = {"name": 1.0, "alias": 1.0, "english": 1.0, "keyword": 0.55}
 MIN_SCORE = 2.2  # below this the question is about no procedure
 IMPORTED_FACTOR = 0.8  # curated entries win ties against imported national records
 BUNDLE_MEMBER_SHARE = 0.3  # a member counts as asked for at this share of the best member's score
+BUNDLE_NAMED = 6.0  # ...or this score: a member named plainly, next to one named at length
 BUNDLE_BONUS = 1.25
 BUNDLE_FOLLOW = 0.55  # a top member's bundle is offered next at this share of its score
 POSITION_BONUS = 0.15  # what a citizen names first weighs a little more
@@ -60,15 +61,32 @@ class Analysis:
 QueryFeatures = dict[str, tuple[float, bool]]  # feature -> (weight, typed as the request)
 
 
-def _features(toks: Sequence[str], stop: frozenset[str]) -> dict[str, int]:
-    """Syllables and syllable pairs, each with the position where it first appears."""
+def _features(toks: Sequence[str], stops: Sequence[bool]) -> dict[str, int]:
+    """Syllables (not stopwords) and syllable pairs (not two stopwords), with first positions."""
     feats: dict[str, int] = {}
     for i, t in enumerate(toks):
-        if t not in stop and len(t) > 1:
+        if not stops[i] and len(t) > 1:
             feats.setdefault(t, i)
-        if i and not (toks[i - 1] in stop and t in stop):
+        if i and not (stops[i - 1] and stops[i]):
             feats.setdefault(f"{toks[i - 1]} {t}", i - 1)
     return feats
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A question ready to score: folded tokens, which are stopwords, which were implied."""
+
+    tokens: list[str]
+    stops: list[bool]
+    added: set[int]
+    english: bool
+
+
+def _split(text: str) -> tuple[list[str], list[str], bool]:
+    """(folded tokens, accented tokens, whether the text had accents at all)."""
+    pairs = [(a, strip_marks(a)) for a in clean(text).split()]
+    pairs = [(a, f) for a, f in pairs if f]
+    return [f for _, f in pairs], [a for a, _ in pairs], any(a != f for a, f in pairs)
 
 
 class Matcher:
@@ -81,11 +99,30 @@ class Matcher:
         self.topics: list[Topic] = list(topics)
         self._english_words: set[str] = set()
         self.bundles = [p for p in self.procs if p.is_bundle]
+        self.folded_stop = self._unambiguous_stops()
         specs = self._phrases()
         self.speller = Speller(self._vocabulary(specs))
         self.index = PhraseIndex(specs, len(self.procs) + len(self.topics))
 
     # ---- index -------------------------------------------------------------
+    def _unambiguous_stops(self) -> frozenset[str]:
+        """Stopwords for text typed without accents: a folded stopword that is also the folded form
+        of a catalogue word ('bạn'/'bản', 'đâu'/'đầu', 'sơ'/'sổ', 'thế'/'thẻ') does not count."""
+        content: set[str] = set()
+        for p in self.procs:
+            for phrase in (p.name, p.official_name, *p.aliases, *p.keywords):
+                content.update(a for a in clean(phrase).split() if a not in self.lexicon.stop_accented)
+        clashes = {strip_marks(a) for a in content}
+        return frozenset(w for w in self.lexicon.stopwords if w not in clashes)
+
+    def _stop_flags(self, toks: list[str], origin: list[int], acc: list[str | None], accented: bool) -> list[bool]:
+        """Decide stopwords on the accented word when known, else on the folded one."""
+        flags = []
+        for t, o in zip(toks, origin, strict=True):
+            a = acc[o] if accented and o >= 0 else None
+            flags.append(a in self.lexicon.stop_accented if a is not None else t in self.folded_stop)
+        return flags
+
     def _phrases(self) -> list[PhraseSpec]:
         specs: list[PhraseSpec] = []
         for i, p in enumerate(self.procs):
@@ -93,29 +130,29 @@ class Matcher:
             for kind, phrases in (("name", (p.name, p.official_name)), ("alias", p.aliases),
                                   ("keyword", p.keywords), ("english", p.english)):
                 for phrase in phrases:
-                    toks = self._phrase_tokens(phrase, kind)
-                    if tuple(toks) not in seen:
-                        seen.add(tuple(toks))
-                        specs.extend(self._spec(i, kind, toks))
+                    prep = self._phrase(phrase, kind)
+                    if tuple(prep.tokens) not in seen:
+                        seen.add(tuple(prep.tokens))
+                        specs.extend(self._spec(i, kind, prep))
         base = len(self.procs)
         for j, topic in enumerate(self.topics):
             for phrase in topic.phrases:
-                specs.extend(self._spec(base + j, "alias", self.lexicon.rewrite(fold(phrase).split())))
+                specs.extend(self._spec(base + j, "alias", self._phrase(phrase, "alias")))
         return specs
 
-    def _phrase_tokens(self, phrase: str, kind: str) -> list[str]:
-        toks = fold(phrase).split()
+    def _phrase(self, phrase: str, kind: str) -> Prepared:
         if kind == "english":
+            toks = fold(phrase).split()
             self._english_words.update(toks)
-            return self.lexicon.rewrite_english(toks)
-        return self.lexicon.rewrite(toks)
+            toks = [t for t in self.lexicon.rewrite_english(toks) if t not in self.lexicon.en_stopwords]
+            return Prepared(toks, [False] * len(toks), set(), True)
+        folded, acc, accented = _split(phrase)
+        toks, origin = self.lexicon.rewrite_tracked(folded)
+        return Prepared(toks, self._stop_flags(toks, origin, list(acc), accented), set(), False)
 
-    def _spec(self, entry: int, kind: str, toks: list[str]) -> list[PhraseSpec]:
-        stop = self.lexicon.en_stopwords if kind == "english" else self.lexicon.stopwords
-        if kind == "english":  # English pairs skip function words: "register a birth" ~ "register the birth"
-            toks = [t for t in toks if t not in stop]
-        feats = frozenset(_features(toks, stop))
-        return [PhraseSpec(entry, KIND_WEIGHT[kind], feats, " ".join(toks))] if feats else []
+    def _spec(self, entry: int, kind: str, prep: Prepared) -> list[PhraseSpec]:
+        feats = frozenset(_features(prep.tokens, prep.stops))
+        return [PhraseSpec(entry, KIND_WEIGHT[kind], feats, " ".join(prep.tokens))] if feats else []
 
     def _vocabulary(self, specs: list[PhraseSpec]) -> set[str]:
         vocab = {t for s in specs for t in s.text.split()} | set(self.lexicon.stopwords)
@@ -129,43 +166,54 @@ class Matcher:
         return vocab
 
     # ---- query -------------------------------------------------------------
-    def prepare(self, text: str) -> tuple[list[str], set[int], bool]:
-        """Fold, repair typos, expand abbreviations, add concepts: (tokens, added positions, english)."""
-        toks = fold(text).split()
-        english = self._looks_english(toks)
-        if english:  # English words are neither Vietnamese typos nor abbreviations
-            toks, added = self.lexicon.add_concepts(self.lexicon.rewrite_english(toks), "en")
+    def prepare(self, text: str) -> Prepared:
+        """Fold, repair typos, expand abbreviations, add concepts, mark stopwords."""
+        folded, acc, accented = _split(text)
+        if self._looks_english(folded):  # English words are neither Vietnamese typos nor abbreviations
+            toks, added = self.lexicon.add_concepts(self.lexicon.rewrite_english(folded), "en")
             keep = [i for i, t in enumerate(toks) if t not in self.lexicon.en_stopwords]
-            return [toks[i] for i in keep], {n for n, i in enumerate(keep) if i in added}, True
-        toks = self.lexicon.rewrite([self.speller.correct(t) for t in toks])
-        toks, added = self.lexicon.add_concepts(toks, "vi")
-        return toks, added, False
+            return Prepared([toks[i] for i in keep], [False] * len(keep),
+                            {n for n, i in enumerate(keep) if i in added}, True)
+        fixed = [self.speller.correct(t) for t in folded]
+        known: list[str | None] = [a if f == c else None for a, f, c in zip(acc, folded, fixed, strict=True)]
+        toks, origin = self.lexicon.rewrite_tracked(fixed)
+        toks, added, origin = self.lexicon.add_concepts_tracked(toks, origin, "vi")
+        return Prepared(toks, self._stop_flags(toks, origin, known, accented), added, False)
 
-    def query_features(self, toks: list[str], added: set[int], english: bool) -> QueryFeatures:
+    def query_features(self, prep: Prepared, done_is_weak: bool = True) -> QueryFeatures:
         """(weight, typed) per feature: position, request markers, objects and done things."""
-        stop = self.lexicon.en_stopwords if english else self.lexicon.stopwords
+        toks = prep.tokens
         n = max(1, len(toks))
-        weak = self.lexicon.object_positions(toks) | self.lexicon.done_positions(toks)
+        weak = self.lexicon.object_positions(toks)
+        if done_is_weak:
+            weak |= self.lexicon.done_positions(toks)
         asked = self.lexicon.request_positions(toks)
         return {f: ((1.0 + POSITION_BONUS * (1.0 - pos / n)) * (WEAK_FACTOR if pos in weak else 1.0)
-                    * (REQUEST_BONUS if pos in asked else 1.0), pos not in added and pos not in weak)
-                for f, pos in _features(toks, stop).items()}
+                    * (REQUEST_BONUS if pos in asked else 1.0), pos not in prep.added and pos not in weak)
+                for f, pos in _features(toks, prep.stops).items()}
 
     def analyse(self, text: str, top: int = 3) -> Analysis:
         """Rank procedures for a question; empty matches when it is about none."""
-        toks, added, english = self.prepare(text)
-        qfeats = self.query_features(toks, added, english)
+        prep = self.prepare(text)
+        qfeats = self.query_features(prep)
         scores, _ = self.index.score(qfeats)
-        return self._decide(tuple(toks), scores, top, english, qfeats)
+        analysis = self._decide(tuple(prep.tokens), scores, top, prep.english, qfeats)
+        if analysis.matches or analysis.topic:
+            return analysis
+        # Everything named is "already done" ("nộp hồ sơ kết hôn rồi, có phải lên UBND không"):
+        # the question is still about that procedure.
+        qfeats = self.query_features(prep, done_is_weak=False)
+        scores, _ = self.index.score(qfeats)
+        return self._decide(tuple(prep.tokens), scores, top, prep.english, qfeats)
 
     def match(self, text: str, top: int = 3) -> list[Match]:
         return list(self.analyse(text, top).matches)
 
     def explain(self, text: str, top: int = 5) -> list[str]:
         """Why the matcher ranks as it does: each entry's best phrase (for admins tuning aliases)."""
-        toks, added, english = self.prepare(text)
-        scores, best = self.index.score(self.query_features(toks, added, english))
-        lines = [f"tokens: {' '.join(toks)}"]
+        prep = self.prepare(text)
+        scores, best = self.index.score(self.query_features(prep))
+        lines = [f"tokens: {' '.join(prep.tokens)}"]
         n = len(self.procs)
         for entry, s in sorted(scores.items(), key=lambda kv: -kv[1])[:top]:
             name = self.procs[entry].id if entry < n else f"(topic) {self.topics[entry - n].id}"
@@ -207,7 +255,8 @@ class Matcher:
         strong = {self.procs[e].id: s for e, s in typed.items() if e < len(self.procs)}
         for bundle in bundles:
             member = [strong.get(m, 0.0) for m in bundle.members]
-            named = [s for s in member if s >= max(MIN_SCORE, BUNDLE_MEMBER_SHARE * max(member))]
+            bar = max(MIN_SCORE, min(BUNDLE_MEMBER_SHARE * max(member), BUNDLE_NAMED))
+            named = [s for s in member if s >= bar]
             if len(named) >= 2:
                 boosted = max(ranked.get(m, 0.0) for m in bundle.members) * BUNDLE_BONUS
                 ranked[bundle.id] = max(ranked.get(bundle.id, 0.0), boosted)
