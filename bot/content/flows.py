@@ -73,15 +73,27 @@ def _step(path: Path, flow: str, name: str, spec: object, line: int, problems: l
     if not isinstance(raw_buttons, list):
         problems.append(Problem(file, spec.line_of("buttons"), f"step '{name}': buttons must be a list"))
         raw_buttons = []
-    for b in raw_buttons:
+    lines: dict[str, int] = {}
+    for i, b in enumerate(raw_buttons):
         if not isinstance(b, dict) or "label" not in b or "goto" not in b:
             problems.append(Problem(file, spec.line_of("buttons"), f"step '{name}': a button needs label and goto"))
             continue
-        buttons.append(StaticButton(str(b["label"]), qualify(flow, str(b["goto"])), str(b.get("when", ""))))
+        button = StaticButton(str(b["label"]), qualify(flow, str(b["goto"])), str(b.get("when", "")))
+        buttons.append(button)
+        line = raw_buttons.line_of(i) if hasattr(raw_buttons, "line_of") else spec.line_of("buttons")
+        lines.setdefault(button.goto, line)
+        lines.setdefault(button.label, line)
     on = spec.get("on") or {}
     if not isinstance(on, dict):
         problems.append(Problem(file, spec.line_of("on"), f"step '{name}': 'on' must map outcomes to steps"))
         on = {}
+    for key, target in on.items():
+        lines.setdefault(qualify(flow, str(target)), on.line_of(key) if hasattr(on, "line_of") else spec.line_of("on"))
+    for key in ("next", "on_text"):
+        if spec.get(key):
+            lines.setdefault(qualify(flow, str(spec[key])), spec.line_of(key))
+    if spec.get("say"):
+        lines.setdefault(str(spec["say"]), spec.line_of("say"))
     wait = spec.get("wait", False)
     if not isinstance(wait, bool):
         problems.append(Problem(file, spec.line_of("wait"), f"step '{name}': wait must be true or false"))
@@ -89,7 +101,7 @@ def _step(path: Path, flow: str, name: str, spec: object, line: int, problems: l
         name=f"{flow}.{name}", say=str(spec.get("say", "") or ""), action=str(spec.get("action", "") or ""),
         buttons=tuple(buttons), on={str(k): qualify(flow, str(v)) for k, v in on.items()},
         next=qualify(flow, str(spec.get("next", "") or "")), wait=bool(wait),
-        on_text=qualify(flow, str(spec.get("on_text", "") or "")), line=line, file=file,
+        on_text=qualify(flow, str(spec.get("on_text", "") or "")), line=line, file=file, lines=lines,
     )
 
 

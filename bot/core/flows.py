@@ -30,6 +30,10 @@ class Step:
     on_text: str = ""
     line: int = 0
     file: str = ""
+    lines: Mapping[str, int] = field(default_factory=dict)  # reference or text key -> its line
+
+    def line_of(self, ref: str) -> int:
+        return self.lines.get(ref, self.line)
 
 
 @dataclass(frozen=True)
@@ -65,8 +69,8 @@ def check_flows(flows: Flows, actions: Mapping[str, frozenset[str]], conditions:
     steps = flows.steps
     vi = flows.texts.get("vi", {})
 
-    def bad(step: Step, message: str) -> None:
-        issues.append(FlowIssue(step.file, step.line, message))
+    def bad(step: Step, message: str, ref: str = "") -> None:
+        issues.append(FlowIssue(step.file, step.line_of(ref), message))
 
     for step in steps.values():
         refs = [step.next, step.on_text, *step.on.values(), *(b.goto for b in step.buttons)]
@@ -75,12 +79,12 @@ def check_flows(flows: Flows, actions: Mapping[str, frozenset[str]], conditions:
                 continue
             if ref.startswith(COMMAND_PREFIX):
                 if ref[len(COMMAND_PREFIX):] not in commands:
-                    bad(step, f"step '{step.name}': unknown command '{ref}'")
+                    bad(step, f"step '{step.name}': unknown command '{ref}'", ref)
             elif ref not in steps:
-                bad(step, f"step '{step.name}' goes to unknown step '{ref}'")
+                bad(step, f"step '{step.name}' goes to unknown step '{ref}'", ref)
         for key in [step.say, *(b.label for b in step.buttons)]:
             if key and key not in vi:
-                bad(step, f"step '{step.name}': missing text key '{key}' in texts (vi)")
+                bad(step, f"step '{step.name}': missing text key '{key}' in texts (vi)", key)
         for b in step.buttons:
             if b.when and b.when not in conditions:
                 bad(step, f"step '{step.name}': unknown button condition '{b.when}'")
