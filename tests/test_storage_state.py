@@ -90,3 +90,30 @@ def test_state_survives_a_new_engine(db_url: str) -> None:
         assert SqlStateStore(second).get("zalo", "u1") == STATE
     finally:
         second.dispose()
+
+
+def test_user_lock_serialises_turns_across_workers(engine: Engine) -> None:
+    """Two stores (two workers) never hold one user's lock at once; other users are not blocked."""
+    import threading
+    import time
+
+    a, b = SqlStateStore(engine), SqlStateStore(engine)
+    inside: list[str] = []
+    overlap: list[bool] = []
+
+    def worker(store: SqlStateStore, name: str) -> None:
+        for _ in range(5):
+            with store.lock("zalo", "same-user"):
+                inside.append(name)
+                overlap.append(len(inside) > 1)
+                time.sleep(0.01)
+                inside.remove(name)
+
+    threads = [threading.Thread(target=worker, args=(s, n)) for s, n in ((a, "a"), (b, "b"))]
+    for t in threads:
+        t.start()
+    with a.lock("zalo", "other-user"):
+        pass
+    for t in threads:
+        t.join()
+    assert overlap == [False] * 10

@@ -118,7 +118,14 @@ class Engine:
 
     # ---- one message ---------------------------------------------------------
     def handle(self, msg: Incoming) -> list[Reply]:
-        """Handle one message and persist the new state."""
+        """Handle one message and persist the new state (one user's turns never interleave)."""
+        lock = getattr(self.store, "lock", None)
+        if lock is None:
+            return self._handle(msg)
+        with lock(msg.channel, msg.user):
+            return self._handle(msg)
+
+    def _handle(self, msg: Incoming) -> list[Reply]:
         turn = Turn(self, msg, self._load(msg))
         self._dispatch(turn)
         self._save(msg, turn)

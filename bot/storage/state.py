@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import hashlib
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import Engine, delete, select, text
 
 from bot.storage.db import dialect_insert, utc_now
 from bot.storage.models import ConversationState
 
 Row = ConversationState
+_LOCKS: dict[tuple[str, str, str], threading.Lock] = {}  # per process, per database and user
+_GUARD = threading.Lock()
 
 
 class SqlStateStore:
@@ -20,6 +25,26 @@ class SqlStateStore:
     def __init__(self, engine: Engine, *, clock: Callable[[], datetime] = utc_now) -> None:
         self.engine = engine
         self.clock = clock
+
+    @contextmanager
+    def lock(self, channel: str, user: str) -> Iterator[None]:
+        """Serialise one user's turns: across threads here, and across workers on PostgreSQL
+        (a session advisory lock), so two messages never read the same state and both write."""
+        with _GUARD:
+            local = _LOCKS.setdefault((str(self.engine.url), channel, user), threading.Lock())
+        with local:
+            if self.engine.dialect.name != "postgresql":
+                yield
+                return
+            key = int.from_bytes(hashlib.sha256(f"{channel}\0{user}".encode()).digest()[:8], "big", signed=True)
+            with self.engine.connect() as conn:
+                conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": key})
+                conn.commit()
+                try:
+                    yield
+                finally:
+                    conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+                    conn.commit()
 
     def get(self, channel: str, user: str) -> dict[str, Any] | None:
         """The saved state, or None when the user has none."""
