@@ -15,8 +15,7 @@ from bot.storage.db import dialect_insert, utc_now
 from bot.storage.models import ConversationState
 
 Row = ConversationState
-_LOCKS: dict[tuple[str, str, str], threading.Lock] = {}  # per process, per database and user
-_GUARD = threading.Lock()
+_STRIPES = [threading.Lock() for _ in range(256)]  # per process: users hash onto a fixed set of locks
 
 
 class SqlStateStore:
@@ -30,9 +29,8 @@ class SqlStateStore:
     def lock(self, channel: str, user: str) -> Iterator[None]:
         """Serialise one user's turns: across threads here, and across workers on PostgreSQL
         (a session advisory lock), so two messages never read the same state and both write."""
-        with _GUARD:
-            local = _LOCKS.setdefault((str(self.engine.url), channel, user), threading.Lock())
-        with local:
+        digest = hashlib.sha256(f"{self.engine.url}\0{channel}\0{user}".encode()).digest()
+        with _STRIPES[digest[0]]:
             if self.engine.dialect.name != "postgresql":
                 yield
                 return
