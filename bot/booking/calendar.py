@@ -78,16 +78,26 @@ class Calendar:
         like = self._make_up(office, day)
         return day.weekday() if like is None else like
 
-    def sessions_on(self, office: Office, day: dt.date, procedure: str | None = None) -> list[Session]:
+    def sessions_on(
+        self, office: Office, day: dt.date, procedure: str | None = None
+    ) -> list[Session]:
         """The sessions that run that day (taking the procedure, when given)."""
         weekday = self.works_like(office, day)
         if weekday is None:
             return []
-        return [s for s in office.sessions
-                if weekday in s.weekdays and (procedure is None or procedure in s.procedures)]
+        return [
+            s
+            for s in office.sessions
+            if weekday in s.weekdays and (procedure is None or procedure in s.procedures)
+        ]
 
-    def slots_on(self, office: Office, day: dt.date, procedure: str | None = None,
-                 now: dt.datetime | None = None) -> list[Slot]:
+    def slots_on(
+        self,
+        office: Office,
+        day: dt.date,
+        procedure: str | None = None,
+        now: dt.datetime | None = None,
+    ) -> list[Slot]:
         """Slots of that day in time order; with `now`, only those starting after now + lead."""
         earliest = local(now) + self.lead if now else None
         out = []
@@ -99,14 +109,21 @@ class Calendar:
                     out.append(Slot(office.id, session.id, begin, end, session.capacity))
         return sorted(out, key=lambda s: (s.start, s.session_id))
 
-    def next_days(self, office: Office, procedure: str | None, now: dt.datetime,
-                  horizon: int = HORIZON_DAYS) -> list[dt.date]:
+    def next_days(
+        self, office: Office, procedure: str | None, now: dt.datetime, horizon: int = HORIZON_DAYS
+    ) -> list[dt.date]:
         """Days from today on, within `horizon` days, that still have a slot; earliest first."""
         today = local(now).date()
         days = (today + dt.timedelta(days=n) for n in range(horizon))
         return [d for d in days if self.slots_on(office, d, procedure, now)]
 
-    def slot(self, office: Office, day: dt.date, key: str, procedure: str | None = None,
-             now: dt.datetime | None = None) -> Slot | None:
+    def slot(
+        self,
+        office: Office,
+        day: dt.date,
+        key: str,
+        procedure: str | None = None,
+        now: dt.datetime | None = None,
+    ) -> Slot | None:
         """The slot with this key that day, if it is still offered."""
         return next((s for s in self.slots_on(office, day, procedure, now) if s.key == key), None)

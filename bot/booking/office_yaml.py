@@ -16,13 +16,33 @@ ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 TIME_RE = re.compile(r"^(\d{1,2}):(\d{2})$")
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 WEEKDAYS = {k: i for i, k in enumerate(WEEKDAY_KEYS)} | {
-    k: i for i, k in enumerate(("mon", "tue", "wed", "thu", "fri", "sat", "sun"))}
-OFFICE_KEYS = {"id": True, "sample": True, "name": True, "address": True, "hours": True,
-               "map_url": False, "hotline": False, "sessions": False, "closures": False,
-               "make_up_days": False}
-SESSION_KEYS = {"id": True, "name": True, "weekdays": True, "start": True, "end": True,
-                "slot_minutes": True, "capacity": True, "procedures": True, "turnaround": False,
-                "notes": False, "breaks": False}
+    k: i for i, k in enumerate(("mon", "tue", "wed", "thu", "fri", "sat", "sun"))
+}
+OFFICE_KEYS = {
+    "id": True,
+    "sample": True,
+    "name": True,
+    "address": True,
+    "hours": True,
+    "map_url": False,
+    "hotline": False,
+    "sessions": False,
+    "closures": False,
+    "make_up_days": False,
+}
+SESSION_KEYS = {
+    "id": True,
+    "name": True,
+    "weekdays": True,
+    "start": True,
+    "end": True,
+    "slot_minutes": True,
+    "capacity": True,
+    "procedures": True,
+    "turnaround": False,
+    "notes": False,
+    "breaks": False,
+}
 HOTLINE_KEYS = {"number": False, "verify": False, "note": False}
 CLOSURE_KEYS = {"date": False, "from": False, "to": False, "reason": True}
 MAKE_UP_KEYS = {"date": True, "like": False, "reason": True}
@@ -86,7 +106,9 @@ class _Checker:
     def number(self, data: LineDict, key: str, what: str, low: int, high: int) -> int:
         value = data.get(key)
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            self.add(data.line_of(key), f"{what} '{key}' must be a whole number from {low} to {high}")
+            self.add(
+                data.line_of(key), f"{what} '{key}' must be a whole number from {low} to {high}"
+            )
             return 0
         return value
 
@@ -95,7 +117,7 @@ class _Checker:
             return dt.time(value // 60, value % 60)  # YAML 1.1 reads unquoted 17:30 as 1050
         m = TIME_RE.match(str(value).strip()) if isinstance(value, str) else None
         if not m or int(m.group(1)) > 23 or int(m.group(2)) > 59:
-            self.add(line, f"{what} must be a time like \"08:00\" (in quotes), got {value!r}")
+            self.add(line, f'{what} must be a time like "08:00" (in quotes), got {value!r}')
             return None
         return dt.time(int(m.group(1)), int(m.group(2)))
 
@@ -119,7 +141,7 @@ class _Checker:
 def _spans(ck: _Checker, value: Any, line: int, what: str) -> tuple[Span, ...]:
     parts = [p for p in str(value).replace("–", "-").split(",") if p.strip()] if value else []
     if not parts or not isinstance(value, str):
-        ck.add(line, f"{what} must be text like \"08:00-12:00, 13:30-17:00\"")
+        ck.add(line, f'{what} must be text like "08:00-12:00, 13:30-17:00"')
         return ()
     out: list[Span] = []
     for part in parts:
@@ -165,13 +187,29 @@ def _session(ck: _Checker, value: Any, line: int) -> Session | None:
     if start and end and start >= end:
         ck.add(data.line_of("end"), f"{what} ends before it starts")
     elif start and end and minutes and _minutes(end, start) % minutes:
-        ck.add(data.line_of("slot_minutes"), f"{what}: {minutes}-minute slots do not fill {start:%H:%M}-{end:%H:%M} exactly")
+        ck.add(
+            data.line_of("slot_minutes"),
+            f"{what}: {minutes}-minute slots do not fill {start:%H:%M}-{end:%H:%M} exactly",
+        )
     procs = _procedures(ck, data, what)
-    breaks = _spans(ck, data["breaks"], data.line_of("breaks"), f"{what} breaks") if "breaks" in data else ()
-    result = Session(sid, ck.text(data, "name", what), frozenset(d for d in days if d is not None),
-                     start or dt.time(0), end or dt.time(0), minutes, capacity, procs,
-                     ck.text(data, "turnaround", what, required=False),
-                     ck.text(data, "notes", what, required=False), breaks)
+    breaks = (
+        _spans(ck, data["breaks"], data.line_of("breaks"), f"{what} breaks")
+        if "breaks" in data
+        else ()
+    )
+    result = Session(
+        sid,
+        ck.text(data, "name", what),
+        frozenset(d for d in days if d is not None),
+        start or dt.time(0),
+        end or dt.time(0),
+        minutes,
+        capacity,
+        procs,
+        ck.text(data, "turnaround", what, required=False),
+        ck.text(data, "notes", what, required=False),
+        breaks,
+    )
     return result if sid else None
 
 
@@ -211,9 +249,14 @@ def _closures(ck: _Checker, value: Any, line: int) -> dict[dt.date, str]:
             first = ck.date(data.get("from"), data.line_of("from"), "closure 'from'")
             last = ck.date(data.get("to"), data.line_of("to"), "closure 'to'")
         if first and last and not 0 <= (last - first).days < MAX_CLOSURE_DAYS:
-            ck.add(data.line_of("to"), f"closure 'to' must be on or after 'from', within {MAX_CLOSURE_DAYS} days")
+            ck.add(
+                data.line_of("to"),
+                f"closure 'to' must be on or after 'from', within {MAX_CLOSURE_DAYS} days",
+            )
         elif first and last:
-            out.update({first + dt.timedelta(days=n): reason for n in range((last - first).days + 1)})
+            out.update(
+                {first + dt.timedelta(days=n): reason for n in range((last - first).days + 1)}
+            )
     return out
 
 
@@ -227,18 +270,26 @@ def _make_up_days(ck: _Checker, value: Any, line: int) -> dict[dt.date, MakeUpDa
         like = ck.weekday(data.get("like", "t2"), data.line_of("like"), "make-up day 'like'")
         reason = ck.text(data, "reason", "make-up day")
         if day and day.weekday() < 5:
-            ck.add(data.line_of("date"), f"make-up day {day} is a weekday already; list weekend days only")
+            ck.add(
+                data.line_of("date"),
+                f"make-up day {day} is a weekday already; list weekend days only",
+            )
         elif day and like is not None:
             out[day] = MakeUpDay(day, like, reason)
     return out
 
 
 def _hotline(ck: _Checker, data: LineDict) -> Hotline:
-    raw = ck.mapping(data.get("hotline", LineDict()), data.line_of("hotline"), "hotline", HOTLINE_KEYS)
+    raw = ck.mapping(
+        data.get("hotline", LineDict()), data.line_of("hotline"), "hotline", HOTLINE_KEYS
+    )
     if raw is None:
         return Hotline()
-    return Hotline(ck.text(raw, "number", "hotline", required=False),
-                   ck.flag(raw, "verify", "hotline", True), ck.text(raw, "note", "hotline", required=False))
+    return Hotline(
+        ck.text(raw, "number", "hotline", required=False),
+        ck.flag(raw, "verify", "hotline", True),
+        ck.text(raw, "note", "hotline", required=False),
+    )
 
 
 def _office(ck: _Checker, data: Any) -> Office | None:
@@ -254,11 +305,17 @@ def _office(ck: _Checker, data: Any) -> Office | None:
         elif session:
             sessions.append(session)
     office = Office(
-        id=oid, name=ck.text(data, "name", "office"), address=ck.text(data, "address", "office"),
-        sample=ck.flag(data, "sample", "office", True), hours=_hours(ck, data), sessions=tuple(sessions),
-        map_url=ck.text(data, "map_url", "office", required=False), hotline=_hotline(ck, data),
+        id=oid,
+        name=ck.text(data, "name", "office"),
+        address=ck.text(data, "address", "office"),
+        sample=ck.flag(data, "sample", "office", True),
+        hours=_hours(ck, data),
+        sessions=tuple(sessions),
+        map_url=ck.text(data, "map_url", "office", required=False),
+        hotline=_hotline(ck, data),
         closures=_closures(ck, data.get("closures"), data.line_of("closures")),
-        make_up_days=_make_up_days(ck, data.get("make_up_days"), data.line_of("make_up_days")))
+        make_up_days=_make_up_days(ck, data.get("make_up_days"), data.line_of("make_up_days")),
+    )
     return office if oid else None
 
 
@@ -269,7 +326,9 @@ def _display(path: Path) -> str:
         return str(path)
 
 
-def load_offices(folder: Path, procedure_ids: Collection[str] | None = None) -> tuple[Offices | None, list[Problem]]:
+def load_offices(
+    folder: Path, procedure_ids: Collection[str] | None = None
+) -> tuple[Offices | None, list[Problem]]:
     """Every office file and calendar.yaml in `folder`; (offices or None, problems)."""
     problems: list[Problem] = []
     offices: dict[str, Office] = {}
@@ -285,7 +344,9 @@ def load_offices(folder: Path, procedure_ids: Collection[str] | None = None) -> 
             cal = ck.mapping(data, 1, "calendar.yaml", CALENDAR_KEYS) if data is not None else None
             if cal is not None:
                 closures.update(_closures(ck, cal.get("closures"), cal.line_of("closures")))
-                make_up.update(_make_up_days(ck, cal.get("make_up_days"), cal.line_of("make_up_days")))
+                make_up.update(
+                    _make_up_days(ck, cal.get("make_up_days"), cal.line_of("make_up_days"))
+                )
         elif data is not None:
             office = _office(ck, data)
             if office and office.id in offices:

@@ -44,8 +44,11 @@ class Session:
         """Start times of the slots of one day of this session, skipping any break."""
         first, last, step = _m(self.start), _m(self.end), self.slot_minutes
         pauses = [(_m(b.start), _m(b.end)) for b in self.breaks]
-        return [dt.time(m // 60, m % 60) for m in range(first, last - step + 1, step)
-                if not any(m < b_end and m + step > b_start for b_start, b_end in pauses)]
+        return [
+            dt.time(m // 60, m % 60)
+            for m in range(first, last - step + 1, step)
+            if not any(m < b_end and m + step > b_start for b_start, b_end in pauses)
+        ]
 
 
 def _m(t: dt.time) -> int:
@@ -96,7 +99,9 @@ class Offices:
 
     def offering(self, procedure_id: str) -> list[Office]:
         """Offices with a session that takes the procedure, sorted by name."""
-        return sorted((o for o in self.offices.values() if o.offers(procedure_id)), key=lambda o: o.name)
+        return sorted(
+            (o for o in self.offices.values() if o.offers(procedure_id)), key=lambda o: o.name
+        )
 
     def bookable(self) -> frozenset[str]:
         """Every procedure id that some session takes."""

@@ -33,9 +33,12 @@ def upgrade() -> None:
         sa.Column("taken", sa.Integer(), nullable=False),
         sa.Column("closed_reason", sa.String(500), nullable=True),
         sa.PrimaryKeyConstraint("id", name="pk_booking_slot"),
-        sa.UniqueConstraint("office_id", "session_id", "starts_at", name="uq_booking_slot_office_id"),
-        sa.CheckConstraint("taken >= 0 AND taken <= capacity",
-                           name="ck_booking_slot_taken_within_capacity"),
+        sa.UniqueConstraint(
+            "office_id", "session_id", "starts_at", name="uq_booking_slot_office_id"
+        ),
+        sa.CheckConstraint(
+            "taken >= 0 AND taken <= capacity", name="ck_booking_slot_taken_within_capacity"
+        ),
     )
     op.create_index("ix_booking_slot_starts_at", "booking_slot", ["starts_at"])
     op.create_table(
@@ -52,8 +55,9 @@ def upgrade() -> None:
         sa.Column("updated_at", UTC_TIME, nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_booking"),
         sa.UniqueConstraint("code", name="uq_booking_code"),
-        sa.ForeignKeyConstraint(["slot_id"], ["booking_slot.id"],
-                                name="fk_booking_slot_id_booking_slot"),
+        sa.ForeignKeyConstraint(
+            ["slot_id"], ["booking_slot.id"], name="fk_booking_slot_id_booking_slot"
+        ),
     )
     op.create_index("ix_booking_slot_id", "booking", ["slot_id"])
     op.create_index("ix_booking_citizen", "booking", ["channel", "user_id", "status"])
@@ -78,8 +82,9 @@ def upgrade() -> None:
         sa.Column("sent_at", UTC_TIME, nullable=True),
         sa.Column("cancelled_at", UTC_TIME, nullable=True),
         sa.PrimaryKeyConstraint("id", name="pk_booking_notice"),
-        sa.ForeignKeyConstraint(["booking_id"], ["booking.id"],
-                                name="fk_booking_notice_booking_id_booking"),
+        sa.ForeignKeyConstraint(
+            ["booking_id"], ["booking.id"], name="fk_booking_notice_booking_id_booking"
+        ),
     )
     op.create_index("ix_booking_notice_booking_id", "booking_notice", ["booking_id"])
     op.create_index("ix_booking_notice_pending", "booking_notice", ["sent_at", "due_at"])

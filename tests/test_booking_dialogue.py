@@ -1,0 +1,298 @@
+"""The booking dialogue end to end through the real Engine (real catalogue and flows, SQL state)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import icalendar
+import pytest
+from booking_helpers import MONDAY, SAMPLE_OFFICES, Clock, service, slot_at, write_office
+
+from bot import cli
+from bot.app import build_engine
+from bot.booking.calendar import TZ, Slot
+from bot.booking.service import BookingService
+from bot.booking.store import BookingView, Citizen
+from bot.config import load_config
+from bot.core.engine import Engine, MemoryStore
+from bot.core.messages import Incoming, Outgoing, Reply
+from bot.storage.state import SqlStateStore
+
+PROC = "khai-sinh"
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
+    """One engine for the module (loading the catalogue is slow); each test installs booking."""
+    tmp = tmp_path_factory.mktemp("booking-engine")
+    cfg = load_config(None, env={}).with_overrides(database__url=f"sqlite:///{tmp / 'unused.db'}")
+    others = tuple(
+        i
+        for i in cli._installers(cfg)
+        if not isinstance(getattr(i, "__self__", None), BookingService)
+    )
+    return build_engine(cfg, MemoryStore(), (*others, BookingService(cfg.database_url).install))
+
+
+@dataclass
+class Bot:
+    """The engine with a test's booking service: send text or press buttons as one citizen."""
+
+    engine: Engine
+    svc: BookingService
+    clock: Clock
+    user: str = "citizen-1"
+
+    def send(self, text: str = "", button: str = "", user: str | None = None) -> list[Reply]:
+        return self.engine.handle(Incoming("telegram", user or self.user, text, button))
+
+    def open_guide(self, proc: str = PROC, user: str | None = None) -> list[Reply]:
+        replies = self.send("đăng ký khai sinh" if proc == PROC else proc, user=user)
+        if any(b.payload == f"pick:{proc}" for r in replies for b in r.buttons):
+            replies = self.send(button=f"pick:{proc}", user=user)
+        return replies
+
+    def to_confirm(self, hhmm: str = "08:00", user: str | None = None) -> list[Reply]:
+        """From the guide to the confirmation of the test office's slot on Monday 23/11."""
+        self.open_guide(user=user)
+        self.send(button="go:booking.start", user=user)
+        self.send(button="office:thu-nghiem", user=user)
+        self.send(button=f"day:{MONDAY.isoformat()}", user=user)
+        return self.send(button=f"slot:sang@{hhmm}", user=user)
+
+    def text(self, key: str, **kw: object) -> str:
+        return self.svc.words().t(key, **kw)
+
+    def facts(
+        self, booking: BookingView | None = None, slot: Slot | None = None, **extra: str
+    ) -> dict[str, str]:
+        """What the texts are filled with, for a booking or for a slot not booked yet."""
+        if booking is not None:
+            params = booking.params()
+        else:
+            assert slot is not None
+            params = {
+                "code": "",
+                "office_id": slot.office_id,
+                "session_id": slot.session_id,
+                "procedure_id": PROC,
+                "start": slot.start.isoformat(),
+                "end": slot.end.isoformat(),
+            }
+        return {**self.svc.words().facts(params), **extra}
+
+    def booking(self, user: str | None = None) -> BookingView:
+        [found] = self.svc.store.active(Citizen("telegram", user or self.user))
+        return found
+
+
+def payloads(replies: list[Reply]) -> list[str]:
+    return [b.payload for r in replies for b in r.buttons]
+
+
+@pytest.fixture
+def bot(engine: Engine, db_url: str, tmp_path: Path) -> Iterator[Bot]:
+    folder = tmp_path / "offices"
+    shutil.copytree(SAMPLE_OFFICES, folder)
+    write_office(folder, capacity=2)
+    clock = Clock()
+    svc = service(db_url, folder, capacity=2, clock=clock, write=False)
+    assert svc.load(folder, engine.content.catalog) == []
+    svc.install(engine)
+    engine.store = SqlStateStore(svc.db)
+    yield Bot(engine, svc, clock)
+    svc.db.dispose()
+
+
+def test_book_button_only_for_procedures_with_a_session(bot: Bot) -> None:
+    assert "go:booking.start" in payloads(bot.open_guide())
+    assert "go:booking.start" not in payloads(bot.open_guide("cấp sổ đỏ lần đầu", user="citizen-2"))
+
+
+def test_offices_offering_the_procedure_are_listed(bot: Bot) -> None:
+    bot.open_guide()
+    replies = bot.send(button="go:booking.start")
+    offices = [p for p in payloads(replies) if p.startswith("office:")]
+    assert offices == [
+        "office:thu-nghiem",
+        "office:phuong-viet-hung",
+        "office:xa-hoai-duc",
+        "office:xa-me-linh",
+    ]
+    assert bot.text("booking_sample_note") in replies[0].text
+
+
+def test_whole_booking_dialogue(bot: Bot) -> None:
+    bot.open_guide()
+    bot.send(button="go:booking.start")
+    days = bot.send(button="office:thu-nghiem")
+    assert [p for p in payloads(days) if p.startswith("day:")][:3] == [
+        "day:2026-11-23",
+        "day:2026-11-25",
+        "day:2026-11-26",
+    ]  # 24/11 is Ngày Văn hóa Việt Nam
+    slots = bot.send(button="day:2026-11-23")
+    assert [b.label for b in slots[0].buttons][:1] == [
+        bot.text("booking_slot_button", time="08:00–08:30", left=2)
+    ]
+    confirm = bot.send(button="slot:sang@08:00")
+    assert "08:00–08:30" in confirm[0].text and "go:booking.book" in payloads(confirm)
+    done = bot.send(button="go:booking.book")
+    booking = bot.booking()
+    assert [r.text for r in done] == [
+        bot.text("booking_done", **bot.facts(booking)),
+        bot.text("booking_qr_caption", code=booking.code),
+        bot.text("booking_done_next"),
+    ]
+    ics, qr = done[0].attachment, done[1].attachment
+    assert ics is not None and qr is not None
+    event = icalendar.Calendar.from_ical(ics.content).walk("VEVENT")[0]
+    assert (event.decoded("dtstart"), str(event["uid"]), qr.content[:4], qr.mime) == (
+        dt.datetime(2026, 11, 23, 8, 0, tzinfo=TZ),
+        f"{booking.code}@tthc-bot",
+        b"\x89PNG",
+        "image/png",
+    )
+    mine = bot.send("lịch hẹn của tôi")
+    assert booking.code in mine[0].text and f"cancel:{booking.code}" in payloads(mine)
+
+
+def test_typed_office_name_picks_the_office(bot: Bot) -> None:
+    bot.open_guide()
+    bot.send(button="go:booking.start")
+    replies = bot.send("thu nghiem")
+    assert "day:2026-11-23" in payloads(replies)
+
+
+def test_slot_filled_in_the_meantime_is_said_plainly(bot: Bot) -> None:
+    bot.to_confirm("08:00")
+    slot = slot_at(bot.svc, MONDAY, "08:00")
+    for n in (2, 3):
+        assert bot.svc.store.book(Citizen("zalo", str(n)), PROC, slot).status == "booked"
+    replies = bot.send(button="go:booking.book")
+    assert replies[0].text == bot.text("booking_slot_full", **bot.facts(slot=slot))
+    assert "vừa có người khác đặt hết chỗ" in replies[0].text
+    assert "slot:sang@08:00" not in payloads(replies) and "slot:sang@08:30" in payloads(replies)
+    assert bot.svc.store.active(Citizen("telegram", bot.user)) == []
+
+
+def test_limit_of_active_bookings_in_the_dialogue(bot: Bot) -> None:
+    for hhmm in ("08:00", "08:30"):
+        bot.svc.store.book(Citizen("telegram", bot.user), PROC, slot_at(bot.svc, MONDAY, hhmm))
+    bot.open_guide()
+    replies = bot.send(button="go:booking.start")
+    assert replies[-1].text == bot.text("booking_limit", active=2, max=2)
+    assert payloads(replies) == ["cmd:lichhen", "cmd:restart"]
+
+
+def test_limit_reached_meanwhile_is_said_at_confirmation(bot: Bot) -> None:
+    bot.to_confirm("09:00")
+    for hhmm in ("08:00", "08:30"):
+        bot.svc.store.book(Citizen("telegram", bot.user), PROC, slot_at(bot.svc, MONDAY, hhmm))
+    replies = bot.send(button="go:booking.book")
+    assert replies[0].text == bot.text("booking_limit", active=2, max=2)
+
+
+def test_reschedule_then_cancel_from_my_bookings(bot: Bot) -> None:
+    bot.to_confirm("08:00")
+    bot.send(button="go:booking.book")
+    code = bot.booking().code
+    mine = bot.send("/lichhen")
+    assert payloads(mine)[:2] == [f"move:{code}", f"cancel:{code}"]
+    bot.send(button=f"move:{code}")
+    bot.send(button="day:2026-11-25")
+    confirm = bot.send(button="slot:sang@09:30")
+    new_slot = slot_at(bot.svc, dt.date(2026, 11, 25), "09:30")
+    assert confirm[0].text == bot.text("booking_confirm_move", old=code, **bot.facts(slot=new_slot))
+    moved = bot.send(button="go:booking.book")
+    booking = bot.booking()
+    assert (booking.code, booking.start) == (code, dt.datetime(2026, 11, 25, 9, 30, tzinfo=TZ))
+    assert moved[0].text == bot.text("booking_moved", **bot.facts(booking))
+    bot.send("/lichhen")
+    ask = bot.send(button=f"cancel:{code}")
+    assert payloads(ask)[:2] == ["go:booking.cancel_do", "go:booking.mine"]
+    done = bot.send(button="go:booking.cancel_do")
+    assert done[0].text == bot.text("booking_cancelled", **bot.facts(booking))
+    assert done[1].text == bot.text("booking_mine_none")
+
+
+def test_stale_cancel_button_says_the_booking_is_gone(bot: Bot) -> None:
+    bot.to_confirm("08:00")
+    bot.send(button="go:booking.book")
+    code = bot.booking().code
+    bot.send("/lichhen")
+    bot.svc.store.cancel(Citizen("telegram", bot.user), code)
+    replies = bot.send(button=f"cancel:{code}")
+    assert replies[0].text == bot.text("booking_gone")
+
+
+def test_reminders_the_day_before_and_an_hour_before_are_sent_once(bot: Bot) -> None:
+    bot.to_confirm("08:00")
+    bot.send(button="go:booking.book")
+    booking = bot.booking()
+    evening = dt.datetime(2026, 11, 22, 18, 0, tzinfo=TZ)
+    assert bot.svc.due_reminders(evening - dt.timedelta(minutes=1)) == []
+    [day] = bot.svc.due_reminders(evening)
+    assert (day.channel, day.user, day.replies[0].text) == (
+        "telegram",
+        bot.user,
+        bot.text("booking_remind_day", **bot.facts(booking)),
+    )
+    assert day.replies[0].text.startswith(
+        "🔔 Nhắc lịch: ngày mai, Thứ Hai, 23/11/2026, lúc 08:00–08:30"
+    )
+    assert bot.svc.due_reminders(evening + dt.timedelta(hours=1)) == []
+    [hour] = bot.svc.due_reminders(dt.datetime(2026, 11, 23, 7, 0, tzinfo=TZ))
+    assert hour.replies[0].text.startswith("🔔 Còn khoảng 1 giờ nữa (08:00–08:30)")
+    assert bot.svc.due_reminders(dt.datetime(2026, 11, 23, 7, 30, tzinfo=TZ)) == []
+
+
+def test_session_cancelled_by_admin_notifies_each_citizen(
+    bot: Bot, db_url: str, tmp_path: Path
+) -> None:
+    for user in ("a", "b"):
+        bot.to_confirm("08:00", user=user)
+        bot.send(button="go:booking.book", user=user)
+    bookings = {user: bot.booking(user) for user in ("a", "b")}
+    config = (
+        tmp_path / "config.yaml"
+    )  # the admin reads <catalog.dir>/offices: the test's offices folder
+    config.write_text(
+        f"database:\n  url: {db_url}\ncatalog:\n  dir: {tmp_path}\n", encoding="utf-8"
+    )
+    code = cli.main(
+        [
+            "bookings",
+            "cancel-session",
+            "--office",
+            "thu-nghiem",
+            "--date",
+            "2026-11-23",
+            "--reason",
+            "mất điện",
+            "--config",
+            str(config),
+        ]
+    )
+    assert code == 0
+    now = dt.datetime.now(dt.UTC)  # the CLI queued the notices at the real time
+    sent = sorted(bot.svc.due_reminders(now), key=lambda o: o.user)
+    assert sent == [
+        Outgoing(
+            "telegram",
+            user,
+            (
+                Reply(
+                    bot.text(
+                        "booking_notice_cancelled", **bot.facts(bookings[user], reason="mất điện")
+                    )
+                ),
+            ),
+        )
+        for user in ("a", "b")
+    ]
+    assert "mất điện" in sent[0].replies[0].text and bot.svc.due_reminders(now) == []
