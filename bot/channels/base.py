@@ -25,7 +25,7 @@ class Services:
 
 
 class Channel(Protocol):
-    """A platform adapter: webhook routes, a start/stop lifecycle, and delivery of bot-initiated messages."""
+    """A platform adapter: webhook routes, start/stop, delivery of bot-initiated messages."""
 
     name: str
 
@@ -45,5 +45,5 @@ class ChannelFactory(Protocol):
 
 
 def config_error(cfg: Config, message: str) -> ContentError:
-    """A channel is switched on but its settings are incomplete: reported like any config problem."""
+    """A channel is on but its settings are incomplete: reported like any config problem."""
     return ContentError([Problem(cfg.path or "config", 0, message)])

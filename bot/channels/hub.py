@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from collections import OrderedDict
-from typing import Protocol
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Protocol, TypeVar
 
 from bot.channels.metrics import Metrics
 from bot.channels.ordered import KeyedLocks
@@ -14,6 +17,7 @@ from bot.core.engine import Engine
 from bot.core.messages import Incoming, Reply
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class Inbox(Protocol):
@@ -37,14 +41,31 @@ class MemoryInbox:
         return True
 
 
-class Hub:
-    """Runs `Engine.handle` in a worker thread, serialised per (channel, user), with metrics."""
+def threads_for(database_url: str) -> int:
+    """Worker threads for blocking turns: one for SQLite (it has a single writer, and threads
+    waiting on its lock sleep in its busy handler), a few for a server database (each turn may
+    hold two pooled connections: the per-user lock and the work)."""
+    return 1 if database_url.startswith("sqlite") else 4
 
-    def __init__(self, engine: Engine, inbox: Inbox, metrics: Metrics) -> None:
+
+class Hub:
+    """Runs `Engine.handle` in worker threads, serialised per (channel, user), with metrics."""
+
+    def __init__(self, engine: Engine, inbox: Inbox, metrics: Metrics, threads: int = 4) -> None:
         self.engine = engine
         self.inbox = inbox
         self.metrics = metrics
         self._locks = KeyedLocks()
+        self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="turn")
+
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run blocking work (engine, database) on the hub's threads."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._pool, functools.partial(fn, *args))
+
+    def close(self) -> None:
+        """Let running work finish and release the threads."""
+        self._pool.shutdown(wait=True)
 
     async def handle(self, msg: Incoming) -> list[Reply]:
         """The engine's replies; on failure a polite error reply (never an exception)."""
@@ -52,21 +73,22 @@ class Hub:
         async with self._locks.hold((msg.channel, msg.user)):
             started = time.perf_counter()
             try:
-                replies = await asyncio.to_thread(self.engine.handle, msg)
+                replies = await self.run(self.engine.handle, msg)  # takes the store's user lock
             except Exception:
                 log.exception("engine failed on a %s message", msg.channel)
                 self.metrics.inc("tthc_errors_total", channel=msg.channel, stage="engine")
                 replies = [Reply(self.text("error_try_again"))]
             finally:
-                self.metrics.observe("tthc_handle_seconds", time.perf_counter() - started,
-                                     channel=msg.channel)
+                self.metrics.observe(
+                    "tthc_handle_seconds", time.perf_counter() - started, channel=msg.channel
+                )
         self.metrics.inc("tthc_replies_total", len(replies), channel=msg.channel)
         return replies
 
     async def first_time(self, channel: str, key: str) -> bool:
         """True for a new delivery key; a redelivery is counted and False."""
         try:
-            fresh = await asyncio.to_thread(self.inbox.first_time, channel, key)
+            fresh = await self.run(self.inbox.first_time, channel, key)
         except Exception:
             log.exception("inbox check failed on %s; handling the update anyway", channel)
             self.metrics.inc("tthc_errors_total", channel=channel, stage="inbox")

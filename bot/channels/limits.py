@@ -11,8 +11,14 @@ from collections.abc import Callable, Hashable
 class KeyedBuckets:
     """`rate` tokens per second per key, at most `burst` saved up; old keys are forgotten."""
 
-    def __init__(self, rate: float, burst: float, *, max_keys: int = 50_000,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        rate: float,
+        burst: float,
+        *,
+        max_keys: int = 50_000,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.rate = rate
         self.burst = burst
         self.max_keys = max_keys

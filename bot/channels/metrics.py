@@ -21,10 +21,16 @@ FAMILIES = (
     Family("tthc_messages_total", "counter", "Messages received from citizens, per channel."),
     Family("tthc_replies_total", "counter", "Replies produced by the engine, per channel."),
     Family("tthc_errors_total", "counter", "Failures while handling or delivering, per channel."),
-    Family("tthc_webhook_rejects_total", "counter", "Webhook requests refused, per channel and reason."),
+    Family(
+        "tthc_webhook_rejects_total", "counter", "Webhook requests refused, per channel and reason."
+    ),
     Family("tthc_duplicates_total", "counter", "Redelivered updates ignored, per channel."),
-    Family("tthc_outgoing_total", "counter", "Messages the bot sent on its own (reminders, notices)."),
-    Family("tthc_handle_seconds", "histogram", "Time the engine took for one message, per channel."),
+    Family(
+        "tthc_outgoing_total", "counter", "Messages the bot sent on its own (reminders, notices)."
+    ),
+    Family(
+        "tthc_handle_seconds", "histogram", "Time the engine took for one message, per channel."
+    ),
 )
 
 

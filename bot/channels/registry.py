@@ -17,5 +17,8 @@ CHANNELS: dict[str, ChannelFactory] = {
 
 def build_channels(cfg: Config, services: Services) -> dict[str, Channel]:
     """Every channel whose settings switch it on (an empty token means off)."""
-    return {name: factory.create(cfg, services) for name, factory in CHANNELS.items()
-            if factory.enabled(cfg)}
+    return {
+        name: factory.create(cfg, services)
+        for name, factory in CHANNELS.items()
+        if factory.enabled(cfg)
+    }

@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
+from bot.web.pages import login_page
 from bot.web.runtime import RUNTIME
 
 COOKIE = "tthc_admin"
@@ -26,7 +27,9 @@ def check(request: web.Request, token: str) -> bool | None:
     header = request.headers.get("Authorization", "")
     if header:
         scheme, _, given = header.partition(" ")
-        return scheme.lower() == "bearer" and secrets.compare_digest(given.strip().encode(), token.encode())
+        return scheme.lower() == "bearer" and secrets.compare_digest(
+            given.strip().encode(), token.encode()
+        )
     cookie = request.cookies.get(COOKIE, "")
     if cookie:
         return secrets.compare_digest(cookie.encode(), session_value(token).encode())
@@ -47,21 +50,24 @@ def guard(request: web.Request) -> web.Response | None:
         return None
     if verdict is False:
         rt.login_limit.try_take(ip)
-    return web.Response(status=401, headers={"WWW-Authenticate": 'Bearer realm="tthc-admin"'},
-                        text="admin token required")
+    return web.Response(
+        status=401,
+        headers={"WWW-Authenticate": 'Bearer realm="tthc-admin"'},
+        text="admin token required",
+    )
 
 
 def admin_only(handler: Handler) -> Handler:
     """Wrap a handler so it runs only for an authenticated admin; browsers get the login form."""
+
     async def wrapped(request: web.Request) -> web.StreamResponse:
         refusal = guard(request)
         if refusal is None:
             return await handler(request)
         if refusal.status == 401 and "text/html" in request.headers.get("Accept", ""):
-            from bot.web.pages import login_page
-
             return login_page(status=401)
         return refusal
+
     return wrapped
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import re
 from pathlib import Path
@@ -21,12 +22,17 @@ MAX_PAYLOAD = 512
 
 def reply_json(reply: Reply) -> dict[str, Any]:
     """One reply as the page reads it."""
-    out: dict[str, Any] = {"text": reply.text,
-                           "buttons": [{"label": b.label, "payload": b.payload} for b in reply.buttons]}
+    out: dict[str, Any] = {
+        "text": reply.text,
+        "buttons": [{"label": b.label, "payload": b.payload} for b in reply.buttons],
+    }
     if reply.attachment is not None:
         att = reply.attachment
-        out["attachment"] = {"filename": att.filename, "mime": att.mime,
-                             "data_base64": base64.b64encode(att.content).decode()}
+        out["attachment"] = {
+            "filename": att.filename,
+            "mime": att.mime,
+            "data_base64": base64.b64encode(att.content).decode(),
+        }
     return out
 
 
@@ -78,12 +84,15 @@ async def api_inbox(request: web.Request) -> web.Response:
     if not USER_RE.match(user):
         return _bad("'user' must be 1-64 letters, digits or _.:-")
     box = _mailbox(request.app[RUNTIME])
-    return web.json_response({"replies": [reply_json(r) for r in (box.collect(user) if box else [])]})
+    return web.json_response(
+        {"replies": [reply_json(r) for r in (box.collect(user) if box else [])]}
+    )
 
 
-async def index(request: web.Request) -> web.FileResponse:
+async def index(request: web.Request) -> web.Response:
     """The chat page."""
-    return web.FileResponse(STATIC / "index.html")
+    page = await asyncio.to_thread((STATIC / "index.html").read_bytes)
+    return web.Response(body=page, content_type="text/html", charset="utf-8")
 
 
 def register(app: web.Application) -> None:

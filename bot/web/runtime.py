@@ -13,6 +13,7 @@ from bot.channels.limits import KeyedBuckets
 from bot.config import Config
 from bot.core.engine import Engine
 from bot.core.messages import Outgoing
+from bot.web.reports import NoReports, Reports
 
 # A source of bot-initiated messages (booking reminders, notices) polled by the server:
 # it returns what is due now and counts it as handed over.
@@ -26,6 +27,7 @@ class Runtime:
     reloader: Reloader
     services: Services
     channels: dict[str, Channel] = field(default_factory=dict)
+    reports: Reports = field(default_factory=NoReports)
     chat_limit: KeyedBuckets = field(default_factory=lambda: KeyedBuckets(10, 30))
     login_limit: KeyedBuckets = field(default_factory=lambda: KeyedBuckets(5 / 60, 5))
     failed: dict[str, str] = field(default_factory=dict)  # channel -> why it did not start

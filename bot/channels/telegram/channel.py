@@ -8,6 +8,7 @@ import json
 import logging
 import secrets
 from collections.abc import Sequence
+from typing import Any
 
 from aiohttp import web
 from telegram import InputFile, Update
@@ -17,7 +18,14 @@ from telegram.ext import AIORateLimiter, BaseRateLimiter, ExtBot, Updater
 from bot.channels.base import Services, config_error
 from bot.channels.limits import KeyedBuckets
 from bot.channels.ordered import KeyedQueue
-from bot.channels.telegram.convert import CHANNEL, RESTART, Inbound, inbound, start_payload
+from bot.channels.telegram.convert import (
+    CHANNEL,
+    RESTART,
+    Inbound,
+    chat_key,
+    inbound,
+    start_payload,
+)
 from bot.channels.telegram.keyboard import PayloadIds, markup
 from bot.channels.textsplit import split_text
 from bot.config import Config
@@ -34,28 +42,41 @@ class TelegramChannel:
 
     name = CHANNEL
 
-    def __init__(self, cfg: Config, services: Services, *,
-                 rate_limiter: BaseRateLimiter | None = None,  # type: ignore[type-arg]
-                 per_chat_rate: float = 1.0, per_chat_burst: float = 3.0,
-                 poll_timeout: float = 30.0, queue_limit: int = 10_000) -> None:
+    def __init__(
+        self,
+        cfg: Config,
+        services: Services,
+        *,
+        rate_limiter: BaseRateLimiter | None = None,  # type: ignore[type-arg]
+        per_chat_rate: float = 1.0,
+        per_chat_burst: float = 3.0,
+        poll_timeout: float = 30.0,
+        queue_limit: int = 10_000,
+    ) -> None:
         self.mode = cfg["telegram.mode"]
         self.secret = str(cfg["telegram.webhook.secret_token"])
         if self.mode == "webhook" and not self.secret:
-            raise config_error(cfg, "telegram.mode is 'webhook' but telegram.webhook.secret_token is empty")
+            raise config_error(
+                cfg, "telegram.mode is 'webhook' but telegram.webhook.secret_token is empty"
+            )
         self.webhook_url = str(cfg["telegram.webhook.url"])
         self.webhook_path = str(cfg["telegram.webhook.path"])
         self.hub = services.hub
         self.metrics = services.metrics
         base_url = str(cfg["telegram.base_url"])
         self.bot: ExtBot = ExtBot(  # type: ignore[type-arg]
-            cfg["telegram.token"], base_url=base_url, base_file_url=_file_url(base_url),
-            rate_limiter=rate_limiter or AIORateLimiter(max_retries=3))
+            cfg["telegram.token"],
+            base_url=base_url,
+            base_file_url=_file_url(base_url),
+            rate_limiter=rate_limiter or AIORateLimiter(max_retries=3),
+        )
         self.payloads = PayloadIds(services.store)
         self.per_chat = KeyedBuckets(per_chat_rate, per_chat_burst)
         self.poll_timeout = poll_timeout
         self.queue = KeyedQueue(queue_limit)
         self._updater: Updater | None = None
         self._consumer: asyncio.Task[None] | None = None
+        self._started = False
 
     @staticmethod
     def enabled(cfg: Config) -> bool:
@@ -80,13 +101,18 @@ class TelegramChannel:
             self._updater = Updater(self.bot, asyncio.Queue())
             await self._updater.initialize()
             await self._updater.start_polling(
-                timeout=dt.timedelta(seconds=self.poll_timeout), allowed_updates=ALLOWED_UPDATES)
+                timeout=dt.timedelta(seconds=self.poll_timeout), allowed_updates=ALLOWED_UPDATES
+            )
             self._consumer = asyncio.create_task(self._consume(self._updater.update_queue))
         elif self.webhook_url:
-            await self.bot.set_webhook(self.webhook_url, secret_token=self.secret,
-                                       allowed_updates=ALLOWED_UPDATES)
+            await self.bot.set_webhook(
+                self.webhook_url, secret_token=self.secret, allowed_updates=ALLOWED_UPDATES
+            )
         else:
-            log.warning("telegram webhook mode without telegram.webhook.url: set the webhook yourself")
+            log.warning(
+                "telegram webhook mode without telegram.webhook.url: set the webhook yourself"
+            )
+        self._started = True
         log.info("telegram channel started (%s) as @%s", self.mode, self.bot.username)
 
     async def stop(self) -> None:
@@ -104,25 +130,31 @@ class TelegramChannel:
     async def _consume(self, queue: asyncio.Queue[object]) -> None:
         while True:
             update = await queue.get()
-            if isinstance(update, Update) and not self.accept(update):
-                log.error("telegram queue full; update %s dropped", update.update_id)
+            # Polled updates are already confirmed to Telegram: wait for room, never drop one.
+            while isinstance(update, Update) and not self.accept(update):
+                await asyncio.sleep(0.05)
 
     # ---- updates in ------------------------------------------------------------
     async def on_webhook(self, request: web.Request) -> web.Response:
         """Check the secret, queue the update, answer at once."""
+        if not self._started:
+            return web.Response(status=503)  # Telegram retries later
         given = request.headers.get(SECRET_HEADER, "")
         if not secrets.compare_digest(given.encode(), self.secret.encode()):
             self.metrics.inc("tthc_webhook_rejects_total", channel=CHANNEL, reason="secret")
             return web.Response(status=403)
         try:
-            update = Update.de_json(await request.json(), self.bot)
+            data = json.loads(await request.read())
         except web.HTTPRequestEntityTooLarge:
             self.metrics.inc("tthc_webhook_rejects_total", channel=CHANNEL, reason="size")
             return web.Response(status=413)
-        except (json.JSONDecodeError, UnicodeDecodeError, TypeError, KeyError, ValueError):
+        except ValueError:
+            data = None
+        if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
             self.metrics.inc("tthc_webhook_rejects_total", channel=CHANNEL, reason="malformed")
             return web.Response(status=400)
-        if not self.accept(update):
+        # Parsing into PTB objects waits for the queue: the acknowledgement stays cheap.
+        if not self.queue.submit(chat_key(data), lambda: self._process_raw(data)):
             return web.Response(status=503)
         return web.Response(status=200)
 
@@ -131,6 +163,15 @@ class TelegramChannel:
         chat = update.effective_chat
         key = chat.id if chat is not None else 0
         return self.queue.submit(key, lambda: self._process(update))
+
+    async def _process_raw(self, data: dict[str, Any]) -> None:
+        try:
+            update = Update.de_json(data, self.bot)
+        except (TypeError, KeyError, ValueError):
+            self.metrics.inc("tthc_errors_total", channel=CHANNEL, stage="parse")
+            log.warning("telegram update %s could not be parsed", data.get("update_id"))
+            return
+        await self._process(update)
 
     async def _process(self, update: Update) -> None:
         if not await self.hub.first_time(CHANNEL, str(update.update_id)):
@@ -150,7 +191,10 @@ class TelegramChannel:
         if what.callback is not None:
             await self._acknowledge(what)
             data = what.callback.data or ""
-            payload = await asyncio.to_thread(self.payloads.decode, data)
+            decode = self.payloads.decode
+            payload = (
+                decode(data) if self.payloads.cached(data) else await self.hub.run(decode, data)
+            )
             return Incoming(CHANNEL, user, button=payload or "stale")
         is_start, deep_link = start_payload(what.text)
         if is_start and not deep_link:
@@ -163,8 +207,9 @@ class TelegramChannel:
         assert query is not None and query.message is not None
         try:
             await self.bot.answer_callback_query(query.id)
-            await self.bot.edit_message_reply_markup(what.chat_id, query.message.message_id,
-                                                     reply_markup=None)
+            await self.bot.edit_message_reply_markup(
+                what.chat_id, query.message.message_id, reply_markup=None
+            )
         except TelegramError as exc:
             log.info("telegram callback acknowledgement failed: %s", type(exc).__name__)
 
@@ -184,17 +229,25 @@ class TelegramChannel:
             self.metrics.inc("tthc_errors_total", channel=CHANNEL, stage="send")
             log.warning("telegram send failed: %s", type(exc).__name__)
 
+    async def _callback_data(self, reply: Reply) -> list[str]:
+        """Callback data for the reply's buttons; the store is touched only for new long ones."""
+        payloads = [b.payload for b in reply.buttons]
+        if all(self.payloads.known(p) for p in payloads):
+            return [self.payloads.encode(p) for p in payloads]
+        return await self.hub.run(lambda: [self.payloads.encode(p) for p in payloads])
+
     async def _send_one(self, chat_id: int, reply: Reply) -> None:
         keyboard = None
         if reply.buttons:
-            data = await asyncio.to_thread(lambda: [self.payloads.encode(b.payload) for b in reply.buttons])
+            data = await self._callback_data(reply)
             keyboard = markup(reply.buttons, data)
         text = reply.text or ("…" if keyboard or reply.attachment is None else "")
         pieces = split_text(text, MAX_TEXT) if text else []
         for i, piece in enumerate(pieces):
             await self.per_chat.wait(chat_id)
-            await self.bot.send_message(chat_id, piece,
-                                        reply_markup=keyboard if i == len(pieces) - 1 else None)
+            await self.bot.send_message(
+                chat_id, piece, reply_markup=keyboard if i == len(pieces) - 1 else None
+            )
         if reply.attachment is not None:
             att = reply.attachment
             await self.per_chat.wait(chat_id)

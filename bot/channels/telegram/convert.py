@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from telegram import CallbackQuery, Update
 from telegram.constants import ChatType
@@ -43,3 +44,15 @@ def start_payload(text: str) -> tuple[bool, str]:
     if head.split("@")[0].lower() != "/start":
         return False, ""
     return True, rest.strip()
+
+
+def chat_key(data: dict[str, Any]) -> int:
+    """The chat of a raw update (JSON), for ordering before it is parsed; 0 when there is none."""
+    for kind in ("message", "edited_message", "callback_query"):
+        part = data.get(kind)
+        if isinstance(part, dict):
+            message = part.get("message") if kind == "callback_query" else part
+            chat = message.get("chat") if isinstance(message, dict) else None
+            if isinstance(chat, dict) and isinstance(chat.get("id"), int):
+                return int(chat["id"])
+    return 0

@@ -20,23 +20,39 @@ ROW_WIDTH = 3
 
 
 class PayloadIds:
-    """Long payloads become '~' + a hash id, kept in the shared store so every worker can read it."""
+    """Long payloads become '~' + a hash id, kept in the shared store for every worker."""
 
     def __init__(self, store: StateStore, cache_size: int = 4096) -> None:
         self.store = store
         self.cache_size = cache_size
         self._cache: OrderedDict[str, str] = OrderedDict()
 
+    def known(self, payload: str) -> bool:
+        """True when `encode` needs no store write (short, or already stored by this worker)."""
+        return self._fits(payload) or self._short(payload) in self._cache
+
+    @staticmethod
+    def _fits(payload: str) -> bool:
+        return len(payload.encode()) <= MAX_CALLBACK_BYTES and not payload.startswith(SHORT_PREFIX)
+
+    @staticmethod
+    def _short(payload: str) -> str:
+        digest = hashlib.sha256(payload.encode()).digest()
+        return SHORT_PREFIX + base64.urlsafe_b64encode(digest[:12]).decode()
+
     def encode(self, payload: str) -> str:
         """Callback data for a payload (blocking: may write to the store)."""
-        if len(payload.encode()) <= MAX_CALLBACK_BYTES and not payload.startswith(SHORT_PREFIX):
+        if self._fits(payload):
             return payload
-        digest = hashlib.sha256(payload.encode()).digest()
-        short = SHORT_PREFIX + base64.urlsafe_b64encode(digest[:12]).decode()
+        short = self._short(payload)
         if short not in self._cache:
             self.store.put(STORE_CHANNEL, short, {"payload": payload})
             self._remember(short, payload)
         return short
+
+    def cached(self, data: str) -> bool:
+        """True when `decode` needs no store read."""
+        return not data.startswith(SHORT_PREFIX) or data in self._cache
 
     def decode(self, data: str) -> str:
         """The payload behind callback data; '' when the id is unknown (a stale button)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Sequence
@@ -30,29 +31,50 @@ class ZaloChannel:
 
     name = CHANNEL
 
-    def __init__(self, cfg: Config, services: Services, *, attempts: int = 4, backoff: float = 0.5,
-                 queue_limit: int = 10_000) -> None:
+    def __init__(
+        self,
+        cfg: Config,
+        services: Services,
+        *,
+        attempts: int = 4,
+        backoff: float = 0.5,
+        queue_limit: int = 10_000,
+    ) -> None:
         self.app_id = str(cfg["zalo.oa.app_id"])
         self.secret_key = str(cfg["zalo.oa.secret_key"])
         if not self.app_id or not self.secret_key:
-            raise config_error(cfg, "zalo needs zalo.oa.app_id and zalo.oa.secret_key to check signatures")
+            raise config_error(
+                cfg, "zalo needs zalo.oa.app_id and zalo.oa.secret_key to check signatures"
+            )
+        if not (cfg["zalo.oa.access_token"] or cfg["zalo.oa.refresh_token"]):
+            raise config_error(cfg, "zalo needs zalo.oa.access_token or zalo.oa.refresh_token")
         self.path = str(cfg["zalo.webhook.path"])
         self.max_body = int(cfg["zalo.webhook.max_body_bytes"])
         self.hub = services.hub
         self.metrics = services.metrics
-        self.tokens = TokenBox(services.store, self.app_id,
-                               Tokens(str(cfg["zalo.oa.access_token"]), str(cfg["zalo.oa.refresh_token"])))
+        self.tokens = TokenBox(
+            services.store,
+            self.app_id,
+            Tokens(str(cfg["zalo.oa.access_token"]), str(cfg["zalo.oa.refresh_token"])),
+        )
         self._client_args: dict[str, Any] = {
-            "api_base_url": str(cfg["zalo.oa.api_base_url"]), "oauth_url": str(cfg["zalo.oa.oauth_url"]),
-            "app_id": self.app_id, "secret_key": self.secret_key, "attempts": attempts, "backoff": backoff}
+            "api_base_url": str(cfg["zalo.oa.api_base_url"]),
+            "oauth_url": str(cfg["zalo.oa.oauth_url"]),
+            "app_id": self.app_id,
+            "secret_key": self.secret_key,
+            "attempts": attempts,
+            "backoff": backoff,
+        }
         self.queue = KeyedQueue(queue_limit)
         self._session: aiohttp.ClientSession | None = None
         self._client: ZaloClient | None = None
 
     @staticmethod
     def enabled(cfg: Config) -> bool:
-        """On when an OA access or refresh token is configured."""
-        return bool(cfg["zalo.oa.access_token"] or cfg["zalo.oa.refresh_token"])
+        """On when the OA app id or a token is configured (the rest is then required)."""
+        return any(
+            cfg[k] for k in ("zalo.oa.app_id", "zalo.oa.access_token", "zalo.oa.refresh_token")
+        )
 
     @classmethod
     def create(cls, cfg: Config, services: Services) -> ZaloChannel:
@@ -74,7 +96,7 @@ class ZaloChannel:
         """Open the HTTP session and pick up tokens refreshed by an earlier run."""
         self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=15))
         self._client = ZaloClient(self._session, self.tokens, **self._client_args)
-        self.tokens.load()
+        await asyncio.to_thread(self.tokens.load)
         log.info("zalo channel started on %s", self.path)
 
     async def stop(self) -> None:
@@ -88,8 +110,8 @@ class ZaloChannel:
         """413 oversized, 403 unsigned or badly signed, 400 malformed; otherwise queue and 200."""
         if (request.content_length or 0) > self.max_body:
             return self._reject(413, "size")
-        raw = await request.content.read(self.max_body + 1)
-        if len(raw) > self.max_body:
+        raw = await _read_at_most(request, self.max_body)
+        if raw is None:
             return self._reject(413, "size")
         given = request.headers.get(signature.HEADER, "")
         if not given:
@@ -136,3 +158,15 @@ class ZaloChannel:
         except ZaloError as exc:
             self.metrics.inc("tthc_errors_total", channel=CHANNEL, stage="send")
             log.warning("zalo send failed: code %s", exc.code)
+
+
+async def _read_at_most(request: web.Request, limit: int) -> bytes | None:
+    """The whole body, or None as soon as it grows past `limit` bytes (chunked bodies too)."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.content.iter_chunked(16_384):
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)

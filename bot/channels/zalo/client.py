@@ -1,4 +1,4 @@
-"""Sending OA consultation messages: bounded retries on network errors and 5xx, one token refresh."""
+"""OA consultation messages out: bounded retries on network errors and 5xx, one token refresh."""
 
 from __future__ import annotations
 
@@ -31,10 +31,19 @@ class _Retry(Exception):
 class ZaloClient:
     """`send_text(user_id, text)` against `{api_base_url}/v3.0/oa/message/cs`."""
 
-    def __init__(self, session: aiohttp.ClientSession, tokens: TokenBox, *, api_base_url: str,
-                 oauth_url: str, app_id: str, secret_key: str, attempts: int = 4,
-                 backoff: float = 0.5,
-                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        tokens: TokenBox,
+        *,
+        api_base_url: str,
+        oauth_url: str,
+        app_id: str,
+        secret_key: str,
+        attempts: int = 4,
+        backoff: float = 0.5,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
         self.session = session
         self.tokens = tokens
         self.send_url = api_base_url.rstrip("/") + SEND_PATH
@@ -53,22 +62,28 @@ class ZaloClient:
         result = await self._post_json(self.send_url, json=body, headers={"access_token": token})
         if result.get("error") == INVALID_TOKEN:
             token = await self.refresh(token)
-            result = await self._post_json(self.send_url, json=body, headers={"access_token": token})
+            result = await self._post_json(
+                self.send_url, json=body, headers={"access_token": token}
+            )
         code = int(result.get("error") or 0)
         if code != 0:
             raise ZaloError(code, str(result.get("message", "")))
         return result
 
     async def refresh(self, failed: str) -> str:
-        """A fresh access token; one refresh at a time, skipped when another worker already did it."""
+        """A fresh access token; one refresh at a time, none when another worker already did it."""
         async with self._refreshing:
             current = await asyncio.to_thread(self.tokens.load)
             if current.access != failed:
                 return current.access
-            form = {"refresh_token": current.refresh, "app_id": self.app_id,
-                    "grant_type": "refresh_token"}
-            data = await self._post_json(self.oauth_url, data=form,
-                                         headers={"secret_key": self.secret_key})
+            form = {
+                "refresh_token": current.refresh,
+                "app_id": self.app_id,
+                "grant_type": "refresh_token",
+            }
+            data = await self._post_json(
+                self.oauth_url, data=form, headers={"secret_key": self.secret_key}
+            )
             access = str(data.get("access_token") or "")
             if not access:
                 raise ZaloError(int(data.get("error") or -1), "access token refresh refused")
@@ -92,8 +107,12 @@ class ZaloClient:
                     return data
             except (aiohttp.ClientError, TimeoutError, _Retry) as exc:
                 last = exc
-                log.info("zalo request failed (attempt %d/%d): %s", attempt + 1, self.attempts,
-                         type(exc).__name__)
+                log.info(
+                    "zalo request failed (attempt %d/%d): %s",
+                    attempt + 1,
+                    self.attempts,
+                    type(exc).__name__,
+                )
             except ValueError as exc:
                 raise ZaloError(-1, "answer is not JSON") from exc
         raise ZaloError(0, f"gave up after {self.attempts} attempts: {last}")

@@ -8,10 +8,19 @@ from typing import Any
 
 TEXT = "user_send_text"
 # A citizen sent something we cannot read: answer politely that only text works.
-NOT_TEXT = frozenset({
-    "user_send_image", "user_send_gif", "user_send_sticker", "user_send_audio", "user_send_video",
-    "user_send_file", "user_send_location", "user_send_link", "user_send_business_card",
-})
+NOT_TEXT = frozenset(
+    {
+        "user_send_image",
+        "user_send_gif",
+        "user_send_sticker",
+        "user_send_audio",
+        "user_send_video",
+        "user_send_file",
+        "user_send_location",
+        "user_send_link",
+        "user_send_business_card",
+    }
+)
 
 
 @dataclass(frozen=True)

@@ -40,5 +40,8 @@ class TokenBox:
     def save(self, tokens: Tokens) -> None:
         """Remember a refreshed pair for every worker (blocking)."""
         self.current = tokens
-        self.store.put(STORE_CHANNEL, self.app_id, {
-            "seed": self.configured.access, "access": tokens.access, "refresh": tokens.refresh})
+        self.store.put(
+            STORE_CHANNEL,
+            self.app_id,
+            {"seed": self.configured.access, "access": tokens.access, "refresh": tokens.refresh},
+        )

@@ -1,0 +1,170 @@
+// Web chat for citizens and volunteers: POST /api/chat, buttons as taps, files as downloads.
+"use strict";
+
+(function () {
+  const USER_RE = /^[A-Za-z0-9_.:-]{1,64}$/;
+  const log = document.getElementById("log");
+  const form = document.getElementById("composer");
+  const input = document.getElementById("text");
+  const send = document.getElementById("send");
+  const typing = document.getElementById("typing");
+  const INBOX_EVERY_MS = 30000;
+  let busy = false;
+
+  function userId() {
+    const fromUrl = new URLSearchParams(location.search).get("user");
+    if (fromUrl && USER_RE.test(fromUrl)) {
+      localStorage.setItem("tthc-user", fromUrl);
+      return { id: fromUrl, fresh: false };
+    }
+    const known = localStorage.getItem("tthc-user");
+    if (known && USER_RE.test(known)) return { id: known, fresh: false };
+    const bytes = new Uint8Array(8);
+    crypto.getRandomValues(bytes);
+    const id = "w-" + Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+    localStorage.setItem("tthc-user", id);
+    return { id: id, fresh: true };
+  }
+
+  const user = userId();
+
+  function scrollDown() {
+    log.scrollTop = log.scrollHeight;
+  }
+
+  // Text with http(s) links made clickable, without ever parsing HTML.
+  function fillText(el, text) {
+    const parts = text.split(/(https?:\/\/[^\s)]+)/g);
+    parts.forEach(function (part, i) {
+      if (i % 2 === 1) {
+        const a = document.createElement("a");
+        a.href = part;
+        a.textContent = part;
+        a.target = "_blank";
+        a.rel = "noopener noreferrer";
+        el.appendChild(a);
+      } else if (part) {
+        el.appendChild(document.createTextNode(part));
+      }
+    });
+  }
+
+  function bubble(kind, text) {
+    const div = document.createElement("div");
+    div.className = "msg " + kind;
+    fillText(div, text);
+    log.appendChild(div);
+    scrollDown();
+    return div;
+  }
+
+  function attachmentLink(att) {
+    const raw = atob(att.data_base64);
+    const bytes = new Uint8Array(raw.length);
+    for (let i = 0; i < raw.length; i++) bytes[i] = raw.charCodeAt(i);
+    const url = URL.createObjectURL(new Blob([bytes], { type: att.mime || "application/octet-stream" }));
+    const a = document.createElement("a");
+    a.className = "file";
+    a.href = url;
+    a.download = att.filename;
+    a.textContent = "📎 Tải tệp: " + att.filename;
+    return a;
+  }
+
+  function disableOldChoices() {
+    log.querySelectorAll(".choice").forEach(function (b) { b.disabled = true; });
+  }
+
+  function showReply(reply) {
+    const div = bubble("bot", reply.text || "");
+    if (reply.attachment) div.appendChild(attachmentLink(reply.attachment));
+    if (reply.buttons && reply.buttons.length) {
+      const row = document.createElement("div");
+      row.className = "choices";
+      reply.buttons.forEach(function (b) {
+        const btn = document.createElement("button");
+        btn.type = "button";
+        btn.className = "choice";
+        btn.textContent = b.label;
+        btn.addEventListener("click", function () {
+          if (busy) return;
+          disableOldChoices();
+          bubble("user", b.label);
+          turn({ button: b.payload });
+        });
+        row.appendChild(btn);
+      });
+      div.appendChild(row);
+    }
+    scrollDown();
+  }
+
+  function setBusy(value) {
+    busy = value;
+    send.disabled = value;
+    typing.hidden = !value;
+  }
+
+  async function turn(body) {
+    setBusy(true);
+    try {
+      const res = await fetch("/api/chat", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify(Object.assign({ user: user.id }, body)),
+      });
+      if (!res.ok) throw new Error("HTTP " + res.status);
+      const data = await res.json();
+      (data.replies || []).forEach(showReply);
+    } catch (err) {
+      bubble("error", "Không gửi được tin nhắn (" + err.message + "). Anh/chị thử lại giúp tôi nhé.");
+    } finally {
+      setBusy(false);
+      input.focus();
+    }
+  }
+
+  async function checkInbox() {
+    if (busy || document.hidden) return;
+    try {
+      const res = await fetch("/api/inbox?user=" + encodeURIComponent(user.id));
+      if (res.ok) ((await res.json()).replies || []).forEach(showReply);
+    } catch (err) {
+      /* offline: try again later */
+    }
+  }
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    const text = input.value.trim();
+    if (!text || busy) return;
+    input.value = "";
+    input.style.height = "";
+    disableOldChoices();
+    bubble("user", text);
+    turn({ text: text });
+  });
+
+  input.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && !event.shiftKey) {
+      event.preventDefault();
+      form.requestSubmit();
+    }
+  });
+
+  input.addEventListener("input", function () {
+    input.style.height = "";
+    input.style.height = Math.min(input.scrollHeight, 160) + "px";
+  });
+
+  document.getElementById("restart").addEventListener("click", function () {
+    if (busy) return;
+    log.textContent = "";
+    turn({ button: "cmd:restart" });
+  });
+
+  // A first visit gets the welcome; a returning visitor starts over (an empty text mid-flow
+  // would read as a question the bot does not understand).
+  turn(user.fresh ? { text: "" } : { button: "cmd:restart" });
+  setInterval(checkInbox, INBOX_EVERY_MS);
+})();
