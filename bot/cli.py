@@ -119,7 +119,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def _outbox(cfg: Config) -> tuple:  # type: ignore[type-arg]
     """Sources of bot-initiated messages (booking reminders, notices) that `serve` delivers."""
-    return (_booking(cfg).due_reminders,)
+    return (_booking(cfg),)  # claims notices; a failed send is released and retried
 
 
 @functools.cache

@@ -244,3 +244,34 @@ async def test_bot_initiated_messages_are_delivered(
         sent = await api.wait_sent(1, CHAT)
         assert sent[0].params["text"] == note.text
         assert keyboard(sent[0]) == {"Lịch hẹn của tôi": "cmd:lichhen"}
+
+
+async def test_claimed_messages_are_acknowledged_only_when_delivered(
+    tmp_path: Path, fake: tuple[FakeTelegram, str]
+) -> None:
+    """A reminder whose delivery fails is given back (released), never marked sent."""
+    from bot.core.messages import Outgoing, Reply
+
+    class Claims:
+        def __init__(self) -> None:
+            self.items = [type("Item", (), {"outgoing": Outgoing(ch, str(CHAT), (Reply(f"to {ch}"),))})()
+                          for ch in ("telegram", "nowhere")]
+            self.done_items: list[object] = []
+            self.failed_items: list[object] = []
+
+        def claim(self) -> list[object]:
+            return list(self.items)
+
+        def done(self, items: list[object]) -> None:
+            self.done_items += items
+
+        def failed(self, items: list[object]) -> None:
+            self.failed_items += items
+
+    api, base_url = fake
+    claims = Claims()
+    cfg = telegram_config(tmp_path, base_url, api.token)
+    async with running(cfg, makers={"telegram": fast}, outbox=[claims]) as server:
+        assert await server.flush_outbox() == 1
+    assert claims.done_items == claims.items[:1]
+    assert claims.failed_items == claims.items[1:]

@@ -112,6 +112,17 @@ class BookingService:
     def mark_sent(self, claimed: Iterable[Claimed], now: dt.datetime | None = None) -> int:
         return self.outbox.mark_sent(claimed, now or self.clock())
 
+    def claim(self) -> list[Claimed]:
+        """Outbox protocol for `serve`: claim now, then `done` after delivery or `failed`."""
+        return self.claim_due()
+
+    def done(self, claimed: Iterable[Claimed]) -> None:
+        self.mark_sent(claimed)
+
+    def failed(self, claimed: Iterable[Claimed]) -> None:
+        """A failed delivery is released, so the next round (of any worker) retries it."""
+        self.outbox.release(claimed)
+
     def due_reminders(self, now: dt.datetime | None = None, limit: int = 100) -> list[Outgoing]:
         """Claim due reminders and notices, mark them sent and hand them over (an outbox source)."""
         claimed = self.claim_due(now, limit)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 from aiohttp import web
 
@@ -15,9 +16,18 @@ from bot.core.engine import Engine
 from bot.core.messages import Outgoing
 from bot.web.reports import NoReports, Reports
 
-# A source of bot-initiated messages (booking reminders, notices) polled by the server:
-# it returns what is due now and counts it as handed over.
-OutboxSource = Callable[[], Iterable[Outgoing]]
+
+class ClaimingSource(Protocol):
+    """Bot-initiated messages claimed in the database: acknowledged only once delivered."""
+
+    def claim(self) -> list[Any]: ...  # items with an `.outgoing`
+    def done(self, items: Iterable[Any]) -> None: ...
+    def failed(self, items: Iterable[Any]) -> None: ...
+
+
+# A source polled by the server: a claiming source (nothing is lost when a send fails), or a
+# plain callable returning what is due now and counting it as handed over.
+OutboxSource = ClaimingSource | Callable[[], Iterable[Outgoing]]
 
 
 @dataclass

@@ -17,6 +17,7 @@ from bot.channels.metrics import Metrics
 from bot.channels.registry import CHANNELS
 from bot.config import Config
 from bot.core.engine import StateStore
+from bot.core.messages import Outgoing
 from bot.web.app import make_app
 from bot.web.reports import NoReports, Reports, default_reports
 from bot.web.runtime import OutboxSource, Runtime
@@ -153,25 +154,33 @@ class Server:
 
     async def flush_outbox(self) -> int:
         """Deliver what every outbox source has due now; returns how many messages went out."""
-        assert self.runtime is not None
         sent = 0
         for source in self.outbox:
-            for out in await asyncio.to_thread(lambda s=source: list(s())):
-                channel = self.runtime.channels.get(out.channel)
-                if channel is None:
-                    log.warning("no running channel '%s' for a bot-initiated message", out.channel)
-                    continue
-                try:
-                    await channel.deliver(out)
-                except Exception:
-                    log.exception("delivery on %s failed", out.channel)
-                    self.runtime.services.metrics.inc(
-                        "tthc_errors_total", channel=out.channel, stage="outbox"
-                    )
-                    continue
-                self.runtime.services.metrics.inc("tthc_outgoing_total", channel=out.channel)
-                sent += 1
+            if hasattr(source, "claim"):
+                items = await asyncio.to_thread(source.claim)
+                for item in items:
+                    ok = await self._deliver(item.outgoing)
+                    await asyncio.to_thread(source.done if ok else source.failed, [item])
+                    sent += ok
+            else:
+                for out in await asyncio.to_thread(lambda s=source: list(s())):
+                    sent += await self._deliver(out)
         return sent
+
+    async def _deliver(self, out: Outgoing) -> bool:
+        assert self.runtime is not None
+        channel = self.runtime.channels.get(out.channel)
+        if channel is None:
+            log.warning("no running channel '%s' for a bot-initiated message", out.channel)
+            return False
+        try:
+            await channel.deliver(out)
+        except Exception:
+            log.exception("delivery on %s failed", out.channel)
+            self.runtime.services.metrics.inc("tthc_errors_total", channel=out.channel, stage="outbox")
+            return False
+        self.runtime.services.metrics.inc("tthc_outgoing_total", channel=out.channel)
+        return True
 
 
 async def run(server: Server) -> int:
