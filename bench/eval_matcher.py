@@ -66,7 +66,8 @@ def main() -> int:
     ap.add_argument("--catalog", default=str(ROOT / "procedures_catalog"))
     ap.add_argument("--misses", action="store_true")
     args = ap.parse_args()
-    rows = [json.loads(line) for line in open(args.questions, encoding="utf-8") if line.strip()]
+    text = Path(args.questions).read_text(encoding="utf-8")
+    rows = [json.loads(line) for line in text.splitlines() if line.strip()]
     matcher = load_catalog_dir(Path(args.catalog)).matcher
     score = evaluate(matcher, rows, covered_ids())
     print(score.line())

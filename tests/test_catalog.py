@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.content.catalog import check_catalog
 from bot.content.bundle import check_catalog_dir
+from bot.content.catalog import check_catalog
 from bot.content.yamlio import parse_yaml
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -155,7 +155,8 @@ def test_idle_conversation_restarts_politely(tmp_path: Path) -> None:
 
 
 def test_state_survives_a_new_process(tmp_path: Path) -> None:
-    from bot.storage.db import make_engine as make_db, migrate
+    from bot.storage.db import make_engine as make_db
+    from bot.storage.db import migrate
     from bot.storage.state import SqlStateStore
 
     url = f"sqlite:///{tmp_path / 'state.db'}"

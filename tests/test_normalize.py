@@ -35,16 +35,16 @@ LEX = Lexicon.from_data({
 
 
 def test_abbreviations_expand_and_ambiguous_need_context() -> None:
-    assert LEX.rewrite("lam cccd".split()) == "lam can cuoc cong dan".split()
-    assert LEX.rewrite("nhap hk cho con".split()) == "nhap ho khau cho con".split()
-    assert LEX.rewrite("hk nay em hoc gioi".split()) == "hk nay em hoc gioi".split()
-    assert LEX.rewrite("dk ks".split()) == "dk khai sinh".split()
+    assert LEX.rewrite(["lam", "cccd"]) == ["lam", "can", "cuoc", "cong", "dan"]
+    assert LEX.rewrite(["nhap", "hk", "cho", "con"]) == ["nhap", "ho", "khau", "cho", "con"]
+    assert LEX.rewrite(["hk", "nay", "em", "hoc", "gioi"]) == ["hk", "nay", "em", "hoc", "gioi"]
+    assert LEX.rewrite(["dk", "ks"]) == ["dk", "khai", "sinh"]
 
 
 def test_speller_repairs_telex_and_doubled_letters() -> None:
     sp = Speller({"dang", "ky", "khai", "sinh", "chung", "thuc", "ban", "sao", "giay", "to", "tam", "tru"})
-    assert [sp.correct(t) for t in "ddang kys khai sinhh".split()] == ["dang", "ky", "khai", "sinh"]
-    assert [sp.correct(t) for t in "chuwngs thuwcj banr sao giaays tos".split()] == \
+    assert [sp.correct(t) for t in ["ddang", "kys", "khai", "sinhh"]] == ["dang", "ky", "khai", "sinh"]
+    assert [sp.correct(t) for t in ["chuwngs", "thuwcj", "banr", "sao", "giaays", "tos"]] == \
         ["chung", "thuc", "ban", "sao", "giay", "to"]
-    assert [sp.correct(t) for t in "tamj trus".split()] == ["tam", "tru"]
+    assert [sp.correct(t) for t in ["tamj", "trus"]] == ["tam", "tru"]
     assert sp.correct("tui") == "tui"  # short words are never "corrected" into another word

@@ -278,6 +278,5 @@ class Matcher:
 
 
 _EN_MARKERS = frozenset(
-    "the a an i my we our you your is are how what where when do does can need to of in for with and "
-    "get have has please hello hi thanks want register certificate".split()
+    ["the", "a", "an", "i", "my", "we", "our", "you", "your", "is", "are", "how", "what", "where", "when", "do", "does", "can", "need", "to", "of", "in", "for", "with", "and", "get", "have", "has", "please", "hello", "hi", "thanks", "want", "register", "certificate"]
 )
