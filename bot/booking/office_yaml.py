@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from bot.booking.offices import WEEKDAY_KEYS, Hotline, MakeUpDay, Office, Offices, Session, Span
-from bot.content.yamlio import LineDict, LineList, Problem, load_yaml
+from bot.content.checker import Checker
+from bot.content.yamlio import LineDict, Problem, load_yaml
 
 CALENDAR_FILE = "calendar.yaml"
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
@@ -50,36 +51,12 @@ CALENDAR_KEYS = {"closures": False, "make_up_days": False}
 MAX_CLOSURE_DAYS = 366
 
 
-class _Checker:
+class _Checker(Checker):
     """Collects the problems of one file while building records from it."""
 
     def __init__(self, file: str, procedure_ids: Collection[str] | None) -> None:
-        self.file = file
+        super().__init__(file)
         self.procedure_ids = procedure_ids
-        self.problems: list[Problem] = []
-
-    def add(self, line: int, message: str) -> None:
-        self.problems.append(Problem(self.file, line, message))
-
-    def mapping(self, value: Any, line: int, what: str, keys: dict[str, bool]) -> LineDict | None:
-        if not isinstance(value, LineDict):
-            self.add(line, f"{what} must be a mapping")
-            return None
-        for key in value:
-            if key not in keys:
-                self.add(value.line_of(key), f"unknown key '{key}' in {what}")
-        for key, required in keys.items():
-            if required and key not in value:
-                self.add(value.line, f"{what} is missing required key '{key}'")
-        return value
-
-    def items(self, value: Any, line: int, what: str) -> list[tuple[Any, int]]:
-        if value is None:
-            return []
-        if not isinstance(value, LineList):
-            self.add(line, f"{what} must be a list")
-            return []
-        return [(item, value.line_of(i)) for i, item in enumerate(value)]
 
     def text(self, data: LineDict, key: str, what: str, *, required: bool = True) -> str:
         value = data.get(key)

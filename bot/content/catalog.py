@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+from bot.content.checker import Checker
 from bot.content.yamlio import ContentError, LineDict, LineList, Problem, load_yaml
 from bot.core.model import (
     Catalog,
@@ -74,28 +75,8 @@ SOURCE_KEYS = {"url": True, "note": False}
 ELIGIBILITY_KEYS = {"question": True, "text": True, "required": True, "fail_text": True}
 
 
-class _Checker:
+class _Checker(Checker):
     """Collects problems for one file while converting it to a Procedure."""
-
-    def __init__(self, file: str) -> None:
-        self.file = file
-        self.problems: list[Problem] = []
-
-    def add(self, line: int, message: str) -> None:
-        self.problems.append(Problem(self.file, line, message))
-
-    def mapping(self, value: Any, line: int, what: str, keys: dict[str, bool]) -> LineDict | None:
-        if not isinstance(value, dict):
-            self.add(line, f"{what} must be a mapping")
-            return None
-        assert isinstance(value, LineDict)
-        for key in value:
-            if key not in keys:
-                self.add(value.line_of(key), f"unknown key '{key}' in {what}")
-        for key, required in keys.items():
-            if required and key not in value:
-                self.add(value.line, f"{what} is missing required key '{key}'")
-        return value
 
     def text(self, value: Any, line: int, what: str) -> str:
         if isinstance(value, bool) or value is None or isinstance(value, (dict, list)):
@@ -112,12 +93,6 @@ class _Checker:
             return False
         return value
 
-    def items(self, value: Any, line: int, what: str) -> list[tuple[Any, int]]:
-        if not isinstance(value, list):
-            self.add(line, f"{what} must be a list")
-            return []
-        assert isinstance(value, LineList)
-        return [(item, value.line_of(i)) for i, item in enumerate(value)]
 
 
 def _fact(ck: _Checker, value: Any, line: int, what: str) -> Fact | None:
