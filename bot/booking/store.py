@@ -254,6 +254,9 @@ class BookingStore:
             with self.engine.begin() as conn:
                 self._lock_citizen(conn, who, now)
                 active = self._active_count(conn, who, now)
+                held = self._held(conn, who, slot_id)
+                if held is not None:  # a repeated confirm (e.g. after a crash): the same place
+                    return Result(BOOKED, held, active)
                 if active >= self.max_active:
                     return Result(LIMIT, active=active)
                 self._take(conn, slot_id, slot.capacity)
@@ -275,6 +278,15 @@ class BookingStore:
                 return Result(BOOKED, view, active + 1)
         except _Abort as abort:
             return Result(abort.status)
+
+    @staticmethod
+    def _held(conn: Connection, who: Citizen, slot_id: int) -> BookingView | None:
+        """The citizen's confirmed booking in this slot, if any (the citizen row is locked)."""
+        row = conn.execute(_views().where(
+            BookingRow.channel == who.channel, BookingRow.user_id == who.user_id,
+            BookingRow.slot_id == slot_id, BookingRow.status == CONFIRMED,
+        )).first()
+        return _view(row) if row is not None else None
 
     def _insert(
         self,

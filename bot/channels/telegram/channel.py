@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
 import json
 import logging
 import secrets
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
 
 from aiohttp import web
 from telegram import InputFile, Update
-from telegram.error import Forbidden, TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 from telegram.ext import AIORateLimiter, BaseRateLimiter, ExtBot, Updater
 
 from bot.channels.base import Services, config_error
@@ -35,6 +36,12 @@ log = logging.getLogger(__name__)
 ALLOWED_UPDATES = ("message", "callback_query")
 MAX_TEXT = 4096
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+T = TypeVar("T")
+
+
+def transient(exc: TelegramError) -> bool:
+    """A failure worth retrying: Telegram unreachable, too slow, or answering 5xx."""
+    return isinstance(exc, NetworkError) and not isinstance(exc, BadRequest)
 
 
 class TelegramChannel:
@@ -52,6 +59,8 @@ class TelegramChannel:
         per_chat_burst: float = 3.0,
         poll_timeout: float = 30.0,
         queue_limit: int = 10_000,
+        send_attempts: int = 4,
+        send_backoff: float = 0.5,
     ) -> None:
         self.mode = cfg["telegram.mode"]
         self.secret = str(cfg["telegram.webhook.secret_token"])
@@ -74,6 +83,8 @@ class TelegramChannel:
         self.per_chat = KeyedBuckets(per_chat_rate, per_chat_burst)
         self.poll_timeout = poll_timeout
         self.queue = KeyedQueue(queue_limit)
+        self.send_attempts = max(1, send_attempts)
+        self.send_backoff = send_backoff
         self._updater: Updater | None = None
         self._consumer: asyncio.Task[None] | None = None
         self._started = False
@@ -215,19 +226,46 @@ class TelegramChannel:
 
     # ---- messages out ----------------------------------------------------------
     async def deliver(self, out: Outgoing) -> None:
-        """Send a bot-initiated message (reminder, notice) to a chat."""
-        await self.send(int(out.user), list(out.replies))
+        """Send a bot-initiated message (reminder, notice); raises when Telegram stayed
+        unreachable, so the outbox gives the message back for a later round."""
+        try:
+            await self._send_all(int(out.user), out.replies)
+        except TelegramError as exc:
+            if transient(exc):
+                raise
+            log.info("telegram notice not deliverable: %s", type(exc).__name__)
 
     async def send(self, chat_id: int, replies: Sequence[Reply]) -> None:
         """Send replies in order: text pieces, the keyboard on the last one, then any file."""
         try:
-            for reply in replies:
-                await self._send_one(chat_id, reply)
+            await self._send_all(chat_id, replies)
         except Forbidden:
             log.info("telegram chat %s blocked the bot", chat_id)
         except TelegramError as exc:
             self.metrics.inc("tthc_errors_total", channel=CHANNEL, stage="send")
             log.warning("telegram send failed: %s", type(exc).__name__)
+
+    async def _send_all(self, chat_id: int, replies: Sequence[Reply]) -> None:
+        for reply in replies:
+            await self._send_one(chat_id, reply)
+
+    async def _retrying(self, call: Callable[[], Awaitable[T]]) -> T:
+        """`call()`, tried again with exponential backoff while Telegram is down or too slow
+        (bounded: `send_attempts` tries, waiting `send_backoff` seconds, then twice that, …)."""
+        for attempt in range(self.send_attempts - 1):
+            try:
+                return await call()
+            except TelegramError as exc:
+                if not transient(exc):
+                    raise
+                log.info(
+                    "telegram request failed (attempt %d/%d): %s",
+                    attempt + 1,
+                    self.send_attempts,
+                    type(exc).__name__,
+                )
+            await asyncio.sleep(self.send_backoff * 2**attempt)
+        return await call()
 
     async def _callback_data(self, reply: Reply) -> list[str]:
         """Callback data for the reply's buttons; the store is touched only for new long ones."""
@@ -245,17 +283,16 @@ class TelegramChannel:
         pieces = split_text(text, MAX_TEXT) if text else []
         for i, piece in enumerate(pieces):
             await self.per_chat.wait(chat_id)
-            await self.bot.send_message(
-                chat_id, piece, reply_markup=keyboard if i == len(pieces) - 1 else None
+            board = keyboard if i == len(pieces) - 1 else None
+            await self._retrying(
+                functools.partial(self.bot.send_message, chat_id, piece, reply_markup=board)
             )
         if reply.attachment is not None:
             att = reply.attachment
             await self.per_chat.wait(chat_id)
             file = InputFile(att.content, filename=att.filename)
-            if att.mime.startswith("image/"):
-                await self.bot.send_photo(chat_id, file)
-            else:
-                await self.bot.send_document(chat_id, file)
+            send = self.bot.send_photo if att.mime.startswith("image/") else self.bot.send_document
+            await self._retrying(functools.partial(send, chat_id, file))
 
 
 def _file_url(base_url: str) -> str:
