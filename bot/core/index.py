@@ -14,6 +14,8 @@ UNI_SHARE = 0.5  # coverage counts words and word pairs half and half: word orde
 MIN_STRONG = 2.0  # a phrase needs this much weight from words the citizen typed as the request
 SECOND_ALIAS_SHARE = 0.25  # other phrases of the same entry add a little
 TOP_ENTRIES = 60
+NEGLIGIBLE = 0.05  # phrase scores below this (or this share of the best) cannot change a ranking
+NEGLIGIBLE_SHARE = 0.005
 COMMON_SHARE = 1.0
 MIN_COMMON_DF = 40
 
@@ -75,7 +77,8 @@ class PhraseIndex:
             return {}, {}
         cover = UNI_SHARE * uni[rows] / self.uni_total[rows] + (1 - UNI_SHARE) * plain[rows] / self.total[rows]
         scores = boosted[rows] * cover * cover * self.kind_weight[rows]
-        return self._per_entry(rows, scores)
+        keep = scores >= max(NEGLIGIBLE, NEGLIGIBLE_SHARE * float(scores.max()))
+        return self._per_entry(rows[keep], scores[keep])
 
     def _per_entry(self, rows: np.ndarray, scores: np.ndarray) -> tuple[dict[int, float], dict[int, int]]:
         entries = self.entry[rows]
