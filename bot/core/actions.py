@@ -7,6 +7,7 @@ import datetime as dt
 from bot.core import guide
 from bot.core.engine import Engine, Turn
 from bot.core.messages import Attachment, Button
+from bot.core.model import Procedure
 
 MAX_CHOICES = 3
 CLEAR_LEAD = 1.8  # the top match must beat the next by this factor (raw score) to skip the choice list
@@ -61,7 +62,7 @@ def summary_card(turn: Turn) -> str:
     return "shown"
 
 
-def _offered_bundles(turn: Turn) -> list:  # type: ignore[type-arg]
+def _offered_bundles(turn: Turn) -> list[Procedure]:
     proc = turn.proc
     if proc is None or proc.is_bundle:
         return []
@@ -78,8 +79,9 @@ def switch_to_bundle(turn: Turn) -> str:
     bundles = _offered_bundles(turn)
     if bundles:
         answers = dict(turn.ctx.get("answers", {}))
+        came_from = turn.ctx.get("proc")
         Engine._set_proc(turn.ctx, bundles[0].id)
-        turn.ctx["answers"] = answers
+        turn.ctx.update(answers=answers, came_from=came_from)
     return "switched"
 
 
@@ -119,7 +121,8 @@ def drop_bundle(turn: Turn) -> str:
     if proc is not None:
         reasons = " ".join(guide.failed_eligibility(proc, turn.ctx.get("answers", {})))
         turn.say(turn.r.vi("bundle_not_eligible", reason=reasons))
-        member = next((m for m in proc.members if m in turn.ctx.get("from_members", proc.members)), proc.members[0])
+        back = turn.ctx.pop("came_from", None)
+        member = back if back in proc.members else proc.members[0]
         turn.ctx.setdefault("declined", []).append(proc.id)
         Engine._set_proc(turn.ctx, member)
     return "dropped"
