@@ -228,3 +228,12 @@ def test_console_chat_through_subprocess(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert "📋 Đăng ký khai sinh" in proc.stdout
     assert "Câu hỏi 1/" in proc.stdout
+
+
+def test_declined_bundle_returns_to_the_procedure_it_came_from(chat: Chat) -> None:
+    chat.say("đăng ký thường trú cho con")
+    chat.press("liên thông")
+    chat.press("giấy tờ cần chuẩn bị")
+    chat.press("Không")  # the child is not under 6
+    assert "không làm được gói liên thông" in chat.text
+    assert "📋 Đăng ký thường trú" in chat.text
