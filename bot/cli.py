@@ -119,7 +119,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def _outbox(cfg: Config) -> tuple:  # type: ignore[type-arg]
     """Sources of bot-initiated messages (booking reminders, notices) that `serve` delivers."""
-    return (_booking(cfg),)  # claims notices; a failed send is released and retried
+    from bot.feedback.offices import load_offices
+    from bot.feedback.store import FeedbackStore
+    from bot.storage.db import make_engine
+    from bot.surveys import PostVisitSurveys
+
+    booking = _booking(cfg)
+    surveys = PostVisitSurveys(booking.store, FeedbackStore(make_engine(cfg.database_url)),
+                               lambda: booking.words().flows, load_offices(cfg["catalog.dir"]))
+    return (booking, surveys)  # notices are claimed (a failed send is retried); surveys offered once
 
 
 @functools.cache

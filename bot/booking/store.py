@@ -424,6 +424,17 @@ class BookingStore:
             ).one_or_none()
         return _view(row) if row else None
 
+    def visited(self, since: dt.datetime, until: dt.datetime) -> list[BookingView]:
+        """Bookings (confirmed or attended) whose slot ended between `since` and `until`."""
+        query = (
+            _views()
+            .where(SlotRow.ends_at >= since, SlotRow.ends_at < until,
+                   BookingRow.status.in_((CONFIRMED, ATTENDED)))
+            .order_by(SlotRow.ends_at, BookingRow.id)
+        )
+        with self.engine.begin() as conn:
+            return [_view(r) for r in conn.execute(query)]
+
     def on_day(
         self, office_id: str, day: dt.date, session_id: str | None = None
     ) -> list[BookingView]:
