@@ -78,6 +78,8 @@ class PhraseIndex:
         cover = UNI_SHARE * uni[rows] / self.uni_total[rows] + (1 - UNI_SHARE) * plain[rows] / self.total[rows]
         scores = boosted[rows] * cover * cover * self.kind_weight[rows]
         keep = scores >= max(NEGLIGIBLE, NEGLIGIBLE_SHARE * float(scores.max()))
+        if not keep.any():
+            return {}, {}
         return self._per_entry(rows[keep], scores[keep])
 
     def _per_entry(self, rows: np.ndarray, scores: np.ndarray) -> tuple[dict[int, float], dict[int, int]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -118,8 +119,27 @@ def alembic_config(url: str) -> Config:
 
 
 def migrate(url: str) -> None:
-    """Upgrade the database to the newest revision; safe from several processes at once."""
-    command.upgrade(alembic_config(url), "head")
+    """Upgrade the database to the newest revision; safe from several processes at once
+    (PostgreSQL: an advisory lock in env.py; SQLite: an exclusive lock on a file beside it)."""
+    with _sqlite_file_lock(url):
+        command.upgrade(alembic_config(url), "head")
+
+
+@contextmanager
+def _sqlite_file_lock(url: str) -> Iterator[None]:
+    """Serialise migrations of one SQLite file across processes (busy_timeout alone can expire)."""
+    parsed = normalize_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        yield
+        return
+    lock_path = Path(parsed.database).with_name(Path(parsed.database).name + ".migrate-lock")
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with lock_path.open("a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 @contextmanager
