@@ -55,3 +55,11 @@ def engine(db_url: str) -> Iterator[Engine]:
     engine = make_engine(db_url)
     yield engine
     engine.dispose()
+
+
+# Hypothesis: random examples while developing; a fixed, repeatable set under CI.
+from hypothesis import settings as _hyp_settings  # noqa: E402
+
+_hyp_settings.register_profile("ci", derandomize=True, deadline=None)
+if os.environ.get("CI"):
+    _hyp_settings.load_profile("ci")
