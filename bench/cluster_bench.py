@@ -51,28 +51,10 @@ FIRST_CHAT = 10_000
 
 # ---- child process: the fake Bot API -------------------------------------------------
 def _fake_api(port_out: Any, stop: Any) -> None:
-    from aiohttp import web
-    from fake_telegram import FakeTelegram
+    """Child process: the fake Bot API (tests/fake_telegram.py) with a /stats endpoint."""
+    from fake_telegram import serve_in_child
 
-    async def main() -> None:
-        api = FakeTelegram(TOKEN)
-        app = api.app()
-
-        async def stats(request: web.Request) -> web.Response:
-            per_chat = Counter(str(c.params["chat_id"]) for c in api.sent())
-            return web.json_response({"sent": sum(per_chat.values()), "per_chat": per_chat})
-
-        app.router.add_get("/stats", stats)
-        runner = web.AppRunner(app, access_log=None)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        port_out.put(runner.addresses[0][1])
-        while not stop.is_set():
-            await asyncio.sleep(0.1)
-        await runner.cleanup()
-
-    asyncio.run(main())
+    serve_in_child(TOKEN, port_out, stop)
 
 
 # ---- a worker without send limits (--unthrottled) ---------------------------------

@@ -225,3 +225,29 @@ class FakeTelegram:
             "has_custom_certificate": False,
             "pending_update_count": 0,
         }
+
+
+def serve_in_child(token: str, port_out: Any, stop: Any) -> None:
+    """Child-process entry for benchmarks: a FakeTelegram on a free port, plus GET /stats
+    ({"sent", "chats", "per_chat"}), until `stop` is set."""
+    from collections import Counter
+
+    async def main() -> None:
+        api = FakeTelegram(token)
+        app = api.app()
+
+        async def stats(request: web.Request) -> web.Response:
+            per_chat = Counter(str(c.params["chat_id"]) for c in api.sent())
+            return web.json_response({"sent": sum(per_chat.values()), "chats": len(per_chat),
+                                      "per_chat": per_chat})
+
+        app.router.add_get("/stats", stats)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", 0).start()
+        port_out.put(runner.addresses[0][1])
+        while not stop.is_set():
+            await asyncio.sleep(0.1)
+        await runner.cleanup()
+
+    asyncio.run(main())
