@@ -50,7 +50,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
 @command("catalog import-dvcqg")
 def cmd_import_dvcqg(args: argparse.Namespace) -> int:
     try:
-        summary = import_dvcqg(Path(args.src), Path(args.out), level=args.level, enrich=args.enrich)
+        summary = import_dvcqg(
+            [Path(s) for s in args.src], Path(args.out), level=args.level, enrich=args.enrich
+        )
     except SourceError as exc:
         print(exc, file=sys.stderr)
         return 2
@@ -229,7 +231,8 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("dir", nargs="?")
     v.add_argument("--config")
     imp = cat.add_parser("import-dvcqg", help="import national-portal records as catalogue YAML")
-    imp.add_argument("src", metavar="SRC_DIR")
+    imp.add_argument("src", metavar="SRC_DIR", nargs="+",
+                     help="record folders, in order of authority (dvcqg-api first, then dvcqg)")
     imp.add_argument("--out", required=True, metavar="DIR")
     imp.add_argument("--level", choices=["xa", "tinh", "bo", "all"], default="xa")
     imp.add_argument("--enrich", action="store_true")
