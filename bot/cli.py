@@ -60,6 +60,19 @@ def cmd_import_dvcqg(args: argparse.Namespace) -> int:
     return 0
 
 
+@command("catalog audit")
+def cmd_audit(args: argparse.Namespace) -> int:
+    from bot.importer.audit import audit
+
+    reference = Path(args.reference)
+    if not reference.is_dir():
+        print(f"{reference}: not a folder", file=sys.stderr)
+        return 2
+    report = audit(_catalog_dir(args), reference)
+    print(report.format(limit=args.show))
+    return 0 if report.rate <= args.max_rate else 1
+
+
 @command("match")
 def cmd_match(args: argparse.Namespace) -> int:
     matcher = load_catalog_dir(_catalog_dir(args)).matcher
@@ -236,6 +249,13 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--out", required=True, metavar="DIR")
     imp.add_argument("--level", choices=["xa", "tinh", "bo", "all"], default="xa")
     imp.add_argument("--enrich", action="store_true")
+    au = cat.add_parser("audit", help="check imported entries against their portal API records")
+    au.add_argument("dir", nargs="?")
+    au.add_argument("--config")
+    au.add_argument("--reference", required=True, metavar="DIR",
+                    help="folder holding dvcqg-api/ (or the dvcqg-api folder itself)")
+    au.add_argument("--max-rate", type=float, default=1.0, help="percent of entries allowed a defect")
+    au.add_argument("--show", type=int, default=30, help="defective entries to list")
     m = sub.add_parser("match", help="rank procedures for a question (stdin: one JSON line per question)")
     m.add_argument("--catalog")
     m.add_argument("--config")

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.content.catalog import CODE_RE
-from bot.importer.clean import clean, one_line, strip_file_names
+from bot.importer.clean import clean, one_line, strip_file_names, tidy_item
 from bot.importer.documents import document_key
 from bot.importer.parse import slugify
 from bot.importer.texts import texts
@@ -23,7 +23,7 @@ METHODS = ("ONLINE", "DIRECT", "POSTAL")
 _PREFIX = re.compile(r"^thủ tục\s+", re.IGNORECASE)
 # District-era bodies (no district level since 1/7/2025).
 DISTRICT = re.compile(
-    r"cấp huyện|\bhuyện\b|\bquận\b|thị xã|thị trấn|Phòng (?:Tư pháp|Tài chính|Văn hóa|Văn hoá|"
+    r"cấp huyện|\bhuyện\b|\bquận\b|thị xã|Phòng (?:Tư pháp|Tài chính|Văn hóa|Văn hoá|"
     r"Tài nguyên|Lao động|Nội vụ|Kinh tế|Quản lý đô thị|Giáo dục|Y tế|Nông nghiệp)|Chi cục Thuế\b(?! doanh)",
     re.IGNORECASE,
 )
@@ -175,6 +175,8 @@ def where_fact(det: dict[str, Any], level: str) -> dict[str, Any]:
         text = t["where_agencies"].format(agencies=", ".join(kept), level=label)
     else:
         text = t["where_level"][level]
+    if dropped:
+        text = f"{text} {t['where_district_short'][level if level in ('xa', 'tinh') else 'other']}"
     fact: dict[str, Any] = {"text": text}
     if dropped:
         fact["verify"] = True
@@ -364,8 +366,17 @@ def _copies(comp: dict[str, Any]) -> str:
     return f" {t['and']} ".join(parts)
 
 
+_ENUM = re.compile(
+    r"^(?:[-–•+*]\s*|\(\s*(?:\d{1,2}|[a-zđ]|[ivx]{1,4})\s*\)[\s.!:]*"
+    r"|(?:\d{1,2}(?:\.\d{1,2})*|[a-zđ]|[ivx]{1,4})[.)][\s.!:]+)+",
+    re.IGNORECASE,
+)
+
+
 def _doc_name(raw: Any) -> str:
-    return strip_file_names(one_line(raw)).strip(" -–•+")
+    """A paper's name without list numbering, bullets or form file names."""
+    name = tidy_item(_ENUM.sub("", tidy_item(strip_file_names(one_line(raw)))))
+    return name[:1].upper() + name[1:] if name else ""
 
 
 def _case_docs(case: dict[str, Any]) -> list[tuple[str, str]]:
@@ -382,7 +393,9 @@ def _case_docs(case: dict[str, Any]) -> list[tuple[str, str]]:
         if name.endswith(":") and not copies:
             heading = name.rstrip(" :")
             continue
-        name = name.rstrip(" :;,")
+        name = name.rstrip(" :;,.")
+        if len(name) < 3 or (not copies and _RULE.match(name)):
+            continue  # a rule sentence with no paper count: see case_notes
         note_parts = []
         if copies:
             note_parts.append(texts()["api"]["count"].format(count=copies))
@@ -392,47 +405,107 @@ def _case_docs(case: dict[str, Any]) -> list[tuple[str, str]]:
     return out
 
 
+_SECTION = re.compile(
+    r"^(?:các\s+)?(?:giấy tờ|chứng từ|tài liệu)\s+(?:phải|cần)\s+(?:nộp|xuất trình)|^hồ sơ gồm|"
+    r"^thành phần(?:\s+hồ sơ)?\s*:?$|^hồ sơ\s*:?$",
+    re.IGNORECASE,
+)
+_NOTE = re.compile(r"^(?:lưu ý|ghi chú|chú ý)\b", re.IGNORECASE)
+_RULE = re.compile(r"^(?:đối với\s+)?trường hợp\b.*\sthì\s", re.IGNORECASE)
+_PROXY = re.compile(r"^(?:đối với\s+)?trường hợp (?:\S+\s+){0,3}?ủy quyền|^người (?:được )?ủy quyền",
+                    re.IGNORECASE)
+
+
+def _label(case_name: str) -> str:
+    label = _ENUM.sub("", case_name).rstrip(" :;,.")
+    return label[:1].upper() + label[1:]
+
+
 def documents_block(det: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """(questions, documents): one question 'which case?' when the record has several cases;
-    a paper every case needs is listed once, unconditionally."""
+    """(questions, documents) from the record's cases.
+
+    A case named like a section ("Giấy tờ phải nộp", "Giấy tờ phải xuất trình") or unnamed applies
+    always; a "Lưu ý" case is not a paper (see `case_notes`); a proxy case ("Trường hợp ủy
+    quyền…") depends on a yes/no question; the other named cases are alternatives: one question
+    "which case?" (with "none of these"). A paper every alternative needs is listed once.
+    """
     t = texts()["api"]
-    cases = [c for c in det.get("executionCases") or [] if isinstance(c, dict)]
-    per_case = [(one_line(c.get("name")), _case_docs(c)) for c in cases]
-    per_case = [(n, docs) for n, docs in per_case if docs]
     taken: set[str] = set()
     documents: list[dict[str, Any]] = []
     questions: list[dict[str, Any]] = []
 
-    def add(name: str, note: str, when: dict[str, str] | None = None) -> None:
+    def add(name: str, note: str, when: dict[str, str] | None = None, label: str = "") -> None:
         item: dict[str, Any] = {"key": document_key(name, taken), "name": name}
+        note = " ".join(x for x in (note, t["section"].format(label=label) if label else "") if x)
         if note:
             item["note"] = note
         if when:
             item["when"] = when
         documents.append(item)
 
-    if len(per_case) == 1:
-        for name, note in per_case[0][1]:
-            add(name, note)
-    elif per_case:
-        common = set.intersection(*(set(docs) for _, docs in per_case))
-        for doc in per_case[0][1]:
-            if doc in common:
-                add(*doc)
+    always: list[tuple[str, list[tuple[str, str]]]] = []
+    proxy: list[tuple[str, list[tuple[str, str]]]] = []
+    choices: list[tuple[str, list[tuple[str, str]]]] = []
+    for case in det.get("executionCases") or []:
+        if not isinstance(case, dict):
+            continue
+        label = _label(one_line(case.get("name")))
+        docs = _case_docs(case)
+        if not docs or _NOTE.match(label):
+            continue
+        if not label or _SECTION.match(label):
+            always.append((label, docs))
+        elif _PROXY.match(label):
+            proxy.append((label, docs))
+        else:
+            choices.append((label, docs))
+    if len(choices) == 1 and not always:
+        always, choices = choices, []
+    common = set.intersection(*(set(d) for _, d in choices)) if len(choices) > 1 else set()
+    for label, docs in always:
+        for doc in docs:
+            add(*doc, label=label if len(always) > 1 or choices else "")
+    for doc in choices[0][1] if common else []:
+        if doc in common:
+            add(*doc)
+    if len(choices) == 1:
+        questions.append({"id": "truong-hop", "text": t["case_yes_no"].format(case=choices[0][0])})
+        for doc in choices[0][1]:
+            add(*doc, when={"truong-hop": "yes"})
+    elif choices:
         options = []
-        for i, (case_name, docs) in enumerate(per_case, 1):
+        for i, (label, docs) in enumerate(choices, 1):
             value = f"th{i}"
-            options.append({"value": value, "label": case_name or t["case_unnamed"].format(n=i)})
+            options.append({"value": value, "label": label})
             for doc in docs:
                 if doc not in common:
-                    add(doc[0], doc[1], {"truong-hop": value})
-        if len(documents) > len(common):
-            questions.append({"id": "truong-hop", "text": t["case_question"], "options": options})
+                    add(*doc, when={"truong-hop": value})
+        options.append({"value": "khac", "label": t["case_other"]})
+        questions.append({"id": "truong-hop", "text": t["case_question"], "options": options})
+    if proxy:
+        questions.append({"id": "uy-quyen", "text": t["proxy_question"], "default": "no", "rare": True})
+        for label, docs in proxy:
+            for doc in docs:
+                add(*doc, when={"uy-quyen": "yes"}, label=label)
     if not documents:
-        documents.append(
-            {"key": "thanh-phan-ho-so", "name": t["documents_unknown"], "verify": True}
-        )
+        documents.append({"key": "thanh-phan-ho-so", "name": t["documents_unknown"], "verify": True})
     return questions, documents
+
+
+def case_notes(det: dict[str, Any]) -> list[str]:
+    """Advice, not papers: items of a 'Lưu ý' case, and rule sentences ('Trường hợp … thì …')
+    the record lists without a paper count."""
+    out: list[str] = []
+    for case in det.get("executionCases") or []:
+        if not isinstance(case, dict):
+            continue
+        advice = bool(_NOTE.match(_label(one_line(case.get("name")))))
+        for comp in case.get("profileComponents") or []:
+            name = _doc_name(comp.get("name")).rstrip(" :;,")
+            if advice or (not _copies(comp) and _RULE.match(name)):
+                if name and name not in out:
+                    out.append(name if name.endswith(".") else name + ".")
+    return out
 
 
 # --- legal basis and notes --------------------------------------------------------------
@@ -445,7 +518,7 @@ def legal_basis(det: dict[str, Any]) -> list[str]:
         name = one_line(law.get("name"))
         number = one_line(law.get("code"))
         if number and number not in name:
-            name = f"{name} ({number})" if name else number
+            name = f"{number}: {name}" if name else number
         if name and name not in out:
             out.append(name)
     return out
@@ -453,12 +526,17 @@ def legal_basis(det: dict[str, Any]) -> list[str]:
 
 def _notes(det: dict[str, Any]) -> list[str]:
     t = texts()["api"]
+    out = []
     req = one_line(det.get("requirementsAndConditions"))
-    if not req or req.casefold() in {"không", "không có", "không quy định"}:
-        return []
-    if len(req) <= t["max_note"]:
-        return [t["requirements"].format(text=req)]
-    return [t["requirements_long"]]
+    if req and req.casefold().rstrip(".") not in {"không", "không có", "không quy định"}:
+        long_req = len(req) > t["max_note"]
+        out.append(t["requirements_long"] if long_req else t["requirements"].format(text=req))
+    notes = case_notes(det)
+    short = [n for n in notes if len(n) <= t["max_note"]][: t["max_notes"]]
+    out += short
+    if len(short) < len(notes):
+        out.append(t["case_notes_long"])
+    return out
 
 
 def clean_tree(value: Any) -> Any:

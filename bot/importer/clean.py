@@ -24,8 +24,11 @@ GLUED = re.compile(r"[a-zà-ỹđ]{2,}(?:Mẫu|Mau|Phu|Phụ|Mã:)|[A-ZĐ]{2}-?C
 # A law number no issuer reaches: the crawl glued digits onto it ("Luật Cư trú 2068/2020/QH14"
 # for 68/2020/QH14). The National Assembly passes well under 300 laws/resolutions a year, the
 # Government under 1,000 decrees.
-_LAW = re.compile(r"(?<![\d.])(\d+)/((?:19|20)\d\d)/(QH\d*|NĐ-CP|UBTVQH\d*)")
-_LIMIT = {"QH": 300, "NĐ": 1000, "UB": 300}
+_LAW = re.compile(r"(?<![\d.])(\d+)/((?:19|20)\d\d)/(QH\d*|NĐ-CP)")
+_LIMIT = {"QH": 300, "NĐ": 1000}
+
+
+_SPACE_PUNCT = re.compile(r" +([,;.:])(?=\s|$)")
 
 
 def clean(text: str | None) -> str:
@@ -36,7 +39,7 @@ def clean(text: str | None) -> str:
     text = INVISIBLE.sub("", text)
     text = ODD_SPACE.sub(" ", text)
     text = CONTROL.sub(" ", text).replace("\r\n", "\n").replace("\r", "\n")
-    lines = [" ".join(line.split()) for line in text.split("\n")]
+    lines = [_SPACE_PUNCT.sub(r"\1", " ".join(line.split())) for line in text.split("\n")]
     return "\n".join(line for line in lines if line).strip()
 
 
@@ -60,6 +63,26 @@ def glued_law_number(text: str) -> str:
         if int(m.group(1)) >= _LIMIT[m.group(3)[:2]]:
             return m.group(0)
     return ""
+
+
+_GLUED_FORM = re.compile(r"(?<=[a-zà-ỹđ])(?:Mau|Mẫu)(?=.*(?:Phu\s*luc|_|\.docx?))")
+_GLUED_CODE = re.compile(r"(?<=[a-zà-ỹđ.)])Mã:.*$")
+_LEAD = re.compile(r"^[^\w(\"“]+")
+
+
+def tidy_item(text: str) -> str:
+    """An item's name without a glued form file name ('sảnMau 09-Phu luc II_37.2025'), a glued
+    'Mã: …' cell, leading bullet junk, or wrapping/unbalanced parentheses."""
+    m = _GLUED_FORM.search(text)
+    if m:
+        text = text[: m.start()]
+    text = _GLUED_CODE.sub("", text)
+    text = _LEAD.sub("", text).strip()
+    if text.startswith("(") and text.count("(") > text.count(")"):
+        text = text[1:].lstrip()
+    elif text.startswith("(") and text.rstrip(".").endswith(")") and text.count("(") == 1:
+        text = text.rstrip(".")[1:-1].strip()
+    return text
 
 
 def text_problems(text: str) -> list[str]:

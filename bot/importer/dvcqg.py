@@ -30,7 +30,7 @@ from tqdm import tqdm
 
 from bot.importer import summary as why
 from bot.importer.api import DISTRICT, api_code, api_level, api_problem, build_api_entry, clean_tree
-from bot.importer.clean import glued_law_number
+from bot.importer.clean import glued_law_number, strip_file_names, tidy_item
 from bot.importer.existing import CodeIndex, Holder, scan_codes
 from bot.importer.record import at_level, build_entry, field_dir, record_problem
 from bot.importer.summary import ImportSummary
@@ -196,13 +196,18 @@ class _Run:
         entry = fix_flat_entry(clean_tree(build_entry(data, self.today)))
         if self._curated(name, code, entry):
             return
-        if holders and not self.enrich:
+        if holders:
+            # refreshed when the mapping changed (or with --enrich); an unchanged entry is kept
             self.produced.add(holders[0].path)
-            self.summary.skip(name, code, why.IMPORTED, shown(holders[0].path))
-        elif holders:
-            write_entry(holders[0].path, entry)
-            self.produced.add(holders[0].path)
-            self.summary.refreshed_files.append(holders[0].path)
+            if self.enrich:
+                write_entry(holders[0].path, entry)
+                state = "changed"
+            else:
+                state = write_if_changed(holders[0].path, entry)
+            if state == "same":
+                self.summary.skip(name, code, why.IMPORTED, shown(holders[0].path))
+            else:
+                self.summary.refreshed_files.append(holders[0].path)
         else:
             target = self.out / field_dir(data) / f"{entry['id']}.yaml"
             write_entry(target, entry)
@@ -226,6 +231,11 @@ def fix_flat_entry(entry: dict[str, Any]) -> dict[str, Any]:
     if len(laws) < len(entry.get("legal_basis", [])):
         entry["legal_basis"] = laws or [t["legal_unknown"]]
         entry["verify_note"] = f"{entry.get('verify_note', '')} {t['flat_glued']}".strip()
+    for doc in entry.get("documents", []):
+        doc["name"] = tidy_item(strip_file_names(doc["name"])).rstrip(" :;,.") or doc["name"]
+    for block in ("result", "where", "processing_time", "fee"):
+        if isinstance(entry.get(block), dict):
+            entry[block]["text"] = tidy_item(entry[block]["text"]) or entry[block]["text"]
     where = entry.get("where", {})
     if DISTRICT.search(where.get("text", "")):
         level = entry.get("level", "khac")
