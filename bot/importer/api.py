@@ -412,8 +412,9 @@ _SECTION = re.compile(
 )
 _NOTE = re.compile(r"^(?:lưu ý|ghi chú|chú ý)\b", re.IGNORECASE)
 _RULE = re.compile(r"^(?:đối với\s+)?trường hợp\b.*\sthì\s", re.IGNORECASE)
-_PROXY = re.compile(r"^(?:đối với\s+)?trường hợp (?:\S+\s+){0,3}?ủy quyền|^người (?:được )?ủy quyền",
-                    re.IGNORECASE)
+_PROXY = re.compile(
+    r"^(?:đối với\s+)?trường hợp (?:\S+\s+){0,3}?ủy quyền|^người (?:được )?ủy quyền", re.IGNORECASE
+)
 
 
 def _label(case_name: str) -> str:
@@ -483,12 +484,16 @@ def documents_block(det: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dic
         options.append({"value": "khac", "label": t["case_other"]})
         questions.append({"id": "truong-hop", "text": t["case_question"], "options": options})
     if proxy:
-        questions.append({"id": "uy-quyen", "text": t["proxy_question"], "default": "no", "rare": True})
+        questions.append(
+            {"id": "uy-quyen", "text": t["proxy_question"], "default": "no", "rare": True}
+        )
         for label, docs in proxy:
             for doc in docs:
                 add(*doc, when={"uy-quyen": "yes"}, label=label)
     if not documents:
-        documents.append({"key": "thanh-phan-ho-so", "name": t["documents_unknown"], "verify": True})
+        documents.append(
+            {"key": "thanh-phan-ho-so", "name": t["documents_unknown"], "verify": True}
+        )
     return questions, documents
 
 
@@ -502,9 +507,9 @@ def case_notes(det: dict[str, Any]) -> list[str]:
         advice = bool(_NOTE.match(_label(one_line(case.get("name")))))
         for comp in case.get("profileComponents") or []:
             name = _doc_name(comp.get("name")).rstrip(" :;,")
-            if advice or (not _copies(comp) and _RULE.match(name)):
-                if name and name not in out:
-                    out.append(name if name.endswith(".") else name + ".")
+            rule = advice or (not _copies(comp) and _RULE.match(name))
+            if rule and name and name not in out:
+                out.append(name if name.endswith(".") else name + ".")
     return out
 
 

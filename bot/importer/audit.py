@@ -130,7 +130,11 @@ def entry_problems(entry: dict[str, Any], record: dict[str, Any] | None) -> list
         name = str(doc.get("name", ""))
         if FILE_NAME.search(name):
             found.append("file name as document")
-        if len(name) < 3 or name.rstrip().endswith(":") or not (name[:1].isalnum() or name[:1] in "\"“"):
+        if (
+            len(name) < 3
+            or name.rstrip().endswith(":")
+            or not (name[:1].isalnum() or name[:1] in '"“')
+        ):
             found.append("fragment as document")
     where = _without_remarks(str((entry.get("where") or {}).get("text", "")))
     if DISTRICT.search(where):
