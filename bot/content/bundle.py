@@ -1,8 +1,9 @@
 """Everything the core needs from the catalogue folder, loaded and checked together.
 
-Parsing thousands of YAML files and building the index takes seconds, so a checked bundle
-is cached (pickle) under the user's cache folder, keyed by every file's size and mtime and
-by the code that builds it: any edit, to content or code, invalidates it.
+Parsing ~5,700 YAML files and building the matcher's index takes seconds, so a checked bundle is
+cached as a snapshot (`bot/content/snapshot.py`: JSON + NumPy arrays, never pickle — loading it
+cannot run code) in a folder this user owns (0700), keyed by every catalogue file's path, size
+and mtime and by the code that builds it: any edit, to content or code, invalidates it.
 """
 
 from __future__ import annotations
@@ -10,11 +11,13 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import pickle
+import sys
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.content import snapshot
 from bot.content.catalog import check_catalog
 from bot.content.lexicon import load_lexicon
 from bot.content.yamlio import ContentError, Problem
@@ -22,12 +25,13 @@ from bot.core.matcher import Matcher
 from bot.core.model import Catalog
 
 log = logging.getLogger(__name__)
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 CODE_DIRS = (Path(__file__).resolve().parent, Path(__file__).resolve().parent.parent / "core")
+MAX_CACHE_BYTES = 512 * 1024 * 1024
 
 
 def _code_fingerprint() -> str:
-    """The code that builds the bundle, as imported now (a later edit must not reuse old pickles)."""
+    """The code that builds the bundle, as imported now (a later edit must not reuse old caches)."""
     h = hashlib.sha256()
     for f in sorted(p for d in CODE_DIRS for p in d.glob("*.py")):
         h.update(f.read_bytes())
@@ -66,40 +70,79 @@ def _fingerprint(root: Path) -> str:
         except OSError:
             continue
         h.update(f"{f}:{st.st_size}:{st.st_mtime_ns}\n".encode())
-    return h.hexdigest()[:24]
+    return h.hexdigest()[:32]
 
 
 def _read_cache(path: Path) -> CatalogBundle | None:
+    if not snapshot.trusted_file(path):
+        return None
     try:
-        with path.open("rb") as fh:
-            bundle = pickle.load(fh)
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError):
+        if path.stat().st_size > MAX_CACHE_BYTES:
+            return None
+        bundle = snapshot.loads(path.read_bytes())
+    except (
+        OSError,
+        ValueError,
+        KeyError,
+        TypeError,
+        IndexError,
+        AttributeError,
+        ImportError,
+    ) as exc:
+        log.warning("catalogue cache %s ignored: %s", path.name, exc)
         return None
     return bundle if isinstance(bundle, CatalogBundle) else None
 
 
 def _write_cache(folder: Path, name: str, bundle: CatalogBundle) -> None:
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        data = snapshot.dumps(bundle)
+    except snapshot.Unsupported as exc:  # the matcher grew a type the snapshot cannot hold
+        log.warning("catalogue cache not written: %s", exc)
+        return
+    try:
+        snapshot.owned_dir(folder)
         fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
         with os.fdopen(fd, "wb") as fh:
-            pickle.dump(bundle, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            fh.write(data)
         os.replace(tmp, folder / name)
-    except OSError as exc:  # a read-only home must not stop the bot
+        for old in folder.glob("catalog-*.snap"):
+            if old.name != name and old.stat().st_mtime < time.time() - 60:
+                old.unlink(missing_ok=True)  # older versions of the catalogue
+    except OSError as exc:  # a read-only or foreign-owned cache folder must not stop the bot
         log.warning("catalogue cache not written: %s", exc)
 
 
-def load_catalog_dir(root: Path, cache_dir: Path | None = None, use_cache: bool = True) -> CatalogBundle:
-    """Load from cache when nothing changed, else load, check, index and cache; or raise ContentError."""
+def load_catalog_dir(
+    root: Path, cache_dir: Path | None = None, use_cache: bool = True, progress: bool = True
+) -> CatalogBundle:
+    """Load from cache when nothing changed, else load, check, index and cache; or raise ContentError.
+
+    A cold start (no usable cache) prints one progress line on stderr.
+    """
     folder = cache_dir or default_cache_dir()
-    name = f"catalog-{_fingerprint(root)}.pickle" if use_cache else ""
+    name = f"catalog-{_fingerprint(root)}.snap" if use_cache else ""
     if use_cache:
         cached = _read_cache(folder / name)
         if cached is not None:
             return cached
+    start = time.monotonic()
+    if progress:
+        print(
+            f"tthc-bot: reading the catalogue {root} (first start after a change)…",
+            file=sys.stderr,
+            flush=True,
+        )
     bundle, problems = check_catalog_dir(root)
     if bundle is None:
         raise ContentError(problems)
     if use_cache:
         _write_cache(folder, name, bundle)
+    if progress:
+        took = time.monotonic() - start
+        print(
+            f"tthc-bot: {len(bundle.catalog)} catalogue entries ready in {took:.1f} s",
+            file=sys.stderr,
+            flush=True,
+        )
     return bundle

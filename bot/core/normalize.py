@@ -17,9 +17,30 @@ def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
+def _strip_table() -> dict[int, str | None]:
+    """Precomposed Latin letters -> base letter, combining marks -> nothing (start-up speed:
+    str.translate instead of a per-character NFD walk over ~5,700 catalogue entries)."""
+    table: dict[int, str | None] = {
+        cp: None for cp in range(0x300, 0x370) if unicodedata.combining(chr(cp))
+    }
+    for cp in (*range(0xC0, 0x250), *range(0x1E00, 0x1F00)):
+        decomposed = unicodedata.normalize("NFD", chr(cp))
+        base = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+        if base != chr(cp):
+            table[cp] = base
+    table.update({ord("đ"): "d", ord("Đ"): "D"})
+    return table
+
+
+_STRIP_TABLE = _strip_table()
+
+
 def strip_marks(text: str) -> str:
     """Drop every combining mark and map đ/Đ to d/D."""
-    decomposed = unicodedata.normalize("NFD", text.translate(_FOLD_TABLE))
+    out = text.translate(_STRIP_TABLE)
+    if out.isascii():
+        return out
+    decomposed = unicodedata.normalize("NFD", out.translate(_FOLD_TABLE))
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 

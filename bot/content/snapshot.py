@@ -1,0 +1,273 @@
+"""A non-executable snapshot of plain objects: JSON for structure, NumPy .npy for arrays.
+
+Replaces pickle for the catalogue cache: loading a snapshot can only build the types below and
+instances of the project's own classes (modules under `bot.`), by `object.__new__` plus attribute
+assignment — never `__init__`, `__reduce__`, `__setstate__`, or an import outside `bot.`, and
+arrays are read with `allow_pickle=False`. A planted file can at worst fail to load.
+
+Encoded: None, bool, int, float, str, list, tuple, dict, set, frozenset, NumPy arrays and
+scalars, and objects of `bot.*` classes (dataclasses, plain classes, `__slots__`).
+Anything else raises `Unsupported` at save time, so the caller falls back to rebuilding.
+"""
+
+from __future__ import annotations
+
+import importlib
+import io
+import json
+import os
+import struct
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+MAGIC = b"TTHCSNAP3\n"
+TUPLE = "\x01tuple"
+ALLOWED_MODULE_PREFIX = "bot."
+
+
+class Unsupported(TypeError):
+    """A value the snapshot format cannot hold."""
+
+
+class _Encoder:
+    def __init__(self) -> None:
+        self.arrays: list[np.ndarray] = []
+        self.memo: dict[
+            int, int
+        ] = {}  # id(obj) -> index in `objects` (shared references stay shared)
+        self.keep: list[Any] = []  # keeps encoded objects alive so their ids stay unique
+        self.objects: list[Any] = []
+        self.classes: dict[tuple[str, tuple[str, ...]], int] = {}
+        # each distinct text stored once; JSON holds its index. Index 0 marks a list as a tuple.
+        self.strings: dict[str, int] = {TUPLE: 0}
+
+    def text(self, v: str) -> int:
+        if "\x00" in v or v == TUPLE:
+            raise Unsupported("NUL in text")
+        return self.strings.setdefault(v, len(self.strings))
+
+    def enc(self, v: Any) -> Any:
+        if type(v) is str:
+            return self.text(v)
+        if v is None or isinstance(v, bool):
+            return v
+        if isinstance(v, int):
+            return {"i": v} if -(2**53) < v < 2**53 else {"I": str(v)}
+        if isinstance(v, str):
+            return self.text(str(v))
+        if isinstance(v, float):
+            return v if v == v and v not in (float("inf"), float("-inf")) else {"f": repr(v)}
+        if isinstance(v, np.ndarray):
+            if v.dtype == object:
+                raise Unsupported("object arrays")
+            self.arrays.append(v)
+            return {"A": len(self.arrays) - 1}
+        if isinstance(v, np.generic):
+            return self.enc(v.item())
+        if type(v) is list:
+            return [self.enc(x) for x in v]
+        if type(v) is tuple:
+            return [0, *(self.enc(x) for x in v)]
+        if type(v) in (set, frozenset):
+            return {"S" if type(v) is set else "F": [self.enc(x) for x in v]}
+        if type(v) is dict:
+            if all(type(k) is str for k in v):
+                keys = [self.text(k) for k in v]
+                if all(type(x) is int and -(2**53) < x < 2**53 for x in v.values()):
+                    return {"K": [keys, list(v.values())]}
+                return {"D": [keys, [self.enc(x) for x in v.values()]]}
+            return {"M": [[self.enc(k), self.enc(x)] for k, x in v.items()]}
+        return self.obj(v)
+
+    def obj(self, v: Any) -> Any:
+        cls = type(v)
+        if not cls.__module__.startswith(ALLOWED_MODULE_PREFIX):
+            raise Unsupported(f"{cls.__module__}.{cls.__qualname__}")
+        if id(v) in self.memo:
+            return -1 - self.memo[id(v)]
+        index = len(self.objects)
+        self.memo[id(v)] = index
+        self.keep.append(v)
+        self.objects.append(None)
+        names = tuple(_attributes(v))
+        key = (f"{cls.__module__}:{cls.__qualname__}", names)
+        klass = self.classes.setdefault(key, len(self.classes))
+        values = [self.enc(getattr(v, n)) for n in names]
+        spec: list[Any] = [klass, values]
+        if isinstance(v, (dict, list)):  # a bot.* subclass of a container (LineDict, …)
+            spec.append(self.enc(dict(v) if isinstance(v, dict) else list(v)))
+        self.objects[index] = spec
+        return -1 - index
+
+
+def _attributes(v: Any) -> list[str]:
+    names = list(getattr(v, "__dict__", {}))
+    for klass in type(v).__mro__:
+        slots = klass.__dict__.get("__slots__", ())
+        names += [
+            s
+            for s in ((slots,) if isinstance(slots, str) else slots)
+            if s not in ("__dict__", "__weakref__")
+        ]
+    return [n for n in dict.fromkeys(names) if hasattr(v, n)]
+
+
+def _class(path: str) -> type:
+    module, _, qualname = path.partition(":")
+    if not module.startswith(ALLOWED_MODULE_PREFIX):
+        raise ValueError(f"class outside {ALLOWED_MODULE_PREFIX}: {path}")
+    obj: Any = sys.modules.get(module) or importlib.import_module(module)
+    for part in qualname.split("."):
+        obj = getattr(obj, part)
+    if not isinstance(obj, type) or not obj.__module__.startswith(ALLOWED_MODULE_PREFIX):
+        raise ValueError(f"not a class of this project: {path}")
+    return obj
+
+
+class _Decoder:
+    def __init__(
+        self, strings: list[str], classes: list[Any], objects: list[Any], arrays: list[np.ndarray]
+    ) -> None:
+        self.strings = strings
+        self.classes = [
+            (_class(strings[path]), tuple(strings[n] for n in names)) for path, names in classes
+        ]
+        self.raw, self.arrays = objects, arrays
+        self.built: list[Any] = [None] * len(objects)
+        self.done = [False] * len(objects)
+
+    def dec(self, v: Any) -> Any:
+        t = type(v)
+        if t is int:
+            return self.strings[v] if v >= 0 else self.ref(-1 - v)
+        if t is list:
+            return tuple(self.items(v[1:])) if v and v[0] == 0 else self.items(v)
+        if t is not dict:
+            return v
+        ((tag, body),) = v.items()
+        strings = self.strings
+        if tag == "D":
+            return dict(zip([strings[k] for k in body[0]], self.items(body[1]), strict=True))
+        if tag == "K":
+            return dict(zip([strings[k] for k in body[0]], body[1], strict=True))
+        if tag == "i":
+            return body
+        if tag == "A":
+            return self.arrays[body]
+        if tag == "M":
+            return {self.dec(k): self.dec(x) for k, x in body}
+        if tag == "S":
+            return {self.dec(x) for x in body}
+        if tag == "F":
+            return frozenset(self.dec(x) for x in body)
+        if tag == "I":
+            return int(body)
+        if tag == "f":
+            return float(body)
+        raise ValueError(f"unknown tag {tag!r}")
+
+    def items(self, values: list[Any]) -> list[Any]:
+        strings, dec = self.strings, self.dec
+        return [strings[x] if type(x) is int and x > 0 else dec(x) for x in values]
+
+    def ref(self, index: int) -> Any:
+        if self.done[index]:
+            return self.built[index]
+        spec = self.raw[index]
+        cls, names = self.classes[spec[0]]
+        obj = cls.__new__(cls)
+        self.built[index], self.done[index] = obj, True
+        if len(spec) > 2:
+            base = self.dec(spec[2])
+            (dict.update if isinstance(obj, dict) else list.extend)(obj, base)
+        values = self.items(spec[1])
+        if hasattr(obj, "__dict__") and not any(hasattr(k, "__slots__") for k in cls.__mro__[:-1]):
+            obj.__dict__.update(zip(names, values, strict=True))
+        else:
+            for name, value in zip(names, values, strict=True):
+                object.__setattr__(obj, name, value)
+        return obj
+
+
+def _pack(arrays: list[np.ndarray]) -> tuple[list[list[Any]], list[np.ndarray]]:
+    """Many small arrays -> one buffer per dtype; table rows (buffer, offset, shape)."""
+    by_dtype: dict[str, list[np.ndarray]] = {}
+    sizes: dict[str, int] = {}
+    table = []
+    for a in arrays:
+        flat = np.ascontiguousarray(a).reshape(-1)
+        by_dtype.setdefault(flat.dtype.str, []).append(flat)
+        offset = sizes.get(flat.dtype.str, 0)
+        sizes[flat.dtype.str] = offset + flat.size
+        table.append([flat.dtype.str, offset, list(a.shape)])
+    names = list(by_dtype)
+    buffers = [np.concatenate(by_dtype[n]) if by_dtype[n] else np.empty(0, n) for n in names]
+    return [[names.index(d), o, shape] for d, o, shape in table], buffers
+
+
+def _unpack(table: list[list[Any]], buffers: list[np.ndarray]) -> list[np.ndarray]:
+    out = []
+    for b, offset, shape in table:
+        size = int(np.prod(shape)) if shape else 1
+        out.append(buffers[b][offset : offset + size].reshape(shape))
+    return out
+
+
+def dumps(value: Any) -> bytes:
+    """Snapshot bytes: magic, JSON length, buffer count, JSON, then one .npy record per dtype."""
+    enc = _Encoder()
+    root = enc.enc(value)
+    table, buffers = _pack(enc.arrays)
+    ordered = sorted(enc.classes.items(), key=lambda kv: kv[1])
+    classes = [[enc.text(path), [enc.text(n) for n in names]] for (path, names), _ in ordered]
+    doc = {"root": root, "classes": classes, "objects": enc.objects, "arrays": table}
+    body = json.dumps(doc, separators=(",", ":")).encode("ascii")
+    texts = "\x00".join(enc.strings).encode("utf-8")
+    out = io.BytesIO()
+    out.write(MAGIC + struct.pack("<QQI", len(texts), len(body), len(buffers)) + texts + body)
+    for buffer in buffers:
+        np.save(out, buffer, allow_pickle=False)
+    return out.getvalue()
+
+
+def loads(data: bytes) -> Any:
+    """Rebuild a snapshot; raises ValueError (or KeyError/TypeError) on anything malformed."""
+    if not data.startswith(MAGIC):
+        raise ValueError("not a snapshot")
+    head = len(MAGIC)
+    n_texts, size, count = struct.unpack_from("<QQI", data, head)
+    start = head + struct.calcsize("<QQI")
+    strings = data[start : start + n_texts].decode("utf-8").split("\x00")
+    start += n_texts
+    doc = json.loads(data[start : start + size])
+    stream = io.BytesIO(data[start + size :])
+    buffers = [np.load(stream, allow_pickle=False) for _ in range(count)]
+    arrays = _unpack(doc["arrays"], buffers)
+    if strings[0] != TUPLE:
+        raise ValueError("bad string table")
+    return _Decoder(strings, doc["classes"], doc["objects"], arrays).dec(doc["root"])
+
+
+def owned_dir(path: Path) -> Path:
+    """Create the cache folder for this user only (0700); refuse one another user could write."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    st = path.stat()
+    if hasattr(os, "getuid") and (st.st_uid != os.getuid() or st.st_mode & 0o022):
+        raise PermissionError(
+            f"{path}: cache folder must belong to this user and not be writable by others"
+        )
+    return path
+
+
+def trusted_file(path: Path) -> bool:
+    """A cache file is read only when this user owns it and nobody else can write it."""
+    try:
+        st = path.stat()
+    except OSError:
+        return False
+    if not hasattr(os, "getuid"):
+        return True
+    return st.st_uid == os.getuid() and not st.st_mode & 0o022
