@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot.content import snapshot
-from bot.content.bundle import _fingerprint, load_catalog_dir
+from bot.content.bundle import _fingerprint, load_catalog_dir, wait_for_cache
 from bot.core.model import Fact
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -58,6 +58,7 @@ def test_warm_start_reuses_the_snapshot_and_an_edit_invalidates_it(
 ) -> None:
     cache = tmp_path / "cache"
     cold = load_catalog_dir(small_catalog, cache_dir=cache)
+    wait_for_cache()
     assert "catalogue entries ready" in capsys.readouterr().err
     files = list(cache.glob("catalog-*.snap"))
     assert len(files) == 1 and (cache.stat().st_mode & 0o077) == 0
@@ -86,6 +87,7 @@ def test_planted_pickle_or_foreign_writable_file_is_never_read(
 
     (cache / name).write_bytes(pickle.dumps(Evil()))
     bundle = load_catalog_dir(small_catalog, cache_dir=cache)
+    wait_for_cache()
     assert not marker.exists() and len(bundle.catalog) > 0
     assert "catalogue entries ready" in capsys.readouterr().err
     path = cache / name
@@ -96,6 +98,7 @@ def test_planted_pickle_or_foreign_writable_file_is_never_read(
 
 def test_snapshot_has_no_code_only_data(small_catalog: Path, tmp_path: Path) -> None:
     load_catalog_dir(small_catalog, cache_dir=tmp_path, progress=False)
+    wait_for_cache()
     data = next(tmp_path.glob("catalog-*.snap")).read_bytes()
     n_texts, size, _ = struct.unpack_from("<QQI", data, len(snapshot.MAGIC))
     start = len(snapshot.MAGIC) + struct.calcsize("<QQI")

@@ -8,11 +8,15 @@ and mtime and by the code that builds it: any edit, to content or code, invalida
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import gc
 import hashlib
 import logging
 import os
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -94,23 +98,40 @@ def _read_cache(path: Path) -> CatalogBundle | None:
     return bundle if isinstance(bundle, CatalogBundle) else None
 
 
+_WRITERS: list[threading.Thread] = []
+
+
+def wait_for_cache() -> None:
+    """Wait until every snapshot being written in the background is on disk (tests, benches)."""
+    while _WRITERS:
+        _WRITERS.pop().join()
+
+
 def _write_cache(folder: Path, name: str, bundle: CatalogBundle) -> None:
-    try:
-        data = snapshot.dumps(bundle)
-    except snapshot.Unsupported as exc:  # the matcher grew a type the snapshot cannot hold
-        log.warning("catalogue cache not written: %s", exc)
-        return
+    tmp = ""
     try:
         snapshot.owned_dir(folder)
         fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            snapshot.dump(bundle, fh)
         os.replace(tmp, folder / name)
         for old in folder.glob("catalog-*.snap"):
             if old.name != name and old.stat().st_mtime < time.time() - 60:
                 old.unlink(missing_ok=True)  # older versions of the catalogue
-    except OSError as exc:  # a read-only or foreign-owned cache folder must not stop the bot
+    except (OSError, snapshot.Unsupported) as exc:  # read-only folder, or a type it cannot hold
         log.warning("catalogue cache not written: %s", exc)
+        if tmp:
+            Path(tmp).unlink(missing_ok=True)
+    finally:
+        _give_back_memory()
+
+
+def _give_back_memory() -> None:
+    """After a cold build, hand freed heap back to the OS (glibc), so a worker's RSS stays near
+    what a warm start uses."""
+    gc.collect()
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None).malloc_trim(0)
 
 
 def load_catalog_dir(
@@ -136,8 +157,12 @@ def load_catalog_dir(
     bundle, problems = check_catalog_dir(root)
     if bundle is None:
         raise ContentError(problems)
-    if use_cache:
-        _write_cache(folder, name, bundle)
+    if use_cache:  # written in the background: the worker serves as soon as the bundle is built
+        writer = threading.Thread(
+            target=_write_cache, args=(folder, name, bundle), name="catalog-cache"
+        )
+        _WRITERS.append(writer)
+        writer.start()
     if progress:
         took = time.monotonic() - start
         print(

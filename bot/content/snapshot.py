@@ -19,7 +19,7 @@ import os
 import struct
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 
@@ -216,20 +216,43 @@ def _unpack(table: list[list[Any]], buffers: list[np.ndarray]) -> list[np.ndarra
     return out
 
 
-def dumps(value: Any) -> bytes:
-    """Snapshot bytes: magic, JSON length, buffer count, JSON, then one .npy record per dtype."""
+def dump(value: Any, fh: BinaryIO) -> None:
+    """Write a snapshot to a seekable binary file: magic, lengths, texts, JSON, arrays (.npy).
+
+    The JSON is streamed (no second copy of the whole document in memory)."""
     enc = _Encoder()
     root = enc.enc(value)
     table, buffers = _pack(enc.arrays)
     ordered = sorted(enc.classes.items(), key=lambda kv: kv[1])
     classes = [[enc.text(path), [enc.text(n) for n in names]] for (path, names), _ in ordered]
     doc = {"root": root, "classes": classes, "objects": enc.objects, "arrays": table}
-    body = json.dumps(doc, separators=(",", ":")).encode("ascii")
+    head = fh.tell()
+    fh.write(MAGIC + struct.pack("<QQI", 0, 0, len(buffers)))
     texts = "\x00".join(enc.strings).encode("utf-8")
-    out = io.BytesIO()
-    out.write(MAGIC + struct.pack("<QQI", len(texts), len(body), len(buffers)) + texts + body)
+    fh.write(texts)
+    del texts
+    body_start = fh.tell()
+    text = io.TextIOWrapper(fh, encoding="ascii", write_through=True)
+    json.dump(doc, text, separators=(",", ":"))
+    text.flush()
+    text.detach()
+    body_end = fh.tell()
     for buffer in buffers:
-        np.save(out, buffer, allow_pickle=False)
+        np.save(fh, buffer, allow_pickle=False)
+    end = fh.tell()
+    fh.seek(head + len(MAGIC))
+    fh.write(
+        struct.pack(
+            "<QQ", body_start - head - len(MAGIC) - struct.calcsize("<QQI"), body_end - body_start
+        )
+    )
+    fh.seek(end)
+
+
+def dumps(value: Any) -> bytes:
+    """Snapshot bytes (see `dump`)."""
+    out = io.BytesIO()
+    dump(value, out)
     return out.getvalue()
 
 
