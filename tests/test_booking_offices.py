@@ -173,7 +173,8 @@ def _write(folder: Path, text: str) -> Path:
 
 def test_tthc_bot_check_reports_office_problems(tmp_path: Path) -> None:
     catalog = tmp_path / "catalog"
-    shutil.copytree(CATALOG, catalog)
+    # offices are checked against curated ids: the ~5,700 imported entries only slow the copy
+    shutil.copytree(CATALOG, catalog, ignore=shutil.ignore_patterns("imported"))
     write_office(catalog / "offices", "phuong-loi")
     bad = catalog / "offices" / "phuong-loi.yaml"
     bad.write_text(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import pickle
 import shutil
@@ -16,6 +17,13 @@ from bot.content.bundle import _fingerprint, load_catalog_dir, wait_for_cache
 from bot.core.model import Fact
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def _said(caplog: pytest.LogCaptureFixture) -> str:
+    """Progress lines logged since the last call (no terminal under pytest: they go to the log)."""
+    text = "\n".join(r.getMessage() for r in caplog.records if r.name == "bot.content.bundle")
+    caplog.clear()
+    return text
 
 
 @pytest.fixture(scope="module")
@@ -54,28 +62,30 @@ def test_foreign_class_is_refused_on_save_and_on_load() -> None:
 
 
 def test_warm_start_reuses_the_snapshot_and_an_edit_invalidates_it(
-    small_catalog: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    small_catalog: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.INFO, logger="bot.content.bundle")
     cache = tmp_path / "cache"
     cold = load_catalog_dir(small_catalog, cache_dir=cache)
     wait_for_cache()
-    assert "catalogue entries ready" in capsys.readouterr().err
+    assert "catalogue entries ready" in _said(caplog)
     files = list(cache.glob("catalog-*.snap"))
     assert len(files) == 1 and (cache.stat().st_mode & 0o077) == 0
     warm = load_catalog_dir(small_catalog, cache_dir=cache)
-    assert capsys.readouterr().err == ""
+    assert _said(caplog) == ""
     assert warm.catalog == cold.catalog
     question = "làm giấy khai sinh cho con"
     assert warm.matcher.match(question, 3) == cold.matcher.match(question, 3)
     entry = small_catalog / "ho-tich" / "khai-sinh.yaml"
     entry.write_text(entry.read_text(encoding="utf-8") + "\n", encoding="utf-8")
     load_catalog_dir(small_catalog, cache_dir=cache)
-    assert "catalogue entries ready" in capsys.readouterr().err
+    assert "catalogue entries ready" in _said(caplog)
 
 
 def test_planted_pickle_or_foreign_writable_file_is_never_read(
-    small_catalog: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    small_catalog: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.INFO, logger="bot.content.bundle")
     cache = tmp_path / "cache"
     cache.mkdir(mode=0o700)
     name = f"catalog-{_fingerprint(small_catalog)}.snap"
@@ -89,11 +99,11 @@ def test_planted_pickle_or_foreign_writable_file_is_never_read(
     bundle = load_catalog_dir(small_catalog, cache_dir=cache)
     wait_for_cache()
     assert not marker.exists() and len(bundle.catalog) > 0
-    assert "catalogue entries ready" in capsys.readouterr().err
+    assert "catalogue entries ready" in _said(caplog)
     path = cache / name
     path.chmod(0o666)  # writable by others: not trusted even when well formed
     load_catalog_dir(small_catalog, cache_dir=cache)
-    assert "catalogue entries ready" in capsys.readouterr().err
+    assert "catalogue entries ready" in _said(caplog)
 
 
 def test_snapshot_has_no_code_only_data(small_catalog: Path, tmp_path: Path) -> None:

@@ -139,7 +139,7 @@ def load_catalog_dir(
 ) -> CatalogBundle:
     """Load from cache when nothing changed, else load, check, index and cache; or raise ContentError.
 
-    A cold start (no usable cache) prints one progress line on stderr.
+    A cold start (no usable cache) says so on the terminal (or in the log when there is none).
     """
     folder = cache_dir or default_cache_dir()
     name = f"catalog-{_fingerprint(root)}.snap" if use_cache else ""
@@ -149,11 +149,7 @@ def load_catalog_dir(
             return cached
     start = time.monotonic()
     if progress:
-        print(
-            f"tthc-bot: reading the catalogue {root} (first start after a change)…",
-            file=sys.stderr,
-            flush=True,
-        )
+        _say(f"tthc-bot: reading the catalogue {root} (first start after a change)…")
     bundle, problems = check_catalog_dir(root)
     if bundle is None:
         raise ContentError(problems)
@@ -165,9 +161,13 @@ def load_catalog_dir(
         writer.start()
     if progress:
         took = time.monotonic() - start
-        print(
-            f"tthc-bot: {len(bundle.catalog)} catalogue entries ready in {took:.1f} s",
-            file=sys.stderr,
-            flush=True,
-        )
+        _say(f"tthc-bot: {len(bundle.catalog)} catalogue entries ready in {took:.1f} s")
     return bundle
+
+
+def _say(line: str) -> None:
+    """A progress line: on the terminal when there is one, else in the log (INFO)."""
+    if sys.stderr.isatty():
+        print(line, file=sys.stderr, flush=True)
+    else:
+        log.info(line)

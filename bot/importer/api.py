@@ -27,6 +27,11 @@ DISTRICT = re.compile(
     r"Tài nguyên|Lao động|Nội vụ|Kinh tế|Quản lý đô thị|Giáo dục|Y tế|Nông nghiệp)|Chi cục Thuế\b(?! doanh)",
     re.IGNORECASE,
 )
+# Sector offices (customs, tax, courts, social insurance, treasury, border guard): never a commune
+# office, even where the portal flags the record isWard.
+SECTOR = re.compile(
+    r"hải quan|thuế|tòa án|toà án|bảo hiểm xã hội|kho bạc|biên phòng", re.IGNORECASE
+)
 COMMUNE_BODY = re.compile(r"cấp xã|\bxã\b|phường|đặc khu", re.IGNORECASE)
 
 
@@ -63,12 +68,15 @@ def agencies(det: dict[str, Any]) -> list[str]:
 def api_level(det: dict[str, Any]) -> str:
     """xa | tinh | bo | nganh-doc | khac — nearest to the citizen first.
 
-    A vertical agency's office (customs, tax, social insurance, treasury…) carries isWard on the
-    portal but is not a commune office: it is commune level only when a commune body executes it.
+    A vertical or sector agency's office (customs, tax, social insurance, treasury…) may carry
+    isWard on the portal but is not a commune office: commune level only when a commune body
+    executes it.
     """
     names = " ".join(agencies(det))
-    commune_run = not det.get("isVertical") or bool(COMMUNE_BODY.search(names)) or not names
-    if det.get("isWard") and commune_run:
+    commune_body = bool(COMMUNE_BODY.search(names))
+    vertical = bool(det.get("isVertical")) and bool(names) and not commune_body
+    sector = bool(SECTOR.search(names)) and not commune_body
+    if det.get("isWard") and not vertical and not sector:
         return "xa"
     if det.get("isProvince"):
         return "tinh"

@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from bot.importer.api import DISTRICT, PAGE, api_level, fee_amounts
+from bot.importer.api import COMMUNE_BODY, DISTRICT, PAGE, agencies, fee_amounts
 from bot.importer.clean import FILE_NAME, glued_law_number, text_problems
 from bot.importer.texts import texts
 
@@ -152,12 +152,27 @@ def entry_problems(entry: dict[str, Any], record: dict[str, Any] | None) -> list
         found.append("fee shown as free")
     if amounts and not all(_amount_shown(a, fee_text) for a in amounts):
         found.append("fee amount missing")
-    if entry.get("level") == "xa" and api_level(det) != "xa":
+    if entry.get("level") == "xa" and not _commune_record(det):
         found.append("commune level but record is not")
     page = PAGE.format(id=record.get("id") or det.get("id"))
     if (entry.get("online") or {}).get("url") != page:
         found.append("wrong official link")
     return list(dict.fromkeys(found))
+
+
+# Sector offices that are never a commune office, whatever flags the portal sets.
+_SECTOR = re.compile(
+    r"hải quan|thuế|tòa án|toà án|bảo hiểm xã hội|kho bạc|biên phòng", re.IGNORECASE
+)
+
+
+def _commune_record(det: dict[str, Any]) -> bool:
+    """Independent of the importer's rule: the record is flagged isWard and is not executed by a
+    sector office (customs, tax, court, social insurance, treasury, border guard) alone."""
+    if not det.get("isWard"):
+        return False
+    names = " ".join(agencies(det))
+    return not _SECTOR.search(names) or bool(COMMUNE_BODY.search(names))
 
 
 def _without_remarks(text: str) -> str:

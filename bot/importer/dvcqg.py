@@ -298,7 +298,10 @@ def write_if_changed(path: Path, entry: dict[str, Any], api: bool = False) -> st
         old = None
     if old is not None:
         m = _IMPORTED_ON.search(old)
-        if m and render_entry({**entry, "imported_on": m.group(1)}, api) == old:
+        kept = {"imported_on": m.group(1)} if m else {}
+        if m and entry.get("last_reviewed") == entry.get("imported_on"):
+            kept["last_reviewed"] = m.group(1)  # a date the run set (no record date): not a change
+        if m and render_entry({**entry, **kept}, api) == old:
             return "same"
     write_entry(path, entry, api)
     return "new" if old is None else "changed"
