@@ -17,7 +17,7 @@ from bot.config import Config
 from bot.content.bundle import load_catalog_dir
 from bot.content.flows import load_flows
 from bot.content.yamlio import ContentError, Problem
-from bot.core import actions, volunteer
+from bot.core import actions, conversation, volunteer
 from bot.core.engine import Content, Engine, StateStore
 from bot.core.feature import Feature
 from bot.core.flows import check_flows
@@ -71,6 +71,7 @@ def build_engine(cfg: Config, store: StateStore, features: Sequence[Feature] = (
         idle_seconds=int(cfg["conversation.idle_minutes"]) * 60,
         volunteers=frozenset(cfg["volunteers.ids"]),
     )
+    engine.typed = conversation.typed
     for feature in (actions.FEATURE, volunteer.FEATURE, *features):
         engine.include(feature)
     content, problems = check_content(Paths.from_config(cfg), engine)

@@ -7,9 +7,10 @@ from pathlib import Path
 from bot.content.yamlio import LineDict, Problem, load_yaml
 from bot.core.flows import Flows, StaticButton, Step, qualify
 from bot.core.normalize import fold
+from bot.core.understand import Words
 
 STEP_KEYS = {"say", "action", "buttons", "on", "next", "wait", "on_text"}
-SPECIAL = {"texts.yaml", "commands.yaml"}
+SPECIAL = {"texts.yaml", "commands.yaml", "understand.yaml"}
 
 
 def load_flows(folder: Path) -> tuple[Flows | None, list[Problem]]:
@@ -19,6 +20,7 @@ def load_flows(folder: Path) -> tuple[Flows | None, list[Problem]]:
         return None, [Problem(str(folder), 0, "flows folder not found")]
     texts = _texts(folder / "texts.yaml", problems)
     commands = _commands(folder / "commands.yaml", problems)
+    words = _words(folder / "understand.yaml", problems)
     steps: dict[str, Step] = {}
     starts: dict[str, str] = {}
     for path in sorted(folder.glob("*.yaml")):
@@ -29,7 +31,7 @@ def load_flows(folder: Path) -> tuple[Flows | None, list[Problem]]:
         problems.append(Problem(str(folder), 0, "no flow with id 'main'"))
     if problems:
         return None, problems
-    return Flows(steps, starts, texts, commands), []
+    return Flows(steps, starts, texts, commands, words), []
 
 
 def _flow_file(path: Path, steps: dict[str, Step], starts: dict[str, str], problems: list[Problem]) -> None:
@@ -133,3 +135,28 @@ def _commands(path: Path, problems: list[Problem]) -> dict[str, tuple[str, ...]]
                 continue
             out[str(name)] = tuple(fold(str(p)) for p in phrases)
     return out
+
+
+WORD_LISTS = ("yes", "no", "particles", "document_words", "question_marks", "switch_markers", "negation_split", "english_words")
+WORD_TABLES = ("asks", "small_talk", "control", "numbers", "facts")
+
+
+def _words(path: Path, problems: list[Problem]) -> Words:
+    """flows/understand.yaml: the words the understanding step knows (optional file)."""
+    if not path.exists():
+        return Words()
+    data, probs = load_yaml(path)
+    problems.extend(probs)
+    if not isinstance(data, LineDict):
+        problems.append(Problem(str(path), 1, "understand.yaml must be a mapping"))
+        return Words()
+    for key, value in data.items():
+        if key in WORD_LISTS and not isinstance(value, list):
+            problems.append(Problem(str(path), data.line_of(key), f"'{key}' must be a list of phrases"))
+        elif key in WORD_TABLES and not isinstance(value, dict):
+            problems.append(Problem(str(path), data.line_of(key), f"'{key}' must be a mapping"))
+        elif key not in WORD_LISTS and key not in WORD_TABLES:
+            problems.append(Problem(str(path), data.line_of(key), f"unknown key '{key}'"))
+    if any(p.file == str(path) for p in problems):
+        return Words()
+    return Words.from_data(data)

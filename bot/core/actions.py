@@ -93,6 +93,7 @@ def next_question(turn: Turn) -> str:
     if proc is None:
         return "done"
     answers = turn.state.answers
+    _fill_from_facts(turn, proc)
     if guide.failed_eligibility(proc, answers):
         return "not_eligible"
     rare = turn.state.ask_all
@@ -105,6 +106,15 @@ def next_question(turn: Turn) -> str:
     text = f"{turn.r.vi('question_progress', n=n, total=len(asked))} {q.text}"
     turn.say(text, [Button(o.label, f"answer:{o.value}") for o in q.options])
     return "asked"
+
+
+def _fill_from_facts(turn: Turn, proc: Procedure) -> None:
+    """What the citizen already said about the case answers its questions: never asked again."""
+    answers, facts = turn.state.answers, turn.state.facts
+    for q in guide.asked(turn.content.catalog, proc, include_rare=True):
+        value = facts.get(q.id)
+        if value and q.id not in answers and value in {o.value for o in q.options}:
+            answers[q.id] = value
 
 
 def ask_special(turn: Turn) -> str:

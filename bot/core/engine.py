@@ -243,25 +243,12 @@ class Engine:
         turn.text = text
         if not text:
             return self.run(turn, self.content.flows.starts["main"])
+        step = self.step(state.step)
+        if step is not None and step.on_text:  # the step takes free text itself (a comment, an office name)
+            return self.run(turn, step.on_text)
         if self.typed is not None and self.typed(turn, text):
             return None
-        step = self.step(state.step)
-        if not state.step or step is None:
-            return self.run(turn, DEFAULT_ON_TEXT)
-        if "answer" in step.on and state.pending and self._yes_no(turn, text):
-            return self.run(turn, step.on["answer"])
-        return self.run(turn, step.on_text or DEFAULT_ON_TEXT)
-
-    def _yes_no(self, turn: Turn, text: str) -> bool:
-        folded = fold(text)
-        yes = {fold(w) for w in turn.r.vi("yes_words").split("|")}
-        no = {fold(w) for w in turn.r.vi("no_words").split("|")}
-        value = "yes" if folded in yes else "no" if folded in no else ""
-        if not value or turn.state.pending is None:
-            return False
-        turn.state.answers[turn.state.pending] = value
-        turn.state.pending = None
-        return True
+        return self.run(turn, DEFAULT_ON_TEXT)
 
     def step(self, name: str) -> Step | None:
         return self.content.flows.steps.get(name)

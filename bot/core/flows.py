@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from bot.core.understand import Words
+
 DEFAULT_ON_TEXT = "main.understand"
 COMMAND_PREFIX = "cmd:"
 
@@ -42,6 +44,7 @@ class Flows:
     starts: Mapping[str, str]  # flow id -> qualified start step
     texts: Mapping[str, Mapping[str, str]]  # lang -> key -> text
     commands: Mapping[str, tuple[str, ...]]  # command -> phrases (folded)
+    words: Words = field(default_factory=Words)  # flows/understand.yaml
 
     def text(self, key: str, lang: str = "vi") -> str:
         table = self.texts.get(lang) or {}

@@ -1,0 +1,245 @@
+"""The understanding step on every typed message: read it (bot.core.understand), then act.
+
+A typed answer goes through exactly the same path as the pressed button (`Engine.press`);
+a question about the procedure in hand is answered from its catalogue entry and the pending
+question comes back with its buttons; small talk gets a warm short answer; a new need goes
+to the matcher; what is not understood gets what was understood and the likeliest next steps.
+"""
+
+from __future__ import annotations
+
+from bot.core import guide
+from bot.core.engine import Turn
+from bot.core.flows import COMMAND_PREFIX, DEFAULT_ON_TEXT
+from bot.core.messages import Button
+from bot.core.model import Fact, Procedure, Question
+from bot.core.normalize import fold
+from bot.core.understand import Context, Kind, Option, Reading, language, read
+
+MISSES_FOR_HUMAN = 2
+MAX_DOCS_NAMED = 3
+
+
+def pending_question(turn: Turn) -> Question | None:
+    proc, pid = turn.proc, turn.state.pending
+    if proc is None or not pid:
+        return None
+    for q in guide.asked(turn.content.catalog, proc, include_rare=True):
+        if q.id == pid:
+            return q
+    return None
+
+
+def context_of(turn: Turn) -> Context:
+    state = turn.state
+    step = turn.engine.step(state.step)
+    q = pending_question(turn) if step is not None and "answer" in step.on else None
+    options = [Option(o.value, o.label) for o in q.options] if q else []
+    buttons = [(label, payload) for label, payload in state.buttons]
+    return Context(options, q.id if q else "", buttons, turn.proc is not None)
+
+
+def typed(turn: Turn, text: str) -> bool:
+    """Handle a typed message; False leaves it to the flow's own text handling."""
+    words = turn.content.flows.words
+    lang = language(text, words)
+    if lang:
+        turn.state.lang = lang
+    reading = read(text, context_of(turn), words)
+    turn.state.facts.update(reading.facts)
+    if reading.kind != Kind.UNKNOWN and reading.kind != Kind.NEED:
+        turn.state.misses = 0
+    handler = HANDLERS.get(reading.kind, _need)
+    return handler(turn, reading)
+
+
+def _control(turn: Turn, reading: Reading) -> bool:
+    turn.engine.command(turn, reading.value)
+    return True
+
+
+def _answer(turn: Turn, reading: Reading) -> bool:
+    turn.engine.press(turn, f"answer:{reading.value}")
+    return True
+
+
+def _button(turn: Turn, reading: Reading) -> bool:
+    payload = reading.value
+    if payload.startswith(COMMAND_PREFIX):
+        turn.engine.command(turn, payload[len(COMMAND_PREFIX) :])
+    else:
+        turn.engine.press(turn, payload)
+    return True
+
+
+def _talk(turn: Turn, reading: Reading) -> bool:
+    if reading.value == "hello" and turn.proc is None:
+        turn.engine.run(turn, turn.content.flows.starts["main"])
+        return True
+    turn.say(turn.r.t(f"talk_{reading.value}"))
+    reprompt(turn)
+    return True
+
+
+def _facts(turn: Turn, reading: Reading) -> bool:
+    turn.say(turn.r.t("facts_noted"))
+    reprompt(turn)
+    return True
+
+
+def _ask(turn: Turn, reading: Reading) -> bool:
+    proc = turn.proc
+    if proc is None:
+        return _need(turn, reading)
+    turn.say(with_footnote(turn, answer_about(turn, proc, reading)))
+    reprompt(turn)
+    return True
+
+
+def _need(turn: Turn, reading: Reading) -> bool:
+    text = reading.text or turn.text
+    analysis = turn.content.matcher.analyse(text, top=3)
+    if analysis.matches:
+        turn.state.misses = 0
+        turn.text = text
+        turn.engine.run(turn, DEFAULT_ON_TEXT)
+        return True
+    if analysis.topic:
+        turn.state.misses = 0
+        turn.say(turn.r.t("out_of_scope"))
+        reprompt(turn)
+        return True
+    return not_understood(turn)
+
+
+def not_understood(turn: Turn) -> bool:
+    """Say what was understood and offer the likeliest next steps; a second miss offers a person."""
+    state = turn.state
+    state.misses += 1
+    r = turn.r
+    proc = turn.proc
+    q = pending_question(turn)
+    if q is not None:
+        text = r.t("not_understood_question", question=q.text)
+    elif proc is not None:
+        text = r.t("not_understood_proc", name=display_name(turn, proc))
+    else:
+        text = r.t("not_understood")
+    buttons = [Button(label, payload) for label, payload in state.buttons if not payload.startswith(COMMAND_PREFIX)]
+    buttons = buttons[:3]
+    if state.misses >= MISSES_FOR_HUMAN:
+        text += "\n" + r.t("not_understood_again")
+        buttons += [Button(r.t("btn_human"), "cmd:human"), Button(r.t("btn_restart"), "cmd:restart")]
+    elif proc is None:
+        buttons += [Button(r.t("btn_help"), "cmd:help")]
+    turn.say(text, buttons)
+    return True
+
+
+HANDLERS = {
+    Kind.CONTROL: _control,
+    Kind.ANSWER: _answer,
+    Kind.BUTTON: _button,
+    Kind.TALK: _talk,
+    Kind.FACTS: _facts,
+    Kind.ASK: _ask,
+    Kind.NEED: _need,
+}
+
+
+def reprompt(turn: Turn) -> None:
+    """Come back to where the conversation stands: the pending question or the last buttons."""
+    state = turn.state
+    buttons = [Button(label, payload) for label, payload in state.buttons]
+    q = pending_question(turn)
+    if q is not None:
+        turn.say(question_text(turn, q), buttons)
+    elif buttons:
+        turn.say(turn.r.t("what_next"), buttons)
+
+
+def question_text(turn: Turn, q: Question) -> str:
+    proc = turn.proc
+    if proc is None:
+        return q.text
+    asked = guide.asked(turn.content.catalog, proc, turn.state.ask_all)
+    n = next((i for i, x in enumerate(asked, 1) if x.id == q.id), 1)
+    return f"{turn.r.t('question_progress', n=n, total=len(asked))} {q.text}"
+
+
+def display_name(turn: Turn, proc: Procedure) -> str:
+    """The procedure's name; in English its English name with the Vietnamese one in brackets."""
+    if turn.state.lang == "en" and proc.english:
+        english = proc.english[0]
+        return f"{english[:1].upper()}{english[1:]} ({proc.name})"
+    return proc.name
+
+
+def fact_line(turn: Turn, fact: Fact) -> str:
+    text = fact.text + (f" {fact.exemptions}" if fact.exemptions else "")
+    return text + (turn.r.t("card_verify_mark") if fact.verify else "")
+
+
+def with_footnote(turn: Turn, text: str) -> str:
+    """The '(*) unverified' footnote, once per conversation, under the first text that needs it."""
+    mark = turn.r.t("card_verify_mark").strip()
+    if mark and mark in text and not turn.state.footnote_shown:
+        turn.state.footnote_shown = True
+        return text + "\n" + turn.r.t("card_verify_note")
+    return text
+
+
+def answer_about(turn: Turn, proc: Procedure, reading: Reading) -> str:
+    r = turn.r
+    topic = reading.value
+    if topic == "fee":
+        return r.t("card_fee", fee=fact_line(turn, proc.fee))
+    if topic == "time":
+        return r.t("card_time", time=fact_line(turn, proc.processing_time))
+    if topic == "where":
+        return r.t("card_where", where=fact_line(turn, proc.where)) + "\n" + r.t("ask_hours")
+    if topic == "online":
+        mark = r.t("card_verify_mark") if proc.online.verify else ""
+        return r.t("card_online", online=f"{r.t('online_' + proc.online.mode)} — {proc.online.text}{mark}")
+    if topic == "deadline":
+        if proc.deadline is None:
+            return r.t("ask_no_deadline")
+        return r.t("card_deadline", deadline=fact_line(turn, proc.deadline))
+    if topic == "result":
+        return r.t("card_result", result=fact_line(turn, proc.result))
+    if topic == "legal":
+        return r.t("ask_legal", laws="; ".join(proc.legal_basis) or r.t("ask_unknown"))
+    if topic == "who":
+        return r.t("ask_who", who=proc.who) if proc.who else r.t("ask_who_none")
+    if topic == "document":
+        return document_answer(turn, proc, reading.text)
+    return documents_answer(turn, proc)
+
+
+def documents_answer(turn: Turn, proc: Procedure) -> str:
+    items = guide.checklist(turn.content.catalog, proc, {**turn.state.facts, **turn.state.answers})
+    lines = [turn.r.t("ask_documents", name=display_name(turn, proc))]
+    for n, item in enumerate(items, 1):
+        mark = turn.r.t("card_verify_mark") if item.doc.verify else ""
+        lines.append(f"{n}. {item.doc.name}{mark}")
+    return "\n".join(lines)
+
+
+def document_answer(turn: Turn, proc: Procedure, text: str) -> str:
+    """One document asked about: the lines of the checklist that share its words, with notes."""
+    words = set(text.split()) - set(turn.content.flows.words.particles) - set(turn.content.flows.words.question_marks)
+    scored = []
+    for part in guide.parts(turn.content.catalog, proc):
+        for doc in part.documents:
+            name = set(fold(doc.name + " " + doc.note).split())
+            hit = len(words & name)
+            if hit >= 2 or (hit and len(words) <= 2):
+                scored.append((hit, doc))
+    scored.sort(key=lambda x: -x[0])
+    if not scored:
+        return turn.r.t("ask_document_none") + "\n" + documents_answer(turn, proc)
+    lines = []
+    for _, doc in scored[:MAX_DOCS_NAMED]:
+        mark = turn.r.t("card_verify_mark") if doc.verify else ""
+        lines.append(f"• {doc.name}{mark}" + (f"\n  ↳ {doc.note}" if doc.note else ""))
+    return turn.r.t("ask_document", lines="\n".join(lines))

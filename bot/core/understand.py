@@ -1,0 +1,302 @@
+"""What a typed message IS, given where the conversation stands. Pure: no I/O, no matcher.
+
+`read(text, context, words)` returns a `Reading`: an answer to the pending question, a question
+about the procedure in hand, a control command, small talk, facts about the case, a possible
+new need (the caller asks the matcher), or nothing understood. The words come from
+flows/understand.yaml (`Words.from_data`), which admins edit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from bot.core.normalize import fold, nfc, strip_marks
+
+MAX_ANSWER_TOKENS = 8  # a longer message is a story or a question, not a bare answer
+SHORT_REPLY_TOKENS = 4  # "có, sinh ở viện": a yes/no word leading a short clause
+
+
+class Kind(StrEnum):
+    ANSWER = "answer"  # value = the option value picked
+    BUTTON = "button"  # value = payload of a shown button picked by its words or number
+    ASK = "ask"  # value = topic (fee, time, where, online, deadline, documents, document, result, legal, who)
+    CONTROL = "control"  # value = command (back, restart, help, human)
+    TALK = "talk"  # value = small-talk intent (hello, thanks, who, human_check, complaint, bye, ok)
+    NEED = "need"  # value = the text to match against the catalogue (a new or different need)
+    FACTS = "facts"  # only facts about the case
+    UNKNOWN = "unknown"
+
+
+def _phrases(items: Iterable[object]) -> tuple[str, ...]:
+    out = {fold(str(x)) for x in items}
+    out.discard("")
+    return tuple(sorted(out, key=len, reverse=True))  # longest first
+
+
+@dataclass(frozen=True)
+class Words:
+    """The understanding data, folded once."""
+
+    yes: frozenset[str] = frozenset()
+    no: frozenset[str] = frozenset()
+    particles: frozenset[str] = frozenset()
+    asks: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    document_words: tuple[str, ...] = ()
+    question_marks: frozenset[str] = frozenset()
+    small_talk: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    control: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    switch_markers: tuple[str, ...] = ()
+    negation_split: tuple[str, ...] = ()
+    numbers: Mapping[str, int] = field(default_factory=dict)
+    english: frozenset[str] = frozenset()
+    facts: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, object]) -> Words:
+        def table(key: str) -> dict[str, tuple[str, ...]]:
+            raw = data.get(key) or {}
+            assert isinstance(raw, Mapping)
+            return {str(k): _phrases(v) for k, v in raw.items()}
+
+        def seq(key: str) -> tuple[str, ...]:
+            raw = data.get(key) or []
+            assert isinstance(raw, list)
+            return _phrases(raw)
+
+        raw_facts = data.get("facts") or {}
+        assert isinstance(raw_facts, Mapping)
+        facts = {str(q): {str(v): _phrases(p) for v, p in values.items()} for q, values in raw_facts.items()}
+        raw_numbers = data.get("numbers") or {}
+        assert isinstance(raw_numbers, Mapping)
+        return cls(
+            yes=frozenset(seq("yes")),
+            no=frozenset(seq("no")),
+            particles=frozenset(seq("particles")),
+            asks=table("asks"),
+            document_words=seq("document_words"),
+            question_marks=frozenset(seq("question_marks")),
+            small_talk=table("small_talk"),
+            control=table("control"),
+            switch_markers=seq("switch_markers"),
+            negation_split=seq("negation_split"),
+            numbers={fold(str(k)): int(v) for k, v in raw_numbers.items()},
+            english=frozenset(t for p in seq("english_words") for t in p.split()),
+            facts=facts,
+        )
+
+
+@dataclass(frozen=True)
+class Option:
+    value: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Context:
+    """Where the conversation stands when the message arrives."""
+
+    options: Sequence[Option] = ()  # the pending question's options (empty: no question pending)
+    pending: str = ""  # the pending question's id
+    buttons: Sequence[tuple[str, str]] = ()  # (label, payload) of the buttons last shown
+    has_procedure: bool = False
+
+
+@dataclass(frozen=True)
+class Reading:
+    kind: Kind
+    value: str = ""
+    facts: Mapping[str, str] = field(default_factory=dict)
+    text: str = ""  # for NEED: what to match; for ASK 'document': the words asked about
+
+
+def contains(text: str, phrase: str) -> bool:
+    """Whole-syllable containment on folded text."""
+    return f" {phrase} " in f" {text} "
+
+
+def strip_particles(folded: str, words: Words) -> str:
+    toks = folded.split()
+    while toks and toks[0] in words.particles:
+        toks.pop(0)
+    while toks and toks[-1] in words.particles:
+        toks.pop()
+    return " ".join(toks)
+
+
+def yes_no(folded: str, words: Words) -> str:
+    """'yes', 'no' or '' for a bare yes/no answer in any of its forms."""
+    for candidate in (folded, strip_particles(folded, words)):
+        if candidate in words.yes:
+            return "yes"
+        if candidate in words.no:
+            return "no"
+    return ""
+
+
+def is_question(raw: str, folded: str, words: Words) -> bool:
+    if "?" in raw:
+        return True
+    toks = folded.split()
+    if len(toks) > 1 and toks[-1] in words.question_marks:
+        return True
+    inner = [m for m in words.question_marks if " " in m or len(m) > 3]
+    return any(contains(folded, m) for m in inner)
+
+
+def language(raw: str, words: Words) -> str:
+    """'en' for English, 'vi' for accented Vietnamese, '' when it cannot tell (accentless, short)."""
+    folded = fold(raw)
+    if not folded:
+        return ""
+    lowered = nfc(raw).lower()
+    if strip_marks(lowered) != lowered:
+        return "vi"
+    toks = folded.split()
+    known = sum(1 for t in toks if t in words.english)
+    if known and known * 2 >= len(toks):
+        return "en"
+    return ""
+
+
+def facts_in(folded: str, words: Words) -> dict[str, str]:
+    """Facts about the case said in passing: question id -> value."""
+    out: dict[str, str] = {}
+    for qid, values in words.facts.items():
+        for value, phrases in values.items():
+            if any(contains(folded, p) for p in phrases):
+                out[qid] = value
+                break
+    return out
+
+
+def _intent(folded: str, table: Mapping[str, tuple[str, ...]], *, whole: bool) -> str:
+    """The intent whose phrase IS the message (whole) or is in it."""
+    for name, phrases in table.items():
+        for p in phrases:
+            if (folded == p) if whole else contains(folded, p):
+                return name
+    return ""
+
+
+def ask_topic(folded: str, words: Words) -> str:
+    best, best_len = "", 0
+    for topic, phrases in words.asks.items():
+        for p in phrases:
+            if contains(folded, p) and len(p) > best_len:
+                best, best_len = topic, len(p)
+    return best
+
+
+def _number(folded: str, words: Words) -> int:
+    toks = [t for t in folded.split() if t not in ("so", "cai", "thu", "lua", "chon", "number", "the", "option")]
+    if len(toks) == 1:
+        if toks[0].isdecimal():
+            return int(toks[0])
+        return words.numbers.get(toks[0], 0)
+    if len(toks) == 2 and " ".join(toks) in words.numbers:
+        return words.numbers[" ".join(toks)]
+    return 0
+
+
+def pick_label(folded: str, labels: Sequence[str], words: Words) -> int:
+    """Index of the one label the message names (its words, or most of them), else -1."""
+    toks = [t for t in folded.split() if t not in words.particles]
+    if not toks or len(toks) > MAX_ANSWER_TOKENS:
+        return -1
+    scores: list[tuple[float, float, int]] = []
+    for i, label in enumerate(labels):
+        ltoks = set(fold(label).split())
+        hit = sum(1 for t in toks if t in ltoks)
+        scores.append((hit / len(toks), hit / max(1, len(ltoks)), i))
+    scores.sort(reverse=True)
+    top = scores[0]
+    if top[0] < 0.75 or (top[0] < 1 and len(toks) < 2):
+        return -1
+    if len(scores) > 1 and scores[1][:2] == top[:2]:
+        return -1
+    return top[2]
+
+
+def answer(raw: str, folded: str, context: Context, words: Words) -> str:
+    """The option value a typed message picks for the pending question, or ''."""
+    options = context.options
+    values = {o.value for o in options}
+    yn = yes_no(folded, words)
+    if yn and yn in values:
+        return yn
+    if yn and len(options) == 2:  # "Có giấy chứng sinh" / "Không có": yes is the first, no the second
+        return options[0].value if yn == "yes" else options[1].value
+    n = _number(folded, words)
+    if 1 <= n <= len(options):
+        return options[n - 1].value
+    i = pick_label(folded, [o.label for o in options], words)
+    if i >= 0:
+        return options[i].value
+    toks = folded.split()
+    if len(toks) <= MAX_ANSWER_TOKENS and not is_question(raw, folded, words):
+        for size in (3, 2, 1):  # "dạ có, bé sinh ở viện" / "không, tự đi nộp"
+            lead = yes_no(" ".join(toks[:size]), words)
+            if lead and len(toks) - size <= SHORT_REPLY_TOKENS:
+                return answer("", lead, context, words)
+    return ""
+
+
+def negated_need(folded: str, words: Words) -> str:
+    """'không phải khai sinh mà là khai tử' -> 'khai tu'."""
+    for marker in words.negation_split:
+        if contains(folded, marker) and (folded.startswith("khong phai") or folded.startswith("ko phai")
+                                         or folded.startswith("k phai") or folded.startswith("not")):
+            tail = f" {folded} ".split(f" {marker} ", 1)[1].strip()
+            if tail:
+                return tail
+    return ""
+
+
+def read(raw: str, context: Context, words: Words) -> Reading:
+    """Decide what the message is. Order: control, answer, question about the procedure,
+    small talk, facts, else a possible new need."""
+    folded = fold(raw)
+    if not folded:
+        return Reading(Kind.UNKNOWN)
+    facts = facts_in(folded, words)
+    core = strip_particles(folded, words) or folded
+    command = _intent(core, words.control, whole=True) or (
+        _intent(folded, words.control, whole=False) if len(folded.split()) <= 6 else ""
+    )
+    if command:
+        return Reading(Kind.CONTROL, command)
+    negated = negated_need(folded, words)
+    if negated:
+        return Reading(Kind.NEED, text=negated, facts=facts)
+    if context.options:
+        told = facts.get(context.pending, "")
+        if told in {o.value for o in context.options}:
+            return Reading(Kind.ANSWER, told, facts)
+        value = answer(raw, folded, context, words)
+        if value:
+            return Reading(Kind.ANSWER, value, facts)
+    elif context.buttons:
+        n = _number(folded, words)
+        if 1 <= n <= len(context.buttons):
+            return Reading(Kind.BUTTON, context.buttons[n - 1][1])
+        i = pick_label(folded, [label for label, _ in context.buttons], words)
+        if i >= 0:
+            return Reading(Kind.BUTTON, context.buttons[i][1])
+    switching = any(contains(folded, m) for m in words.switch_markers)
+    if context.has_procedure and not switching:
+        topic = ask_topic(folded, words)
+        if topic:
+            return Reading(Kind.ASK, topic, facts)
+        if is_question(raw, folded, words) and any(contains(folded, w) for w in words.document_words):
+            return Reading(Kind.ASK, "document", facts, text=folded)
+    talk = _intent(core, words.small_talk, whole=True)
+    if talk:
+        return Reading(Kind.TALK, talk)
+    if not context.options and yes_no(folded, words):
+        return Reading(Kind.TALK, "ok" if yes_no(folded, words) == "yes" else "no")
+    if facts and (context.options or context.has_procedure):
+        return Reading(Kind.FACTS, facts=facts)
+    talk = _intent(folded, words.small_talk, whole=False) if len(folded.split()) <= 5 else ""
+    return Reading(Kind.NEED, text=folded, facts=facts) if not talk else Reading(Kind.TALK, talk, facts)
