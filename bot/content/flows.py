@@ -137,7 +137,10 @@ def _commands(path: Path, problems: list[Problem]) -> dict[str, tuple[str, ...]]
     return out
 
 
-WORD_LISTS = ("yes", "no", "particles", "document_words", "question_marks", "switch_markers", "negation_split", "english_words")
+WORD_LISTS = (
+    "yes", "no", "particles", "document_words", "question_marks", "switch_markers", "negation_split", "negators",
+    "english_words",
+)
 WORD_TABLES = ("asks", "small_talk", "control", "numbers", "facts")
 
 

@@ -37,17 +37,46 @@ def _raw(score: float) -> float:
 
 
 def show_choices(turn: Turn) -> str:
+    """Two cases that differ by a few words get the one question that separates them;
+    otherwise a short list to pick from."""
     catalog = turn.content.catalog
+    procs = [p for p in (catalog.get(pid) for pid in turn.state.choices) if p is not None]
+    if separating_question(turn, procs):
+        return "shown"
     buttons = []
-    lines = []
-    for n, pid in enumerate(turn.state.choices, 1):
-        proc = catalog.get(pid)
-        if proc:
-            lines.append(turn.r.t("choose_line", n=n, name=proc.name))
-            buttons.append(Button(proc.name, f"pick:{pid}"))
+    lines = [turn.r.t("choose_intro")]
+    for n, proc in enumerate(procs, 1):
+        name = display_name(turn, proc)
+        lines.append(turn.r.t("choose_line", n=n, name=name))
+        buttons.append(Button(name, f"pick:{proc.id}"))
     buttons.append(Button(turn.r.t("btn_other"), "cmd:restart"))
     turn.say("\n".join(lines), buttons)
     return "shown"
+
+
+def separating_question(turn: Turn, procs: list[Procedure]) -> bool:
+    """'Đăng ký khai sinh' vs 'Đăng ký khai sinh có yếu tố nước ngoài': ask about the extra words."""
+    if len(procs) < 2:
+        return False
+    short, long = sorted(procs[:2], key=lambda p: len(p.name))
+    if not long.name.lower().startswith(short.name.lower()):
+        return False
+    extra = long.name[len(short.name) :].strip(" ,")
+    if not extra:
+        return False
+    turn.say(
+        turn.r.t("choose_separate", extra=extra, name=display_name(turn, short)),
+        [Button(turn.r.t("btn_yes"), f"pick:{long.id}"), Button(turn.r.t("btn_no"), f"pick:{short.id}")],
+    )
+    return True
+
+
+def display_name(turn: Turn, proc: Procedure) -> str:
+    """The procedure's name; in English its English name with the Vietnamese one in brackets."""
+    if turn.state.lang == "en" and proc.english:
+        english = proc.english[0]
+        return f"{english[:1].upper()}{english[1:]} ({proc.name})"
+    return proc.name
 
 
 def summary_card(turn: Turn) -> str:

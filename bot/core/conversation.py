@@ -9,6 +9,7 @@ to the matcher; what is not understood gets what was understood and the likelies
 from __future__ import annotations
 
 from bot.core import guide
+from bot.core.actions import display_name
 from bot.core.engine import Turn
 from bot.core.flows import COMMAND_PREFIX, DEFAULT_ON_TEXT
 from bot.core.messages import Button
@@ -165,14 +166,6 @@ def question_text(turn: Turn, q: Question) -> str:
     asked = guide.asked(turn.content.catalog, proc, turn.state.ask_all)
     n = next((i for i, x in enumerate(asked, 1) if x.id == q.id), 1)
     return f"{turn.r.t('question_progress', n=n, total=len(asked))} {q.text}"
-
-
-def display_name(turn: Turn, proc: Procedure) -> str:
-    """The procedure's name; in English its English name with the Vietnamese one in brackets."""
-    if turn.state.lang == "en" and proc.english:
-        english = proc.english[0]
-        return f"{english[:1].upper()}{english[1:]} ({proc.name})"
-    return proc.name
 
 
 def fact_line(turn: Turn, fact: Fact) -> str:

@@ -324,6 +324,7 @@ class Engine:
         history.pop()
         snap = history.pop()
         turn.state.restore(snap)
+        turn.text = snap.text
         return self.run(turn, snap.entry)
 
     def rerender(self, turn: Turn) -> None:
@@ -332,6 +333,7 @@ class Engine:
         if history:
             snap = history.pop()
             turn.state.restore(snap)
+            turn.text = snap.text
             return self.run(turn, snap.entry)
         return self.run(turn, self.content.flows.starts["main"])
 
@@ -340,7 +342,7 @@ class Engine:
         """Walk steps from `name` until one waits."""
         flows = self.content.flows
         entry = name
-        before = turn.state.snapshot(entry)
+        before = turn.state.snapshot(entry, turn.text)
         for _ in range(MAX_HOPS):
             if name.startswith(COMMAND_PREFIX):
                 return self.command(turn, name[len(COMMAND_PREFIX) :])

@@ -21,13 +21,15 @@ class Snapshot:
 
     entry: str
     state: dict[str, Any]
+    text: str = ""  # what the citizen had typed when the step was entered (re-read by `understand`)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"entry": self.entry, "ctx": self.state}
+        return {"entry": self.entry, "ctx": self.state, "text": self.text}
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> Snapshot:
-        return cls(str(raw.get("entry", "")), dict(raw.get("ctx") or raw.get("state") or {}))
+        state = dict(raw.get("ctx") or raw.get("state") or {})
+        return cls(str(raw.get("entry", "")), state, str(raw.get("text", "")))
 
 
 # The fields that belong to the procedure in hand (snapshot for `back`, reset on switch).
@@ -83,8 +85,8 @@ class ConversationState:
         for f in fields(self):
             setattr(self, f.name, getattr(other, f.name))
 
-    def snapshot(self, entry: str) -> Snapshot:
-        return Snapshot(entry, copy.deepcopy({k: getattr(self, k) for k in PROCEDURE_FIELDS}))
+    def snapshot(self, entry: str, text: str = "") -> Snapshot:
+        return Snapshot(entry, copy.deepcopy({k: getattr(self, k) for k in PROCEDURE_FIELDS}), text)
 
     def restore(self, snap: Snapshot) -> None:
         fresh = ConversationState()

@@ -49,6 +49,7 @@ class Words:
     control: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     switch_markers: tuple[str, ...] = ()
     negation_split: tuple[str, ...] = ()
+    negators: tuple[str, ...] = ()
     numbers: Mapping[str, int] = field(default_factory=dict)
     english: frozenset[str] = frozenset()
     facts: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
@@ -81,6 +82,7 @@ class Words:
             control=table("control"),
             switch_markers=seq("switch_markers"),
             negation_split=seq("negation_split"),
+            negators=seq("negators"),
             numbers={fold(str(k)): int(v) for k, v in raw_numbers.items()},
             english=frozenset(t for p in seq("english_words") for t in p.split()),
             facts=facts,
@@ -244,13 +246,20 @@ def answer(raw: str, folded: str, context: Context, words: Words) -> str:
 
 
 def negated_need(folded: str, words: Words) -> str:
-    """'không phải khai sinh mà là khai tử' -> 'khai tu'."""
-    for marker in words.negation_split:
-        if contains(folded, marker) and (folded.startswith("khong phai") or folded.startswith("ko phai")
-                                         or folded.startswith("k phai") or folded.startswith("not")):
-            tail = f" {folded} ".split(f" {marker} ", 1)[1].strip()
-            if tail:
-                return tail
+    """'không phải khai sinh mà là khai tử' -> 'khai tu'; 'khai tử chứ không phải khai sinh' -> 'khai tu'."""
+    text = f" {folded} "
+    for negator in words.negators:
+        at = text.find(f" {negator} ")
+        if at < 0:
+            continue
+        before, after = text[:at].strip(), text[at + len(negator) + 2 :].strip()
+        for marker in words.negation_split:
+            if contains(after, marker):
+                tail = f" {after} ".split(f" {marker} ", 1)[1].strip()
+                if tail:
+                    return tail
+        if before and negator.startswith("chu"):  # "X chứ không phải Y"
+            return before
     return ""
 
 
@@ -278,6 +287,12 @@ def read(raw: str, context: Context, words: Words) -> Reading:
         if value:
             return Reading(Kind.ANSWER, value, facts)
     elif context.buttons:
+        yn = yes_no(folded, words)
+        if yn:
+            wanted = words.yes if yn == "yes" else words.no
+            hit = [p for label, p in context.buttons if fold(label) in wanted]
+            if len(hit) == 1:
+                return Reading(Kind.BUTTON, hit[0])
         n = _number(folded, words)
         if 1 <= n <= len(context.buttons):
             return Reading(Kind.BUTTON, context.buttons[n - 1][1])
@@ -298,5 +313,5 @@ def read(raw: str, context: Context, words: Words) -> Reading:
         return Reading(Kind.TALK, "ok" if yes_no(folded, words) == "yes" else "no")
     if facts and (context.options or context.has_procedure):
         return Reading(Kind.FACTS, facts=facts)
-    talk = _intent(folded, words.small_talk, whole=False) if len(folded.split()) <= 5 else ""
+    talk = _intent(folded, words.small_talk, whole=False) if len(folded.split()) <= MAX_ANSWER_TOKENS else ""
     return Reading(Kind.NEED, text=folded, facts=facts) if not talk else Reading(Kind.TALK, talk, facts)
