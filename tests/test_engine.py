@@ -136,9 +136,12 @@ def test_stale_button_is_handled(chat: Chat) -> None:
     assert "Nút này đã cũ" in replies[0].text
 
 
-def test_english_question_gets_english_note(chat: Chat) -> None:
+def test_english_question_gets_the_guide_in_english(chat: Chat) -> None:
     chat.say("How do I register the birth of my baby in Hanoi?")
-    assert "The guide below is in Vietnamese" in chat.text
+    assert "Birth registration (Đăng ký khai sinh)" in chat.text  # English name, Vietnamese in brackets
+    assert "Documents to prepare" in chat.labels()
+    chat.press("Documents")
+    assert "Question 1/" in chat.text
 
 
 def test_idle_conversation_restarts_politely(tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import string
 from pathlib import Path
 
 from bot.content.yamlio import LineDict, Problem, load_yaml
@@ -119,7 +120,33 @@ def _texts(path: Path, problems: list[Problem]) -> dict[str, dict[str, str]]:
             problems.append(Problem(str(path), data.line_of(lang), f"'{lang}' must map keys to texts"))
             continue
         out[lang] = {str(k): str(v) for k, v in table.items()}
+        lines = table.line_of if isinstance(table, LineDict) else (lambda key: data.line_of(lang))
+        problems.extend(Problem(str(path), lines(k), m) for k, m in text_problems(out, lang))
     return out
+
+
+def text_problems(texts: dict[str, dict[str, str]], lang: str) -> list[tuple[str, str]]:
+    """A language other than vi must have every vi key, with the same {placeholders}."""
+    if lang == "vi":
+        return [(k, f"text '{k}' (vi): bad placeholder syntax") for k, v in texts["vi"].items() if _fields(v) is None]
+    out = []
+    vi, table = texts.get("vi", {}), texts[lang]
+    for key, text in vi.items():
+        if key not in table:
+            out.append((key, f"text '{key}' has no '{lang}' version"))
+            continue
+        mine, theirs = _fields(table[key]), _fields(text)
+        if mine != theirs:
+            out.append((key, f"text '{key}' ({lang}): placeholders {sorted(mine or [])} differ from vi {sorted(theirs or [])}"))
+    out += [(k, f"text '{k}' ({lang}) is not a key of vi") for k in table if k not in vi]
+    return out
+
+
+def _fields(text: str) -> set[str] | None:
+    try:
+        return {f for _, f, _, _ in string.Formatter().parse(text) if f}
+    except ValueError:
+        return None
 
 
 def _commands(path: Path, problems: list[Problem]) -> dict[str, tuple[str, ...]]:

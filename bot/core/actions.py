@@ -72,19 +72,13 @@ def separating_question(turn: Turn, procs: list[Procedure]) -> bool:
 
 
 def display_name(turn: Turn, proc: Procedure) -> str:
-    """The procedure's name; in English its English name with the Vietnamese one in brackets."""
-    if turn.state.lang == "en" and proc.english:
-        english = proc.english[0]
-        return f"{english[:1].upper()}{english[1:]} ({proc.name})"
-    return proc.name
+    return turn.r.name(proc)
 
 
 def summary_card(turn: Turn) -> str:
     proc = turn.proc
     if proc is None:
         return "shown"
-    if turn.state.lang == "en":
-        turn.say(turn.r.t("english_note", name=proc.name))
     text = turn.r.card(turn.content.catalog, proc)
     for bundle in _offered_bundles(turn):
         text += "\n\n" + turn.r.t("bundle_offer", name=bundle.name)
@@ -132,7 +126,7 @@ def next_question(turn: Turn) -> str:
     turn.state.pending = q.id
     asked = guide.asked(turn.content.catalog, proc, rare)
     n = next((i for i, x in enumerate(asked, 1) if x.id == q.id), 1)
-    text = f"{turn.r.vi('question_progress', n=n, total=len(asked))} {q.text}"
+    text = f"{turn.r.t('question_progress', n=n, total=len(asked))} {q.text}"
     turn.say(text, [Button(o.label, f"answer:{o.value}") for o in q.options])
     return "asked"
 
@@ -161,7 +155,7 @@ def drop_bundle(turn: Turn) -> str:
     proc = turn.proc
     if proc is not None:
         reasons = " ".join(guide.failed_eligibility(proc, turn.state.answers))
-        turn.say(turn.r.vi("bundle_not_eligible", reason=reasons))
+        turn.say(turn.r.t("bundle_not_eligible", reason=reasons))
         back = turn.state.came_from
         member = back if back in proc.members else proc.members[0]
         turn.state.declined.append(proc.id)
@@ -175,9 +169,9 @@ def show_checklist(turn: Turn) -> str:
         return "shown"
     have = set(turn.state.have)
     text, items = turn.r.checklist(turn.content.catalog, proc, turn.state.answers, have)
-    buttons = [Button(turn.r.vi("unhave_button" if i.doc.key in have else "have_button", n=n), f"have:{i.doc.key}")
+    buttons = [Button(turn.r.t("unhave_button" if i.doc.key in have else "have_button", n=n), f"have:{i.doc.key}")
                for n, i in enumerate(items, 1)]
-    turn.say(text + "\n" + turn.r.vi("checklist_hint"), buttons)
+    turn.say(text + "\n" + turn.r.t("checklist_hint"), buttons)
     return "shown"
 
 

@@ -105,6 +105,9 @@ def _need(turn: Turn, reading: Reading) -> bool:
         turn.text = text
         turn.engine.run(turn, DEFAULT_ON_TEXT)
         return True
+    if reading.value:  # "chào em, cho hỏi chút": small talk around no procedure
+        turn.state.misses = 0
+        return _talk(turn, reading)
     if analysis.topic:
         turn.state.misses = 0
         turn.say(turn.r.t("out_of_scope"))
@@ -128,10 +131,11 @@ def not_understood(turn: Turn) -> bool:
         text = r.t("not_understood")
     buttons = [Button(label, payload) for label, payload in state.buttons if not payload.startswith(COMMAND_PREFIX)]
     buttons = buttons[:3]
+    shown = {b.payload for b in buttons}
     if state.misses >= MISSES_FOR_HUMAN:
         text += "\n" + r.t("not_understood_again")
         buttons += [Button(r.t("btn_human"), "cmd:human"), Button(r.t("btn_restart"), "cmd:restart")]
-    elif proc is None:
+    elif proc is None and "cmd:help" not in shown:
         buttons += [Button(r.t("btn_help"), "cmd:help")]
     turn.say(text, buttons)
     return True

@@ -70,7 +70,6 @@ def check_flows(flows: Flows, actions: Mapping[str, frozenset[str]], conditions:
     """Unknown or unreachable steps, missing texts, dead ends and loops without exit."""
     issues: list[FlowIssue] = []
     steps = flows.steps
-    vi = flows.texts.get("vi", {})
 
     def bad(step: Step, message: str, ref: str = "") -> None:
         issues.append(FlowIssue(step.file, step.line_of(ref), message))
@@ -86,8 +85,9 @@ def check_flows(flows: Flows, actions: Mapping[str, frozenset[str]], conditions:
             elif ref not in steps:
                 bad(step, f"step '{step.name}' goes to unknown step '{ref}'", ref)
         for key in [step.say, *(b.label for b in step.buttons)]:
-            if key and key not in vi:
-                bad(step, f"step '{step.name}': missing text key '{key}' in texts (vi)", key)
+            for lang, table in flows.texts.items():
+                if key and key not in table:
+                    bad(step, f"step '{step.name}': missing text key '{key}' in texts ({lang})", key)
         for b in step.buttons:
             if b.when and b.when not in conditions:
                 bad(step, f"step '{step.name}': unknown button condition '{b.when}'")

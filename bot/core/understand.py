@@ -314,4 +314,4 @@ def read(raw: str, context: Context, words: Words) -> Reading:
     if facts and (context.options or context.has_procedure):
         return Reading(Kind.FACTS, facts=facts)
     talk = _intent(folded, words.small_talk, whole=False) if len(folded.split()) <= MAX_ANSWER_TOKENS else ""
-    return Reading(Kind.NEED, text=folded, facts=facts) if not talk else Reading(Kind.TALK, talk, facts)
+    return Reading(Kind.NEED, talk, facts, text=folded)  # value: small talk to fall back on if no procedure
