@@ -120,8 +120,9 @@ def _texts(path: Path, problems: list[Problem]) -> dict[str, dict[str, str]]:
             problems.append(Problem(str(path), data.line_of(lang), f"'{lang}' must map keys to texts"))
             continue
         out[lang] = {str(k): str(v) for k, v in table.items()}
-        lines = table.line_of if isinstance(table, LineDict) else (lambda key: data.line_of(lang))
-        problems.extend(Problem(str(path), lines(k), m) for k, m in text_problems(out, lang))
+        for key, message in text_problems(out, lang):
+            line = table.line_of(key) if isinstance(table, LineDict) and key in table else data.line_of(lang)
+            problems.append(Problem(str(path), line, message))
     return out
 
 
