@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bot.core import guide
+from bot.core import answers, guide
+from bot.core.answers import display_name
 from bot.core.engine import Turn
-from bot.core.feature import Feature, Outcome, action
+from bot.core.feature import Action, Feature, Outcome, action
 from bot.core.messages import Attachment, Button
 from bot.core.model import Procedure
 
@@ -71,19 +72,29 @@ def separating_question(turn: Turn, procs: list[Procedure]) -> bool:
     return True
 
 
-def display_name(turn: Turn, proc: Procedure) -> str:
-    return turn.r.name(proc)
-
-
 def summary_card(turn: Turn) -> str:
+    """The first card (one phone screen); the rest is one tap away."""
     proc = turn.proc
     if proc is None:
         return "shown"
     text = turn.r.card(turn.content.catalog, proc)
     for bundle in _offered_bundles(turn):
-        text += "\n\n" + turn.r.t("bundle_offer", name=bundle.name)
-    turn.say(text)
+        text += "\n" + turn.r.t("bundle_offer", name=display_name(turn, bundle))
+    text = answers.with_footnote(turn, text)
+    turn.say(text + "\n" + turn.r.t("card_more"))
     return "shown"
+
+
+def info(topic: str) -> Action:
+    """An action showing one part of the procedure (fee and time, where, online) in full."""
+
+    def show(turn: Turn) -> str:
+        proc = turn.proc
+        if proc is not None:
+            turn.say(answers.with_footnote(turn, answers.info(turn, proc, topic)))
+        return "shown"
+
+    return show
 
 
 def _offered_bundles(turn: Turn) -> list[Procedure]:
@@ -169,10 +180,33 @@ def show_checklist(turn: Turn) -> str:
         return "shown"
     have = set(turn.state.have)
     text, items = turn.r.checklist(turn.content.catalog, proc, turn.state.answers, have)
-    buttons = [Button(turn.r.t("unhave_button" if i.doc.key in have else "have_button", n=n), f"have:{i.doc.key}")
-               for n, i in enumerate(items, 1)]
-    turn.say(text + "\n" + turn.r.t("checklist_hint"), buttons)
+    turn.say(answers.with_footnote(turn, text + "\n" + turn.r.t("checklist_hint")), checklist_buttons(turn, items, have))
     return "shown"
+
+
+def tick_note(turn: Turn) -> str:
+    """Ticking a document: one line, not the whole list again (the buttons are refreshed)."""
+    proc = turn.proc
+    if proc is None:
+        return "shown"
+    have = set(turn.state.have)
+    items = guide.checklist(turn.content.catalog, proc, turn.state.answers)
+    key = turn.text
+    doc = next((i.doc for i in items if i.doc.key == key), None)
+    missing = sum(1 for i in items if i.doc.key not in have)
+    name = doc.name if doc else key
+    line = turn.r.t("tick_done" if key in have else "tick_undone", doc=name, count=missing)
+    if not missing:
+        line += "\n" + turn.r.t("all_ready")
+    turn.say(line, checklist_buttons(turn, items, have))
+    return "shown"
+
+
+def checklist_buttons(turn: Turn, items: list[guide.Item], have: set[str]) -> list[Button]:
+    return [
+        Button(turn.r.t("unhave_button" if i.doc.key in have else "have_button", n=n), f"have:{i.doc.key}")
+        for n, i in enumerate(items, 1)
+    ]
 
 
 def final_summary(turn: Turn) -> str:
@@ -198,6 +232,10 @@ FEATURE = Feature(
         "ask_special": action(ask_special, Outcome.OK),
         "show_checklist": action(show_checklist, Outcome.SHOWN),
         "final_summary": action(final_summary, Outcome.SHOWN),
+        "info_fees": action(info("fees"), Outcome.SHOWN),
+        "info_where": action(info("where"), Outcome.SHOWN),
+        "info_online": action(info("online"), Outcome.SHOWN),
+        "tick_note": action(tick_note, Outcome.SHOWN),
     },
     conditions={"has_special": has_special, "has_bundle": has_bundle, "bookable": lambda turn: False},
     entry_points=("main.help", "main.human"),

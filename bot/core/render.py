@@ -37,7 +37,33 @@ class Renderer:
         return text + (self.t("card_verify_mark") if fact.verify else "")
 
     def card(self, catalog: Catalog, proc: Procedure) -> str:
-        """The summary card: where, how long, how much, deadline, online, link."""
+        """The first card, one phone screen: where, how long, how much, deadline, online mode.
+        Full texts are one tap away (the guide's info buttons); `(*)` only on unverified lines."""
+        lines = [self.t("card_title", name=self.name(proc))]
+        lines.append(self.t("card_where", where=self.brief(proc.where)))
+        lines.append(self.t("card_time", time=self.brief(proc.processing_time)))
+        lines.append(self.t("card_fee", fee=self.brief(proc.fee)))
+        if proc.deadline:
+            lines.append(self.t("card_deadline", deadline=self.brief(proc.deadline)))
+        mark = self.t("card_verify_mark") if proc.online.verify else ""
+        lines.append(self.t("card_online", online=self.t("online_" + proc.online.mode) + mark))
+        if proc.is_bundle:
+            lines.append(self.t("card_members"))
+            for m in catalog.members(proc):
+                lines.append(self.t("card_member_short", name=self.name(m)))
+        if proc.imported:
+            lines.append(self.t("card_imported_short"))
+        note = self.t("card_lang_note")
+        if note:
+            lines.append(note)
+        return "\n".join(lines)
+
+    def brief(self, fact: Fact) -> str:
+        """A fact's first clause (the whole text is one tap away), with its (*) mark."""
+        return short(fact.text) + (self.t("card_verify_mark") if fact.verify else "")
+
+    def full_card(self, catalog: Catalog, proc: Procedure) -> str:
+        """Every fact in full: the printable summary."""
         lines = [self.t("card_title", name=self.name(proc))]
         if proc.code:
             lines.append(self.t("card_code", code=", ".join(proc.codes)))
@@ -93,7 +119,7 @@ class Renderer:
         items = checklist(catalog, proc, answers)
         ready = [i.doc.name for i in items if i.doc.key in have]
         todo = [i.doc.name for i in items if i.doc.key not in have]
-        lines = [self.t("final_title", name=self.name(proc)), "=" * 40, self.card(catalog, proc), ""]
+        lines = [self.t("final_title", name=self.name(proc)), "=" * 40, self.full_card(catalog, proc), ""]
         lines.append(self.t("final_missing"))
         lines += [f"  [ ] {d}" for d in todo] or [f"  {self.t('final_none')}"]
         lines.append(self.t("final_ready"))
@@ -105,3 +131,25 @@ class Renderer:
 def _has_unverified(proc: Procedure) -> bool:
     facts = [proc.where, proc.processing_time, proc.fee, proc.result, proc.deadline]
     return proc.verify or proc.online.verify or any(f is not None and f.verify for f in facts)
+
+
+BRIEF_CHARS = 150
+
+
+def short(text: str, limit: int = BRIEF_CHARS) -> str:
+    """The first clause of a text (up to ';', a sentence end or a bracket), cut at a word if still long."""
+    text = " ".join(text.split())
+    cut = len(text)
+    for sep in ("; ", ". ", " ("):
+        at = text.find(sep)
+        if 0 < at < cut:
+            cut = at
+    head = text[:cut].rstrip(" .;,")
+    if len(head) <= limit:
+        return head + ("…" if cut < len(text) and sep_is_content(text[cut:]) else "")
+    return head[:limit].rsplit(" ", 1)[0] + "…"
+
+
+def sep_is_content(rest: str) -> bool:
+    """Whether what was cut off says more than punctuation."""
+    return any(ch.isalnum() for ch in rest)

@@ -1,0 +1,112 @@
+"""Short answers about the procedure in hand, from its catalogue entry (no I/O).
+
+Used by the understanding step (a typed question) and by the card's buttons (one tap away).
+`(*)` marks only the unverified line; the footnote is said once per conversation.
+"""
+
+from __future__ import annotations
+
+from bot.core import guide
+from bot.core.engine import Turn
+from bot.core.model import Fact, Procedure
+from bot.core.normalize import fold
+
+MAX_DOCS_NAMED = 3
+
+
+def display_name(turn: Turn, proc: Procedure) -> str:
+    return turn.r.name(proc)
+
+
+def fact_line(turn: Turn, fact: Fact) -> str:
+    text = fact.text + (f" {fact.exemptions}" if fact.exemptions else "")
+    return text + (turn.r.t("card_verify_mark") if fact.verify else "")
+
+
+def with_footnote(turn: Turn, text: str) -> str:
+    """The '(*) unverified' footnote, once per conversation, under the first text that needs it."""
+    mark = turn.r.t("card_verify_mark").strip()
+    if mark and mark in text and not turn.state.footnote_shown:
+        turn.state.footnote_shown = True
+        return text + "\n" + turn.r.t("card_verify_note")
+    return text
+
+
+def answer_about(turn: Turn, proc: Procedure, topic: str, text: str = "") -> str:
+    """One short message about the procedure in hand, from its catalogue entry."""
+    r = turn.r
+    if topic == "fee":
+        return r.t("card_fee", fee=fact_line(turn, proc.fee))
+    if topic == "time":
+        return r.t("card_time", time=fact_line(turn, proc.processing_time))
+    if topic == "where":
+        return r.t("card_where", where=fact_line(turn, proc.where)) + "\n" + r.t("ask_hours")
+    if topic == "online":
+        mark = r.t("card_verify_mark") if proc.online.verify else ""
+        return r.t("card_online", online=f"{r.t('online_' + proc.online.mode)} — {proc.online.text}{mark}")
+    if topic == "deadline":
+        if proc.deadline is None:
+            return r.t("ask_no_deadline")
+        return r.t("card_deadline", deadline=fact_line(turn, proc.deadline))
+    if topic == "result":
+        return r.t("card_result", result=fact_line(turn, proc.result))
+    if topic == "legal":
+        return r.t("ask_legal", laws="; ".join(proc.legal_basis) or r.t("ask_unknown"))
+    if topic == "who":
+        return r.t("ask_who", who=proc.who) if proc.who else r.t("ask_who_none")
+    if topic == "document":
+        return document_answer(turn, proc, text)
+    return documents_answer(turn, proc)
+
+
+def documents_answer(turn: Turn, proc: Procedure) -> str:
+    items = guide.checklist(turn.content.catalog, proc, {**turn.state.facts, **turn.state.answers})
+    lines = [turn.r.t("ask_documents", name=display_name(turn, proc))]
+    for n, item in enumerate(items, 1):
+        mark = turn.r.t("card_verify_mark") if item.doc.verify else ""
+        lines.append(f"{n}. {item.doc.name}{mark}")
+    return "\n".join(lines)
+
+
+def document_answer(turn: Turn, proc: Procedure, text: str) -> str:
+    """One document asked about: the lines of the checklist that share its words, with notes."""
+    words = set(text.split()) - set(turn.content.flows.words.particles) - set(turn.content.flows.words.question_marks)
+    scored = []
+    for part in guide.parts(turn.content.catalog, proc):
+        for doc in part.documents:
+            name = set(fold(doc.name + " " + doc.note).split())
+            hit = len(words & name)
+            if hit >= 2 or (hit and len(words) <= 2):
+                scored.append((hit, doc))
+    scored.sort(key=lambda x: -x[0])
+    if not scored:
+        return turn.r.t("ask_document_none") + "\n" + documents_answer(turn, proc)
+    lines = []
+    for _, doc in scored[:MAX_DOCS_NAMED]:
+        mark = turn.r.t("card_verify_mark") if doc.verify else ""
+        lines.append(f"• {doc.name}{mark}" + (f"\n  ↳ {doc.note}" if doc.note else ""))
+    return turn.r.t("ask_document", lines="\n".join(lines))
+
+
+def info(turn: Turn, proc: Procedure, topic: str) -> str:
+    """What the card's info buttons show in full: fees (fee, time, deadline, notes), where, online."""
+    r = turn.r
+    if topic == "fees":
+        lines = [r.t("card_fee", fee=fact_line(turn, proc.fee)), r.t("card_time", time=fact_line(turn, proc.processing_time))]
+        if proc.fee.note:
+            lines.append(f"  ↳ {proc.fee.note}")
+        if proc.deadline is not None:
+            lines.append(r.t("card_deadline", deadline=fact_line(turn, proc.deadline)))
+        if proc.notes:
+            lines += [r.t("info_notes"), *(f"• {n}" for n in proc.notes)]
+        return "\n".join(lines)
+    if topic == "where":
+        lines = [r.t("card_where", where=fact_line(turn, proc.where)), r.t("ask_hours")]
+        if proc.code:
+            lines.append(r.t("card_code", code=", ".join(proc.codes)))
+        lines.append(r.t("card_confirm"))
+        return "\n".join(lines)
+    lines = [answer_about(turn, proc, "online")]
+    if proc.portal_url:
+        lines.append(r.t("card_link", url=proc.portal_url))
+    return "\n".join(lines)
