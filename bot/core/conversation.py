@@ -9,15 +9,15 @@ to the matcher; what is not understood gets what was understood and the likelies
 from __future__ import annotations
 
 from bot.core import guide
-from bot.core.actions import display_name
-from bot.core.answers import answer_about, with_footnote
+from bot.core.answers import answer_about, display_name, with_footnote
 from bot.core.engine import Turn
 from bot.core.flows import COMMAND_PREFIX, DEFAULT_ON_TEXT
 from bot.core.messages import Button
-from bot.core.model import Question
+from bot.core.model import Procedure, Question
 from bot.core.understand import Context, Kind, Option, Reading, language, read
 
 MISSES_FOR_HUMAN = 2
+CHOOSE_STEP = "main.choose"  # asks the separating question or shows the short list again
 
 
 def pending_question(turn: Turn) -> Question | None:
@@ -36,14 +36,23 @@ def context_of(turn: Turn) -> Context:
     q = pending_question(turn) if step is not None and "answer" in step.on else None
     options = [Option(o.value, o.label) for o in q.options] if q else []
     buttons = [(label, payload) for label, payload in state.buttons]
-    return Context(options, q.id if q else "", buttons, turn.proc is not None)
+    return Context(options, q.id if q else "", buttons, turn.proc is not None or bool(choosing(turn)))
+
+
+def choosing(turn: Turn) -> list[Procedure]:
+    """The procedures offered to choose from, while the choice is pending."""
+    state = turn.state
+    if turn.proc is not None or not any(p.startswith("pick:") for _, p in state.buttons):
+        return []
+    found = (turn.content.catalog.get(pid) for pid in state.choices)
+    return [p for p in found if p is not None]
 
 
 def typed(turn: Turn, text: str) -> bool:
     """Handle a typed message; False leaves it to the flow's own text handling."""
     words = turn.content.flows.words
     lang = language(text, words)
-    if lang:
+    if lang and (len(text.split()) > 1 or turn.proc is None):  # "thanks" alone mid-guide keeps the language
         turn.state.lang = lang
     reading = read(text, context_of(turn), words)
     turn.state.facts.update(reading.facts)
@@ -90,7 +99,13 @@ def _facts(turn: Turn, reading: Reading) -> bool:
 def _ask(turn: Turn, reading: Reading) -> bool:
     proc = turn.proc
     if proc is None:
-        return _need(turn, reading)
+        options = choosing(turn)
+        if not options:
+            return _need(turn, reading)
+        parts = [f"{display_name(turn, p)}:\n{answer_about(turn, p, reading.value, reading.text)}" for p in options]
+        turn.say(with_footnote(turn, "\n\n".join(parts)))
+        reprompt(turn)
+        return True
     turn.say(with_footnote(turn, answer_about(turn, proc, reading.value, reading.text)))
     reprompt(turn)
     return True
@@ -158,6 +173,8 @@ def reprompt(turn: Turn) -> None:
     q = pending_question(turn)
     if q is not None:
         turn.say(question_text(turn, q), buttons)
+    elif choosing(turn) and CHOOSE_STEP in turn.content.flows.steps:
+        turn.engine.run(turn, CHOOSE_STEP)
     elif buttons:
         turn.say(turn.r.t("what_next"), buttons)
 

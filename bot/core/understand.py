@@ -15,7 +15,9 @@ from enum import StrEnum
 from bot.core.normalize import fold, nfc, strip_marks
 
 MAX_ANSWER_TOKENS = 8  # a longer message is a story or a question, not a bare answer
-SHORT_REPLY_TOKENS = 4  # "có, sinh ở viện": a yes/no word leading a short clause
+SHORT_REPLY_TOKENS = 4
+MAX_CONTROL_TOKENS = 6  # a control phrase inside a longer message is part of something else
+ENGLISH_SHARE = 0.6  # of a message's words known as English (and one of 4+ letters) to answer in English  # "có, sinh ở viện": a yes/no word leading a short clause
 
 
 class Kind(StrEnum):
@@ -156,8 +158,8 @@ def language(raw: str, words: Words) -> str:
     if strip_marks(lowered) != lowered:
         return "vi"
     toks = folded.split()
-    known = sum(1 for t in toks if t in words.english)
-    if known and known * 2 >= len(toks):
+    known = [t for t in toks if t in words.english]
+    if len(known) >= ENGLISH_SHARE * len(toks) and any(len(t) >= 4 for t in known):
         return "en"
     return ""
 
@@ -224,12 +226,9 @@ def pick_label(folded: str, labels: Sequence[str], words: Words) -> int:
 def answer(raw: str, folded: str, context: Context, words: Words) -> str:
     """The option value a typed message picks for the pending question, or ''."""
     options = context.options
-    values = {o.value for o in options}
-    yn = yes_no(folded, words)
-    if yn and yn in values:
+    yn = _option_for(yes_no(folded, words), options)
+    if yn:
         return yn
-    if yn and len(options) == 2:  # "Có giấy chứng sinh" / "Không có": yes is the first, no the second
-        return options[0].value if yn == "yes" else options[1].value
     n = _number(folded, words)
     if 1 <= n <= len(options):
         return options[n - 1].value
@@ -239,9 +238,20 @@ def answer(raw: str, folded: str, context: Context, words: Words) -> str:
     toks = folded.split()
     if len(toks) <= MAX_ANSWER_TOKENS and not is_question(raw, folded, words):
         for size in (3, 2, 1):  # "dạ có, bé sinh ở viện" / "không, tự đi nộp"
-            lead = yes_no(" ".join(toks[:size]), words)
+            lead = _option_for(yes_no(" ".join(toks[:size]), words), options)
             if lead and len(toks) - size <= SHORT_REPLY_TOKENS:
-                return answer("", lead, context, words)
+                return lead
+    return ""
+
+
+def _option_for(yn: str, options: Sequence[Option]) -> str:
+    """The option a yes/no picks: the option valued yes/no, or of two options the first/second."""
+    if not yn:
+        return ""
+    if yn in {o.value for o in options}:
+        return yn
+    if len(options) == 2:  # "Có giấy chứng sinh" / "Không có"; "Đã có" / "Chưa có"
+        return options[0].value if yn == "yes" else options[1].value
     return ""
 
 
@@ -271,9 +281,7 @@ def read(raw: str, context: Context, words: Words) -> Reading:
         return Reading(Kind.UNKNOWN)
     facts = facts_in(folded, words)
     core = strip_particles(folded, words) or folded
-    command = _intent(core, words.control, whole=True) or (
-        _intent(folded, words.control, whole=False) if len(folded.split()) <= 6 else ""
-    )
+    command = _intent(core, words.control, whole=True)
     if command:
         return Reading(Kind.CONTROL, command)
     negated = negated_need(folded, words)
@@ -299,6 +307,10 @@ def read(raw: str, context: Context, words: Words) -> Reading:
         i = pick_label(folded, [label for label, _ in context.buttons], words)
         if i >= 0:
             return Reading(Kind.BUTTON, context.buttons[i][1])
+    if len(folded.split()) <= MAX_CONTROL_TOKENS:  # "cho tôi gặp cán bộ với", "thôi quay lại đi"
+        command = _intent(folded, words.control, whole=False)
+        if command:
+            return Reading(Kind.CONTROL, command)
     switching = any(contains(folded, m) for m in words.switch_markers)
     if context.has_procedure and not switching:
         topic = ask_topic(folded, words)
