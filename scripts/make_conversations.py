@@ -174,6 +174,81 @@ def yes_no_check(proc: Procedure, word: str, opener: str, variant: str, yes: boo
     return conversation(f"{proc.name}: trả lời \"{variant}\" như bấm nút", [proc.id, "yes-no", "yes" if yes else "no"], turns)
 
 
+ENGLISH: dict[str, list[str]] = {
+    "khai-sinh": ["how do I register my newborn's birth?", "I want to get a birth certificate for my baby"],
+    "ket-hon": ["how can we register our marriage?", "we want to register our marriage, what do we need?"],
+    "dang-ky-tam-tru": ["I rent a room, how do I register temporary residence?", "temporary residence registration please"],
+    "cap-the-can-cuoc": ["I lost my ID card, how do I get a new one?"],
+    "khai-tu": ["my father died, how do I register the death?"],
+    "ly-lich-tu-phap": ["I need a criminal record certificate"],
+    "xac-nhan-tinh-trang-hon-nhan": ["I need a certificate of marital status"],
+}
+FACTS: list[tuple[str, str, str]] = [  # (procedure, opener telling a fact, the question's words that must not come)
+    ("khai-sinh", "vợ tôi đẻ ở nhà, không có giấy chứng sinh, làm khai sinh cho bé thế nào", "Giấy chứng sinh của bệnh viện"),
+    ("khai-sinh", "bé sinh ở bệnh viện tuần trước, đăng ký khai sinh cho bé", "Giấy chứng sinh của bệnh viện"),
+    ("khai-sinh", "tôi muốn nhờ bà nội đi làm khai sinh cho cháu", "nhờ người khác"),
+    ("xac-nhan-tinh-trang-hon-nhan", "tôi đã ly hôn, giờ xin giấy xác nhận độc thân để cưới lại", "từng kết hôn"),
+    ("ket-hon-yeu-to-nuoc-ngoai", "tôi lấy chồng người hàn, đăng ký kết hôn với người nước ngoài cần gì", "người nước ngoài (mang quốc tịch"),
+    ("dang-ky-tam-tru", "con tôi 16 tuổi lên thành phố học, đăng ký tạm trú cho con", "chưa thành niên"),
+]
+SWITCH_FORMS = ["thôi, tôi hỏi {b}", "không phải {a} mà là {b}", "à nhầm, tôi cần {b}", "cho hỏi {b} nữa", "còn {b} thì sao"]
+MISSES = ["asdfgh", "xyzzy qwrt", "???", "lkjlkj poiu", "hmmmmm zzz"]
+
+
+def extra_sets(cat: Any) -> int:
+    written = 0
+    pids = [p for p in OPENERS if cat.get(p) is not None]
+    walkable = [p for p in pids if guide.asked(cat, cat.get(p)) and leads_to(OPENERS[p][1][0], cat.get(p))]
+    # a question about the procedure in the middle of its questions: answered, then the same question again
+    for i, pid in enumerate(walkable):
+        word, openers = OPENERS[pid]
+        topic, phrasings, expect = FOLLOW_UPS[i % 4]  # fee, time, where, online
+        turns: list[dict[str, object]] = [
+            {"say": openers[0], "expect": [word]},
+            {"press": "giấy tờ", "expect": ["câu hỏi 1"]},
+            {"say": phrasings[(i + 1) % len(phrasings)], "expect": [expect, "câu hỏi 1"]},
+            {"say": "quay lại"},
+        ]
+        write(f"g-midway-{i + 1:02d}.yaml", conversation(f"Đang trả lời câu hỏi thì hỏi {topic}, rồi quay lại", [pid, "follow-up", "back"], turns))
+        written += 1
+    # switching need, keeping the conversation going
+    for i in range(20):
+        a, b = pids[i % len(pids)], pids[(i * 7 + 3) % len(pids)]
+        if a == b or OPENERS[a][0] == OPENERS[b][0]:
+            continue
+        form = SWITCH_FORMS[i % len(SWITCH_FORMS)]
+        name_b = cat.get(b).name.split("(")[0].strip().lower()
+        name_a = cat.get(a).name.split("(")[0].strip().lower()
+        turns = [
+            {"say": OPENERS[a][1][0], "expect": [OPENERS[a][0]]},
+            {"say": form.format(a=name_a, b=name_b), "expect": [OPENERS[b][0]]},
+        ]
+        write(f"g-switch-{i + 1:02d}.yaml", conversation(f"Đổi việc: {form}", ["switch", a, b], turns))
+        written += 1
+    for i, (pid, opener, question) in enumerate(FACTS):
+        word = OPENERS[pid][0]
+        turns = [{"say": opener, "expect": [word]}, {"press": "giấy tờ", "reject": [question]}]
+        write(f"g-facts-{i + 1:02d}.yaml", conversation("Kể sự việc từ câu đầu: không hỏi lại", [pid, "facts", "story"], turns))
+        written += 1
+    n = 0
+    for pid, phrases in ENGLISH.items():
+        for opener in phrases:
+            n += 1
+            turns = [{"say": opener}, {"say": "how long does it take?", "expect": [["day", "hour", "time"]]},
+                     {"say": "where do I apply?", "expect": ["where"]}, {"say": "thanks a lot", "expect": ["welcome"]}]
+            write(f"g-english-{n:02d}.yaml", conversation("English all the way", ["english", pid], turns))
+            written += 1
+    for i, miss in enumerate(MISSES):
+        pid = pids[i * 3 % len(pids)]
+        turns = [{"say": OPENERS[pid][1][0], "expect": [OPENERS[pid][0]]},
+                 {"say": miss, "understood": False},
+                 {"say": MISSES[(i + 1) % len(MISSES)], "understood": False, "expect": [["cán bộ", "18001096"]]},
+                 {"say": "quay lại"}]
+        write(f"g-miss-{i + 1:02d}.yaml", conversation("Hai lần không hiểu: gặp cán bộ, bắt đầu lại", ["not-understood", pid], turns))
+        written += 1
+    return written
+
+
 def main() -> int:
     global MATCHER
     bundle = load_catalog_dir(ROOT / "procedures_catalog")
@@ -213,6 +288,7 @@ def main() -> int:
         turns.append({"say": talk})
         write(f"g-smalltalk-{i + 1:02d}.yaml", conversation(f"Chuyện ngoài lề giữa chừng: {talk}", ["small-talk", pid], turns))
         written += 1
+    written += extra_sets(cat)
     print(f"wrote {written} conversations to {OUT}")
     return 0
 

@@ -111,7 +111,7 @@ def run(engine: Engine, path: Path, prefix: str = "") -> Result:
         last[turn.user] = replies
         text = norm(reply_text(replies))
         if turn.kind == "say":
-            result.typed += 1
+            result.typed += turn.understood  # gibberish (understood: false) is not counted
             apologised = any(m in text for m in marks)
             if turn.understood and not apologised:
                 result.understood += 1

@@ -167,7 +167,7 @@ def _commands(path: Path, problems: list[Problem]) -> dict[str, tuple[str, ...]]
 
 WORD_LISTS = (
     "yes", "no", "particles", "document_words", "question_marks", "switch_markers", "negation_split", "negators",
-    "english_words",
+    "english_words", "generic_words",
 )
 WORD_TABLES = ("asks", "small_talk", "control", "numbers", "facts")
 

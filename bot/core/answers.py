@@ -45,6 +45,11 @@ def answer_about(turn: Turn, proc: Procedure, topic: str, text: str = "") -> str
         mark = r.t("card_verify_mark") if proc.online.verify else ""
         return r.t("card_online", online=f"{r.t('online_' + proc.online.mode)} — {proc.online.text}{mark}")
     if topic == "deadline":
+        members = [m for m in turn.content.catalog.members(proc) if m.deadline is not None]
+        if proc.deadline is None and members:  # a bundle: its members' deadlines
+            lines = [r.t("card_deadline", deadline="")]
+            lines += [f"• {display_name(turn, m)}: {fact_line(turn, m.deadline)}" for m in members if m.deadline]
+            return "\n".join(lines)
         if proc.deadline is None:
             return r.t("ask_no_deadline")
         return r.t("card_deadline", deadline=fact_line(turn, proc.deadline))

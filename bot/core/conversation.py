@@ -14,9 +14,12 @@ from bot.core.engine import Turn
 from bot.core.flows import COMMAND_PREFIX, DEFAULT_ON_TEXT
 from bot.core.messages import Button
 from bot.core.model import Procedure, Question
+from bot.core.normalize import fold
 from bot.core.understand import Context, Kind, Option, Reading, language, read
 
 MISSES_FOR_HUMAN = 2
+MIN_WORDS_FOR_OTHER = 3
+NAMED_SHARE = 0.67  # of a procedure name's own words the message must contain  # a question this long may name another procedure; ask the matcher
 CHOOSE_STEP = "main.choose"  # asks the separating question or shows the short list again
 
 
@@ -106,9 +109,31 @@ def _ask(turn: Turn, reading: Reading) -> bool:
         turn.say(with_footnote(turn, "\n\n".join(parts)))
         reprompt(turn)
         return True
+    if names_another(turn, proc, reading):  # "còn khai tử thì lệ phí sao?": the other procedure's card
+        return _need(turn, Reading(Kind.NEED, text=turn.text))
     turn.say(with_footnote(turn, answer_about(turn, proc, reading.value, reading.text)))
     reprompt(turn)
     return True
+
+
+def names_another(turn: Turn, proc: Procedure, reading: Reading) -> bool:
+    """A question that also names a different procedure (several words besides the question)."""
+    words = turn.content.flows.words
+    toks = [t for t in fold(turn.text).split() if t not in words.particles and t not in words.question_marks]
+    if len(toks) < MIN_WORDS_FOR_OTHER:
+        return False
+    matches = turn.content.matcher.analyse(turn.text, top=2).matches
+    if not matches or matches[0].id == proc.id:
+        return False
+    other = turn.content.catalog.get(matches[0].id)
+    if other is None or other.id in {*proc.bundles, *proc.members}:
+        return False
+    said = set(toks)
+    for phrase in (other.name, *other.aliases):  # the other procedure is named, not guessed from one word
+        named = set(fold(phrase).split()) - words.generic
+        if len(named) >= 2 and len(named & said) >= max(2, round(NAMED_SHARE * len(named))):
+            return True
+    return False
 
 
 def _need(turn: Turn, reading: Reading) -> bool:

@@ -54,6 +54,7 @@ class Words:
     negators: tuple[str, ...] = ()
     numbers: Mapping[str, int] = field(default_factory=dict)
     english: frozenset[str] = frozenset()
+    generic: frozenset[str] = frozenset()
     facts: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
 
     @classmethod
@@ -87,6 +88,7 @@ class Words:
             negators=seq("negators"),
             numbers={fold(str(k)): int(v) for k, v in raw_numbers.items()},
             english=frozenset(t for p in seq("english_words") for t in p.split()),
+            generic=frozenset(t for p in seq("generic_words") for t in p.split()),
             facts=facts,
         )
 
