@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from bot.booking.service import BookingService
 
 log = logging.getLogger(__name__)
+TRANSCRIPT_CHANNELS = frozenset({"web"})  # a reloaded page shows the conversation so far
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,7 @@ def build_engine(cfg: Config, store: StateStore, features: Sequence[Feature] = (
         volunteer.CaseStore(store),
         idle_seconds=int(cfg["conversation.idle_minutes"]) * 60,
         volunteers=frozenset(cfg["volunteers.ids"]),
+        transcript_channels=TRANSCRIPT_CHANNELS,
     )
     engine.typed = conversation.typed
     for feature in (actions.FEATURE, volunteer.FEATURE, *features):

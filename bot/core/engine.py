@@ -120,8 +120,10 @@ class Engine:
         idle_seconds: int = 7200,
         volunteers: frozenset[str] = frozenset(),
         clock: Callable[[], float] = time.time,
+        transcript_channels: frozenset[str] = frozenset(),
     ) -> None:
         self._content = content
+        self.transcript_channels = transcript_channels
         self.store = store
         self.idle_seconds = idle_seconds
         self.volunteers = volunteers
@@ -198,9 +200,26 @@ class Engine:
         """Handle one message and persist the new state (one user's turns never interleave)."""
         with self.store.lock(msg.channel, msg.user):
             turn = Turn(self, msg, self.load(msg.channel, msg.user))
+            said = self._said(turn)
             self._dispatch(turn)
+            if msg.channel in self.transcript_channels:
+                turn.state.log([*said, *(reply_entry(r) for r in turn.replies)])
             self._save(msg, turn)
             return turn.replies
+
+    def history(self, channel: str, user: str) -> list[dict[str, Any]]:
+        """The conversation so far as stored (oldest first): {"from": "citizen"|"bot", "text", "buttons"}."""
+        raw = self.store.get(channel, user)
+        return ConversationState.from_dict(raw).transcript if raw else []
+
+    @staticmethod
+    def _said(turn: Turn) -> list[dict[str, Any]]:
+        """What the citizen typed, or the label of the button pressed."""
+        msg = turn.msg
+        if msg.button:
+            label = next((lab for lab, payload in turn.state.buttons if payload == msg.button), "")
+            return [{"from": "citizen", "text": label}] if label else []
+        return [{"from": "citizen", "text": msg.text.strip()}] if msg.text.strip() else []
 
     def load(self, channel: str, user: str) -> ConversationState:
         """The user's state, fresh when none or idle too long (volunteer cases are kept)."""
@@ -303,7 +322,7 @@ class Engine:
     def command(self, turn: Turn, name: str) -> None:
         flows = self.content.flows
         if name == "restart":
-            turn.state.reset("lang", "cases", "case", "footnote_shown")
+            turn.state.reset("lang", "cases", "case", "footnote_shown", "transcript")
             return self.run(turn, flows.starts["main"])
         if name == "back":
             return self.back(turn)
@@ -384,6 +403,14 @@ class Engine:
         elif buttons:
             turn.say(turn.r.t("ask_again"), buttons)
         turn.state.remember(before)
+
+
+def reply_entry(reply: Reply) -> dict[str, Any]:
+    entry: dict[str, Any] = {"from": "bot", "text": reply.text,
+                             "buttons": [[b.label, b.payload] for b in reply.buttons]}
+    if reply.attachment is not None:
+        entry["file"] = reply.attachment.filename
+    return entry
 
 
 def _payload(goto: str) -> str:

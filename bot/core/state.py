@@ -13,6 +13,7 @@ from typing import Any
 
 STATE_VERSION = 2
 HISTORY_LIMIT = 30
+TRANSCRIPT_LIMIT = 80  # messages a reloaded web page shows again
 
 
 @dataclass
@@ -61,6 +62,12 @@ class ConversationState:
     misses: int = 0  # typed messages in a row the bot did not understand
     footnote_shown: bool = False  # the "(*) unverified" footnote is said once per conversation
     facts: dict[str, str] = field(default_factory=dict)  # what the citizen said about the case, by question id
+    transcript: list[dict[str, Any]] = field(default_factory=list)  # channels that show history (web)
+
+    def log(self, entries: list[dict[str, Any]]) -> None:
+        """Add messages to the transcript, keeping the last TRANSCRIPT_LIMIT."""
+        self.transcript.extend(entries)
+        del self.transcript[:-TRANSCRIPT_LIMIT]
 
     # ---- procedure -----------------------------------------------------------
     def switch_procedure(self, pid: str) -> None:

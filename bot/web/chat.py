@@ -49,7 +49,7 @@ def _parse(body: Any) -> tuple[str, str, str] | str:
         return "'user' must be 1-64 letters, digits or _.:-"
     if not isinstance(text, str) or not isinstance(button, str):
         return "'text' and 'button' must be strings"
-    if len(text) > MAX_TEXT or len(button) > MAX_PAYLOAD:
+    if len(button) > MAX_PAYLOAD:
         return "message too long"
     return user, text, button
 
@@ -72,6 +72,10 @@ async def api_chat(request: web.Request) -> web.Response:
     if isinstance(parsed, str):
         return _bad(parsed)
     user, text, button = parsed
+    if len(text) > MAX_TEXT:  # a clear answer asking to shorten it, not a silent cut or a bare 400
+        words = rt.engine.content.flows.text("too_long", "vi")
+        shorten = Reply(words.format(length=len(text), limit=MAX_TEXT))
+        return web.json_response({"replies": [reply_json(shorten)], "too_long": True})
     replies = await rt.services.hub.handle(Incoming(CHANNEL, user, text=text, button=button))
     box = _mailbox(rt)
     waiting = box.collect(user) if box else []
@@ -89,6 +93,21 @@ async def api_inbox(request: web.Request) -> web.Response:
     )
 
 
+async def api_history(request: web.Request) -> web.Response:
+    """The conversation so far, from the database, for a reloaded page."""
+    user = request.query.get("user", "")
+    if not USER_RE.match(user):
+        return _bad("'user' must be 1-64 letters, digits or _.:-")
+    rt = request.app[RUNTIME]
+    messages = await asyncio.to_thread(rt.engine.history, CHANNEL, user)
+    out = [
+        {"from": m.get("from"), "text": m.get("text", ""),
+         "buttons": [{"label": b[0], "payload": b[1]} for b in m.get("buttons", [])]}
+        for m in messages
+    ]
+    return web.json_response({"messages": out})
+
+
 async def index(request: web.Request) -> web.Response:
     """The chat page."""
     page = await asyncio.to_thread((STATIC / "index.html").read_bytes)
@@ -100,4 +119,5 @@ def register(app: web.Application) -> None:
     app.router.add_get("/", index)
     app.router.add_post("/api/chat", api_chat)
     app.router.add_get("/api/inbox", api_inbox)
+    app.router.add_get("/api/history", api_history)
     app.router.add_static("/static/", STATIC)
