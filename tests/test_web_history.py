@@ -23,9 +23,12 @@ async def test_history_comes_from_the_database_and_survives_a_restart(tmp_path: 
     async with running(cfg) as server, aiohttp.ClientSession() as http:
         await post(http, server.port, text="")
         await post(http, server.port, text=GUIDE_TEXT)
-    async with running(cfg) as server, aiohttp.ClientSession() as http:  # a new process, same database
-        async with http.get(f"http://127.0.0.1:{server.port}/api/history?user=web-h") as resp:
-            messages = (await resp.json())["messages"]
+    async with (
+        running(cfg) as server,  # a new server, same database
+        aiohttp.ClientSession() as http,
+        http.get(f"http://127.0.0.1:{server.port}/api/history?user=web-h") as resp,
+    ):
+        messages = (await resp.json())["messages"]
     assert [m["from"] for m in messages] == ["bot", "citizen", "bot"]
     assert messages[1]["text"] == GUIDE_TEXT
     assert "khai sinh" in messages[2]["text"].lower() and messages[2]["buttons"]
