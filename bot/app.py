@@ -56,7 +56,11 @@ def check_content(paths: Paths, engine: Engine) -> tuple[Content | None, list[Pr
             problems += check(paths, bundle.catalog)
     if flows is not None:
         issues = check_flows(
-            flows, engine.outcomes, frozenset(engine.conditions), engine.command_names, frozenset(engine.entry_points)
+            flows,
+            engine.outcomes,
+            frozenset(engine.conditions),
+            engine.command_names,
+            frozenset(engine.entry_points),
         )
         problems += [Problem(i.file, i.line, i.message) for i in issues]
     if problems or bundle is None or flows is None:
@@ -119,7 +123,10 @@ class App:
             lambda: booking.words().flows,
             load_offices(self.cfg["catalog.dir"]),
         )
-        return (booking, surveys)  # notices are claimed (a failed send is retried); surveys offered once
+        return (
+            booking,
+            surveys,
+        )  # notices are claimed (a failed send is retried); surveys offered once
 
 
 def build(cfg: Config, store: StateStore | None = None) -> App:

@@ -1,6 +1,6 @@
 """Run every conversation file and print the share of typed turns understood (README figure).
 
-    .venv/bin/python scripts/conversation_stats.py [FOLDER ...]
+.venv/bin/python scripts/conversation_stats.py [FOLDER ...]
 """
 
 from __future__ import annotations
@@ -32,7 +32,9 @@ def main(folders: list[str]) -> int:
                     failed += 1
                     print(f"FAIL {path}:\n  " + "\n  ".join(result.failures))
         share = 100.0 * understood / max(1, typed)
-        print(f"{files} conversations, {failed} failing; typed turns understood: {understood}/{typed} = {share:.1f} %")
+        print(
+            f"{files} conversations, {failed} failing; typed turns understood: {understood}/{typed} = {share:.1f} %"
+        )
     return 0
 
 

@@ -103,7 +103,9 @@ def run(engine: Engine, path: Path, prefix: str = "") -> Result:
             shown = [b for r in last.get(turn.user, []) for b in r.buttons]
             button = next((b for b in shown if norm(turn.value) in norm(b.label)), None)
             if button is None:
-                result.failures.append(f"turn {turn.index}: no button with {turn.value!r} in {[b.label for b in shown]}")
+                result.failures.append(
+                    f"turn {turn.index}: no button with {turn.value!r} in {[b.label for b in shown]}"
+                )
                 return result
             replies = engine.handle(Incoming(CHANNEL, user, button=button.payload))
         else:
@@ -116,14 +118,22 @@ def run(engine: Engine, path: Path, prefix: str = "") -> Result:
             if turn.understood and not apologised:
                 result.understood += 1
             elif turn.understood:
-                result.failures.append(f"turn {turn.index} ({turn.value!r}): not understood: {reply_text(replies)[:200]!r}")
+                result.failures.append(
+                    f"turn {turn.index} ({turn.value!r}): not understood: {reply_text(replies)[:200]!r}"
+                )
             elif not (apologised and any(r.buttons for r in replies)):
-                result.failures.append(f"turn {turn.index}: should say it did not understand and offer next steps")
+                result.failures.append(
+                    f"turn {turn.index}: should say it did not understand and offer next steps"
+                )
         for item in turn.expect:
             options = item if isinstance(item, list) else [item]
             if not any(norm(str(o)) in text or fold(str(o)) in fold(text) for o in options):
-                result.failures.append(f"turn {turn.index} ({turn.value!r}): expected {options} in {reply_text(replies)[:300]!r}")
+                result.failures.append(
+                    f"turn {turn.index} ({turn.value!r}): expected {options} in {reply_text(replies)[:300]!r}"
+                )
         for item in turn.reject:
             if norm(item) in text:
-                result.failures.append(f"turn {turn.index} ({turn.value!r}): must not contain {item!r}")
+                result.failures.append(
+                    f"turn {turn.index} ({turn.value!r}): must not contain {item!r}"
+                )
     return result

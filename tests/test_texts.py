@@ -30,7 +30,13 @@ def used_keys() -> list[tuple[str, str, set[str] | None]]:
             if isinstance(first, ast.Constant) and isinstance(first.value, str):
                 names = {k.arg for k in node.keywords if k.arg}
                 spread = any(k.arg is None for k in node.keywords)
-                out.append((f"{path.relative_to(ROOT)}:{node.lineno}", first.value, None if spread else names))
+                out.append(
+                    (
+                        f"{path.relative_to(ROOT)}:{node.lineno}",
+                        first.value,
+                        None if spread else names,
+                    )
+                )
     return out
 
 
@@ -48,7 +54,9 @@ def test_every_key_used_in_code_exists_with_its_placeholders() -> None:
             if key not in texts[lang]:
                 problems.append(f"{where}: '{key}' missing in {lang}")
             elif names is not None and not fields(texts[lang][key]) <= names:
-                problems.append(f"{where}: '{key}' ({lang}) needs {sorted(fields(texts[lang][key]))}, code gives {sorted(names)}")
+                problems.append(
+                    f"{where}: '{key}' ({lang}) needs {sorted(fields(texts[lang][key]))}, code gives {sorted(names)}"
+                )
     assert not problems, "\n".join(problems)
 
 
@@ -57,7 +65,9 @@ def test_check_refuses_missing_english_and_misspelt_placeholders(tmp_path: Path)
     shutil.copytree(ROOT / "flows", flows)
     texts = flows / "texts.yaml"
     body = texts.read_text(encoding="utf-8")
-    body = body.replace("  talk_ok: All right.\n", "").replace("Who may file: {who}", "Who may file: {whoo}")
+    body = body.replace("  talk_ok: All right.\n", "").replace(
+        "Who may file: {who}", "Who may file: {whoo}"
+    )
     texts.write_text(body, encoding="utf-8")
     loaded, problems = load_flows(flows)
     assert loaded is None

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import pytest
 from channel_support import GUIDE_TEXT, bot_config, running
 from test_web_browser import PHONE, _act, browser  # noqa: F401  (the Chromium fixture)
 
@@ -13,7 +14,9 @@ from bot.web.chat import MAX_TEXT
 
 
 async def post(http: aiohttp.ClientSession, port: int, **body: str) -> dict[str, Any]:
-    async with http.post(f"http://127.0.0.1:{port}/api/chat", json={"user": "web-h", **body}) as resp:
+    async with http.post(
+        f"http://127.0.0.1:{port}/api/chat", json={"user": "web-h", **body}
+    ) as resp:
         assert resp.status == 200, await resp.text()
         return dict(await resp.json())
 
@@ -40,7 +43,11 @@ async def test_an_over_long_message_gets_a_clear_answer(tmp_path: Path) -> None:
     assert "dài quá" in data["replies"][0]["text"] and str(MAX_TEXT) in data["replies"][0]["text"]
 
 
-async def test_reloading_the_page_shows_the_conversation_and_continues(tmp_path: Path, browser: Any) -> None:  # noqa: F811
+@pytest.mark.browser
+async def test_reloading_the_page_shows_the_conversation_and_continues(
+    tmp_path: Path,
+    browser: Any,  # noqa: F811
+) -> None:
     async with running(bot_config(tmp_path)) as server:
         context = await browser.new_context(viewport=PHONE, is_mobile=True, locale="vi-VN")
         page = await context.new_page()

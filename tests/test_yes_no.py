@@ -10,12 +10,68 @@ from chat import Chat, make_config, make_engine
 from bot.core.engine import Engine
 
 # How citizens answer, accents or not, polite particles, southern/central forms, teencode.
-YES = ["có", "có ạ", "dạ có", "vâng", "vâng ạ", "ừ", "uh", "đúng", "đúng rồi", "phải", "chuẩn", "co", "co a", "da co",
-       "vang", "dung roi", "ừa", "dạ vâng ạ", "có chứ", "có luôn", "dạ phải", "ok", "yes", "uk", "có nha", "đúng vậy ạ",
-       "Có!", "CÓ Ạ", "dạ có ạ", "có em"]
-NO = ["không", "không ạ", "ko", "k", "hông", "hổng", "chưa", "dạ chưa", "không có", "chưa có", "khong", "dạ không",
-      "ko có", "hông có", "chưa ạ", "kh", "no", "hok", "dạ không có ạ", "k co", "chưa có ạ", "Không.", "KO", "không có đâu",
-      "hổng có", "dạ hông", "chưa có đâu chị", "không có em"]
+YES = [
+    "có",
+    "có ạ",
+    "dạ có",
+    "vâng",
+    "vâng ạ",
+    "ừ",
+    "uh",
+    "đúng",
+    "đúng rồi",
+    "phải",
+    "chuẩn",
+    "co",
+    "co a",
+    "da co",
+    "vang",
+    "dung roi",
+    "ừa",
+    "dạ vâng ạ",
+    "có chứ",
+    "có luôn",
+    "dạ phải",
+    "ok",
+    "yes",
+    "uk",
+    "có nha",
+    "đúng vậy ạ",
+    "Có!",
+    "CÓ Ạ",
+    "dạ có ạ",
+    "có em",
+]
+NO = [
+    "không",
+    "không ạ",
+    "ko",
+    "k",
+    "hông",
+    "hổng",
+    "chưa",
+    "dạ chưa",
+    "không có",
+    "chưa có",
+    "khong",
+    "dạ không",
+    "ko có",
+    "hông có",
+    "chưa ạ",
+    "kh",
+    "no",
+    "hok",
+    "dạ không có ạ",
+    "k co",
+    "chưa có ạ",
+    "Không.",
+    "KO",
+    "không có đâu",
+    "hổng có",
+    "dạ hông",
+    "chưa có đâu chị",
+    "không có em",
+]
 
 
 @pytest.fixture(scope="module")
@@ -33,12 +89,18 @@ def at_question(engine: Engine, user: str, opener: str, answers: int = 0) -> Cha
     return chat
 
 
-CASES = [("đăng ký khai sinh cho con", 0), ("đăng ký khai sinh cho con", 1), ("xin giấy xác nhận độc thân", 0)]
+CASES = [
+    ("đăng ký khai sinh cho con", 0),
+    ("đăng ký khai sinh cho con", 1),
+    ("xin giấy xác nhận độc thân", 0),
+]
 
 
 @pytest.mark.parametrize("opener,answers", CASES)
 @pytest.mark.parametrize("word,index", [(w, 0) for w in YES] + [(w, 1) for w in NO])
-def test_typed_answer_equals_the_button(engine: Engine, opener: str, answers: int, word: str, index: int) -> None:
+def test_typed_answer_equals_the_button(
+    engine: Engine, opener: str, answers: int, word: str, index: int
+) -> None:
     typed = at_question(engine, f"typed-{opener}-{answers}-{word}", opener, answers)
     pressed = at_question(engine, f"pressed-{opener}-{answers}-{word}", opener, answers)
     pressed.press(pressed.labels()[index])

@@ -12,7 +12,9 @@ from bot.core.messages import Attachment, Button
 from bot.core.model import Procedure
 
 MAX_CHOICES = 3
-CLEAR_LEAD = 1.8  # the top match must beat the next by this factor (raw score) to skip the choice list
+CLEAR_LEAD = (
+    1.8  # the top match must beat the next by this factor (raw score) to skip the choice list
+)
 
 
 def understand(turn: Turn) -> str:
@@ -24,7 +26,9 @@ def understand(turn: Turn) -> str:
         return "none"
     first = matches[0]
     top = turn.content.catalog.get(first.id)
-    related = set(top.bundles) | set(top.members) if top else set()  # a bundle and its parts are not rivals
+    related = (
+        set(top.bundles) | set(top.members) if top else set()
+    )  # a bundle and its parts are not rivals
     rivals = [m for m in matches[1:] if m.id not in related]
     if rivals and _raw(first.score) < CLEAR_LEAD * _raw(rivals[0].score):
         turn.state.choices = [first.id] + [m.id for m in rivals]
@@ -67,7 +71,10 @@ def separating_question(turn: Turn, procs: list[Procedure]) -> bool:
         return False
     turn.say(
         turn.r.t("choose_separate", extra=extra, name=display_name(turn, short)),
-        [Button(turn.r.t("btn_yes"), f"pick:{long.id}"), Button(turn.r.t("btn_no"), f"pick:{short.id}")],
+        [
+            Button(turn.r.t("btn_yes"), f"pick:{long.id}"),
+            Button(turn.r.t("btn_no"), f"pick:{short.id}"),
+        ],
     )
     return True
 
@@ -103,7 +110,9 @@ def _offered_bundles(turn: Turn) -> list[Procedure]:
         return []
     declined = set(turn.state.declined)
     catalog = turn.content.catalog
-    return [b for b in (catalog.get(x) for x in proc.bundles) if b is not None and b.id not in declined]
+    return [
+        b for b in (catalog.get(x) for x in proc.bundles) if b is not None and b.id not in declined
+    ]
 
 
 def has_bundle(turn: Turn) -> bool:
@@ -159,7 +168,9 @@ def ask_special(turn: Turn) -> str:
 
 def has_special(turn: Turn) -> bool:
     proc = turn.proc
-    return proc is not None and not turn.state.ask_all and guide.has_rare(turn.content.catalog, proc)
+    return (
+        proc is not None and not turn.state.ask_all and guide.has_rare(turn.content.catalog, proc)
+    )
 
 
 def drop_bundle(turn: Turn) -> str:
@@ -180,7 +191,10 @@ def show_checklist(turn: Turn) -> str:
         return "shown"
     have = set(turn.state.have)
     text, items = turn.r.checklist(turn.content.catalog, proc, turn.state.answers, have)
-    turn.say(answers.with_footnote(turn, text + "\n" + turn.r.t("checklist_hint")), checklist_buttons(turn, items, have))
+    turn.say(
+        answers.with_footnote(turn, text + "\n" + turn.r.t("checklist_hint")),
+        checklist_buttons(turn, items, have),
+    )
     return "shown"
 
 
@@ -204,7 +218,10 @@ def tick_note(turn: Turn) -> str:
 
 def checklist_buttons(turn: Turn, items: list[guide.Item], have: set[str]) -> list[Button]:
     return [
-        Button(turn.r.t("unhave_button" if i.doc.key in have else "have_button", n=n), f"have:{i.doc.key}")
+        Button(
+            turn.r.t("unhave_button" if i.doc.key in have else "have_button", n=n),
+            f"have:{i.doc.key}",
+        )
         for n, i in enumerate(items, 1)
     ]
 
@@ -237,6 +254,10 @@ FEATURE = Feature(
         "info_online": action(info("online"), Outcome.SHOWN),
         "tick_note": action(tick_note, Outcome.SHOWN),
     },
-    conditions={"has_special": has_special, "has_bundle": has_bundle, "bookable": lambda turn: False},
+    conditions={
+        "has_special": has_special,
+        "has_bundle": has_bundle,
+        "bookable": lambda turn: False,
+    },
     entry_points=("main.help", "main.human"),
 )

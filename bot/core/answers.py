@@ -43,12 +43,18 @@ def answer_about(turn: Turn, proc: Procedure, topic: str, text: str = "") -> str
         return r.t("card_where", where=fact_line(turn, proc.where)) + "\n" + r.t("ask_hours")
     if topic == "online":
         mark = r.t("card_verify_mark") if proc.online.verify else ""
-        return r.t("card_online", online=f"{r.t('online_' + proc.online.mode)} — {proc.online.text}{mark}")
+        return r.t(
+            "card_online", online=f"{r.t('online_' + proc.online.mode)} — {proc.online.text}{mark}"
+        )
     if topic == "deadline":
         members = [m for m in turn.content.catalog.members(proc) if m.deadline is not None]
         if proc.deadline is None and members:  # a bundle: its members' deadlines
             lines = [r.t("card_deadline", deadline="")]
-            lines += [f"• {display_name(turn, m)}: {fact_line(turn, m.deadline)}" for m in members if m.deadline]
+            lines += [
+                f"• {display_name(turn, m)}: {fact_line(turn, m.deadline)}"
+                for m in members
+                if m.deadline
+            ]
             return "\n".join(lines)
         if proc.deadline is None:
             return r.t("ask_no_deadline")
@@ -75,7 +81,11 @@ def documents_answer(turn: Turn, proc: Procedure) -> str:
 
 def document_answer(turn: Turn, proc: Procedure, text: str) -> str:
     """One document asked about: the lines of the checklist that share its words, with notes."""
-    words = set(text.split()) - set(turn.content.flows.words.particles) - set(turn.content.flows.words.question_marks)
+    words = (
+        set(text.split())
+        - set(turn.content.flows.words.particles)
+        - set(turn.content.flows.words.question_marks)
+    )
     scored = []
     for part in guide.parts(turn.content.catalog, proc):
         for doc in part.documents:
@@ -97,7 +107,10 @@ def info(turn: Turn, proc: Procedure, topic: str) -> str:
     """What the card's info buttons show in full: fees (fee, time, deadline, notes), where, online."""
     r = turn.r
     if topic == "fees":
-        lines = [r.t("card_fee", fee=fact_line(turn, proc.fee)), r.t("card_time", time=fact_line(turn, proc.processing_time))]
+        lines = [
+            r.t("card_fee", fee=fact_line(turn, proc.fee)),
+            r.t("card_time", time=fact_line(turn, proc.processing_time)),
+        ]
         if proc.fee.note:
             lines.append(f"  ↳ {proc.fee.note}")
         if proc.deadline is not None:

@@ -39,7 +39,9 @@ def context_of(turn: Turn) -> Context:
     q = pending_question(turn) if step is not None and "answer" in step.on else None
     options = [Option(o.value, o.label) for o in q.options] if q else []
     buttons = [(label, payload) for label, payload in state.buttons]
-    return Context(options, q.id if q else "", buttons, turn.proc is not None or bool(choosing(turn)))
+    return Context(
+        options, q.id if q else "", buttons, turn.proc is not None or bool(choosing(turn))
+    )
 
 
 def choosing(turn: Turn) -> list[Procedure]:
@@ -55,7 +57,9 @@ def typed(turn: Turn, text: str) -> bool:
     """Handle a typed message; False leaves it to the flow's own text handling."""
     words = turn.content.flows.words
     lang = language(text, words)
-    if lang and (len(text.split()) > 1 or turn.proc is None):  # "thanks" alone mid-guide keeps the language
+    if lang and (
+        len(text.split()) > 1 or turn.proc is None
+    ):  # "thanks" alone mid-guide keeps the language
         turn.state.lang = lang
     reading = read(text, context_of(turn), words)
     turn.state.facts.update(reading.facts)
@@ -105,11 +109,16 @@ def _ask(turn: Turn, reading: Reading) -> bool:
         options = choosing(turn)
         if not options:
             return _need(turn, reading)
-        parts = [f"{display_name(turn, p)}:\n{answer_about(turn, p, reading.value, reading.text)}" for p in options]
+        parts = [
+            f"{display_name(turn, p)}:\n{answer_about(turn, p, reading.value, reading.text)}"
+            for p in options
+        ]
         turn.say(with_footnote(turn, "\n\n".join(parts)))
         reprompt(turn)
         return True
-    if names_another(turn, proc, reading):  # "còn khai tử thì lệ phí sao?": the other procedure's card
+    if names_another(
+        turn, proc, reading
+    ):  # "còn khai tử thì lệ phí sao?": the other procedure's card
         return _need(turn, Reading(Kind.NEED, text=turn.text))
     turn.say(with_footnote(turn, answer_about(turn, proc, reading.value, reading.text)))
     reprompt(turn)
@@ -119,7 +128,11 @@ def _ask(turn: Turn, reading: Reading) -> bool:
 def names_another(turn: Turn, proc: Procedure, reading: Reading) -> bool:
     """A question that also names a different procedure (several words besides the question)."""
     words = turn.content.flows.words
-    toks = [t for t in fold(turn.text).split() if t not in words.particles and t not in words.question_marks]
+    toks = [
+        t
+        for t in fold(turn.text).split()
+        if t not in words.particles and t not in words.question_marks
+    ]
     if len(toks) < MIN_WORDS_FOR_OTHER:
         return False
     matches = turn.content.matcher.analyse(turn.text, top=2).matches
@@ -129,7 +142,10 @@ def names_another(turn: Turn, proc: Procedure, reading: Reading) -> bool:
     if other is None or other.id in {*proc.bundles, *proc.members}:
         return False
     said = set(toks)
-    for phrase in (other.name, *other.aliases):  # the other procedure is named, not guessed from one word
+    for phrase in (
+        other.name,
+        *other.aliases,
+    ):  # the other procedure is named, not guessed from one word
         named = set(fold(phrase).split()) - words.generic
         if len(named) >= 2 and len(named & said) >= max(2, round(NAMED_SHARE * len(named))):
             return True
@@ -168,12 +184,19 @@ def not_understood(turn: Turn) -> bool:
         text = r.t("not_understood_proc", name=display_name(turn, proc))
     else:
         text = r.t("not_understood")
-    buttons = [Button(label, payload) for label, payload in state.buttons if not payload.startswith(COMMAND_PREFIX)]
+    buttons = [
+        Button(label, payload)
+        for label, payload in state.buttons
+        if not payload.startswith(COMMAND_PREFIX)
+    ]
     buttons = buttons[:3]
     shown = {b.payload for b in buttons}
     if state.misses >= MISSES_FOR_HUMAN:
         text += "\n" + r.t("not_understood_again")
-        buttons += [Button(r.t("btn_human"), "cmd:human"), Button(r.t("btn_restart"), "cmd:restart")]
+        buttons += [
+            Button(r.t("btn_human"), "cmd:human"),
+            Button(r.t("btn_restart"), "cmd:restart"),
+        ]
     elif proc is None and "cmd:help" not in shown:
         buttons += [Button(r.t("btn_help"), "cmd:help")]
     turn.say(text, buttons)
@@ -211,5 +234,3 @@ def question_text(turn: Turn, q: Question) -> str:
     asked = guide.asked(turn.content.catalog, proc, turn.state.ask_all)
     n = next((i for i, x in enumerate(asked, 1) if x.id == q.id), 1)
     return f"{turn.r.t('question_progress', n=n, total=len(asked))} {q.text}"
-
-

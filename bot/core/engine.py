@@ -263,7 +263,9 @@ class Engine:
         if not text:
             return self.run(turn, self.content.flows.starts["main"])
         step = self.step(state.step)
-        if step is not None and step.on_text:  # the step takes free text itself (a comment, an office name)
+        if (
+            step is not None and step.on_text
+        ):  # the step takes free text itself (a comment, an office name)
             return self.run(turn, step.on_text)
         if self.typed is not None and self.typed(turn, text):
             return None
@@ -386,7 +388,9 @@ class Engine:
     def _act(self, turn: Turn, step: Step) -> str:
         outcome = self.actions[step.action](turn)
         if outcome not in self.outcomes[step.action]:
-            raise UndeclaredOutcome(f"action '{step.action}' returned undeclared outcome '{outcome}'")
+            raise UndeclaredOutcome(
+                f"action '{step.action}' returned undeclared outcome '{outcome}'"
+            )
         return str(outcome)
 
     def _wait(self, turn: Turn, step: Step, before: Any) -> None:
@@ -406,8 +410,11 @@ class Engine:
 
 
 def reply_entry(reply: Reply) -> dict[str, Any]:
-    entry: dict[str, Any] = {"from": "bot", "text": reply.text,
-                             "buttons": [[b.label, b.payload] for b in reply.buttons]}
+    entry: dict[str, Any] = {
+        "from": "bot",
+        "text": reply.text,
+        "buttons": [[b.label, b.payload] for b in reply.buttons],
+    }
     if reply.attachment is not None:
         entry["file"] = reply.attachment.filename
     return entry

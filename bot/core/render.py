@@ -73,12 +73,24 @@ class Renderer:
         if proc.deadline:
             lines.append(self.t("card_deadline", deadline=self.fact(proc.deadline)))
         online = f"{self.t('online_' + proc.online.mode)} — {proc.online.text}"
-        lines.append(self.t("card_online", online=online + (self.t("card_verify_mark") if proc.online.verify else "")))
+        lines.append(
+            self.t(
+                "card_online",
+                online=online + (self.t("card_verify_mark") if proc.online.verify else ""),
+            )
+        )
         lines.append(self.t("card_result", result=self.fact(proc.result)))
         if proc.is_bundle:
             lines.append(self.t("card_members"))
             for m in catalog.members(proc):
-                lines.append(self.t("card_member_line", name=self.name(m), time=m.processing_time.text, result=m.result.text))
+                lines.append(
+                    self.t(
+                        "card_member_line",
+                        name=self.name(m),
+                        time=m.processing_time.text,
+                        result=m.result.text,
+                    )
+                )
         if proc.portal_url:
             lines.append(self.t("card_link", url=proc.portal_url))
         lines.extend(f"• {n}" for n in proc.notes)
@@ -89,8 +101,9 @@ class Renderer:
         lines.append(self.t("card_confirm"))
         return "\n".join(lines)
 
-    def checklist(self, catalog: Catalog, proc: Procedure, answers: Mapping[str, str],
-                  have: Collection[str]) -> tuple[str, list[Item]]:
+    def checklist(
+        self, catalog: Catalog, proc: Procedure, answers: Mapping[str, str], have: Collection[str]
+    ) -> tuple[str, list[Item]]:
         """The citizen's own document list with ticks, and what the databases already hold."""
         items = checklist(catalog, proc, answers)
         lines = [self.t("checklist_title", name=self.name(proc))]
@@ -103,23 +116,38 @@ class Renderer:
             if item.doc.note:
                 lines.append(self.t("checklist_note", note=item.doc.note))
             if multi:
-                lines.append(self.t("checklist_for", owners=", ".join(names.get(o, o) for o in item.owners)))
+                lines.append(
+                    self.t("checklist_for", owners=", ".join(names.get(o, o) for o in item.owners))
+                )
         nn = not_needed(catalog, proc)
         if nn:
             lines += ["", self.t("not_needed_title")]
             lines += [self.t("not_needed_line", name=x.name, reason=x.reason) for x in nn]
         missing = [i for i in items if i.doc.key not in have]
         lines.append("")
-        lines.append(self.t("missing_title", count=len(missing)) if missing else self.t("all_ready"))
+        lines.append(
+            self.t("missing_title", count=len(missing)) if missing else self.t("all_ready")
+        )
         return "\n".join(lines), items
 
-    def final(self, catalog: Catalog, proc: Procedure, answers: Mapping[str, str],
-              have: Collection[str], date: str) -> str:
+    def final(
+        self,
+        catalog: Catalog,
+        proc: Procedure,
+        answers: Mapping[str, str],
+        have: Collection[str],
+        date: str,
+    ) -> str:
         """Plain text that reads well when copied, forwarded or printed."""
         items = checklist(catalog, proc, answers)
         ready = [i.doc.name for i in items if i.doc.key in have]
         todo = [i.doc.name for i in items if i.doc.key not in have]
-        lines = [self.t("final_title", name=self.name(proc)), "=" * 40, self.full_card(catalog, proc), ""]
+        lines = [
+            self.t("final_title", name=self.name(proc)),
+            "=" * 40,
+            self.full_card(catalog, proc),
+            "",
+        ]
         lines.append(self.t("final_missing"))
         lines += [f"  [ ] {d}" for d in todo] or [f"  {self.t('final_none')}"]
         lines.append(self.t("final_ready"))

@@ -34,7 +34,17 @@ class Snapshot:
 
 
 # The fields that belong to the procedure in hand (snapshot for `back`, reset on switch).
-PROCEDURE_FIELDS = ("proc", "answers", "have", "pending", "choices", "data", "declined", "ask_all", "came_from")
+PROCEDURE_FIELDS = (
+    "proc",
+    "answers",
+    "have",
+    "pending",
+    "choices",
+    "data",
+    "declined",
+    "ask_all",
+    "came_from",
+)
 
 
 @dataclass
@@ -61,8 +71,12 @@ class ConversationState:
     expired: bool = False
     misses: int = 0  # typed messages in a row the bot did not understand
     footnote_shown: bool = False  # the "(*) unverified" footnote is said once per conversation
-    facts: dict[str, str] = field(default_factory=dict)  # what the citizen said about the case, by question id
-    transcript: list[dict[str, Any]] = field(default_factory=list)  # channels that show history (web)
+    facts: dict[str, str] = field(
+        default_factory=dict
+    )  # what the citizen said about the case, by question id
+    transcript: list[dict[str, Any]] = field(
+        default_factory=list
+    )  # channels that show history (web)
 
     def log(self, entries: list[dict[str, Any]]) -> None:
         """Add messages to the transcript, keeping the last TRANSCRIPT_LIMIT."""

@@ -71,7 +71,10 @@ class Words:
 
         raw_facts = data.get("facts") or {}
         assert isinstance(raw_facts, Mapping)
-        facts = {str(q): {str(v): _phrases(p) for v, p in values.items()} for q, values in raw_facts.items()}
+        facts = {
+            str(q): {str(v): _phrases(p) for v, p in values.items()}
+            for q, values in raw_facts.items()
+        }
         raw_numbers = data.get("numbers") or {}
         assert isinstance(raw_numbers, Mapping)
         return cls(
@@ -196,7 +199,11 @@ def ask_topic(folded: str, words: Words) -> str:
 
 
 def _number(folded: str, words: Words) -> int:
-    toks = [t for t in folded.split() if t not in ("so", "cai", "thu", "lua", "chon", "number", "the", "option")]
+    toks = [
+        t
+        for t in folded.split()
+        if t not in ("so", "cai", "thu", "lua", "chon", "number", "the", "option")
+    ]
     if len(toks) == 1:
         if toks[0].isdecimal():
             return int(toks[0])
@@ -318,7 +325,9 @@ def read(raw: str, context: Context, words: Words) -> Reading:
         topic = ask_topic(folded, words)
         if topic:
             return Reading(Kind.ASK, topic, facts)
-        if is_question(raw, folded, words) and any(contains(folded, w) for w in words.document_words):
+        if is_question(raw, folded, words) and any(
+            contains(folded, w) for w in words.document_words
+        ):
             return Reading(Kind.ASK, "document", facts, text=folded)
     talk = _intent(core, words.small_talk, whole=True)
     if talk:
@@ -327,5 +336,11 @@ def read(raw: str, context: Context, words: Words) -> Reading:
         return Reading(Kind.TALK, "ok" if yes_no(folded, words) == "yes" else "no")
     if facts and (context.options or context.has_procedure):
         return Reading(Kind.FACTS, facts=facts)
-    talk = _intent(folded, words.small_talk, whole=False) if len(folded.split()) <= MAX_ANSWER_TOKENS else ""
-    return Reading(Kind.NEED, talk, facts, text=folded)  # value: small talk to fall back on if no procedure
+    talk = (
+        _intent(folded, words.small_talk, whole=False)
+        if len(folded.split()) <= MAX_ANSWER_TOKENS
+        else ""
+    )
+    return Reading(
+        Kind.NEED, talk, facts, text=folded
+    )  # value: small talk to fall back on if no procedure

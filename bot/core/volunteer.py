@@ -19,7 +19,9 @@ from bot.core.state import ConversationState
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 CODE_LEN = 6
 CASE = "case"  # store channel of shared case records
-JOIN_RE = re.compile(r"^(?:/start\s+case-|ma\s+|mã\s+|ma ho so\s+|mã hồ sơ\s+)([a-z0-9]{6})$", re.IGNORECASE)
+JOIN_RE = re.compile(
+    r"^(?:/start\s+case-|ma\s+|mã\s+|ma ho so\s+|mã hồ sơ\s+)([a-z0-9]{6})$", re.IGNORECASE
+)
 
 
 def new_code() -> str:
@@ -49,9 +51,15 @@ def _detach(turn: Turn) -> None:
 def cmd_menu(turn: Turn) -> None:
     if not _guard(turn):
         return
-    buttons = [Button(turn.r.t("btn_vol_new"), "cmd:hoso_moi"), Button(turn.r.t("btn_vol_list"), "cmd:hoso")]
+    buttons = [
+        Button(turn.r.t("btn_vol_new"), "cmd:hoso_moi"),
+        Button(turn.r.t("btn_vol_list"), "cmd:hoso"),
+    ]
     if turn.state.case:
-        buttons += [Button(turn.r.t("btn_vol_done"), "cmd:xong"), Button(turn.r.t("btn_vol_handoff"), "cmd:ma")]
+        buttons += [
+            Button(turn.r.t("btn_vol_done"), "cmd:xong"),
+            Button(turn.r.t("btn_vol_handoff"), "cmd:ma"),
+        ]
     turn.say(turn.r.t("vol_menu", count=len(turn.state.cases)), buttons)
 
 
@@ -189,13 +197,23 @@ class CaseStore:
             return
         shared = {k: v for k, v in state.items() if k not in ("case", "cases")}
         self.inner.put(CASE, case, shared)
-        own = {"case": case, "cases": state.get("cases", []), "updated": state.get("updated", 0),
-               "buttons": state.get("buttons", [])}
+        own = {
+            "case": case,
+            "cases": state.get("cases", []),
+            "updated": state.get("updated", 0),
+            "buttons": state.get("buttons", []),
+        }
         self.inner.put(channel, user, own)
 
 
 FEATURE = Feature(
     name="volunteers",
-    commands={"tnv": cmd_menu, "hoso_moi": cmd_new, "hoso": _dispatch_case, "xong": cmd_done, "ma": cmd_handoff},
+    commands={
+        "tnv": cmd_menu,
+        "hoso_moi": cmd_new,
+        "hoso": _dispatch_case,
+        "xong": cmd_done,
+        "ma": cmd_handoff,
+    },
     text_hooks=(join_by_code,),
 )
