@@ -10,6 +10,7 @@ from bot.core import guide
 from bot.core.engine import Turn
 from bot.core.model import Fact, Procedure
 from bot.core.normalize import fold
+from bot.core.render import TITLE_CHARS
 
 MAX_DOCS_NAMED = 3
 
@@ -32,8 +33,29 @@ def with_footnote(turn: Turn, text: str) -> str:
     return text
 
 
+MAX_REPLY = 1500  # characters: a reply fits about two phone screens
+
+
+def fit(turn: Turn, proc: Procedure, text: str) -> str:
+    """Cut an over-long answer (some national records run to pages) at a line, pointing to the rest."""
+    if len(text) <= MAX_REPLY:
+        return text
+    more = (
+        turn.r.t("more_on_portal", url=proc.portal_url) if proc.portal_url else turn.r.t("more_cut")
+    )
+    room = MAX_REPLY - len(more) - 2
+    head = text[:room]
+    cut = head.rfind("\n")
+    head = head[:cut] if cut > room // 2 else head.rsplit(" ", 1)[0] + "…"
+    return head + "\n" + more
+
+
 def answer_about(turn: Turn, proc: Procedure, topic: str, text: str = "") -> str:
-    """One short message about the procedure in hand, from its catalogue entry."""
+    """One short message about the procedure in hand, from its catalogue entry (≤ MAX_REPLY)."""
+    return fit(turn, proc, _answer_about(turn, proc, topic, text))
+
+
+def _answer_about(turn: Turn, proc: Procedure, topic: str, text: str = "") -> str:
     r = turn.r
     if topic == "fee":
         return r.t("card_fee", fee=fact_line(turn, proc.fee))
@@ -105,6 +127,10 @@ def document_answer(turn: Turn, proc: Procedure, text: str) -> str:
 
 def info(turn: Turn, proc: Procedure, topic: str) -> str:
     """What the card's info buttons show in full: fees (fee, time, deadline, notes), where, online."""
+    return fit(turn, proc, _info(turn, proc, topic))
+
+
+def _info(turn: Turn, proc: Procedure, topic: str) -> str:
     r = turn.r
     if topic == "fees":
         lines = [
@@ -120,6 +146,8 @@ def info(turn: Turn, proc: Procedure, topic: str) -> str:
         return "\n".join(lines)
     if topic == "where":
         lines = [r.t("card_where", where=fact_line(turn, proc.where)), r.t("ask_hours")]
+        if len(r.name(proc)) > TITLE_CHARS:  # the card showed a clipped name
+            lines.insert(0, r.t("card_title", name=r.name(proc)))
         if proc.code:
             lines.append(r.t("card_code", code=", ".join(proc.codes)))
         lines.append(r.t("card_confirm"))

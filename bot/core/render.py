@@ -39,7 +39,7 @@ class Renderer:
     def card(self, catalog: Catalog, proc: Procedure) -> str:
         """The first card, one phone screen: where, how long, how much, deadline, online mode.
         Full texts are one tap away (the guide's info buttons); `(*)` only on unverified lines."""
-        lines = [self.t("card_title", name=self.name(proc))]
+        lines = [self.t("card_title", name=clip(self.name(proc), TITLE_CHARS))]
         lines.append(self.t("card_where", where=self.brief(proc.where)))
         lines.append(self.t("card_time", time=self.brief(proc.processing_time)))
         lines.append(self.t("card_fee", fee=self.brief(proc.fee)))
@@ -162,6 +162,13 @@ def _has_unverified(proc: Procedure) -> bool:
 
 
 BRIEF_CHARS = 150
+TITLE_CHARS = (
+    220  # some national records' names run to 1,000 characters; the full name is under "Nộp ở đâu"
+)
+
+
+def clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + "…"
 
 
 def short(text: str, limit: int = BRIEF_CHARS) -> str:
