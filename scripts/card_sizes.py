@@ -16,8 +16,8 @@ sys.path.insert(0, str(ROOT))
 from bot.app import build  # noqa: E402
 from bot.config import load_config  # noqa: E402
 from bot.core.engine import MemoryStore, Turn  # noqa: E402
-from bot.core.state import ConversationState  # noqa: E402
 from bot.core.messages import Incoming  # noqa: E402
+from bot.core.state import ConversationState  # noqa: E402
 
 
 def main() -> int:
