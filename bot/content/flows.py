@@ -167,9 +167,9 @@ def _commands(path: Path, problems: list[Problem]) -> dict[str, tuple[str, ...]]
 
 WORD_LISTS = (
     "yes", "no", "particles", "document_words", "question_marks", "switch_markers", "negation_split", "negators",
-    "english_words", "generic_words",
+    "english_words", "generic_words", "yes_buttons",
 )
-WORD_TABLES = ("asks", "small_talk", "control", "numbers", "facts")
+WORD_TABLES = ("asks", "small_talk", "control", "numbers", "facts", "buttons")
 
 
 def _words(path: Path, problems: list[Problem]) -> Words:

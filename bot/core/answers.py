@@ -87,7 +87,7 @@ def _answer_about(turn: Turn, proc: Procedure, topic: str, text: str = "") -> st
         return r.t("ask_legal", laws="; ".join(proc.legal_basis) or r.t("ask_unknown"))
     if topic == "who":
         return r.t("ask_who", who=proc.who) if proc.who else r.t("ask_who_none")
-    if topic == "document":
+    if topic == "document" or (topic == "documents" and names_document(turn, proc, text)):
         return document_answer(turn, proc, text)
     return documents_answer(turn, proc)
 
@@ -101,27 +101,45 @@ def documents_answer(turn: Turn, proc: Procedure) -> str:
     return "\n".join(lines)
 
 
-def document_answer(turn: Turn, proc: Procedure, text: str) -> str:
-    """One document asked about: the lines of the checklist that share its words, with notes."""
-    words = (
-        set(text.split())
-        - set(turn.content.flows.words.particles)
-        - set(turn.content.flows.words.question_marks)
+def _doc_words(turn: Turn, text: str) -> set[str]:
+    """The words of a question that could name a document (not 'cần mang những gì')."""
+    words = turn.content.flows.words
+    asked = {t for phrases in words.asks.values() for p in phrases for t in p.split()}
+    return (
+        set(text.split()) - set(words.particles) - set(words.question_marks) - words.generic - asked
     )
-    scored = []
+
+
+def _doc_hits(turn: Turn, proc: Procedure, text: str) -> list[tuple[int, str, str]]:
+    """(shared words, line, note) for checklist documents and 'no need to bring' items the text names."""
+    words = _doc_words(turn, text)
+    mark = turn.r.t("card_verify_mark")
+    hits = []
     for part in guide.parts(turn.content.catalog, proc):
         for doc in part.documents:
-            name = set(fold(doc.name + " " + doc.note).split())
-            hit = len(words & name)
+            hit = len(words & set(fold(doc.name).split()))
             if hit >= 2 or (hit and len(words) <= 2):
-                scored.append((hit, doc))
-    scored.sort(key=lambda x: -x[0])
-    if not scored:
+                hits.append((hit, doc.name + (mark if doc.verify else ""), doc.note))
+        for nn in part.not_needed:
+            hit = len(words & set(fold(nn.name).split()))
+            if hit >= 2 or (hit and len(words) <= 2):
+                hits.append((hit + 1, turn.r.t("doc_not_needed", name=nn.name), nn.reason))
+    hits.sort(key=lambda x: -x[0])
+    return hits
+
+
+def names_document(turn: Turn, proc: Procedure, text: str) -> bool:
+    return bool(text) and bool(_doc_hits(turn, proc, text))
+
+
+def document_answer(turn: Turn, proc: Procedure, text: str) -> str:
+    """One document asked about: the checklist lines (or 'no need to bring' items) sharing its words."""
+    hits = _doc_hits(turn, proc, text)
+    if not hits:
         return turn.r.t("ask_document_none") + "\n" + documents_answer(turn, proc)
-    lines = []
-    for _, doc in scored[:MAX_DOCS_NAMED]:
-        mark = turn.r.t("card_verify_mark") if doc.verify else ""
-        lines.append(f"• {doc.name}{mark}" + (f"\n  ↳ {doc.note}" if doc.note else ""))
+    lines = [
+        f"• {line}" + (f"\n  ↳ {note}" if note else "") for _, line, note in hits[:MAX_DOCS_NAMED]
+    ]
     return turn.r.t("ask_document", lines="\n".join(lines))
 
 

@@ -8,6 +8,8 @@ to the matcher; what is not understood gets what was understood and the likelies
 
 from __future__ import annotations
 
+import math
+
 from bot.core import guide
 from bot.core.answers import answer_about, display_name, with_footnote
 from bot.core.engine import Turn
@@ -120,7 +122,8 @@ def _ask(turn: Turn, reading: Reading) -> bool:
         turn, proc, reading
     ):  # "còn khai tử thì lệ phí sao?": the other procedure's card
         return _need(turn, Reading(Kind.NEED, text=turn.text))
-    turn.say(with_footnote(turn, answer_about(turn, proc, reading.value, reading.text)))
+    parts = [answer_about(turn, proc, topic, reading.text) for topic in reading.value.split(",")]
+    turn.say(with_footnote(turn, "\n".join(parts)))
     reprompt(turn)
     return True
 
@@ -147,13 +150,16 @@ def names_another(turn: Turn, proc: Procedure, reading: Reading) -> bool:
         *other.aliases,
     ):  # the other procedure is named, not guessed from one word
         named = set(fold(phrase).split()) - words.generic
-        if len(named) >= 2 and len(named & said) >= max(2, round(NAMED_SHARE * len(named))):
+        if len(named) >= 2 and len(named & said) >= max(2, math.ceil(NAMED_SHARE * len(named))):
             return True
     return False
 
 
 def _need(turn: Turn, reading: Reading) -> bool:
     text = reading.text or turn.text
+    if reading.value == "complaint":  # "cán bộ làm chậm quá, bực cả mình": listen first
+        turn.state.misses = 0
+        return _talk(turn, reading)
     analysis = turn.content.matcher.analyse(text, top=3)
     if analysis.matches:
         turn.state.misses = 0

@@ -15,8 +15,8 @@ from enum import StrEnum
 from bot.core.normalize import fold, nfc, strip_marks
 
 MAX_ANSWER_TOKENS = 8  # a longer message is a story or a question, not a bare answer
-SHORT_REPLY_TOKENS = 4
-MAX_CONTROL_TOKENS = 6  # a control phrase inside a longer message is part of something else
+SHORT_REPLY_TOKENS = 6
+MAX_CONTROL_TOKENS = 8  # a control phrase inside a longer message is part of something else
 ENGLISH_SHARE = 0.6  # of a message's words known as English (and one of 4+ letters) to answer in English  # "có, sinh ở viện": a yes/no word leading a short clause
 
 
@@ -56,6 +56,10 @@ class Words:
     english: frozenset[str] = frozenset()
     generic: frozenset[str] = frozenset()
     facts: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
+    buttons: Mapping[str, tuple[str, ...]] = field(
+        default_factory=dict
+    )  # step a button goes to -> phrases
+    yes_buttons: tuple[str, ...] = ()  # steps a bare "yes" picks when no yes/no question is pending
 
     @classmethod
     def from_data(cls, data: Mapping[str, object]) -> Words:
@@ -93,6 +97,8 @@ class Words:
             english=frozenset(t for p in seq("english_words") for t in p.split()),
             generic=frozenset(t for p in seq("generic_words") for t in p.split()),
             facts=facts,
+            buttons=table("buttons"),
+            yes_buttons=tuple(str(x) for x in data.get("yes_buttons") or []),
         )
 
 
@@ -189,13 +195,20 @@ def _intent(folded: str, table: Mapping[str, tuple[str, ...]], *, whole: bool) -
     return ""
 
 
-def ask_topic(folded: str, words: Words) -> str:
-    best, best_len = "", 0
-    for topic, phrases in words.asks.items():
-        for p in phrases:
-            if contains(folded, p) and len(p) > best_len:
-                best, best_len = topic, len(p)
-    return best
+def ask_topics(folded: str, words: Words) -> list[str]:
+    """Every topic asked about ("bao lâu, lệ phí bao nhiêu" -> time, fee), longest phrases first."""
+    found: list[tuple[int, str]] = []
+    taken: list[tuple[int, int]] = []
+    text = f" {folded} "
+    phrases = sorted(((p, t) for t, ps in words.asks.items() for p in ps), key=lambda x: -len(x[0]))
+    for phrase, topic in phrases:
+        at = text.find(f" {phrase} ")
+        if at < 0 or any(a <= at < b or at <= a < at + len(phrase) + 1 for a, b in taken):
+            continue
+        taken.append((at, at + len(phrase) + 1))
+        if topic not in (t for _, t in found):
+            found.append((at, topic))
+    return [t for _, t in sorted(found)]
 
 
 def _number(folded: str, words: Words) -> int:
@@ -264,6 +277,15 @@ def _option_for(yn: str, options: Sequence[Option]) -> str:
     return ""
 
 
+def button_named(folded: str, context: Context, words: Words) -> str:
+    """The payload of a shown button the message asks for in other words ("cho mình đặt lịch")."""
+    for _, payload in context.buttons:
+        target = payload.partition(":")[2] if payload.startswith("go:") else ""
+        if any(contains(folded, p) for p in words.buttons.get(target, ())):
+            return payload
+    return ""
+
+
 def negated_need(folded: str, words: Words) -> str:
     """'không phải khai sinh mà là khai tử' -> 'khai tu'; 'khai tử chứ không phải khai sinh' -> 'khai tu'."""
     text = f" {folded} "
@@ -308,6 +330,12 @@ def read(raw: str, context: Context, words: Words) -> Reading:
         if yn:
             wanted = words.yes if yn == "yes" else words.no
             hit = [p for label, p in context.buttons if fold(label) in wanted]
+            if not hit and yn == "yes":
+                hit = [
+                    p
+                    for _, p in context.buttons
+                    if p.startswith("go:") and p[3:] in words.yes_buttons
+                ][:1]
             if len(hit) == 1:
                 return Reading(Kind.BUTTON, hit[0])
         n = _number(folded, words)
@@ -320,11 +348,19 @@ def read(raw: str, context: Context, words: Words) -> Reading:
         command = _intent(folded, words.control, whole=False)
         if command:
             return Reading(Kind.CONTROL, command)
+    named = button_named(folded, context, words)
+    if named:
+        return Reading(Kind.BUTTON, named)
     switching = any(contains(folded, m) for m in words.switch_markers)
     if context.has_procedure and not switching:
-        topic = ask_topic(folded, words)
-        if topic:
-            return Reading(Kind.ASK, topic, facts)
+        complaint = _intent(
+            folded, {"complaint": words.small_talk.get("complaint", ())}, whole=False
+        )
+        if complaint:
+            return Reading(Kind.TALK, complaint, facts)
+        topics = ask_topics(folded, words)
+        if topics:
+            return Reading(Kind.ASK, ",".join(topics), facts, text=folded)
         if is_question(raw, folded, words) and any(
             contains(folded, w) for w in words.document_words
         ):
