@@ -225,6 +225,9 @@ class Engine:
 
     def _press(self, turn: Turn, payload: str) -> None:
         ctx = turn.ctx
+        if payload not in {str(b[1]) for b in ctx.get("buttons") or []}:  # forged or stale
+            turn.say(turn.r.t("unknown_button"))
+            return self._rerender(turn)
         verb, _, arg = payload.partition(":")
         if verb == "go":
             return self.run(turn, arg)

@@ -13,6 +13,8 @@ class Incoming:
     user: str
     text: str = ""
     button: str = ""
+    # Keyed hash of the client's address where identity is not verified (web); limits count it.
+    origin: str = ""
 
 
 @dataclass(frozen=True)

@@ -1,20 +1,31 @@
 """Volunteer mode (Tổ xung kích số): several citizens' cases at once, handed over by code.
 
-A case is a conversation context stored under ("case", code); whoever holds the code can
-continue it. It holds only the checklist: procedure, answers, ticks — no name, no ID number.
+A case is a conversation context stored under ("case", code). The volunteer who opened it
+continues it; a citizen who types its code gets a copy of the checklist in their own
+conversation (joining never changes the case). It holds only the checklist: procedure, answers,
+ticks — no name, no ID number.
+
+Volunteer rights come only from a verified channel identity: "telegram:<id>" or "zalo:<id>" in
+`volunteers.ids`. A web user's id is made by the server and never matches.
 """
 
 from __future__ import annotations
 
 import re
 import secrets
+import threading
 
 from bot.core.engine import Engine, Turn, new_context
 from bot.core.messages import Button
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
-CODE_LEN = 6
-JOIN_RE = re.compile(r"^(?:/start\s+case-|ma\s+|mã\s+|ma ho so\s+|mã hồ sơ\s+)([a-z0-9]{6})$", re.IGNORECASE)
+CODE_LEN = 10  # 32^10 = 2^50 codes
+JOIN_RE = re.compile(r"^(?:/start\s+case-|ma\s+|mã\s+|ma ho so\s+|mã hồ sơ\s+)([a-z0-9]{10})$", re.IGNORECASE)
+VERIFIED_CHANNELS = frozenset({"telegram", "zalo"})  # the platform vouches for the user id
+JOIN_FAILURES = 5  # wrong codes allowed per user, and per client address, per hour
+JOIN_WINDOW = 3600.0
+_failures: dict[str, list[float]] = {}
+_failures_lock = threading.Lock()
 
 
 def new_code() -> str:
@@ -22,8 +33,35 @@ def new_code() -> str:
 
 
 def is_volunteer(turn: Turn) -> bool:
-    vols = turn.engine.volunteers
-    return turn.msg.user in vols or f"{turn.msg.channel}:{turn.msg.user}" in vols
+    channel = turn.msg.channel
+    return channel in VERIFIED_CHANNELS and f"{channel}:{turn.msg.user}" in turn.engine.volunteers
+
+
+def _join_keys(turn: Turn) -> list[str]:
+    keys = [f"user:{turn.msg.channel}:{turn.msg.user}"]
+    if turn.msg.origin:
+        keys.append(f"origin:{turn.msg.origin}")
+    return keys
+
+
+def _join_blocked(turn: Turn, keys: list[str]) -> bool:
+    now = turn.engine.clock()
+    with _failures_lock:
+        for key in keys:
+            recent = [t for t in _failures.get(key, []) if now - t < JOIN_WINDOW]
+            _failures[key] = recent
+            if len(recent) >= JOIN_FAILURES:
+                return True
+    return False
+
+
+def _join_failed(turn: Turn, keys: list[str]) -> None:
+    now = turn.engine.clock()
+    with _failures_lock:
+        if len(_failures) > 100_000:
+            _failures.clear()
+        for key in keys:
+            _failures.setdefault(key, []).append(now)
 
 
 def _guard(turn: Turn) -> bool:
@@ -135,9 +173,20 @@ def join_by_code(turn: Turn, text: str) -> bool:
     if not m:
         return False
     code = m.group(1).upper()
-    if not _attach(turn, code):
+    keys = _join_keys(turn)
+    if _join_blocked(turn, keys):
+        turn.say(turn.r.t("case_join_limited"))
+        return True
+    record = turn.engine.store.get("case", code)
+    if record is None:
+        _join_failed(turn, keys)
         turn.say(turn.r.t("case_not_found"))
         return True
+    # A copy for the citizen: what they do next never changes the volunteer's case.
+    checklist = {k: v for k, v in record.items() if k not in ("case", "cases", "owner", "status")}
+    keep = {k: turn.ctx[k] for k in ("lang",) if k in turn.ctx}
+    turn.ctx.clear()
+    turn.ctx.update({**new_context(), **checklist, **keep})
     turn.say(turn.r.t("case_joined", code=code))
     _continue(turn)
     return True

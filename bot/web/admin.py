@@ -11,7 +11,8 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
-from bot.web.auth import COOKIE, COOKIE_MAX_AGE, admin_only, login_ok, session_value
+from bot.web.auth import COOKIE, COOKIE_MAX_AGE, admin_only, login_ok
+from bot.web.clients import https_of
 from bot.web.pages import login_page, page, para, section, table, unavailable
 from bot.web.reports import CHARTS
 from bot.web.runtime import RUNTIME, Runtime
@@ -82,22 +83,26 @@ async def login(request: web.Request) -> web.Response:
         if refusal.status == 401:
             return login_page(status=401, message="Mã không đúng.")
         return refusal
-    token = str(request.app[RUNTIME].cfg["admin.token"])
+    sessions = request.app[RUNTIME].admin_sessions
+    session = await asyncio.to_thread(sessions.issue, dt.timedelta(seconds=COOKIE_MAX_AGE))
     response = web.HTTPSeeOther("/admin")
     response.set_cookie(
         COOKIE,
-        session_value(token),
+        session,
         max_age=COOKIE_MAX_AGE,
         httponly=True,
         samesite="Strict",
         path="/admin",
-        secure=request.secure,
+        secure=https_of(request),
     )
     raise response
 
 
 async def logout(request: web.Request) -> web.Response:
-    """Forget the session cookie."""
+    """End the session on the server (the old cookie stops working) and in the browser."""
+    cookie = request.cookies.get(COOKIE, "")
+    if cookie:
+        await asyncio.to_thread(request.app[RUNTIME].admin_sessions.revoke, cookie)
     response = web.HTTPSeeOther("/admin")
     response.del_cookie(COOKIE, path="/admin")
     raise response

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 import signal
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -34,6 +35,20 @@ def _inbox(store: StateStore) -> Inbox:
     from bot.storage.inbox import SqlInbox
 
     return SqlInbox(db)
+
+
+def _security_records(store: StateStore) -> dict[str, Any]:
+    """Sessions and the per-install key in the database when there is one (shared by workers)."""
+    db = getattr(store, "engine", None)
+    if db is None:
+        return {"origin_secret": secrets.token_bytes(32)}
+    from bot.storage.security import SqlAdminSessions, SqlSessions, install_secret
+
+    return {
+        "sessions": SqlSessions(db),
+        "admin_sessions": SqlAdminSessions(db),
+        "origin_secret": install_secret(db, "client-origin"),
+    }
 
 
 class Server:
@@ -96,6 +111,7 @@ class Server:
             services,
             self._channels(services),
             reports=reports or NoReports(),
+            **await asyncio.to_thread(_security_records, self.store),
         )
         self.runtime = rt
         self._runner = web.AppRunner(make_app(rt), handle_signals=False)
