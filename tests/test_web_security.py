@@ -1,0 +1,190 @@
+"""Issue 14 regressions over real HTTP on 127.0.0.1 (see ../shared/reviews/security-2026-12.md):
+server-issued web identity, real clients behind trusted proxies, admin sessions."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from channel_support import GUIDE_TEXT, PROCEDURE, bot_config, running, web_client
+from sqlalchemy import text
+
+from bot.web.chat import SESSION_COOKIE
+from bot.web.server import Server
+
+TOKEN = "admin-token-for-tests-0123456789"
+
+
+def url(server: Server, path: str) -> str:
+    return f"http://127.0.0.1:{server.port}{path}"
+
+
+async def post(
+    http: aiohttp.ClientSession, server: Server, body: dict[str, Any], **headers: str
+) -> tuple[int, list[dict[str, Any]]]:
+    async with http.post(url(server, "/api/chat"), json=body, headers=headers) as resp:
+        data = await resp.json()
+        return resp.status, list(data.get("replies", []))
+
+
+async def press(
+    http: aiohttp.ClientSession, server: Server, replies: list[dict[str, Any]], label: str,
+    optional: bool = False,
+) -> list[dict[str, Any]]:
+    buttons = {b["label"]: b["payload"] for b in replies[-1]["buttons"]}
+    if label not in buttons and optional:
+        return replies
+    _, out = await post(http, server, {"button": buttons[label]})
+    return out
+
+
+def cookie(http: aiohttp.ClientSession, name: str = SESSION_COOKIE) -> str:
+    return {c.key: c.value for c in http.cookie_jar}[name]
+
+
+async def test_the_server_issues_a_random_hashed_session_cookie(tmp_path: Path) -> None:
+    async with running(bot_config(tmp_path)) as server, web_client() as http:
+        async with http.post(url(server, "/api/chat"), json={"text": ""}) as resp:
+            assert resp.status == 200
+            set_cookie = resp.headers["Set-Cookie"]
+        assert "HttpOnly" in set_cookie and "SameSite=Lax" in set_cookie and "Path=/" in set_cookie
+        assert "Secure" not in set_cookie  # plain HTTP, no trusted proxy: a Secure cookie would be lost
+        token = cookie(http)
+        assert len(token) >= 43  # 32 random bytes, URL-safe base64: 256 bits
+        db = server.store.engine  # type: ignore[attr-defined]
+        with db.connect() as conn:
+            rows = conn.execute(text("SELECT token_hash, user_id FROM web_session")).all()
+        assert [r.token_hash for r in rows] == [hashlib.sha256(token.encode()).hexdigest()]
+        assert token not in rows[0].user_id
+        # The second turn keeps the session: no new cookie.
+        async with http.post(url(server, "/api/chat"), json={"text": "trợ giúp"}) as resp:
+            assert "Set-Cookie" not in resp.headers
+
+
+async def test_a_chosen_id_or_cookie_never_reaches_another_citizens_conversation(
+    tmp_path: Path,
+) -> None:
+    async with running(bot_config(tmp_path)) as server, web_client() as victim:
+        await post(victim, server, {"text": ""})
+        _, replies = await post(victim, server, {"text": GUIDE_TEXT})
+        assert any("Khai sinh" in r["text"] or "khai sinh" in r["text"] for r in replies)
+        db = server.store.engine  # type: ignore[attr-defined]
+        with db.connect() as conn:
+            victim_id = conn.execute(text("SELECT user_id FROM web_session")).scalar_one()
+        # The attacker names the victim in the body, in ?user= and forges a cookie value.
+        async with web_client() as attacker:
+            attacker.cookie_jar.update_cookies({SESSION_COOKIE: victim_id})
+            async with attacker.post(
+                url(server, f"/api/chat?user={victim_id}"),
+                json={"user": victim_id, "button": "cmd:lichhen"},
+            ) as resp:
+                assert resp.status == 200
+                assert cookie(attacker) != victim_id  # a cookie the server did not issue is replaced
+            with db.connect() as conn:
+                users = conn.execute(text("SELECT user_id FROM web_session")).scalars().all()
+                states = conn.execute(
+                    text("SELECT user_id FROM conversation_state WHERE channel = 'web'")
+                ).scalars().all()
+        assert len(users) == 2 and victim_id in users
+        assert sorted(states) == sorted(users)  # two separate conversations
+
+
+async def test_chat_limits_count_each_client_behind_a_trusted_proxy(tmp_path: Path) -> None:
+    cfg = bot_config(tmp_path, **{"web.trusted_proxies": ["127.0.0.0/8"]})
+    async with running(cfg) as server, web_client() as http:
+        flood = {"X-Forwarded-For": "203.0.113.7"}
+        statuses = []
+        for _ in range(70):
+            async with http.get(url(server, "/api/inbox"), headers=flood) as resp:
+                statuses.append(resp.status)
+        assert statuses[0] == 200 and statuses[-1] == 429
+        # Another citizen behind the same proxy is not affected.
+        status, _ = await post(http, server, {"text": ""}, **{"X-Forwarded-For": "198.51.100.4"})
+        assert status == 200
+
+
+async def test_forwarded_for_is_ignored_from_an_untrusted_peer(tmp_path: Path) -> None:
+    cfg = bot_config(tmp_path, **{"admin.token": TOKEN})  # no trusted proxies
+    async with running(cfg) as server, aiohttp.ClientSession() as http:
+        statuses = []
+        for n in range(7):
+            spoof = {"X-Forwarded-For": f"198.51.100.{n}", "Authorization": "Bearer wrong"}
+            async with http.get(url(server, "/admin/status.json"), headers=spoof) as resp:
+                statuses.append(resp.status)
+        assert statuses[:5] == [401] * 5 and statuses[-1] == 429  # rotating the header does not help
+
+
+async def test_wrong_admin_tokens_lock_out_only_their_client(tmp_path: Path) -> None:
+    cfg = bot_config(tmp_path, **{"admin.token": TOKEN, "web.trusted_proxies": ["127.0.0.1"]})
+    async with running(cfg) as server, aiohttp.ClientSession() as http:
+        attacker = {"X-Forwarded-For": "203.0.113.66"}
+        statuses = []
+        for _ in range(7):
+            async with http.post(
+                url(server, "/admin/login"), data={"token": "guess"}, headers=attacker
+            ) as resp:
+                statuses.append(resp.status)
+        assert statuses[:5] == [401] * 5 and statuses[-1] == 429
+        admin = {"X-Forwarded-For": "198.51.100.20", "Authorization": f"Bearer {TOKEN}"}
+        async with http.get(url(server, "/admin/status.json"), headers=admin) as resp:
+            assert resp.status == 200
+
+
+async def test_each_admin_login_is_a_new_session_and_logout_ends_it(tmp_path: Path) -> None:
+    cfg = bot_config(tmp_path, **{"admin.token": TOKEN, "web.trusted_proxies": ["127.0.0.1"]})
+    async with running(cfg) as server:
+        sessions = []
+        for _ in range(2):
+            async with web_client() as http:
+                async with http.post(
+                    url(server, "/admin/login"), data={"token": TOKEN}, allow_redirects=False
+                ) as resp:
+                    assert resp.status == 303
+                sessions.append(cookie(http, "tthc_admin"))
+        assert sessions[0] != sessions[1]
+        async with aiohttp.ClientSession() as http:
+            old = {"Cookie": f"tthc_admin={sessions[0]}"}
+            async with http.get(url(server, "/admin/status.json"), headers=old) as resp:
+                assert resp.status == 200
+            async with http.post(
+                url(server, "/admin/logout"), headers=old, allow_redirects=False
+            ) as resp:
+                assert resp.status == 303
+            async with http.get(url(server, "/admin/status.json"), headers=old) as resp:
+                assert resp.status == 401  # the old cookie no longer works anywhere
+            other = {"Cookie": f"tthc_admin={sessions[1]}"}
+            async with http.get(url(server, "/admin/status.json"), headers=other) as resp:
+                assert resp.status == 200
+            # Behind a TLS proxy the cookie is Secure.
+            tls = {"X-Forwarded-Proto": "https"}
+            async with http.post(
+                url(server, "/admin/login"), data={"token": TOKEN}, headers=tls,
+                allow_redirects=False,
+            ) as resp:
+                assert "Secure" in resp.headers["Set-Cookie"]
+            async with http.post(url(server, "/api/chat"), json={"text": ""}, headers=tls) as resp:
+                assert "Secure" in resp.headers["Set-Cookie"]
+
+
+async def test_a_forged_button_gets_the_pending_question_again(tmp_path: Path) -> None:
+    async with running(bot_config(tmp_path)) as server, web_client() as http:
+        await post(http, server, {"text": ""})
+        _, replies = await post(http, server, {"button": "go:feedback.contact"})
+        assert "Nút này đã cũ" in replies[0]["text"]
+        assert not any("số điện thoại" in r["text"] for r in replies)
+        # At the checklist, forged ticks (`have:` + 500 characters) never enter the state.
+        _, replies = await post(http, server, {"text": GUIDE_TEXT})
+        replies = await press(http, server, replies, PROCEDURE, optional=True)
+        replies = await press(http, server, replies, "Xem giấy tờ cần chuẩn bị")
+        while "Câu hỏi" in replies[-1]["text"]:
+            _, replies = await post(http, server, {"button": replies[-1]["buttons"][0]["payload"]})
+        assert any(b["payload"].startswith("have:") for b in replies[-1]["buttons"])
+        db = server.store.engine  # type: ignore[attr-defined]
+        for n in range(40):
+            _, replies = await post(http, server, {"button": f"have:{n:0>500}"})
+            assert "Nút này đã cũ" in replies[0]["text"]
+        with db.connect() as conn:
+            state = conn.execute(text("SELECT state FROM conversation_state")).scalar_one()
+        assert len(str(state)) < 20_000
