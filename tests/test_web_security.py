@@ -182,9 +182,9 @@ async def test_a_forged_button_gets_the_pending_question_again(tmp_path: Path) -
             _, replies = await post(http, server, {"button": replies[-1]["buttons"][0]["payload"]})
         assert any(b["payload"].startswith("have:") for b in replies[-1]["buttons"])
         db = server.store.engine  # type: ignore[attr-defined]
-        for n in range(40):
-            _, replies = await post(http, server, {"button": f"have:{n:0>500}"})
-            assert "Nút này đã cũ" in replies[0]["text"]
+        for n in range(8):
+            status, replies = await post(http, server, {"button": f"have:{n:0>500}"})
+            assert status == 200 and "Nút này đã cũ" in replies[0]["text"]
         with db.connect() as conn:
             state = conn.execute(text("SELECT state FROM conversation_state")).scalar_one()
-        assert len(str(state)) < 20_000
+        assert "0" * 400 not in str(state)
