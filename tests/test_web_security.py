@@ -3,11 +3,15 @@ server-issued web identity, real clients behind trusted proxies, admin sessions.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import logging
+import sys
 from pathlib import Path
 from typing import Any
 
 import aiohttp
+import pytest
 from channel_support import GUIDE_TEXT, PROCEDURE, bot_config, running, web_client
 from sqlalchemy import text
 
@@ -188,3 +192,67 @@ async def test_a_forged_button_gets_the_pending_question_again(tmp_path: Path) -
         with db.connect() as conn:
             state = conn.execute(text("SELECT state FROM conversation_state")).scalar_one()
         assert "0" * 400 not in str(state)
+
+
+async def _closed_within(reader: asyncio.StreamReader, seconds: float) -> bool:
+    """True when the server closes the connection (EOF or reset) within `seconds`."""
+    try:
+        async with asyncio.timeout(seconds):
+            while await reader.read(1024):
+                pass
+        return True
+    except (TimeoutError, ConnectionError):
+        return isinstance(sys.exc_info()[1], ConnectionError)
+
+
+async def test_slow_headers_and_slow_bodies_are_cut_off(tmp_path: Path) -> None:
+    cfg = bot_config(
+        tmp_path, **{"web.header_timeout_seconds": 1, "web.body_timeout_seconds": 1}
+    )
+    async with running(cfg) as server:
+        # Headers that never finish.
+        reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+        writer.write(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: a")
+        await writer.drain()
+        assert await _closed_within(reader, 5)
+        writer.close()
+        # A body that trickles.
+        reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+        writer.write(
+            b"POST /api/chat HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b"Content-Length: 100000\r\n\r\n{"
+        )
+        await writer.drain()
+        assert await _closed_within(reader, 5)
+        writer.close()
+        # The server still answers.
+        async with aiohttp.ClientSession() as http, http.get(url(server, "/healthz")) as resp:
+            assert resp.status == 200
+
+
+async def test_connections_per_client_are_capped(tmp_path: Path) -> None:
+    cfg = bot_config(tmp_path, **{"web.max_connections_per_client": 5})
+    async with running(cfg) as server:
+        idle = [await asyncio.open_connection("127.0.0.1", server.port) for _ in range(5)]
+        reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+        assert await _closed_within(reader, 5)  # the sixth is dropped at once
+        writer.close()
+        for _, w in idle:
+            w.close()
+        await asyncio.sleep(0.1)
+        async with aiohttp.ClientSession() as http, http.get(url(server, "/healthz")) as resp:
+            assert resp.status == 200  # closed connections free their places
+
+
+async def test_no_session_credential_in_the_access_log(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="aiohttp.access")
+    async with running(bot_config(tmp_path)) as server, web_client() as http:
+        await post(http, server, {"text": ""})
+        async with http.get(url(server, "/api/inbox")) as resp:
+            assert resp.status == 200
+        token = cookie(http)
+    lines = [r.getMessage() for r in caplog.records if r.name == "aiohttp.access"]
+    assert any("/api/inbox" in line for line in lines)
+    assert not any(token in line for line in lines)

@@ -10,6 +10,7 @@ from aiohttp.typedefs import Handler
 
 from bot.web import admin, chat
 from bot.web.clients import make_middleware, parse_networks
+from bot.web.guard import body_deadline
 from bot.web.runtime import RUNTIME, Runtime
 
 log = logging.getLogger(__name__)
@@ -74,8 +75,10 @@ async def security_headers(request: web.Request, handler: Handler) -> web.Stream
 def make_app(rt: Runtime) -> web.Application:
     """The web application of one process; channels register their routes on it afterwards."""
     networks = parse_networks(rt.cfg.get("web.trusted_proxies") or [])
+    body_seconds = float(rt.cfg.get("web.body_timeout_seconds") or 30)
     app = web.Application(
-        client_max_size=MAX_BODY, middlewares=[make_middleware(networks), security_headers]
+        client_max_size=MAX_BODY,
+        middlewares=[body_deadline(body_seconds), make_middleware(networks), security_headers],
     )
     app[RUNTIME] = rt
     chat.register(app)

@@ -20,6 +20,8 @@ from bot.config import Config
 from bot.core.engine import StateStore
 from bot.core.messages import Outgoing
 from bot.web.app import make_app
+from bot.web.clients import parse_networks
+from bot.web.guard import ConnectionCap, QuietErrors, cap_connections, raise_open_files_limit
 from bot.web.reports import NoReports, Reports, default_reports
 from bot.web.runtime import OutboxSource, Runtime
 
@@ -114,8 +116,17 @@ class Server:
             **await asyncio.to_thread(_security_records, self.store),
         )
         self.runtime = rt
-        self._runner = web.AppRunner(make_app(rt), handle_signals=False)
+        cfg = self.cfg
+        self._runner = web.AppRunner(
+            make_app(rt),
+            handle_signals=False,
+            keepalive_timeout=float(cfg.get("web.header_timeout_seconds") or 30),
+        )
         await self._runner.setup()
+        networks = parse_networks(cfg.get("web.trusted_proxies") or [])
+        self.connection_cap = ConnectionCap(int(cfg.get("web.max_connections_per_client") or 0), networks)
+        cap_connections(self._runner, self.connection_cap)
+        asyncio.get_running_loop().set_exception_handler(QuietErrors())
         self._site = web.TCPSite(self._runner, self.cfg["web.host"], int(self.cfg["web.port"]))
         await self._site.start()
         for name, channel in list(rt.channels.items()):
@@ -203,6 +214,7 @@ async def run(server: Server) -> int:
     """Serve until SIGINT or SIGTERM."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
+    log.info("open files allowed: %d", raise_open_files_limit())
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     await server.start()
