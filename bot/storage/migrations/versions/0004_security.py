@@ -70,6 +70,10 @@ def upgrade() -> None:
     with op.batch_alter_table("booking") as batch:
         batch.add_column(sa.Column("origin", sa.String(64), nullable=True))
         batch.create_index(batch.f("ix_booking_origin"), ["origin"])
+    with op.batch_alter_table("feedback_offer") as batch:
+        batch.add_column(
+            sa.Column("answered", sa.Boolean(), server_default=sa.false(), nullable=False)
+        )
     # Zalo OA tokens used to live among conversations, where `purge` deleted them.
     op.execute(
         "INSERT INTO channel_token (channel, account, data, updated_at) "
@@ -81,6 +85,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     """Drop them again."""
+    with op.batch_alter_table("feedback_offer") as batch:
+        batch.drop_column("answered")
     with op.batch_alter_table("booking") as batch:
         batch.drop_index(batch.f("ix_booking_origin"))
         batch.drop_column("origin")
