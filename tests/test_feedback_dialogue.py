@@ -13,7 +13,6 @@ from bot.app import build_engine
 from bot.cli import _installers
 from bot.config import load_config
 from bot.core.engine import Engine, MemoryStore
-from bot.core.messages import Incoming
 from bot.feedback.dialogue import install
 from bot.feedback.offer import Visit, offer_surveys
 from bot.feedback.offices import Offices

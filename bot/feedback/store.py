@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from functools import cached_property
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import Engine, delete, insert, select, update
