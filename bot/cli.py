@@ -29,6 +29,15 @@ def _config(args: argparse.Namespace) -> Config:
     return load_config(getattr(args, "config", None))
 
 
+def _refuse_weak_secrets(cfg: Config) -> None:
+    """`check` and `serve` stop on a guessable admin token or webhook secret."""
+    from bot.config import weak_secrets
+
+    problems = weak_secrets(cfg)
+    if problems:
+        raise ContentError(problems)
+
+
 def _catalog_dir(args: argparse.Namespace) -> Path:
     explicit = getattr(args, "catalog", None) or getattr(args, "dir", None)
     return Path(explicit) if explicit else Path(_config(args)["catalog.dir"])
@@ -85,6 +94,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     from bot.core.engine import MemoryStore
 
     cfg = _config(args)
+    _refuse_weak_secrets(cfg)
     engine = build_engine(cfg, MemoryStore(), _installers(cfg))
     print(f"OK: {len(engine.content.catalog)} catalogue entries, "
           f"{len(engine.content.flows.steps)} flow steps, config {cfg.path or '(defaults)'}")
@@ -112,6 +122,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from bot.web.server import Server, run
 
     cfg = _config(args)
+    _refuse_weak_secrets(cfg)
     setup_logging(str(cfg["log.level"]))
     server = Server(cfg, _state_store(cfg), _installers(cfg), outbox=_outbox(cfg))
     return asyncio.run(run(server))

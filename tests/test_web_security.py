@@ -353,3 +353,34 @@ async def test_feedback_csv_cells_never_start_a_formula(tmp_path: Path) -> None:
         for cell in row:
             assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), row
     assert {row[-2] for row in rows} == {"'" + c for c in hostile}
+
+
+async def test_the_database_files_are_private(tmp_path: Path) -> None:
+    import os
+    import stat
+
+    async with running(bot_config(tmp_path)) as server, web_client() as http:
+        await post(http, server, {"text": ""})  # writes: the WAL exists now
+        files = sorted(tmp_path.glob("tthc.db*"))
+        assert any(f.name == "tthc.db-wal" for f in files), files
+        for f in files:
+            if f.name.endswith("migrate-lock"):
+                continue
+            assert stat.S_IMODE(os.stat(f).st_mode) == 0o600, f
+
+
+def test_check_refuses_a_short_admin_token(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.cli import main
+
+    config = tmp_path / "config.yaml"
+    config.write_text(f"data_dir: {tmp_path / 'data'}\n", encoding="utf-8")
+    short = {"TTHC_ADMIN_TOKEN": "a" * 23}
+    with pytest.MonkeyPatch.context() as mp:
+        for key, value in short.items():
+            mp.setenv(key, value)
+        assert main(["check", "--config", str(config)]) == 1
+        assert "'admin.token' is 23 characters; use at least 24" in capsys.readouterr().err
+        mp.setenv("TTHC_ADMIN_TOKEN", "b" * 24)
+        assert main(["check", "--config", str(config)]) == 0
