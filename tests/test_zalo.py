@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from datetime import timedelta
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 

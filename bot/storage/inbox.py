@@ -10,7 +10,6 @@ from sqlalchemy import Engine, delete
 from bot.storage.db import dialect_insert, utc_now
 from bot.storage.models import InboxKey
 
-
 # Zalo accepts events stamped up to 15 minutes from now; keys are kept well beyond that.
 MIN_KEEP_SECONDS = 3600
 
