@@ -113,7 +113,7 @@ async def test_deep_link_and_non_text_messages(
     api, base_url = fake
     cfg = telegram_config(tmp_path, base_url, api.token)
     async with running(cfg, makers={"telegram": fast}):
-        await api.push(api.text_update(CHAT, "/start case-ZZZZZZ"))
+        await api.push(api.text_update(CHAT, "/start case-ZZZZZZZZZZ"))  # case codes: 10 characters
         sent = await api.wait_sent(1, CHAT)
         assert "Không tìm thấy hồ sơ" in sent[0].params["text"]
         photo = api.text_update(CHAT, "")
