@@ -384,3 +384,43 @@ def test_check_refuses_a_short_admin_token(
         assert "'admin.token' is 23 characters; use at least 24" in capsys.readouterr().err
         mp.setenv("TTHC_ADMIN_TOKEN", "b" * 24)
         assert main(["check", "--config", str(config)]) == 0
+
+
+async def test_case_codes_are_long_and_wrong_guesses_are_limited(tmp_path: Path) -> None:
+    async with running(bot_config(tmp_path, **PROXY)) as server:
+        answers = []
+        for n in range(7):  # fresh sessions from one address: the address is counted too
+            async with web_client() as http:
+                via = {"X-Forwarded-For": "203.0.113.52"}
+                _, replies = await post(http, server, {"text": f"mã ABCDEFGH{n:02d}"}, **via)
+                answers.append(replies[0]["text"])
+        assert all("Không tìm thấy hồ sơ" in a for a in answers[:5])
+        assert all("nhập sai mã hồ sơ nhiều lần" in a for a in answers[5:])
+        async with web_client() as http:  # another address is not affected
+            via = {"X-Forwarded-For": "198.51.100.52"}
+            _, replies = await post(http, server, {"text": "mã ABCDEFGH99"}, **via)
+            assert "Không tìm thấy hồ sơ" in replies[0]["text"]
+
+
+async def test_web_notices_are_shared_by_workers(tmp_path: Path) -> None:
+    """Two workers on one database: a notice queued by one is collected through the other."""
+    from bot.core.messages import Outgoing, Reply
+
+    cfg = bot_config(tmp_path)
+    due: list[Outgoing] = []
+    async with (
+        running(cfg, outbox=[lambda: list(due)]) as first,
+        running(cfg.with_overrides(**{"web.port": 0})) as second,
+        web_client() as http,
+    ):
+        await post(http, first, {"text": ""})
+        db = first.store.engine  # type: ignore[attr-defined]
+        with db.connect() as conn:
+            user = conn.execute(text("SELECT user_id FROM web_session")).scalar_one()
+        due[:] = [Outgoing("web", user, (Reply("Buổi tiếp nhận bị hủy"),))]
+        assert await first.flush_outbox() == 1
+        due.clear()
+        async with http.get(url(second, "/api/inbox")) as resp:
+            assert [r["text"] for r in (await resp.json())["replies"]] == ["Buổi tiếp nhận bị hủy"]
+        async with http.get(url(first, "/api/inbox")) as resp:
+            assert (await resp.json())["replies"] == []  # handed out once

@@ -24,8 +24,16 @@ JOIN_RE = re.compile(r"^(?:/start\s+case-|ma\s+|mã\s+|ma ho so\s+|mã hồ sơ\
 VERIFIED_CHANNELS = frozenset({"telegram", "zalo"})  # the platform vouches for the user id
 JOIN_FAILURES = 5  # wrong codes allowed per user, and per client address, per hour
 JOIN_WINDOW = 3600.0
-_failures: dict[str, list[float]] = {}
 _failures_lock = threading.Lock()
+
+
+def _failures(turn: Turn) -> dict[str, list[float]]:
+    """Wrong-code times per key, kept on the engine (one per process)."""
+    found: dict[str, list[float]] | None = getattr(turn.engine, "_join_failures", None)
+    if found is None:
+        found = {}
+        turn.engine._join_failures = found  # type: ignore[attr-defined]
+    return found
 
 
 def new_code() -> str:
@@ -45,23 +53,23 @@ def _join_keys(turn: Turn) -> list[str]:
 
 
 def _join_blocked(turn: Turn, keys: list[str]) -> bool:
-    now = turn.engine.clock()
+    now, failures = turn.engine.clock(), _failures(turn)
     with _failures_lock:
         for key in keys:
-            recent = [t for t in _failures.get(key, []) if now - t < JOIN_WINDOW]
-            _failures[key] = recent
+            recent = [t for t in failures.get(key, []) if now - t < JOIN_WINDOW]
+            failures[key] = recent
             if len(recent) >= JOIN_FAILURES:
                 return True
     return False
 
 
 def _join_failed(turn: Turn, keys: list[str]) -> None:
-    now = turn.engine.clock()
+    now, failures = turn.engine.clock(), _failures(turn)
     with _failures_lock:
-        if len(_failures) > 100_000:
-            _failures.clear()
+        if len(failures) > 100_000:
+            failures.clear()
         for key in keys:
-            _failures.setdefault(key, []).append(now)
+            failures.setdefault(key, []).append(now)
 
 
 def _guard(turn: Turn) -> bool:
