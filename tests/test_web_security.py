@@ -424,3 +424,33 @@ async def test_web_notices_are_shared_by_workers(tmp_path: Path) -> None:
             assert [r["text"] for r in (await resp.json())["replies"]] == ["Buổi tiếp nhận bị hủy"]
         async with http.get(url(first, "/api/inbox")) as resp:
             assert (await resp.json())["replies"] == []  # handed out once
+
+
+async def test_a_volunteer_web_login_works_until_an_admin_revokes_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.cli import main
+
+    cfg = bot_config(tmp_path)
+    config = tmp_path / "config.yaml"
+    config.write_text(f"database:\n  url: {cfg['database.url']}\n", encoding="utf-8")
+    async with running(cfg) as server, web_client() as http:
+        assert main(["volunteers", "add", "lan", "--config", str(config)]) == 0
+        code = capsys.readouterr().out.split("/dangnhap ")[1].split()[0]
+        assert len(code) >= 43
+        _, replies = await post(http, server, {"text": "/tnv"})
+        assert "dành cho tình nguyện viên" in replies[0]["text"]
+        _, replies = await post(http, server, {"text": "/dangnhap wrong-code"})
+        assert "không đúng" in replies[0]["text"]
+        _, replies = await post(http, server, {"text": f"/dangnhap {code}"})
+        assert "lan" in replies[0]["text"]
+        _, replies = await post(http, server, {"text": "/tnv"})
+        assert "Chế độ tình nguyện viên" in replies[0]["text"]
+        _, replies = await post(http, server, {"button": "cmd:hoso_moi"})
+        case = replies[0]["text"].split("mã ")[1].split(".")[0].strip()
+        assert len(case) == 10
+        assert main(["volunteers", "revoke", "lan", "--config", str(config)]) == 0
+        _, replies = await post(http, server, {"text": "/tnv"})
+        assert "dành cho tình nguyện viên" in replies[0]["text"]
+        _, replies = await post(http, server, {"text": f"/dangnhap {code}"})
+        assert "không đúng" in replies[0]["text"]  # a revoked code stays dead

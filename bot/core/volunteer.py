@@ -6,7 +6,8 @@ conversation (joining never changes the case). It holds only the checklist: proc
 ticks — no name, no ID number.
 
 Volunteer rights come only from a verified channel identity: "telegram:<id>" or "zalo:<id>" in
-`volunteers.ids`. A web user's id is made by the server and never matches.
+`volunteers.ids`, or a volunteer's personal web login (`Incoming.volunteer`). A web user's id is
+made by the server and never matches.
 """
 
 from __future__ import annotations
@@ -41,7 +42,11 @@ def new_code() -> str:
 
 
 def is_volunteer(turn: Turn) -> bool:
+    """A verified Telegram/Zalo id listed in `volunteers.ids`, or a volunteer's personal web
+    login (checked by the web layer at every request, revocable by an admin)."""
     channel = turn.msg.channel
+    if turn.msg.volunteer:
+        return True
     return channel in VERIFIED_CHANNELS and f"{channel}:{turn.msg.user}" in turn.engine.volunteers
 
 

@@ -44,6 +44,21 @@ class WebSession(Base):
     user_id: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     seen_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    # Set when a volunteer logged in with their own code (volunteer_login); revoking it ends it.
+    volunteer_id: Mapped[int | None] = mapped_column(Integer, default=None)
+
+
+class VolunteerLogin(Base):
+    """A volunteer's personal web login: an admin issues it (`tthc-bot volunteers add`) and can
+    revoke it; only the hash of the code is kept."""
+
+    __tablename__ = "volunteer_login"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
 
 
 class AdminSession(Base):

@@ -9,13 +9,21 @@ import secrets
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy import Engine, delete, select, update
 
 from bot.storage.db import dialect_insert, utc_now
-from bot.storage.models import AdminSession, ChannelToken, InstallSecret, WebNotice, WebSession
+from bot.storage.models import (
+    AdminSession,
+    ChannelToken,
+    InstallSecret,
+    VolunteerLogin,
+    WebNotice,
+    WebSession,
+)
 
 TOKEN_BYTES = 32  # 256 bits from the OS generator
 MAX_NOTICES = 20  # per user; older ones are dropped first
@@ -37,9 +45,19 @@ def user_for_hash(digest: str) -> str:
 
 
 # ---- web sessions ------------------------------------------------------------------------
+@dataclass(frozen=True)
+class WebIdentity:
+    """Who a session cookie speaks for: a web user, and a volunteer's name when one logged in."""
+
+    user: str
+    volunteer: str = ""
+
+
 class Sessions(Protocol):
     def issue(self) -> tuple[str, str]: ...  # (cookie, user id)
-    def user(self, token: str) -> str | None: ...
+    def lookup(self, token: str) -> WebIdentity | None: ...
+    def bind_volunteer(self, token: str, code: str) -> str | None: ...
+    def unbind_volunteer(self, token: str) -> None: ...
 
 
 class SqlSessions:
@@ -62,22 +80,60 @@ class SqlSessions:
             )
         return token, user
 
-    def user(self, token: str) -> str | None:
+    def lookup(self, token: str) -> WebIdentity | None:
         if not token or len(token) > 128:
             return None
         digest = token_hash(token)
         now = self.clock()
+        query = (
+            select(WebSession.user_id, WebSession.seen_at, VolunteerLogin.id, VolunteerLogin.name)
+            .outerjoin(
+                VolunteerLogin,
+                (VolunteerLogin.id == WebSession.volunteer_id) & VolunteerLogin.revoked_at.is_(None),
+            )
+            .where(WebSession.token_hash == digest)
+        )
         with self.engine.begin() as conn:
-            found = conn.execute(
-                select(WebSession.user_id, WebSession.seen_at).where(WebSession.token_hash == digest)
-            ).first()
+            found = conn.execute(query).first()
             if found is None:
                 return None
             if now - found.seen_at > timedelta(hours=1):  # one write an hour, not one per turn
                 conn.execute(
                     update(WebSession).where(WebSession.token_hash == digest).values(seen_at=now)
                 )
-            return str(found.user_id)
+        if found.name is not None:  # a volunteer's cases follow their login, on any browser
+            return WebIdentity(f"v-{found.id}", str(found.name))
+        return WebIdentity(str(found.user_id))
+
+    def user(self, token: str) -> str | None:
+        found = self.lookup(token)
+        return found.user if found else None
+
+    def bind_volunteer(self, token: str, code: str) -> str | None:
+        """Attach a volunteer's personal login to this session; their name, or None."""
+        if not code or len(code) > 128:
+            return None
+        query = select(VolunteerLogin.id, VolunteerLogin.name).where(
+            VolunteerLogin.token_hash == token_hash(code), VolunteerLogin.revoked_at.is_(None)
+        )
+        with self.engine.begin() as conn:
+            login = conn.execute(query).first()
+            if login is None:
+                return None
+            conn.execute(
+                update(WebSession)
+                .where(WebSession.token_hash == token_hash(token))
+                .values(volunteer_id=login.id)
+            )
+        return str(login.name)
+
+    def unbind_volunteer(self, token: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(WebSession)
+                .where(WebSession.token_hash == token_hash(token))
+                .values(volunteer_id=None)
+            )
 
     def purge_older_than(self, seconds: float) -> int:
         cutoff = self.clock() - timedelta(seconds=seconds)
@@ -102,11 +158,70 @@ class MemorySessions:
                 self._users.popitem(last=False)
         return token, self._users.get(digest, user_for_hash(digest))
 
-    def user(self, token: str) -> str | None:
+    def lookup(self, token: str) -> WebIdentity | None:
         if not token or len(token) > 128:
             return None
         with self._lock:
-            return self._users.get(token_hash(token))
+            user = self._users.get(token_hash(token))
+        return WebIdentity(user) if user else None
+
+    def user(self, token: str) -> str | None:
+        found = self.lookup(token)
+        return found.user if found else None
+
+    def bind_volunteer(self, token: str, code: str) -> str | None:
+        return None  # volunteer logins need the database
+
+    def unbind_volunteer(self, token: str) -> None:
+        return None
+
+
+# ---- volunteer web logins ----------------------------------------------------------------
+class SqlVolunteerLogins:
+    """Personal web logins for volunteers, issued and revoked by an admin."""
+
+    def __init__(self, engine: Engine, *, clock: Callable[[], datetime] = utc_now) -> None:
+        self.engine = engine
+        self.clock = clock
+
+    def add(self, name: str) -> str:
+        """A new login code for `name` (a previous code of that name stops working)."""
+        code = new_token()
+        values = {"name": name, "token_hash": token_hash(code), "created_at": self.clock()}
+        with self.engine.begin() as conn:
+            insert = dialect_insert(conn, VolunteerLogin).values(values)
+            conn.execute(
+                insert.on_conflict_do_update(
+                    index_elements=["name"],
+                    set_={"token_hash": insert.excluded.token_hash,
+                          "created_at": insert.excluded.created_at, "revoked_at": None},
+                )
+            )
+            self._unbind(conn, name)  # sessions of an earlier code do not come back
+        return code
+
+    @staticmethod
+    def _unbind(conn: Any, name: str) -> None:
+        ids = select(VolunteerLogin.id).where(VolunteerLogin.name == name).scalar_subquery()
+        conn.execute(
+            update(WebSession).where(WebSession.volunteer_id == ids).values(volunteer_id=None)
+        )
+
+    def revoke(self, name: str) -> bool:
+        """End the login: every session using it loses volunteer rights at its next request."""
+        with self.engine.begin() as conn:
+            done = conn.execute(
+                update(VolunteerLogin)
+                .where(VolunteerLogin.name == name, VolunteerLogin.revoked_at.is_(None))
+                .values(revoked_at=self.clock())
+            ).rowcount
+            self._unbind(conn, name)
+        return bool(done)
+
+    def list(self) -> list[tuple[str, datetime, datetime | None]]:
+        query = select(VolunteerLogin.name, VolunteerLogin.created_at, VolunteerLogin.revoked_at)
+        with self.engine.begin() as conn:
+            return [tuple(r) for r in conn.execute(query.order_by(VolunteerLogin.name))]  # type: ignore[misc]
 
 
 # ---- admin sessions ----------------------------------------------------------------------

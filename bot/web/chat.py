@@ -15,6 +15,7 @@ from aiohttp import web
 
 from bot.channels.web import CHANNEL, WebChannel, reply_json
 from bot.core.messages import Incoming
+from bot.storage.security import WebIdentity
 from bot.web.clients import client_key, client_of, https_of, origin_hash
 from bot.web.runtime import RUNTIME, Runtime
 
@@ -56,12 +57,44 @@ def _cross_site(request: web.Request) -> bool:
     return urlsplit(origin).netloc.lower() != request.host.lower()
 
 
-async def session_user(request: web.Request) -> str | None:
-    """The web user of a valid session cookie, or None."""
+async def session_identity(request: web.Request) -> WebIdentity | None:
+    """Who a valid session cookie speaks for, or None."""
     token = request.cookies.get(SESSION_COOKIE, "")
     if not token:
         return None
-    return await asyncio.to_thread(request.app[RUNTIME].sessions.user, token)
+    return await asyncio.to_thread(request.app[RUNTIME].sessions.lookup, token)
+
+
+async def session_user(request: web.Request) -> str | None:
+    """The web user of a valid session cookie, or None."""
+    found = await session_identity(request)
+    return found.user if found else None
+
+
+async def _volunteer_login(
+    request: web.Request, rt: Runtime, token: str, text: str, client: str
+) -> web.Response | None:
+    """`/dangnhap CODE` binds a volunteer's personal login to this session; `/dangxuat` ends it.
+    None for any other text. Wrong codes count like wrong admin tokens (per client)."""
+    words = text.strip().split()
+    if not words or words[0].lower() not in ("/dangnhap", "/dangxuat"):
+        return None
+    if words[0].lower() == "/dangxuat":
+        await asyncio.to_thread(rt.sessions.unbind_volunteer, token)
+        return _say(rt, "vol_web_logout")
+    if not rt.login_limit.available(client):
+        return _bad("too many failed attempts; try again later", 429)
+    code = words[1] if len(words) == 2 else ""
+    name = await asyncio.to_thread(rt.sessions.bind_volunteer, token, code)
+    if name is None:
+        rt.login_limit.try_take(client)
+        return _say(rt, "vol_web_login_bad")
+    return _say(rt, "vol_web_login_ok", name=name)
+
+
+def _say(rt: Runtime, key: str, **kw: str) -> web.Response:
+    text = rt.services.hub.text(key).format(**kw)
+    return web.json_response({"replies": [{"text": text, "buttons": []}]})
 
 
 def set_session_cookie(request: web.Request, response: web.StreamResponse, token: str) -> None:
@@ -94,15 +127,25 @@ async def api_chat(request: web.Request) -> web.Response:
     if isinstance(parsed, str):
         return _bad(parsed)
     text, button = parsed
-    user, new_token = await session_user(request), ""
-    if user is None:
+    identity, new_token = await session_identity(request), ""
+    if identity is None:
         if not rt.new_session_limit.try_take(client):
             return _bad("too many new sessions from this address", 429)
         new_token, user = await asyncio.to_thread(rt.sessions.issue)
+        identity = WebIdentity(user)
+    user = identity.user
     if not rt.session_turn_limit.try_take(user):
         return _bad("too many requests", 429)
+    token = new_token or request.cookies.get(SESSION_COOKIE, "")
+    answered = await _volunteer_login(request, rt, token, text, client) if text else None
+    if answered is not None:
+        if new_token:
+            set_session_cookie(request, answered, new_token)
+        return answered
     origin = origin_hash(client, rt.origin_secret)
-    msg = Incoming(CHANNEL, user, text=text, button=button, origin=origin)
+    msg = Incoming(
+        CHANNEL, user, text=text, button=button, origin=origin, volunteer=bool(identity.volunteer)
+    )
     replies = await rt.services.hub.handle(msg)
     box = _mailbox(rt)
     waiting = await box.collect(user) if box else []

@@ -31,10 +31,22 @@ def upgrade() -> None:
         sa.Column("user_id", sa.String(64), nullable=False),
         sa.Column("created_at", UTC_TIME, nullable=False),
         sa.Column("seen_at", UTC_TIME, nullable=False),
+        sa.Column("volunteer_id", sa.Integer(), nullable=True),
         sa.PrimaryKeyConstraint("token_hash", name=op.f("pk_web_session")),
         sa.UniqueConstraint("user_id", name=op.f("uq_web_session_user_id")),
     )
     op.create_index(op.f("ix_web_session_seen_at"), "web_session", ["seen_at"])
+    op.create_table(
+        "volunteer_login",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("name", sa.String(64), nullable=False),
+        sa.Column("token_hash", sa.String(64), nullable=False),
+        sa.Column("created_at", UTC_TIME, nullable=False),
+        sa.Column("revoked_at", UTC_TIME, nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_volunteer_login")),
+        sa.UniqueConstraint("name", name=op.f("uq_volunteer_login_name")),
+        sa.UniqueConstraint("token_hash", name=op.f("uq_volunteer_login_token_hash")),
+    )
     op.create_table(
         "admin_session",
         sa.Column("token_hash", sa.String(64), nullable=False),
@@ -90,5 +102,12 @@ def downgrade() -> None:
     with op.batch_alter_table("booking") as batch:
         batch.drop_index(batch.f("ix_booking_origin"))
         batch.drop_column("origin")
-    for table in ("install_secret", "channel_token", "web_notice", "admin_session", "web_session"):
+    for table in (
+        "install_secret",
+        "channel_token",
+        "web_notice",
+        "admin_session",
+        "volunteer_login",
+        "web_session",
+    ):
         op.drop_table(table)
