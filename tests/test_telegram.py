@@ -200,6 +200,15 @@ async def test_webhook_requires_the_secret_token(
             ) as resp,
         ):
             assert resp.status == 400
+        async with (
+            aiohttp.ClientSession() as http,
+            http.post(
+                f"http://127.0.0.1:{server.port}/telegram/webhook",
+                data=b"[" * 100_000 + b"]" * 100_000,  # nested deeper than the parser goes
+                headers={"X-Telegram-Bot-Api-Secret-Token": SECRET},
+            ) as resp,
+        ):
+            assert resp.status == 400  # not 500
 
 
 async def test_webhook_ignores_a_duplicate_update(

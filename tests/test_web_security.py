@@ -454,3 +454,28 @@ async def test_a_volunteer_web_login_works_until_an_admin_revokes_it(
         assert "dành cho tình nguyện viên" in replies[0]["text"]
         _, replies = await post(http, server, {"text": f"/dangnhap {code}"})
         assert "không đúng" in replies[0]["text"]  # a revoked code stays dead
+
+
+def test_event_loop_errors_are_logged_at_most_twenty_a_minute(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from bot.web.guard import QuietErrors
+
+    handler = QuietErrors(burst=20, window=60)
+    loop = asyncio.new_event_loop()
+    try:
+        with caplog.at_level(logging.ERROR, logger="asyncio"):
+            for _ in range(1000):  # what 1,100 connections over the open-files limit produced
+                handler(loop, {"message": "socket.accept() out of system resource",
+                               "exception": OSError(24, "Too many open files")})
+    finally:
+        loop.close()
+    assert len([r for r in caplog.records if r.name == "asyncio"]) == 20
+    assert handler.dropped == 980
+
+
+async def test_headers_reveal_no_version(tmp_path: Path) -> None:
+    async with running(bot_config(tmp_path)) as server, aiohttp.ClientSession() as http:
+        async with http.get(url(server, "/healthz")) as resp:
+            assert resp.headers["Server"] == "tthc-bot"
+            assert "camera=()" in resp.headers["Permissions-Policy"]

@@ -66,6 +66,7 @@ async def security_headers(request: web.Request, handler: Handler) -> web.Stream
     response.headers["Server"] = "tthc-bot"  # no version to look up
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "no-referrer")
+    response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
     if response.content_type == "text/html":
         response.headers.setdefault("Content-Security-Policy", CSP)
         response.headers.setdefault("X-Frame-Options", "DENY")
