@@ -475,7 +475,10 @@ def test_event_loop_errors_are_logged_at_most_twenty_a_minute(
 
 
 async def test_headers_reveal_no_version(tmp_path: Path) -> None:
-    async with running(bot_config(tmp_path)) as server, aiohttp.ClientSession() as http:
-        async with http.get(url(server, "/healthz")) as resp:
-            assert resp.headers["Server"] == "tthc-bot"
-            assert "camera=()" in resp.headers["Permissions-Policy"]
+    async with (
+        running(bot_config(tmp_path)) as server,
+        aiohttp.ClientSession() as http,
+        http.get(url(server, "/healthz")) as resp,
+    ):
+        assert resp.headers["Server"] == "tthc-bot"
+        assert "camera=()" in resp.headers["Permissions-Policy"]
