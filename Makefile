@@ -45,7 +45,7 @@ check: $(VENV)/.installed  ## validate catalogue + flows + config
 	$(BIN)/tthc-bot check
 
 bench: $(VENV)/.installed
-	$(PY) bench/match_bench.py && $(PY) bench/engine_bench.py && $(PY) bench/webhook_bench.py && $(PY) bench/booking_bench.py && $(PY) bench/cluster_bench.py
+	$(PY) bench/match_bench.py && $(PY) bench/engine_bench.py && $(PY) bench/webhook_bench.py && $(PY) bench/booking_bench.py && $(PY) bench/cluster_bench.py && $(PY) bench/web_guard_bench.py
 
 clean:
 	rm -rf $(VENV) $(RUNVENV) data .pytest_cache
