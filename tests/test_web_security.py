@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import logging
 import sys
 from pathlib import Path
@@ -482,3 +483,39 @@ async def test_headers_reveal_no_version(tmp_path: Path) -> None:
     ):
         assert resp.headers["Server"] == "tthc-bot"
         assert "camera=()" in resp.headers["Permissions-Policy"]
+
+
+async def test_a_conversation_never_grows_past_64_kb(tmp_path: Path) -> None:
+    from bot.storage.state import MAX_STATE_BYTES, SqlStateStore
+
+    async with running(bot_config(tmp_path)) as server, web_client() as http:
+        await post(http, server, {"text": ""})
+        db = server.store.engine  # type: ignore[attr-defined]
+        with db.connect() as conn:
+            user = conn.execute(text("SELECT user_id FROM web_session")).scalar_one()
+        store = SqlStateStore(db)
+        state = store.get("web", user) or {}
+        state["facts"] = {"q": ""}
+        size = len(json.dumps(state, ensure_ascii=False).encode())
+        state["facts"]["q"] = "x" * (MAX_STATE_BYTES - size - 50)  # 50 bytes below the limit
+        store.put("web", user, state)
+        _, replies = await post(http, server, {"text": GUIDE_TEXT})
+        assert "quá dài" in replies[0]["text"]
+        assert store.get("web", user) == state  # the turn that would grow it was not saved
+        _, replies = await post(http, server, {"button": "cmd:restart"})
+        assert "Xin chào" in replies[0]["text"]  # starting over works
+
+
+async def test_another_sites_login_form_cannot_spend_the_admins_attempts(tmp_path: Path) -> None:
+    cfg = bot_config(tmp_path, **{"admin.token": TOKEN})
+    async with running(cfg) as server, aiohttp.ClientSession() as http:
+        evil = {"Origin": "https://evil.example"}
+        for _ in range(7):
+            async with http.post(
+                url(server, "/admin/login"), data={"token": "guess"}, headers=evil
+            ) as resp:
+                assert resp.status == 403
+        async with http.post(
+            url(server, "/admin/login"), data={"token": TOKEN}, allow_redirects=False
+        ) as resp:
+            assert resp.status == 303  # the admin's own attempts are untouched

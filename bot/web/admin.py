@@ -13,7 +13,7 @@ from aiohttp import web
 
 from bot.feedback.export import spreadsheet_safe
 from bot.web.auth import COOKIE, COOKIE_MAX_AGE, admin_only, login_ok
-from bot.web.clients import https_of
+from bot.web.clients import cross_site, https_of
 from bot.web.pages import login_page, page, para, section, table, unavailable
 from bot.web.reports import CHARTS
 from bot.web.runtime import RUNTIME, Runtime
@@ -77,7 +77,10 @@ async def status_json(request: web.Request) -> web.Response:
 
 
 async def login(request: web.Request) -> web.Response:
-    """Check the posted token and set the session cookie."""
+    """Check the posted token and set the session cookie. Another site's form is refused before
+    anything is counted (it could otherwise spend the admin's own attempts)."""
+    if cross_site(request):
+        return web.Response(status=403, text="cross-site login refused")
     form = await request.post()
     refusal = login_ok(request, str(form.get("token", "")))
     if refusal is not None:
@@ -101,6 +104,8 @@ async def login(request: web.Request) -> web.Response:
 
 async def logout(request: web.Request) -> web.Response:
     """End the session on the server (the old cookie stops working) and in the browser."""
+    if cross_site(request):
+        return web.Response(status=403, text="cross-site logout refused")
     cookie = request.cookies.get(COOKIE, "")
     if cookie:
         await asyncio.to_thread(request.app[RUNTIME].admin_sessions.revoke, cookie)

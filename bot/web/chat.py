@@ -9,14 +9,13 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from aiohttp import web
 
 from bot.channels.web import CHANNEL, WebChannel, reply_json
 from bot.core.messages import Incoming
 from bot.storage.security import WebIdentity
-from bot.web.clients import client_key, client_of, https_of, origin_hash
+from bot.web.clients import client_key, client_of, cross_site, https_of, origin_hash
 from bot.web.runtime import RUNTIME, Runtime
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -47,14 +46,6 @@ def _parse(body: Any) -> tuple[str, str] | str:
 def _mailbox(rt: Runtime) -> WebChannel | None:
     channel = rt.channels.get(CHANNEL)
     return channel if isinstance(channel, WebChannel) else None
-
-
-def _cross_site(request: web.Request) -> bool:
-    """A browser request sent by another site's page (its Origin names another host)."""
-    origin = request.headers.get("Origin", "")
-    if not origin or origin == "null":
-        return bool(origin)
-    return urlsplit(origin).netloc.lower() != request.host.lower()
 
 
 async def session_identity(request: web.Request) -> WebIdentity | None:
@@ -115,7 +106,7 @@ async def api_chat(request: web.Request) -> web.Response:
     client = client_key(client_of(request))
     if not rt.chat_limit.try_take(client):
         return _bad("too many requests", 429)
-    if _cross_site(request):
+    if cross_site(request):
         return _bad("cross-site request", 403)
     if request.content_type != "application/json":
         return _bad("expected application/json", 415)

@@ -10,6 +10,7 @@ import hashlib
 import hmac
 import ipaddress
 from collections.abc import Iterable, Sequence
+from urllib.parse import urlsplit
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
@@ -97,6 +98,14 @@ def make_middleware(networks: Sequence[Network]) -> Handler:
         return await handler(request)
 
     return real_client  # type: ignore[return-value]
+
+
+def cross_site(request: web.Request) -> bool:
+    """A browser request sent by another site's page (its Origin names another host)."""
+    origin = request.headers.get("Origin", "")
+    if not origin or origin == "null":
+        return bool(origin)
+    return urlsplit(origin).netloc.lower() != request.host.lower()
 
 
 def client_of(request: web.Request) -> str:
