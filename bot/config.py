@@ -117,11 +117,13 @@ def load_config(path: str | Path | None = None, env: dict[str, str] | None = Non
     env = dict(os.environ) if env is None else env
     values = {s.name: s.default for s in SETTINGS}
     problems: list[Problem] = []
+    lines: dict[str, int] = {}
     if path:
         data, probs = load_yaml(Path(path))
         problems.extend(probs)
         if isinstance(data, LineDict):
             for name, (value, line) in _flatten(data).items():
+                lines[name] = line
                 setting = BY_NAME.get(name)
                 if setting is None:
                     problems.append(Problem(str(path), line, f"unknown setting '{name}'"))
@@ -140,20 +142,27 @@ def load_config(path: str | Path | None = None, env: dict[str, str] | None = Non
                 problems.append(Problem(s.env, 0, f"environment variable: {exc}"))
     if values["telegram.mode"] not in ("polling", "webhook"):
         problems.append(Problem(str(path or "config"), 0, "telegram.mode must be 'polling' or 'webhook'"))
+    problems.extend(_identity_problems(values, str(path or "config"), lines))
+    if problems:
+        raise ContentError(problems)
+    return Config(values, str(path or ""))
+
+
+def _identity_problems(values: dict[str, Any], where: str, lines: dict[str, int]) -> list[Problem]:
+    """Volunteer ids must name a verified channel; trusted proxies must parse."""
+    out = []
     for value in values["volunteers.ids"]:
         channel, _, user = str(value).partition(":")
         if channel not in ("telegram", "zalo") or not user:
-            problems.append(Problem(str(path or "config"), 0,
-                                    f"volunteers.ids: '{value}' must be telegram:<id> or zalo:<id>"))
+            out.append(Problem(where, lines.get("volunteers.ids", 0),
+                               f"volunteers.ids: '{value}' must be telegram:<id> or zalo:<id>"))
     for value in values["web.trusted_proxies"]:
         try:
             ipaddress.ip_network(str(value).strip(), strict=False)
         except ValueError:
-            problems.append(Problem(str(path or "config"), 0,
-                                    f"web.trusted_proxies: '{value}' is not an address or CIDR"))
-    if problems:
-        raise ContentError(problems)
-    return Config(values, str(path or ""))
+            out.append(Problem(where, lines.get("web.trusted_proxies", 0),
+                               f"web.trusted_proxies: '{value}' is not an address or CIDR"))
+    return out
 
 
 MIN_SECRET = {"admin.token": 24, "telegram.webhook.secret_token": 16}
