@@ -50,7 +50,7 @@ class Runtime:
     # Limits count the real client (see bot.web.clients), and chat turns also the session.
     chat_limit: KeyedBuckets = field(default_factory=lambda: KeyedBuckets(10, 60))
     session_turn_limit: KeyedBuckets = field(default_factory=lambda: KeyedBuckets(2, 20))
-    new_session_limit: KeyedBuckets = field(default_factory=lambda: KeyedBuckets(30 / 3600, 30))
+    new_session_limit: KeyedBuckets = field(default_factory=lambda: KeyedBuckets(120 / 3600, 120))
     login_limit: KeyedBuckets = field(default_factory=lambda: KeyedBuckets(5 / 60, 5))
     failed: dict[str, str] = field(default_factory=dict)  # channel -> why it did not start
 
