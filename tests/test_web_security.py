@@ -8,6 +8,7 @@ import hashlib
 import json
 import logging
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -519,3 +520,23 @@ async def test_another_sites_login_form_cannot_spend_the_admins_attempts(tmp_pat
             url(server, "/admin/login"), data={"token": TOKEN}, allow_redirects=False
         ) as resp:
             assert resp.status == 303  # the admin's own attempts are untouched
+
+
+async def test_malformed_requests_cannot_flood_the_error_log(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.ERROR, logger="aiohttp.server")
+    from bot.web.guard import LogBudget
+
+    async with running(bot_config(tmp_path)) as server:
+        for budget in logging.getLogger("aiohttp.server").filters:
+            if isinstance(budget, LogBudget):  # a fresh minute, whatever ran before in this process
+                budget.started, budget.passed, budget.dropped = time.monotonic(), 0, 0
+        for _ in range(60):  # each one used to log a full traceback
+            reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+            writer.write(b"GET / HTTP/1.1\r\nHost: x\r\nX: " + b"a" * 9000 + b"\r\n\r\n")
+            await writer.drain()
+            assert (await reader.read(200)).startswith(b"HTTP/1.0 400")
+            writer.close()
+    logged = [r for r in caplog.records if r.name == "aiohttp.server"]
+    assert 1 <= len(logged) <= 20

@@ -148,6 +148,42 @@ class QuietErrors:
         loop.default_exception_handler(context)
 
 
+class LogBudget(logging.Filter):
+    """At most `burst` records per `window` seconds pass (then one line saying how many were
+    dropped): a client sending malformed requests cannot fill the disk with tracebacks."""
+
+    def __init__(self, burst: int = 20, window: float = 60.0) -> None:
+        super().__init__()
+        self.burst = burst
+        self.window = window
+        self.started = time.monotonic()
+        self.passed = 0
+        self.dropped = 0
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        now = time.monotonic()
+        if now - self.started > self.window:
+            if self.dropped:
+                record.msg = f"[{self.dropped} similar records were dropped] {record.msg}"
+            self.started, self.passed, self.dropped = now, 0, 0
+        if self.passed >= self.burst:
+            self.dropped += 1
+            return False
+        self.passed += 1
+        return True
+
+
+NOISY = ("aiohttp.server", "aiohttp.web")  # one traceback per malformed request
+
+
+def limit_noisy_logs() -> None:
+    """Give each noisy logger a budget (once per process)."""
+    for name in NOISY:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, LogBudget) for f in logger.filters):
+            logger.addFilter(LogBudget())
+
+
 def raise_open_files_limit() -> int:
     """Raise the soft limit of open files to the hard one; returns the new soft limit."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)

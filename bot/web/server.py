@@ -22,7 +22,13 @@ from bot.core.feature import Feature
 from bot.core.messages import Outgoing
 from bot.web.app import make_app
 from bot.web.clients import parse_networks
-from bot.web.guard import ConnectionCap, QuietErrors, cap_connections, raise_open_files_limit
+from bot.web.guard import (
+    ConnectionCap,
+    QuietErrors,
+    cap_connections,
+    limit_noisy_logs,
+    raise_open_files_limit,
+)
 from bot.web.reports import NoReports, Reports, default_reports
 from bot.web.runtime import OutboxSource, Runtime
 
@@ -128,6 +134,7 @@ class Server:
         self.connection_cap = ConnectionCap(int(cfg.get("web.max_connections_per_client") or 0), networks)
         cap_connections(self._runner, self.connection_cap)
         asyncio.get_running_loop().set_exception_handler(QuietErrors())
+        limit_noisy_logs()
         self._site = web.TCPSite(self._runner, self.cfg["web.host"], int(self.cfg["web.port"]))
         await self._site.start()
         for name, channel in list(rt.channels.items()):
