@@ -540,3 +540,21 @@ async def test_malformed_requests_cannot_flood_the_error_log(
             writer.close()
     logged = [r for r in caplog.records if r.name == "aiohttp.server"]
     assert 1 <= len(logged) <= 20
+
+
+async def test_knowing_a_victims_id_gives_no_access_to_their_bookings(tmp_path: Path) -> None:
+    async with running(bot_config(tmp_path, **PROXY)) as server:
+        async with web_client() as victim:
+            await book_first_place(victim, server, "198.51.100.10")
+        db = server.store.engine  # type: ignore[attr-defined]
+        with db.connect() as conn:
+            code, owner = conn.execute(text("SELECT code, user_id FROM booking")).one()
+        async with web_client() as attacker:
+            via = {"X-Forwarded-For": "203.0.113.10"}
+            attacker.cookie_jar.update_cookies({SESSION_COOKIE: owner})
+            _, replies = await post(attacker, server, {"user": owner, "button": "cmd:lichhen"}, **via)
+            assert code not in " ".join(r["text"] for r in replies)
+            for button in (f"cancel:{code}", "go:booking.cancel_do"):
+                await post(attacker, server, {"user": owner, "button": button}, **via)
+        with db.connect() as conn:
+            assert conn.execute(text("SELECT status FROM booking")).scalar_one() == "confirmed"
