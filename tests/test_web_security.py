@@ -279,8 +279,12 @@ async def book_first_place(
     return replies
 
 
-async def test_bookings_are_limited_per_client_address_and_office_day(tmp_path: Path) -> None:
-    cfg = bot_config(tmp_path, **PROXY, **{"booking.max_per_client_day": 2})
+async def test_bookings_are_limited_per_client_address_and_office_day(
+    tmp_path: Path, empty_db_url: str
+) -> None:
+    cfg = bot_config(
+        tmp_path, **PROXY, **{"booking.max_per_client_day": 2, "database.url": empty_db_url}
+    )
     async with running(cfg) as server:
         texts = []
         for _ in range(3):  # three throw-away sessions from one address
@@ -299,8 +303,10 @@ async def test_bookings_are_limited_per_client_address_and_office_day(tmp_path: 
         assert not any("203.0.113" in o for o in origins)  # a keyed hash, not the address
 
 
-async def test_feedback_is_limited_per_client_address(tmp_path: Path) -> None:
-    cfg = bot_config(tmp_path, **PROXY, **{"feedback.max_per_client_hour": 3})
+async def test_feedback_is_limited_per_client_address(tmp_path: Path, empty_db_url: str) -> None:
+    cfg = bot_config(
+        tmp_path, **PROXY, **{"feedback.max_per_client_hour": 3, "database.url": empty_db_url}
+    )
     async with running(cfg) as server:
         answers = []
         for _ in range(5):
@@ -404,11 +410,11 @@ async def test_case_codes_are_long_and_wrong_guesses_are_limited(tmp_path: Path)
             assert "Không tìm thấy hồ sơ" in replies[0]["text"]
 
 
-async def test_web_notices_are_shared_by_workers(tmp_path: Path) -> None:
+async def test_web_notices_are_shared_by_workers(tmp_path: Path, empty_db_url: str) -> None:
     """Two workers on one database: a notice queued by one is collected through the other."""
     from bot.core.messages import Outgoing, Reply
 
-    cfg = bot_config(tmp_path)
+    cfg = bot_config(tmp_path, **{"database.url": empty_db_url})
     due: list[Outgoing] = []
     async with (
         running(cfg, outbox=[lambda: list(due)]) as first,
@@ -429,11 +435,11 @@ async def test_web_notices_are_shared_by_workers(tmp_path: Path) -> None:
 
 
 async def test_a_volunteer_web_login_works_until_an_admin_revokes_it(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], empty_db_url: str
 ) -> None:
     from bot.cli import main
 
-    cfg = bot_config(tmp_path)
+    cfg = bot_config(tmp_path, **{"database.url": empty_db_url})
     config = tmp_path / "config.yaml"
     config.write_text(f"database:\n  url: {cfg['database.url']}\n", encoding="utf-8")
     async with running(cfg) as server, web_client() as http:
