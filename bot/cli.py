@@ -193,42 +193,6 @@ def cmd_purge(args: argparse.Namespace) -> int:
     return 0
 
 
-def _volunteer_logins(args: argparse.Namespace):  # type: ignore[no-untyped-def]
-    from bot.storage.db import make_engine, migrate
-    from bot.storage.security import SqlVolunteerLogins
-
-    cfg = _config(args)
-    migrate(cfg.database_url)
-    return SqlVolunteerLogins(make_engine(cfg.database_url))
-
-
-@command("volunteers add")
-def cmd_volunteers_add(args: argparse.Namespace) -> int:
-    """Issue a personal web login; the code is shown once (only its hash is stored)."""
-    code = _volunteer_logins(args).add(args.name)
-    print(f"Web login for {args.name}: type in the web chat\n  /dangnhap {code}")
-    print("Give it to the volunteer privately; `tthc-bot volunteers revoke` ends it.")
-    return 0
-
-
-@command("volunteers revoke")
-def cmd_volunteers_revoke(args: argparse.Namespace) -> int:
-    """End a volunteer's web login at once, on every browser."""
-    if _volunteer_logins(args).revoke(args.name):
-        print(f"revoked: {args.name}")
-        return 0
-    print(f"no active web login named '{args.name}'", file=sys.stderr)
-    return 1
-
-
-@command("volunteers list")
-def cmd_volunteers_list(args: argparse.Namespace) -> int:
-    for name, created, revoked in _volunteer_logins(args).list():
-        state = f"revoked {revoked:%Y-%m-%d %H:%M}" if revoked else "active"
-        print(f"{name}\tissued {created:%Y-%m-%d %H:%M}\t{state}")
-    return 0
-
-
 def _match_obj(text: str, matches: Sequence[object]) -> dict[str, object]:
     return {"query": text, "matches": [{"id": m.id, "name": m.name, "score": m.score} for m in matches]}  # type: ignore[attr-defined]
 
@@ -262,20 +226,15 @@ def build_parser() -> argparse.ArgumentParser:
     pg = sub.add_parser("purge", help="retention: delete data older than an age (e.g. 180d)")
     pg.add_argument("--older-than", required=True, metavar="AGE")
     pg.add_argument("--config")
-    vol = sub.add_parser("volunteers", help="volunteers' personal web logins")
-    vol_sub = vol.add_subparsers(dest="volunteers_cmd", required=True)
-    for name, help_text in (("add", "issue a web login (shown once)"),
-                            ("revoke", "end a web login everywhere"), ("list", "web logins")):
-        one = vol_sub.add_parser(name, help=help_text)
-        if name != "list":
-            one.add_argument("name")
-        one.add_argument("--config")
     from bot.booking.admin import add_parser as add_booking_parser
 
     add_booking_parser(sub)
     from bot.feedback.commands import add_parsers as add_feedback_parsers
 
     add_feedback_parsers(sub)
+    from bot.web.volunteer_admin import add_parser as add_volunteer_parser
+
+    add_volunteer_parser(sub, command)
     return parser
 
 
