@@ -7,7 +7,7 @@ from typing import Any
 
 import aiohttp
 import pytest
-from channel_support import GUIDE_TEXT, bot_config, running
+from channel_support import GUIDE_TEXT, bot_config, running, web_client
 from test_web_browser import PHONE, _act, browser  # noqa: F401  (the Chromium fixture)
 
 from bot.web.chat import MAX_TEXT
@@ -23,22 +23,22 @@ async def post(http: aiohttp.ClientSession, port: int, **body: str) -> dict[str,
 
 async def test_history_comes_from_the_database_and_survives_a_restart(tmp_path: Path) -> None:
     cfg = bot_config(tmp_path)
-    async with running(cfg) as server, aiohttp.ClientSession() as http:
-        await post(http, server.port, text="")
-        await post(http, server.port, text=GUIDE_TEXT)
-    async with (
-        running(cfg) as server,  # a new server, same database
-        aiohttp.ClientSession() as http,
-        http.get(f"http://127.0.0.1:{server.port}/api/history?user=web-h") as resp,
-    ):
-        messages = (await resp.json())["messages"]
+    async with web_client() as http:  # keeps the session cookie, like the browser
+        async with running(cfg) as server:
+            await post(http, server.port, text="")
+            await post(http, server.port, text=GUIDE_TEXT)
+        async with (
+            running(cfg) as server,  # a new server, same database
+            http.get(f"http://127.0.0.1:{server.port}/api/history") as resp,
+        ):
+            messages = (await resp.json())["messages"]
     assert [m["from"] for m in messages] == ["bot", "citizen", "bot"]
     assert messages[1]["text"] == GUIDE_TEXT
     assert "khai sinh" in messages[2]["text"].lower() and messages[2]["buttons"]
 
 
 async def test_an_over_long_message_gets_a_clear_answer(tmp_path: Path) -> None:
-    async with running(bot_config(tmp_path)) as server, aiohttp.ClientSession() as http:
+    async with running(bot_config(tmp_path)) as server, web_client() as http:
         data = await post(http, server.port, text="khai sinh " * (MAX_TEXT // 5))
     assert "dài quá" in data["replies"][0]["text"] and str(MAX_TEXT) in data["replies"][0]["text"]
 

@@ -31,6 +31,11 @@ class Kind(StrEnum):
     UNKNOWN = "unknown"
 
 
+def _plain_list(raw: object) -> tuple[str, ...]:
+    """Step names, kept as written (not folded)."""
+    return tuple(str(x) for x in raw) if isinstance(raw, list) else ()
+
+
 def _phrases(items: Iterable[object]) -> tuple[str, ...]:
     out = {fold(str(x)) for x in items}
     out.discard("")
@@ -98,7 +103,7 @@ class Words:
             generic=frozenset(t for p in seq("generic_words") for t in p.split()),
             facts=facts,
             buttons=table("buttons"),
-            yes_buttons=tuple(str(x) for x in data.get("yes_buttons") or []),
+            yes_buttons=_plain_list(data.get("yes_buttons")),
         )
 
 
