@@ -26,7 +26,9 @@ from bot.core.state import ConversationState
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 CODE_LEN = 10  # 32^10 = 2^50 codes
 CASE = "case"  # store channel of shared case records
-JOIN_RE = re.compile(r"^(?:/start\s+case-|ma\s+|mã\s+|ma ho so\s+|mã hồ sơ\s+)([a-z0-9]{10})$", re.IGNORECASE)
+JOIN_RE = re.compile(
+    r"^(?:/start\s+case-|ma\s+|mã\s+|ma ho so\s+|mã hồ sơ\s+)([a-z0-9]{10})$", re.IGNORECASE
+)
 VERIFIED_CHANNELS = frozenset({"telegram", "zalo"})  # the platform vouches for the user id
 JOIN_FAILURES = 5  # wrong codes allowed per user, and per client address, per hour
 JOIN_WINDOW = 3600.0
