@@ -338,8 +338,7 @@ def guide_walk(cat: object, proc: Procedure, word: str, opener: str, n: int) -> 
     topic, phrasings, expect = FOLLOW_UPS[n % len(FOLLOW_UPS)]
     turns: list[dict[str, object]] = [{"say": opener, "expect": [word]}]
     turns.append({"say": phrasings[n % len(phrasings)], "expect": [expect]})
-    if topic != "documents":  # asking for the documents opens them, like the button
-        turns.append({"press": "giấy tờ"})
+    turns.append({"press": "giấy tờ"})
     told = facts_in(fold(opener), WORDS)
     qs = [q for q in questions(cat, proc) if q.id not in told]  # what was said is never asked again
     if not leads_to(opener, proc):  # the catalogue's matcher reads the opener as another procedure

@@ -10,6 +10,7 @@ from bot.core.engine import Turn
 from bot.core.feature import Action, Feature, Outcome, action
 from bot.core.messages import Attachment, Button
 from bot.core.model import Procedure
+from bot.core.normalize import fold
 
 MAX_CHOICES = 3
 CLEAR_LEAD = (
@@ -69,6 +70,14 @@ def separating_question(turn: Turn, procs: list[Procedure]) -> bool:
     extra = long.name[len(short.name) :].strip(" ,")
     if not extra:
         return False
+    told = [
+        turn.state.facts.get(q, "")
+        for q in turn.content.flows.words.separating.get(fold(extra), ())
+    ]
+    if "yes" in told or (told and all(v == "no" for v in told if v) and any(told)):
+        turn.state.switch_procedure(long.id if "yes" in told else short.id)
+        turn.engine.run(turn, "guide.summary")  # what was told answers the separating question
+        return True
     turn.say(
         turn.r.t("choose_separate", extra=extra, name=display_name(turn, short)),
         [

@@ -145,11 +145,17 @@ def names_another(turn: Turn, proc: Procedure, reading: Reading) -> bool:
     if other is None or other.id in {*proc.bundles, *proc.members}:
         return False
     said = set(toks)
-    for phrase in (
-        other.name,
-        *other.aliases,
-    ):  # the other procedure is named, not guessed from one word
+    own_docs = {
+        t
+        for part in guide.parts(turn.content.catalog, proc)
+        for d in part.documents
+        for t in fold(d.name).split()
+    }
+    # the other procedure is named, not guessed from one word
+    for phrase in (other.name, *other.aliases):
         named = set(fold(phrase).split()) - words.generic
+        if named <= own_docs:  # "giấy ủy quyền" is a document of this procedure, not another one
+            continue
         if len(named) >= 2 and len(named & said) >= max(2, math.ceil(NAMED_SHARE * len(named))):
             return True
     return False

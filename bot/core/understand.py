@@ -31,6 +31,10 @@ class Kind(StrEnum):
     UNKNOWN = "unknown"
 
 
+def _mapping(raw: object) -> Mapping[object, object]:
+    return raw if isinstance(raw, Mapping) else {}
+
+
 def _plain_list(raw: object) -> tuple[str, ...]:
     """Step names, kept as written (not folded)."""
     return tuple(str(x) for x in raw) if isinstance(raw, list) else ()
@@ -65,6 +69,9 @@ class Words:
         default_factory=dict
     )  # step a button goes to -> phrases
     yes_buttons: tuple[str, ...] = ()  # steps a bare "yes" picks when no yes/no question is pending
+    separating: Mapping[str, tuple[str, ...]] = field(
+        default_factory=dict
+    )  # folded words -> fact ids
 
     @classmethod
     def from_data(cls, data: Mapping[str, object]) -> Words:
@@ -104,6 +111,9 @@ class Words:
             facts=facts,
             buttons=table("buttons"),
             yes_buttons=_plain_list(data.get("yes_buttons")),
+            separating={
+                fold(str(k)): _plain_list(v) for k, v in _mapping(data.get("separating")).items()
+            },
         )
 
 
@@ -347,7 +357,9 @@ def read(raw: str, context: Context, words: Words) -> Reading:
         if 1 <= n <= len(context.buttons):
             return Reading(Kind.BUTTON, context.buttons[n - 1][1])
         i = pick_label(folded, [label for label, _ in context.buttons], words)
-        if i >= 0:
+        if i >= 0 and not is_question(
+            raw, folded, words
+        ):  # "cần giấy tờ gì?" is asked, not pressed
             return Reading(Kind.BUTTON, context.buttons[i][1])
     if len(folded.split()) <= MAX_CONTROL_TOKENS:  # "cho tôi gặp cán bộ với", "thôi quay lại đi"
         command = _intent(folded, words.control, whole=False)
