@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import functools
 import json
 import sys
 from collections.abc import Callable, Sequence
@@ -12,6 +11,7 @@ from pathlib import Path
 from bot.config import Config, load_config
 from bot.content.bundle import check_catalog_dir, load_catalog_dir
 from bot.content.yamlio import ContentError
+from bot.core.matcher import Match
 from bot.importer import SourceError, import_dvcqg
 
 Handler = Callable[[argparse.Namespace], int]
@@ -22,11 +22,21 @@ def command(name: str) -> Callable[[Handler], Handler]:
     def register(fn: Handler) -> Handler:
         COMMANDS[name] = fn
         return fn
+
     return register
 
 
 def _config(args: argparse.Namespace) -> Config:
     return load_config(getattr(args, "config", None))
+
+
+def _refuse_weak_secrets(cfg: Config) -> None:
+    """`check` and `serve` stop on a guessable admin token or webhook secret."""
+    from bot.config import weak_secrets
+
+    problems = weak_secrets(cfg)
+    if problems:
+        raise ContentError(problems)
 
 
 def _catalog_dir(args: argparse.Namespace) -> Path:
@@ -90,30 +100,38 @@ def cmd_match(args: argparse.Namespace) -> int:
         return 0
     for line in sys.stdin:
         text = line.rstrip("\n")
-        print(json.dumps(_match_obj(text, matcher.match(text, top)), ensure_ascii=False), flush=True)
+        print(
+            json.dumps(_match_obj(text, matcher.match(text, top)), ensure_ascii=False), flush=True
+        )
     return 0
 
 
 @command("check")
 def cmd_check(args: argparse.Namespace) -> int:
-    from bot.app import build_engine
+    from bot.app import build
     from bot.core.engine import MemoryStore
 
     cfg = _config(args)
-    engine = build_engine(cfg, MemoryStore(), _installers(cfg))
-    print(f"OK: {len(engine.content.catalog)} catalogue entries, "
-          f"{len(engine.content.flows.steps)} flow steps, config {cfg.path or '(defaults)'}")
+    _refuse_weak_secrets(cfg)
+    engine = build(cfg, MemoryStore()).engine()  # checks content; keeps no conversation
+    print(
+        f"OK: {len(engine.content.catalog)} catalogue entries, "
+        f"{len(engine.content.flows.steps)} flow steps, config {cfg.path or '(defaults)'}"
+    )
     return 0
 
 
 @command("chat")
 def cmd_chat(args: argparse.Namespace) -> int:
-    from bot.app import Paths, Reloader, build_engine
+    from bot.app import Paths, Reloader, build
     from bot.channels.console import run_console
 
     cfg = _config(args)
-    store = _state_store(cfg)
-    engine = build_engine(cfg, store, _installers(cfg))
+    engine = build(cfg).engine()
+    if args.jsonl:
+        from bot.channels.jsonl import run_jsonl
+
+        return run_jsonl(engine, sys.stdin, sys.stdout, user=args.user)
     reloader = Reloader(engine, Paths.from_config(cfg))
     return run_console(engine, sys.stdin, sys.stdout, user=args.user, on_turn=reloader.poll)
 
@@ -123,61 +141,25 @@ def cmd_serve(args: argparse.Namespace) -> int:
     """Web chat, admin pages and every configured channel in one process."""
     import asyncio
 
+    from bot.app import build
     from bot.web.logs import setup_logging
     from bot.web.server import Server, run
 
     cfg = _config(args)
+    _refuse_weak_secrets(cfg)
     setup_logging(str(cfg["log.level"]))
-    server = Server(cfg, _state_store(cfg), _installers(cfg), outbox=_outbox(cfg))
+    app = build(cfg)
+    server = Server(cfg, app.store, app.features, outbox=app.outbox())
     return asyncio.run(run(server))
-
-
-def _outbox(cfg: Config) -> tuple:  # type: ignore[type-arg]
-    """Sources of bot-initiated messages (booking reminders, notices) that `serve` delivers."""
-    from bot.feedback.offices import load_offices
-    from bot.feedback.store import FeedbackStore
-    from bot.storage.db import make_engine
-    from bot.surveys import PostVisitSurveys
-
-    booking = _booking(cfg)
-    surveys = PostVisitSurveys(booking.store, FeedbackStore(make_engine(cfg.database_url)),
-                               lambda: booking.words().flows, load_offices(cfg["catalog.dir"]))
-    return (booking, surveys)  # notices are claimed (a failed send is retried); surveys offered once
-
-
-@functools.cache
-def _booking(cfg: Config):  # type: ignore[no-untyped-def]
-    """One booking service per configuration: its installer and its outbox share offices and texts."""
-    from bot.booking.service import BookingService
-
-    return BookingService.from_config(cfg)
-
-
-def _state_store(cfg: Config):  # type: ignore[no-untyped-def]
-    """The SQL store when the storage layer is present, else memory."""
-    try:
-        from bot.storage.db import make_engine, migrate
-        from bot.storage.state import SqlStateStore
-    except ImportError:
-        from bot.core.engine import MemoryStore
-
-        return MemoryStore()
-    migrate(cfg.database_url)
-    return SqlStateStore(make_engine(cfg.database_url))
-
-
-def _installers(cfg: Config) -> tuple:  # type: ignore[type-arg]
-    """Extra features (booking, feedback) that register actions on the engine."""
-    from bot.feedback.dialogue import installer as feedback_installer
-
-    return (feedback_installer(cfg), _booking(cfg).install)
 
 
 @command("bookings list")
 def cmd_bookings_list(args: argparse.Namespace) -> int:
     from bot.booking import admin
 
-    return admin.list_bookings(admin.service(_config(args)), args.office, args.date, args.csv, sys.stdout)
+    return admin.list_bookings(
+        admin.service(_config(args)), args.office, args.date, args.csv, sys.stdout
+    )
 
 
 @command("bookings mark")
@@ -232,31 +214,48 @@ def cmd_purge(args: argparse.Namespace) -> int:
     return 0
 
 
-def _match_obj(text: str, matches: Sequence[object]) -> dict[str, object]:
-    return {"query": text, "matches": [{"id": m.id, "name": m.name, "score": m.score} for m in matches]}  # type: ignore[attr-defined]
+def _match_obj(text: str, matches: Sequence[Match]) -> dict[str, object]:
+    return {
+        "query": text,
+        "matches": [{"id": m.id, "name": m.name, "score": m.score} for m in matches],
+    }
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tthc-bot", description="Trợ lý thủ tục hành chính")
     sub = parser.add_subparsers(dest="cmd", required=True)
-    cat = sub.add_parser("catalog", help="catalogue tools").add_subparsers(dest="catalog_cmd", required=True)
+    cat = sub.add_parser("catalog", help="catalogue tools").add_subparsers(
+        dest="catalog_cmd", required=True
+    )
     v = cat.add_parser("validate", help="check every catalogue file")
     v.add_argument("dir", nargs="?")
     v.add_argument("--config")
     imp = cat.add_parser("import-dvcqg", help="import national-portal records as catalogue YAML")
-    imp.add_argument("src", metavar="SRC_DIR", nargs="+",
-                     help="record folders, in order of authority (dvcqg-api first, then dvcqg)")
+    imp.add_argument(
+        "src",
+        metavar="SRC_DIR",
+        nargs="+",
+        help="record folders, in order of authority (dvcqg-api first, then dvcqg)",
+    )
     imp.add_argument("--out", required=True, metavar="DIR")
     imp.add_argument("--level", choices=["xa", "tinh", "bo", "all"], default="xa")
     imp.add_argument("--enrich", action="store_true")
     au = cat.add_parser("audit", help="check imported entries against their portal API records")
     au.add_argument("dir", nargs="?")
     au.add_argument("--config")
-    au.add_argument("--reference", required=True, metavar="DIR",
-                    help="folder holding dvcqg-api/ (or the dvcqg-api folder itself)")
-    au.add_argument("--max-rate", type=float, default=1.0, help="percent of entries allowed a defect")
+    au.add_argument(
+        "--reference",
+        required=True,
+        metavar="DIR",
+        help="folder holding dvcqg-api/ (or the dvcqg-api folder itself)",
+    )
+    au.add_argument(
+        "--max-rate", type=float, default=1.0, help="percent of entries allowed a defect"
+    )
     au.add_argument("--show", type=int, default=30, help="defective entries to list")
-    m = sub.add_parser("match", help="rank procedures for a question (stdin: one JSON line per question)")
+    m = sub.add_parser(
+        "match", help="rank procedures for a question (stdin: one JSON line per question)"
+    )
     m.add_argument("--catalog")
     m.add_argument("--config")
     m.add_argument("--top", type=int, default=3)
@@ -267,6 +266,9 @@ def build_parser() -> argparse.ArgumentParser:
     ch = sub.add_parser("chat", help="chat with the bot in the terminal")
     ch.add_argument("--config")
     ch.add_argument("--user", default="console")
+    ch.add_argument(
+        "--jsonl", action="store_true", help="JSON lines in and out (the evaluation contract)"
+    )
     sv = sub.add_parser("serve", help="run the web chat, admin pages, Telegram and Zalo")
     sv.add_argument("--config")
     pg = sub.add_parser("purge", help="retention: delete data older than an age (e.g. 180d)")
@@ -278,11 +280,14 @@ def build_parser() -> argparse.ArgumentParser:
     from bot.feedback.commands import add_parsers as add_feedback_parsers
 
     add_feedback_parsers(sub)
+    from bot.web.volunteer_admin import add_parser as add_volunteer_parser
+
+    add_volunteer_parser(sub, command)
     return parser
 
 
 def _key(args: argparse.Namespace) -> str:
-    for attr in ("catalog_cmd", "bookings_cmd", "report_cmd"):
+    for attr in ("catalog_cmd", "bookings_cmd", "report_cmd", "volunteers_cmd"):
         sub = getattr(args, attr, None)
         if sub:
             return f"{args.cmd} {sub}"

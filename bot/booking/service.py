@@ -24,7 +24,8 @@ from bot.storage.db import make_engine, utc_now
 
 if TYPE_CHECKING:
     from bot.app import Paths
-    from bot.core.engine import Content, Engine
+    from bot.core.engine import Content
+    from bot.core.feature import Feature
 
 OFFICES_DIR = "offices"
 NOTICE_TEXTS = {
@@ -42,11 +43,13 @@ class BookingService:
         db: DbEngine | str,
         *,
         max_active: int = 2,
+        max_per_client_day: int = 0,
         offices_dir: Path | None = None,
         clock: Callable[[], dt.datetime] = utc_now,
     ) -> None:
         self._db = db
         self.max_active = max_active
+        self.max_per_client_day = max_per_client_day
         self.offices_dir = offices_dir
         self.clock = clock
         self.offices = Offices()
@@ -56,7 +59,12 @@ class BookingService:
     @classmethod
     def from_config(cls, cfg: Config, **kw: Any) -> BookingService:
         """Settings from the config; the database is opened on first use."""
-        return cls(cfg.database_url, max_active=int(cfg["booking.max_active_per_user"]), **kw)
+        return cls(
+            cfg.database_url,
+            max_active=int(cfg["booking.max_active_per_user"]),
+            max_per_client_day=int(cfg.get("booking.max_per_client_day") or 0),
+            **kw,
+        )
 
     @cached_property
     def db(self) -> DbEngine:
@@ -64,7 +72,12 @@ class BookingService:
 
     @cached_property
     def store(self) -> BookingStore:
-        return BookingStore(self.db, max_active=self.max_active, clock=self.clock)
+        return BookingStore(
+            self.db,
+            max_active=self.max_active,
+            max_per_origin_day=self.max_per_client_day,
+            clock=self.clock,
+        )
 
     @cached_property
     def outbox(self) -> Outbox:
@@ -80,7 +93,7 @@ class BookingService:
         return problems
 
     def check(self, paths: Paths, catalog: Catalog) -> list[Problem]:
-        """The content check `tthc-bot check` and hot reload run (see bot.app.add_content_check)."""
+        """The content check `tthc-bot check` and hot reload run (a Feature content check)."""
         return self.load(self.offices_dir or paths.catalog / OFFICES_DIR, catalog)
 
     def attach(self, content: Callable[[], Content]) -> None:
@@ -93,11 +106,11 @@ class BookingService:
         content = self._content()
         return Words(content.flows, self.offices, content.catalog)
 
-    def install(self, engine: Engine) -> None:
-        """Installer for bot.app.build_engine: dialogue, condition, command and content check."""
+    def feature(self) -> Feature:
+        """The booking feature for `Engine.include`: dialogue, condition, command, content check."""
         from bot.booking import dialogue
 
-        dialogue.install(engine, self)
+        return dialogue.feature(self)
 
     # ---- notices -------------------------------------------------------------
     def render(self, kind: str, params: Mapping[str, Any]) -> tuple[Reply, ...]:

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from typing import Any
 
 from bot.config import Config
-from bot.core.engine import Engine, Turn
+from bot.core.engine import Turn
+from bot.core.feature import Feature, action
 from bot.core.messages import Button
 from bot.feedback.models import GROUPS
 from bot.feedback.offices import PAYLOAD_PREFIX, Offices, load_offices
-from bot.feedback.store import Entry, FeedbackStore, Refused, respondent_key
+from bot.feedback.store import Entry, FeedbackStore, Refused
 
 SCRATCH = "feedback"
 START = "feedback.start"
@@ -41,14 +41,14 @@ class Survey:
             turn.say(turn.r.t("fb_unknown_office"))
         office, counter = split or ("", "")
         self._enter(turn, source="qr", office=office or None, counter=counter or None,
-                    procedure=turn.ctx.get("proc"))
+                    procedure=turn.state.proc)
         return True
 
     def from_offer(self, turn: Turn) -> None:
         """Command 'danhgia <booking>' behind the post-visit button: that booking's survey."""
         parts = (turn.msg.button or turn.msg.text).split()
         offer = self.store.offer(parts[1]) if len(parts) > 1 else None
-        if offer is None or offer.respondent != respondent_key(turn.msg.channel, turn.msg.user):
+        if offer is None or offer.respondent != self.store.respondent(turn.msg.channel, turn.msg.user):
             turn.say(turn.r.t("fb_offer_unknown"))
             return
         self._enter(turn, source="booking", office=offer.office, procedure=offer.procedure,
@@ -56,7 +56,7 @@ class Survey:
 
     def general(self, turn: Turn) -> None:
         """Command 'gopy': a survey not tied to an office."""
-        self._enter(turn, source="menu", procedure=turn.ctx.get("proc"))
+        self._enter(turn, source="menu", procedure=turn.state.proc)
 
     def _enter(self, turn: Turn, **entry: Any) -> None:
         data = turn.data(SCRATCH)
@@ -69,14 +69,14 @@ class Survey:
         """Reset the survey; refuse a booking already answered or a used-up quota."""
         data = turn.data(SCRATCH)
         if not data.pop("fresh", False):
-            proc = turn.ctx.get("proc")
+            proc = turn.state.proc
             data.clear()
             data["entry"] = {"source": "guide" if proc else "menu", "procedure": proc}
         data.update(stage=0, id=None)
         booking = data["entry"].get("booking")
         if booking and self.store.answered(booking):
             return "answered"
-        if not self.store.can_start(_respondent(turn)):
+        if not self.store.can_start(self._respondent(turn), turn.msg.origin):
             return "limited"
         office = data["entry"].get("office")
         turn.say(turn.r.t("fb_intro_office", office=self.offices.name(office)) if office
@@ -131,6 +131,9 @@ class Survey:
             self.store.contact(int(response), turn.text)
         return "saved"
 
+    def _respondent(self, turn: Turn) -> str:
+        return self.store.respondent(turn.msg.channel, turn.msg.user)
+
     def _response(self, turn: Turn) -> int | str:
         """The response row of this survey, created on the first answer; or 'answered'/'limited'."""
         data = turn.data(SCRATCH)
@@ -138,7 +141,7 @@ class Survey:
             return int(data["id"])
         entry = _entry(turn.msg.channel, data.get("entry", {}))
         try:
-            data["id"] = self.store.create(entry, _respondent(turn))
+            data["id"] = self.store.create(entry, self._respondent(turn), turn.msg.origin)
         except Refused as refused:
             return refused.reason
         return int(data["id"])
@@ -149,31 +152,30 @@ def _entry(channel: str, entry: dict[str, Any]) -> Entry:
     return Entry(channel=channel, source=str(entry.get("source") or "menu"), **links)
 
 
-def _respondent(turn: Turn) -> str:
-    return respondent_key(turn.msg.channel, turn.msg.user)
 
 
-def install(engine: Engine, *, store: FeedbackStore, offices: Offices | None = None) -> None:
-    """Register the survey's actions, its deep-link hook and its commands on an engine."""
+def feature(store: FeedbackStore, offices: Offices | None = None) -> Feature:
+    """The survey feature: actions, its deep-link hook and its commands."""
     survey = Survey(store, offices or Offices({}))
-    engine.register_action("feedback_begin", survey.begin, {"ask", "answered", "limited"})
-    engine.register_action("feedback_ask", survey.ask, {"asked", "done"})
-    engine.register_action("feedback_rate", survey.rate, {"saved", "invalid", "answered", "limited"})
-    engine.register_action("feedback_skip", survey.skip, {"skipped"})
-    engine.register_action("feedback_comment", survey.comment, {"saved", "empty", "answered", "limited"})
-    engine.register_action("feedback_contact", survey.contact, {"saved", "empty"})
-    engine.text_hooks.append(survey.deep_link)
-    engine.commands.update({OFFER_COMMAND: survey.from_offer, GENERAL_COMMAND: survey.general})
+    return Feature(
+        name="feedback",
+        actions={
+            "feedback_begin": action(survey.begin, "ask", "answered", "limited"),
+            "feedback_ask": action(survey.ask, "asked", "done"),
+            "feedback_rate": action(survey.rate, "saved", "invalid", "answered", "limited"),
+            "feedback_skip": action(survey.skip, "skipped"),
+            "feedback_comment": action(survey.comment, "saved", "empty", "answered", "limited"),
+            "feedback_contact": action(survey.contact, "saved", "empty"),
+        },
+        text_hooks=(survey.deep_link,),
+        commands={OFFER_COMMAND: survey.from_offer, GENERAL_COMMAND: survey.general},
+    )
 
 
-def installer(cfg: Config) -> Callable[[Engine], None]:
-    """The feedback installer for a configuration: its database and the catalogue's offices."""
+def feature_for(cfg: Config) -> Feature:
+    """The feedback feature for a configuration: its database and the catalogue's offices."""
     from bot.storage.db import make_engine
 
-    store = FeedbackStore(make_engine(cfg.database_url), max_per_hour=int(cfg["feedback.max_per_hour"]))
-    offices = load_offices(cfg["catalog.dir"])
-
-    def install_feedback(engine: Engine) -> None:
-        install(engine, store=store, offices=offices)
-
-    return install_feedback
+    store = FeedbackStore(make_engine(cfg.database_url), max_per_hour=int(cfg["feedback.max_per_hour"]),
+                          max_per_client_hour=int(cfg.get("feedback.max_per_client_hour") or 0))
+    return feature(store, load_offices(cfg["catalog.dir"]))

@@ -4,23 +4,33 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 import signal
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, cast
 
 from aiohttp import web
 
-from bot.app import Installer, Paths, Reloader, build_engine
+from bot.app import Paths, Reloader, build_engine
 from bot.channels.base import Channel, Services
 from bot.channels.hub import Hub, Inbox, MemoryInbox, threads_for
 from bot.channels.metrics import Metrics
 from bot.channels.registry import CHANNELS
 from bot.config import Config
 from bot.core.engine import StateStore
+from bot.core.feature import Feature
 from bot.core.messages import Outgoing
 from bot.web.app import make_app
+from bot.web.clients import parse_networks
+from bot.web.guard import (
+    ConnectionCap,
+    QuietErrors,
+    cap_connections,
+    limit_noisy_logs,
+    raise_open_files_limit,
+)
 from bot.web.reports import NoReports, Reports, default_reports
-from bot.web.runtime import OutboxSource, Runtime
+from bot.web.runtime import ClaimingSource, OutboxSource, Runtime
 
 log = logging.getLogger(__name__)
 ChannelMaker = Callable[[Config, Services], Channel]
@@ -36,6 +46,24 @@ def _inbox(store: StateStore) -> Inbox:
     return SqlInbox(db)
 
 
+def _due(source: Callable[[], Iterable[Outgoing]]) -> list[Outgoing]:
+    return list(source())
+
+
+def _security_records(store: StateStore) -> dict[str, Any]:
+    """Sessions and the per-install key in the database when there is one (shared by workers)."""
+    db = getattr(store, "engine", None)
+    if db is None:
+        return {"origin_secret": secrets.token_bytes(32)}
+    from bot.storage.security import SqlAdminSessions, SqlSessions, install_secret
+
+    return {
+        "sessions": SqlSessions(db),
+        "admin_sessions": SqlAdminSessions(db),
+        "origin_secret": install_secret(db, "client-origin"),
+    }
+
+
 class Server:
     """Builds the engine, the web app and the channels; `start()` then `stop()`."""
 
@@ -43,7 +71,7 @@ class Server:
         self,
         cfg: Config,
         store: StateStore,
-        installers: Sequence[Installer] = (),
+        features: Sequence[Feature] = (),
         *,
         outbox: Sequence[OutboxSource] = (),
         reports: Reports | None = None,
@@ -53,7 +81,7 @@ class Server:
     ) -> None:
         self.cfg = cfg
         self.store = store
-        self.installers = tuple(installers)
+        self.features = tuple(features)
         self.outbox = list(outbox)  # other features append sources before start()
         self.reports = reports
         self.makers = dict(makers or {})
@@ -83,7 +111,7 @@ class Server:
 
     async def start(self) -> None:
         """Load content, open the port, start every channel; a channel that fails is reported."""
-        engine = await asyncio.to_thread(build_engine, self.cfg, self.store, self.installers)
+        engine = await asyncio.to_thread(build_engine, self.cfg, self.store, self.features)
         metrics = Metrics()
         hub = Hub(engine, _inbox(self.store), metrics, threads_for(self.cfg.database_url))
         services = Services(hub, self.store, metrics)
@@ -96,10 +124,21 @@ class Server:
             services,
             self._channels(services),
             reports=reports or NoReports(),
+            **await asyncio.to_thread(_security_records, self.store),
         )
         self.runtime = rt
-        self._runner = web.AppRunner(make_app(rt), handle_signals=False)
+        cfg = self.cfg
+        self._runner = web.AppRunner(
+            make_app(rt),
+            handle_signals=False,
+            keepalive_timeout=float(cfg.get("web.header_timeout_seconds") or 30),
+        )
         await self._runner.setup()
+        networks = parse_networks(cfg.get("web.trusted_proxies") or [])
+        self.connection_cap = ConnectionCap(int(cfg.get("web.max_connections_per_client") or 0), networks)
+        cap_connections(self._runner, self.connection_cap)
+        asyncio.get_running_loop().set_exception_handler(QuietErrors())
+        limit_noisy_logs()
         self._site = web.TCPSite(self._runner, self.cfg["web.host"], int(self.cfg["web.port"]))
         await self._site.start()
         for name, channel in list(rt.channels.items()):
@@ -157,13 +196,15 @@ class Server:
         sent = 0
         for source in self.outbox:
             if hasattr(source, "claim"):
-                items = await asyncio.to_thread(source.claim)
+                claiming = cast(ClaimingSource, source)
+                items = await asyncio.to_thread(claiming.claim)
                 for item in items:
                     ok = await self._deliver(item.outgoing)
-                    await asyncio.to_thread(source.done if ok else source.failed, [item])
+                    await asyncio.to_thread(claiming.done if ok else claiming.failed, [item])
                     sent += ok
             else:
-                for out in await asyncio.to_thread(lambda s=source: list(s())):
+                plain: Callable[[], Iterable[Outgoing]] = source
+                for out in await asyncio.to_thread(_due, plain):
                     sent += await self._deliver(out)
         return sent
 
@@ -187,6 +228,7 @@ async def run(server: Server) -> int:
     """Serve until SIGINT or SIGTERM."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
+    log.info("open files allowed: %d", raise_open_files_limit())
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     await server.start()
