@@ -196,13 +196,13 @@ def _pack(arrays: list[np.ndarray]) -> tuple[list[list[Any]], list[np.ndarray]]:
     """Many small arrays -> one buffer per dtype; table rows (buffer, offset, shape)."""
     by_dtype: dict[str, list[np.ndarray]] = {}
     sizes: dict[str, int] = {}
-    table = []
+    table: list[tuple[str, int, list[int]]] = []
     for a in arrays:
         flat = np.ascontiguousarray(a).reshape(-1)
         by_dtype.setdefault(flat.dtype.str, []).append(flat)
         offset = sizes.get(flat.dtype.str, 0)
         sizes[flat.dtype.str] = offset + flat.size
-        table.append([flat.dtype.str, offset, list(a.shape)])
+        table.append((flat.dtype.str, offset, list(a.shape)))
     names = list(by_dtype)
     buffers = [np.concatenate(by_dtype[n]) if by_dtype[n] else np.empty(0, n) for n in names]
     return [[names.index(d), o, shape] for d, o, shape in table], buffers

@@ -164,8 +164,8 @@ def _source_note(det: dict[str, Any]) -> str:
     updated = _date(det.get("updatedAt"))
     proposal = det.get("procedureProposal") or {}
     decision = one_line(det.get("decisionNo")) or one_line(proposal.get("proposalNumber"))
-    note = t["source_note"].format(updated=updated or "?")
-    return note + (t["source_decision"].format(decision=decision) if decision else "")
+    note = str(t["source_note"]).format(updated=updated or "?")
+    return note + (str(t["source_decision"]).format(decision=decision) if decision else "")
 
 
 # --- where ------------------------------------------------------------------------------
