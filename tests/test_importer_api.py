@@ -90,7 +90,7 @@ def test_customs_office_is_not_commune_level(imported: Path) -> None:
     assert record("bo-tai-chinh/1.000005.json")["detail"]["isWard"] is True
     e = entry(imported, "bo-tai-chinh/tthc-1-000005.yaml")
     assert e["level"] == "nganh-doc"
-    assert e["where"]["text"] == "Chi cục Hải quan khu vực (cơ quan ngành dọc)"
+    assert e["where"]["text"] == "Cơ quan ngành dọc: Chi cục Hải quan khu vực"
     assert "20.000 đồng" in e["fee"]["text"]
 
 

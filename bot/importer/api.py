@@ -184,7 +184,7 @@ def where_fact(det: dict[str, Any], level: str) -> dict[str, Any]:
     else:
         text = t["where_level"][level]
     if dropped:
-        text = f"{text} {t['where_district_short'][level if level in ('xa', 'tinh') else 'other']}"
+        text = f"{text}; {t['where_district_short'][level if level in ('xa', 'tinh') else 'other']}"
     fact: dict[str, Any] = {"text": text}
     if dropped:
         fact["verify"] = True
