@@ -44,8 +44,8 @@ def test_conversation(engine: Engine, path: Path) -> None:
 @pytest.mark.parametrize("path", BLIND, ids=[p.stem for p in BLIND])
 def test_blind_conversation(engine: Engine, path: Path) -> None:
     result = run(engine, path, prefix="blind:")
-    if path.name in KNOWN_FAILING and result.failures:
-        pytest.xfail(KNOWN_FAILING[path.name])  # (booking ones depend on today's date and free slots)
+    if path.name in KNOWN_FAILING and result.failures:  # booking ones depend on today's date
+        pytest.xfail(KNOWN_FAILING[path.name])
     assert not result.failures, "\n".join(result.failures)
 
 
