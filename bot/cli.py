@@ -217,6 +217,31 @@ def cmd_purge(args: argparse.Namespace) -> int:
     return 0
 
 
+@command("catalog drift")
+def cmd_drift(args: argparse.Namespace) -> int:
+    """Facts whose cited record changed since review, or whose numbers the record does not hold."""
+    from bot.content.catalog import catalog_files, load_catalog
+    from bot.content.drift import Reference, check, fact_counts, stamp_file
+
+    root = _catalog_dir(args)
+    ref_dir = Path(args.reference) / "dvcqg-api" if (Path(args.reference) / "dvcqg-api").is_dir() else Path(args.reference)
+    if not ref_dir.is_dir():
+        print(f"{ref_dir}: reference folder not found", file=sys.stderr)
+        return 2
+    ref = Reference(ref_dir)
+    if args.stamp:
+        n = sum(stamp_file(p, ref) for p in catalog_files(root) if "imported" not in p.parts)
+        print(f"stamped {n} source hash(es)")
+    catalog = load_catalog(root)
+    drifts = check(catalog, ref)
+    for d in drifts:
+        print(d)
+    total, flagged, sourced = fact_counts(catalog)
+    print(f"{len(drifts)} drift(s); {sourced}/{total} curated facts cite a source; "
+          f"{flagged}/{total} ({100 * flagged / max(total, 1):.1f} %) marked (*)")
+    return 1 if drifts else 0
+
+
 def _match_obj(text: str, matches: Sequence[object]) -> dict[str, object]:
     return {"query": text, "matches": [{"id": m.id, "name": m.name, "score": m.score} for m in matches]}  # type: ignore[attr-defined]
 
@@ -233,6 +258,11 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--out", required=True, metavar="DIR")
     imp.add_argument("--level", choices=["xa", "tinh", "bo", "all"], default="xa")
     imp.add_argument("--enrich", action="store_true")
+    dr = cat.add_parser("drift", help="facts whose source record changed or disagrees in a number")
+    dr.add_argument("dir", nargs="?")
+    dr.add_argument("--reference", default="../shared/reference", metavar="DIR")
+    dr.add_argument("--stamp", action="store_true", help="write the hash of cited records into facts lacking one")
+    dr.add_argument("--config")
     m = sub.add_parser("match", help="rank procedures for a question (stdin: one JSON line per question)")
     m.add_argument("--catalog")
     m.add_argument("--config")
