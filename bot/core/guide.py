@@ -33,9 +33,9 @@ def waived(proc: Procedure) -> set[str]:
 
 def _kept(proc: Procedure, part: Procedure, doc: Document) -> bool:
     """A member's document stays on a bundle's checklist unless the bundle replaces or produces it."""
-    if part is proc:
-        return doc.key not in proc.produces
-    return doc.key not in waived(proc)
+    if doc.key in proc.produces or any(k in proc.produces for k in doc.alternatives):
+        return False
+    return part is proc or doc.key not in proc.replaces
 
 
 def questions(catalog: Catalog, proc: Procedure) -> list[Question]:

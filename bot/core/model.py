@@ -78,6 +78,7 @@ class Document:
     when: Mapping[str, str] = field(default_factory=dict)
     verify: bool = False
     source: FactSource | None = None
+    alternatives: tuple[str, ...] = ()  # keys of papers that serve instead (e.g. a death extract for a death notice)
 
     def applies(self, answers: Mapping[str, str]) -> bool:
         """True when the answers given so far satisfy every condition."""
