@@ -121,8 +121,9 @@ def _fact_source(ck: _Checker, d: LineDict, what: str) -> FactSource | None:
     src = FactSource(**{k: str(s.get(k, "") or "").strip() for k in FACT_SOURCE_KEYS}, line=ln)
     if not src.record and not src.law:
         ck.add(ln, f"{what}.source needs a 'record' (with 'field') or a 'law'")
-    if src.record and not CODE_RE.match(src.record):
-        ck.add(ln, f"{what}.source record '{src.record}' is not a national code like 1.001193")
+    for code in src.records:
+        if not CODE_RE.match(code):
+            ck.add(ln, f"{what}.source record '{code}' is not a national code like 1.001193")
     if src.record and not src.fields:
         ck.add(ln, f"{what}.source names record {src.record} but no 'field'")
     for f in src.fields:

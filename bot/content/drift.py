@@ -128,6 +128,20 @@ def field_text(detail: dict[str, Any], fields: tuple[str, ...]) -> str | None:
     return "\n".join(json.dumps(detail[f], ensure_ascii=False, sort_keys=True) for f in fields)
 
 
+def cited_text(ref: Reference, records: tuple[str, ...], fields: tuple[str, ...]) -> tuple[str | None, str]:
+    """The cited fields of every cited record, joined; or (None, what is missing)."""
+    parts = []
+    for code in records:
+        detail = ref.detail(code)
+        if detail is None:
+            return None, f"record {code} not in the reference"
+        text = field_text(detail, fields)
+        if text is None:
+            return None, f"field {'+'.join(fields)} not in record {code}"
+        parts.append(text)
+    return "\n".join(parts), ""
+
+
 def source_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
 
@@ -150,17 +164,15 @@ def check(catalog: Catalog, ref: Reference) -> list[Drift]:
             continue  # a law: no text at hand to compare
         line = src.line or c.proc.line("documents" if c.block.startswith("document:") else c.block)
         base = (c.proc.source_file, line, c.proc.id, c.block)
-        detail = ref.detail(src.record)
-        text = field_text(detail, src.fields) if detail is not None else None
+        text, missing = cited_text(ref, src.records, src.fields)
         if text is None:
-            what = "record" if detail is None else f"field {src.field} of record"
-            out.append(Drift(*base, "missing", f"{what} {src.record} not in the reference"))
+            out.append(Drift(*base, "missing", missing))
             continue
         now = source_hash(text)
         if src.hash and src.hash != now:
             out.append(Drift(*base, "changed", f"record {src.record} {src.field} changed since review "
                              f"{c.proc.last_reviewed} (hash {src.hash} → {now}, record updated "
-                             f"{ref.updated(src.record) or '?'}): re-read it and review the fact"))
+                             f"{', '.join(ref.updated(r) or '?' for r in src.records)}): re-read it and review the fact"))
         if c.block in NUMBER_BLOCKS:
             known = _numbers(text)
             for n in sorted(fact_numbers(c.text) - known):
@@ -179,10 +191,11 @@ def stamp_file(path: Path, ref: Reference) -> int:
         m = _SOURCE_LINE.match(line.rstrip("\n"))
         if not m or "hash:" in m.group("body") or "record:" not in m.group("body"):
             continue
-        rec = re.search(r'record:\s*"?([\d.]+)"?', m.group("body"))
+        rec = re.search(r'record:\s*"?([\d.+]+)"?', m.group("body"))
         fld = re.search(r"field:\s*\"?([A-Za-z+]+)\"?", m.group("body"))
-        detail = ref.detail(rec.group(1)) if rec else None
-        text = field_text(detail, tuple(fld.group(1).split("+"))) if detail is not None and fld else None
+        if not rec or not fld:
+            continue
+        text, _ = cited_text(ref, tuple(rec.group(1).split("+")), tuple(fld.group(1).split("+")))
         if text is None:
             continue
         lines[i] = f"{m.group('head')}{m.group('body').rstrip()}, hash: \"{source_hash(text)}\"}}\n"

@@ -23,6 +23,11 @@ class FactSource:
     def fields(self) -> tuple[str, ...]:
         return tuple(f for f in self.field.split("+") if f)
 
+    @property
+    def records(self) -> tuple[str, ...]:
+        """Several records may settle one fact together (e.g. one benefit per branch): "1.001731+2.000821"."""
+        return tuple(r for r in self.record.split("+") if r)
+
 
 @dataclass(frozen=True)
 class Fact:
