@@ -89,7 +89,21 @@ def cmd_check(args: argparse.Namespace) -> int:
         f"OK: {len(engine.content.catalog)} catalogue entries, "
         f"{len(engine.content.flows.steps)} flow steps, config {cfg.path or '(defaults)'}"
     )
+    _warn_expiring(engine.content.catalog)
     return 0
+
+
+EXPIRY_WARNING_DAYS = 30
+
+
+def _warn_expiring(catalog) -> None:  # type: ignore[no-untyped-def]
+    """Time-bound facts that end within 30 days (or have ended): FILE:LINE: warning, on stderr."""
+    from bot.core.guide import expiring, today
+
+    for proc, block, until in expiring(catalog, EXPIRY_WARNING_DAYS):
+        state = "ended" if until < today() else "ends"
+        print(f"{proc.source_file}:{proc.line(block)}: warning: {proc.id} {block} {state} on {until} "
+              f"(valid_until): review it; after that day the bot tells citizens to check", file=sys.stderr)
 
 
 @command("chat")

@@ -56,7 +56,8 @@ def summary_card(turn: Turn) -> str:
         return "shown"
     if turn.state.lang == "en":
         turn.say(turn.r.t("english_note", name=proc.name))
-    text = turn.r.card(turn.content.catalog, proc)
+    text = turn.r.card(turn.content.catalog, proc, footnote=not turn.state.footnote_shown)
+    turn.state.footnote_shown = turn.state.footnote_shown or guide.marked(proc)
     for bundle in _offered_bundles(turn):
         text += "\n\n" + turn.r.t("bundle_offer", name=bundle.name)
     turn.say(text)

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from bot.core.model import Catalog, Document, NotNeeded, Procedure, Question
+import datetime as dt
+
+from bot.core.model import Catalog, Document, Fact, NotNeeded, Online, Procedure, Question
 
 
 @dataclass(frozen=True)
@@ -112,3 +114,32 @@ def not_needed(catalog: Catalog, proc: Procedure) -> list[NotNeeded]:
         for nn in part.not_needed:
             seen.setdefault(nn.name, nn)
     return list(seen.values())
+
+
+def today() -> str:
+    return dt.date.today().isoformat()
+
+
+def stated(fact: Fact, on: str | None = None) -> bool:
+    """False once a time-bound fact is past its valid_until: the bot then says to check instead."""
+    return not fact.expired(on or today())
+
+
+def marked(proc: Procedure, on: str | None = None) -> bool:
+    """True when the card prints at least one '(*)' (an unverified fact that is still stated)."""
+    facts: list[Fact | Online | None] = [proc.where, proc.processing_time, proc.fee, proc.deadline, proc.result]
+    shown = [f for f in facts if f is not None and (not isinstance(f, Fact) or stated(f, on))]
+    return proc.online.verify or any(f.verify for f in shown)
+
+
+def expiring(catalog: Catalog, within_days: int, on: str | None = None) -> list[tuple[Procedure, str, str]]:
+    """(entry, block, valid_until) of facts that expire within the next `within_days` days, or already have."""
+    now = dt.date.fromisoformat(on or today())
+    limit = (now + dt.timedelta(days=within_days)).isoformat()
+    out = []
+    for proc in catalog:
+        for block in ("where", "processing_time", "fee", "deadline", "result"):
+            fact = getattr(proc, block)
+            if fact is not None and fact.valid_until and fact.valid_until <= limit:
+                out.append((proc, block, fact.valid_until))
+    return out

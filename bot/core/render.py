@@ -6,7 +6,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 from bot.core.flows import Flows
-from bot.core.guide import Item, checklist, not_needed, parts
+from bot.core.guide import Item, checklist, marked, not_needed, parts, stated
 from bot.core.model import Catalog, Fact, Procedure
 
 ONLINE_LABEL = {"toan-trinh": "toàn trình", "mot-phan": "một phần", "khong": "không"}
@@ -28,11 +28,14 @@ class Renderer:
         return Renderer(self.flows, "vi").t(key, **kw)
 
     def fact(self, fact: Fact) -> str:
+        if not stated(fact):
+            return self.vi("fact_expired", date="/".join(reversed(fact.valid_until.split("-"))))
         text = fact.text + (f" {fact.exemptions}" if fact.exemptions else "")
         return text + (self.vi("card_verify_mark") if fact.verify else "")
 
-    def card(self, catalog: Catalog, proc: Procedure) -> str:
-        """The summary card: where, how long, how much, deadline, online, link."""
+    def card(self, catalog: Catalog, proc: Procedure, footnote: bool = True) -> str:
+        """The summary card: where, how long, how much, deadline, online, link; the '(*)' footnote
+        only if a line is marked and the conversation has not had it yet (`footnote`)."""
         lines = [self.vi("card_title", name=proc.name)]
         if proc.code:
             lines.append(self.vi("card_code", code=", ".join(proc.codes)))
@@ -53,7 +56,7 @@ class Renderer:
         lines.extend(f"• {n}" for n in proc.notes)
         if proc.imported:
             lines.append(self.vi("card_imported"))
-        if _has_unverified(proc):
+        if footnote and marked(proc):
             lines.append(self.vi("card_verify_note"))
         lines.append(self.vi("card_confirm"))
         return "\n".join(lines)
@@ -95,8 +98,3 @@ class Renderer:
         lines += [f"  [x] {d}" for d in ready] or [f"  {self.vi('final_none')}"]
         lines += ["", self.vi("final_footer", date=date)]
         return "\n".join(lines)
-
-
-def _has_unverified(proc: Procedure) -> bool:
-    facts = [proc.where, proc.processing_time, proc.fee, proc.result, proc.deadline]
-    return proc.verify or proc.online.verify or any(f is not None and f.verify for f in facts)
