@@ -19,7 +19,9 @@ from bot.core import guide
 from bot.core.model import Catalog, Procedure
 
 ROOT = Path(__file__).resolve().parent.parent
-FIXTURES = yaml.safe_load((ROOT / "tests" / "fixtures" / "bundle_checklists.yaml").read_text("utf-8"))
+FIXTURES = yaml.safe_load(
+    (ROOT / "tests" / "fixtures" / "bundle_checklists.yaml").read_text("utf-8")
+)
 CASES = [(bid, case) for bid, cases in FIXTURES.items() for case in cases]
 
 
@@ -28,7 +30,9 @@ def catalog() -> Catalog:
     return load_catalog(ROOT / "procedures_catalog")
 
 
-def walk(catalog: Catalog, proc: Procedure, answers: Mapping[str, str], rare: bool) -> tuple[list[str], dict[str, str]]:
+def walk(
+    catalog: Catalog, proc: Procedure, answers: Mapping[str, str], rare: bool
+) -> tuple[list[str], dict[str, str]]:
     """Answer every question the guide asks, as a citizen would: their answer, else the default."""
     given: dict[str, str] = {}
     asked: list[str] = []
@@ -39,7 +43,9 @@ def walk(catalog: Catalog, proc: Procedure, answers: Mapping[str, str], rare: bo
 
 
 @pytest.mark.parametrize(("bundle_id", "case"), CASES, ids=[f"{b}:{c['case']}" for b, c in CASES])
-def test_bundle_checklist_matches_hand_checked_fixture(catalog: Catalog, bundle_id: str, case: dict[str, Any]) -> None:
+def test_bundle_checklist_matches_hand_checked_fixture(
+    catalog: Catalog, bundle_id: str, case: dict[str, Any]
+) -> None:
     proc = catalog.get(bundle_id)
     assert proc is not None and proc.is_bundle
     asked, given = walk(catalog, proc, case["answers"], bool(case.get("rare")))
@@ -66,7 +72,9 @@ def test_members_alone_still_ask_for_what_the_bundle_settles(catalog: Catalog) -
     xoa = catalog.get("xoa-dang-ky-thuong-tru")
     ks = catalog.get("khai-sinh")
     assert xoa is not None and ks is not None
-    assert "trich-luc-khai-tu" in [i.doc.key for i in guide.checklist(catalog, xoa, {"reason": "death"})]
+    assert "trich-luc-khai-tu" in [
+        i.doc.key for i in guide.checklist(catalog, xoa, {"reason": "death"})
+    ]
     assert "to-khai-khai-sinh" in [i.doc.key for i in guide.checklist(catalog, ks, {})]
 
 
@@ -146,12 +154,19 @@ def test_bundle_rules_on_a_small_catalogue(tmp_path: Path) -> None:
     catalog = load_catalog(_write(tmp_path))
     b = catalog.get("b")
     assert b is not None
-    assert [q.id for q in guide.asked(catalog, b)] == ["ok"]  # both member questions are settled by the bundle
+    assert [q.id for q in guide.asked(catalog, b)] == [
+        "ok"
+    ]  # both member questions are settled by the bundle
     items = guide.checklist(catalog, b, {"ok": "yes"})
     assert [(i.doc.key, i.owners) for i in items] == [("eform", ("b",)), ("shared", ("m1", "m2"))]
     m1 = catalog.get("m1")
     assert m1 is not None
-    assert [i.doc.key for i in guide.checklist(catalog, m1, {})] == ["form-m1", "shared", "extra-m1", "notice-m1"]
+    assert [i.doc.key for i in guide.checklist(catalog, m1, {})] == [
+        "form-m1",
+        "shared",
+        "extra-m1",
+        "notice-m1",
+    ]
 
 
 def test_bundle_rule_mistakes_are_reported_with_file_and_line(tmp_path: Path) -> None:

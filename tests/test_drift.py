@@ -19,15 +19,31 @@ from bot.content.drift import Reference, check, fact_counts, fact_numbers, stamp
 
 ROOT = Path(__file__).resolve().parent.parent
 # ../shared/reference beside the checkout (a worktree may sit one level deeper)
-REFERENCE = next((p / "shared" / "reference" for p in ROOT.parents if (p / "shared" / "reference").is_dir()),
-                 ROOT.parent / "shared" / "reference")
+REFERENCE = next(
+    (p / "shared" / "reference" for p in ROOT.parents if (p / "shared" / "reference").is_dir()),
+    ROOT.parent / "shared" / "reference",
+)
 
 
-@pytest.mark.skipif(not (REFERENCE / "dvcqg-api").is_dir(), reason="../shared/reference not beside the repo")
+@pytest.mark.skipif(
+    not (REFERENCE / "dvcqg-api").is_dir(), reason="../shared/reference not beside the repo"
+)
 def test_shipped_content_has_no_drift_against_the_reference() -> None:
     proc = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "catalog", "drift", str(ROOT / "procedures_catalog"), "--reference", str(REFERENCE)],
-        capture_output=True, text=True, cwd=ROOT, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "bot.cli",
+            "catalog",
+            "drift",
+            str(ROOT / "procedures_catalog"),
+            "--reference",
+            str(REFERENCE),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert proc.stdout.strip().splitlines()[-1].startswith("0 drift(s)")
@@ -37,15 +53,24 @@ def test_shipped_content_cites_sources_and_marks_few_facts() -> None:
     catalog = load_catalog(ROOT / "procedures_catalog")
     total, flagged, sourced = fact_counts(catalog)
     assert sourced >= 70
-    assert flagged / total < 0.25  # was 35.3 % (126/357) before the December review was worked through
+    assert (
+        flagged / total < 0.25
+    )  # was 35.3 % (126/357) before the December review was worked through
 
 
 def _record(root: Path, code: str, minutes: int, fee: int) -> None:
     body = root / "bo-test"
     body.mkdir(parents=True, exist_ok=True)
     detail = {
-        "executionMethods": [{"submissionMethod": "DIRECT", "processingTime": minutes, "processingTimeUnit": "WORKING_DAY",
-                              "description": f"{minutes:02d} ngày làm việc", "fees": [{"value": fee, "description": ""}]}],
+        "executionMethods": [
+            {
+                "submissionMethod": "DIRECT",
+                "processingTime": minutes,
+                "processingTimeUnit": "WORKING_DAY",
+                "description": f"{minutes:02d} ngày làm việc",
+                "fees": [{"value": fee, "description": ""}],
+            }
+        ],
         "updatedAt": 1780000000000,
     }
     (body / f"{code}.json").write_text(json.dumps({"code": code, "detail": detail}), "utf-8")
@@ -94,13 +119,19 @@ def test_stamp_then_no_drift_then_record_change_is_reported(tmp_path: Path) -> N
     _record(ref_dir, "1.000001", 7, 20000)  # the portal changed the time
     drifts = check(load_catalog(cat), Reference(ref_dir))
     kinds = sorted((d.block, d.kind) for d in drifts)
-    assert kinds == [("fee", "changed"), ("processing_time", "changed"), ("processing_time", "number")]
+    assert kinds == [
+        ("fee", "changed"),
+        ("processing_time", "changed"),
+        ("processing_time", "number"),
+    ]
     number = next(d for d in drifts if d.kind == "number")
     assert "5 is not in record 1.000001" in str(number)
     assert str(number).startswith(f"{load_catalog(cat).get('thu').source_file}:12:")  # type: ignore[union-attr]
 
 
-def test_missing_record_and_cli_exit_code(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_missing_record_and_cli_exit_code(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     ref_dir = tmp_path / "ref"
     _record(ref_dir, "1.000002", 5, 0)
     cat = _catalog(tmp_path)
@@ -112,15 +143,30 @@ def test_missing_record_and_cli_exit_code(tmp_path: Path, capsys: pytest.Capture
 
 def test_bad_source_is_a_file_line_problem(tmp_path: Path) -> None:
     cat = _catalog(tmp_path)
-    text = (cat / "thu.yaml").read_text("utf-8").replace("field: executionMethods}", "field: nonsense}", 1)
-    (cat / "thu.yaml").write_text(text.replace('result: {text: x, source: {law: "Luật X, Điều 1"}}',
-                                               "result: {text: x, source: {}}"), "utf-8")
+    text = (
+        (cat / "thu.yaml")
+        .read_text("utf-8")
+        .replace("field: executionMethods}", "field: nonsense}", 1)
+    )
+    (cat / "thu.yaml").write_text(
+        text.replace(
+            'result: {text: x, source: {law: "Luật X, Điều 1"}}', "result: {text: x, source: {}}"
+        ),
+        "utf-8",
+    )
     _, problems = check_catalog(cat)
     msgs = [str(p) for p in problems]
-    assert any(":12: processing_time.source field 'nonsense' is not a record field" in m for m in msgs)
+    assert any(
+        ":12: processing_time.source field 'nonsense' is not a record field" in m for m in msgs
+    )
     assert any("result.source needs a 'record'" in m for m in msgs)
 
 
 def test_fact_numbers_reads_amounts_and_durations() -> None:
-    assert fact_numbers("20.000 đồng/lần; 07 ngày làm việc; sau 15 giờ; 50% mức thu") == {20000, 7, 15, 50}
+    assert fact_numbers("20.000 đồng/lần; 07 ngày làm việc; sau 15 giờ; 50% mức thu") == {
+        20000,
+        7,
+        15,
+        50,
+    }
     assert fact_numbers("Thông tư 75/2022/TT-BTC, mẫu CT01") == set()

@@ -44,7 +44,11 @@ def test_check_warns_thirty_days_ahead(capsys: pytest.CaptureFixture[str]) -> No
     assert main(["check"]) == 0
     if guide.today() >= "2026-12-01":
         err = capsys.readouterr().err
-        assert "cap-the-can-cuoc.yaml:" in err and "warning: cap-the-can-cuoc fee" in err and "2026-12-31" in err
+        assert (
+            "cap-the-can-cuoc.yaml:" in err
+            and "warning: cap-the-can-cuoc fee" in err
+            and "2026-12-31" in err
+        )
 
 
 def test_footnote_marks_only_cards_with_a_marked_line(renderer: Renderer) -> None:

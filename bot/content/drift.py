@@ -67,7 +67,9 @@ def cited_facts(catalog: Catalog) -> Iterator[Cited]:
         for block in FACT_BLOCKS:
             fact: Fact | Online | None = getattr(proc, block)
             if fact is not None and fact.source is not None:
-                text = fact.text + (f" {fact.exemptions}" if isinstance(fact, Fact) and fact.exemptions else "")
+                text = fact.text + (
+                    f" {fact.exemptions}" if isinstance(fact, Fact) and fact.exemptions else ""
+                )
                 yield Cited(proc, block, text, fact.source)
         for doc in proc.documents:
             if doc.source is not None:
@@ -118,7 +120,11 @@ class Reference:
         """The record's own updatedAt as YYYY-MM-DD, or ''."""
         d = self.detail(code) or {}
         ms = d.get("updatedAt")
-        return dt.datetime.fromtimestamp(ms / 1000, dt.UTC).date().isoformat() if isinstance(ms, int) else ""
+        return (
+            dt.datetime.fromtimestamp(ms / 1000, dt.UTC).date().isoformat()
+            if isinstance(ms, int)
+            else ""
+        )
 
 
 def field_text(detail: dict[str, Any], fields: tuple[str, ...]) -> str | None:
@@ -128,7 +134,9 @@ def field_text(detail: dict[str, Any], fields: tuple[str, ...]) -> str | None:
     return "\n".join(json.dumps(detail[f], ensure_ascii=False, sort_keys=True) for f in fields)
 
 
-def cited_text(ref: Reference, records: tuple[str, ...], fields: tuple[str, ...]) -> tuple[str | None, str]:
+def cited_text(
+    ref: Reference, records: tuple[str, ...], fields: tuple[str, ...]
+) -> tuple[str | None, str]:
     """The cited fields of every cited record, joined; or (None, what is missing)."""
     parts = []
     for code in records:
@@ -170,9 +178,15 @@ def check(catalog: Catalog, ref: Reference) -> list[Drift]:
             continue
         now = source_hash(text)
         if src.hash and src.hash != now:
-            out.append(Drift(*base, "changed", f"record {src.record} {src.field} changed since review "
-                             f"{c.proc.last_reviewed} (hash {src.hash} → {now}, record updated "
-                             f"{', '.join(ref.updated(r) or '?' for r in src.records)}): re-read it and review the fact"))
+            out.append(
+                Drift(
+                    *base,
+                    "changed",
+                    f"record {src.record} {src.field} changed since review "
+                    f"{c.proc.last_reviewed} (hash {src.hash} → {now}, record updated "
+                    f"{', '.join(ref.updated(r) or '?' for r in src.records)}): re-read it and review the fact",
+                )
+            )
         if c.block in NUMBER_BLOCKS:
             known = _numbers(text)
             for n in sorted(fact_numbers(c.text) - known):
@@ -198,7 +212,7 @@ def stamp_file(path: Path, ref: Reference) -> int:
         text, _ = cited_text(ref, tuple(rec.group(1).split("+")), tuple(fld.group(1).split("+")))
         if text is None:
             continue
-        lines[i] = f"{m.group('head')}{m.group('body').rstrip()}, hash: \"{source_hash(text)}\"}}\n"
+        lines[i] = f'{m.group("head")}{m.group("body").rstrip()}, hash: "{source_hash(text)}"}}\n'
         count += 1
     if count:
         path.write_text("".join(lines), "utf-8")

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
-
-import datetime as dt
 
 from bot.core.model import Catalog, Document, Fact, NotNeeded, Online, Procedure, Question
 
