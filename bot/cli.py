@@ -28,6 +28,15 @@ def _config(args: argparse.Namespace) -> Config:
     return load_config(getattr(args, "config", None))
 
 
+def _refuse_weak_secrets(cfg: Config) -> None:
+    """`check` and `serve` stop on a guessable admin token or webhook secret."""
+    from bot.config import weak_secrets
+
+    problems = weak_secrets(cfg)
+    if problems:
+        raise ContentError(problems)
+
+
 def _catalog_dir(args: argparse.Namespace) -> Path:
     explicit = getattr(args, "catalog", None) or getattr(args, "dir", None)
     return Path(explicit) if explicit else Path(_config(args)["catalog.dir"])
@@ -84,6 +93,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     from bot.core.engine import MemoryStore
 
     cfg = _config(args)
+    _refuse_weak_secrets(cfg)
     engine = build(cfg, MemoryStore()).engine()  # checks content; keeps no conversation
     print(
         f"OK: {len(engine.content.catalog)} catalogue entries, "
@@ -131,6 +141,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from bot.web.server import Server, run
 
     cfg = _config(args)
+    _refuse_weak_secrets(cfg)
     setup_logging(str(cfg["log.level"]))
     app = build(cfg)
     server = Server(cfg, app.store, app.features, outbox=app.outbox())
@@ -265,11 +276,14 @@ def build_parser() -> argparse.ArgumentParser:
     from bot.feedback.commands import add_parsers as add_feedback_parsers
 
     add_feedback_parsers(sub)
+    from bot.web.volunteer_admin import add_parser as add_volunteer_parser
+
+    add_volunteer_parser(sub, command)
     return parser
 
 
 def _key(args: argparse.Namespace) -> str:
-    for attr in ("catalog_cmd", "bookings_cmd", "report_cmd"):
+    for attr in ("catalog_cmd", "bookings_cmd", "report_cmd", "volunteers_cmd"):
         sub = getattr(args, attr, None)
         if sub:
             return f"{args.cmd} {sub}"

@@ -166,6 +166,7 @@ def test_only_the_minimum_is_stored(svc: BookingService) -> None:
         "status",
         "created_at",
         "updated_at",
+        "origin",  # a keyed hash of the web client address (per-address limit), never the address
     }
 
 
@@ -216,3 +217,19 @@ def test_slot_rows_are_created_once(svc: BookingService) -> None:
     assert svc.store.slot_id(slot) == svc.store.slot_id(slot)
     with svc.db.begin() as conn:
         assert conn.execute(text("SELECT count(*) FROM booking_slot")).scalar() == 1
+
+
+def test_bookings_per_client_address_per_office_day(svc: BookingService) -> None:
+    store = BookingStore(svc.db, max_active=2, max_per_origin_day=2, clock=svc.clock)
+    same_address = [Citizen("web", f"w-{n}", origin="o-abc") for n in range(3)]
+    results = [store.book(who, "khai-sinh", slot_at(svc, MONDAY, "08:00")) for who in same_address[:2]]
+    assert [r.status for r in results] == ["booked", "booked"]
+    third = store.book(same_address[2], "khai-sinh", slot_at(svc, MONDAY, "09:00"))
+    assert (third.status, third.per_client) == ("limit", True)
+    other_day = store.book(same_address[2], "khai-sinh", slot_at(svc, dt.date(2026, 11, 25), "08:00"))
+    assert other_day.status == "booked"
+    elsewhere = store.book(Citizen("web", "w-9", origin="o-other"), "khai-sinh",
+                           slot_at(svc, MONDAY, "09:00"))
+    assert elsewhere.status == "booked"
+    verified = store.book(citizen(1), "khai-sinh", slot_at(svc, MONDAY, "09:00"))  # no origin
+    assert verified.status == "booked"

@@ -192,8 +192,8 @@ def test_hot_reload_applies_good_edits_and_refuses_broken_ones(tmp_path: Path) -
 
 
 def test_volunteer_cases_and_handoff(tmp_path: Path) -> None:
-    engine = make_engine(make_config(tmp_path).with_overrides(**{"volunteers.ids": ["vol-1"]}))
-    vol = Chat(engine, user="vol-1")
+    engine = make_engine(make_config(tmp_path).with_overrides(**{"volunteers.ids": ["telegram:vol-1"]}))
+    vol = Chat(engine, user="vol-1", channel="telegram")
     vol.say("/hoso_moi")
     code_a = vol.text.split("mã ")[1].split(".")[0]
     vol.say("đăng ký khai sinh")
@@ -210,6 +210,9 @@ def test_volunteer_cases_and_handoff(tmp_path: Path) -> None:
     citizen = Chat(engine, user="citizen-9")
     citizen.say(f"mã {code_a}")
     assert "Đăng ký khai sinh" in citizen.text
+    citizen.say("đăng ký kết hôn")  # the citizen's copy moves on; the volunteer's case does not
+    vol.say(f"/hoso {code_a}")
+    assert "Đăng ký khai sinh" in vol.text
     vol.say("/xong")
     vol.say("/hoso")
     assert code_a not in vol.text and code_b in vol.text

@@ -52,7 +52,7 @@ from bot.storage.db import make_engine, migrate
 from bot.web.server import Server
 
 CHAT = 5151
-SECRET = "fault-secret"
+SECRET = "fault-secret-0123456789"
 CHECKLIST = "Xem giấy tờ cần chuẩn bị"
 HELP = "Tôi giúp anh/chị biết thủ tục"
 HUMAN = "gặp trực tiếp cán bộ"

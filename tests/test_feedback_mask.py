@@ -99,3 +99,10 @@ def test_short_numbers_are_kept(parts: list[str]) -> None:
     text = " và ".join(parts)
     assert longest_run(text) < MIN_DIGITS
     assert mask(text) == text
+
+
+@pytest.mark.parametrize("typed", ["0912/345/678", "0912_345_678", "0912,345,678", "0912–345–678",
+                                   "001/099/012/345", "0912 / 345 / 678"])
+def test_numbers_with_slashes_underscores_commas_and_dashes_are_masked(typed: str) -> None:
+    masked = mask(f"sdt {typed} nhe")
+    assert not any(ch.isdigit() for ch in masked), masked

@@ -48,6 +48,21 @@ def test_purge_keeps_recent_and_removes_old(engine: Engine) -> None:
     assert [tuple(r) for r in rows] == [(None, 4), ("mới", 4)]
 
 
+def test_purge_removes_old_sessions_and_citizen_rows_but_never_channel_tokens(engine: Engine) -> None:
+    from bot.booking.models import CitizenRow
+    from bot.storage.security import SqlSessions, SqlTokenStore
+
+    old_token, _ = SqlSessions(engine, clock=lambda: OLD).issue()
+    new_token, _ = SqlSessions(engine).issue()
+    SqlTokenStore(engine, clock=lambda: OLD).put("zalo", "app-1", {"access": "a", "refresh": "r"})
+    with engine.begin() as conn:
+        conn.execute(insert(CitizenRow).values(channel="web", user_id="w-old", touched_at=OLD))
+    counts = purge(engine, timedelta(days=180))
+    assert counts["web sessions"] == 1 and counts["booking citizens"] == 1
+    assert SqlSessions(engine).user(old_token) is None and SqlSessions(engine).user(new_token)
+    assert SqlTokenStore(engine).get("zalo", "app-1") == {"access": "a", "refresh": "r"}
+
+
 def test_purge_cli(tmp_path: Path) -> None:
     env = {"PATH": "/usr/bin:/bin", "TTHC_DATA_DIR": str(tmp_path), "HOME": str(tmp_path)}
     ok = subprocess.run([sys.executable, "-m", "bot.cli", "purge", "--older-than", "180d"],

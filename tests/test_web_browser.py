@@ -111,3 +111,38 @@ async def test_a_whole_guide_by_clicks_on_a_phone_screen(tmp_path: Path, browser
         assert overflow <= 0, "the page must fit a phone screen without sideways scrolling"
         assert errors == []
         await context.close()
+
+
+async def test_a_link_with_user_cannot_fix_the_session(tmp_path: Path, browser: Any) -> None:
+    from sqlalchemy import text
+
+    async with running(bot_config(tmp_path)) as server:
+        context = await browser.new_context(locale="vi-VN")
+        page = await context.new_page()
+        await page.goto(f"http://127.0.0.1:{server.port}/?user=w-fixed-by-attacker")
+        await page.locator(".msg.bot", has_text="Xin chào").wait_for()
+
+        async def ask() -> None:
+            await page.fill("#text", GUIDE_TEXT)
+            await page.keyboard.press("Enter")
+
+        await _act(page, ask)
+        # The session cookie is HttpOnly: page scripts (and injected ones) cannot read it.
+        assert "tthc_session" not in await page.evaluate("document.cookie")
+        assert await page.evaluate("localStorage.getItem('tthc-user')") is None
+        cookies = {c["name"]: c for c in await context.cookies()}
+        assert cookies["tthc_session"]["httpOnly"] and cookies["tthc_session"]["sameSite"] == "Lax"
+        db = server.store.engine  # type: ignore[attr-defined]
+        with db.connect() as conn:
+            users = conn.execute(text("SELECT user_id FROM web_session")).scalars().all()
+            fixed = conn.execute(
+                text("SELECT count(*) FROM conversation_state WHERE user_id = 'w-fixed-by-attacker'")
+            ).scalar_one()
+        assert len(users) == 1 and users[0] != "w-fixed-by-attacker" and fixed == 0
+        # Reopening the page keeps the same server-issued session.
+        await page.goto(f"http://127.0.0.1:{server.port}/")
+        await page.locator(".msg.bot").first.wait_for()
+        await page.locator("#typing").wait_for(state="hidden")
+        with db.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM web_session")).scalar_one() == 1
+        await context.close()

@@ -37,7 +37,7 @@ class Dialogue:
 
     @staticmethod
     def _who(turn: Turn) -> Citizen:
-        return Citizen(turn.msg.channel, turn.msg.user)
+        return Citizen(turn.msg.channel, turn.msg.user, turn.msg.origin)
 
     def _words(self, turn: Turn) -> Words:
         return Words(turn.content.flows, self.svc.offices, turn.content.catalog)
@@ -210,6 +210,9 @@ class Dialogue:
         if result.status == CLOSED:
             turn.say(words.t("booking_slot_closed", **facts))
             return "closed"
+        if result.status == LIMIT and result.per_client:
+            turn.say(words.t("booking_client_limit", max=self.svc.max_per_client_day))
+            return "limit"
         if result.status == LIMIT:
             turn.say(words.t("booking_limit", active=result.active, max=self.svc.max_active))
             return "limit"

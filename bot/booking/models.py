@@ -51,6 +51,8 @@ class BookingRow(Base):
     status: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # Keyed hash of the client address that booked (web only): caps bookings per address and day.
+    origin: Mapped[str | None] = mapped_column(String(64), default=None, index=True)
 
 
 class CitizenRow(Base):

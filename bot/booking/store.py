@@ -53,6 +53,7 @@ def new_code() -> str:
 class Citizen:
     channel: str
     user_id: str
+    origin: str = ""  # keyed hash of the client address (web); "" where identity is verified
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,7 @@ class Result:
     status: str
     booking: BookingView | None = None
     active: int = 0
+    per_client: bool = False  # the limit hit is the client address's, not the citizen's
 
 
 class _Abort(Exception):
@@ -138,11 +140,13 @@ class BookingStore:
         engine: Engine,
         *,
         max_active: int = 2,
+        max_per_origin_day: int = 0,
         clock: Callable[[], dt.datetime] = utc_now,
         codes: Callable[[], str] = new_code,
     ) -> None:
         self.engine = engine
         self.max_active = max_active
+        self.max_per_origin_day = max_per_origin_day  # 0: no per-address limit
         self.clock = clock
         self.codes = codes
         self._slot_ids: dict[tuple[str, str, dt.datetime], int] = {}  # slot rows are never deleted
@@ -259,6 +263,8 @@ class BookingStore:
                     return Result(BOOKED, held, active)
                 if active >= self.max_active:
                     return Result(LIMIT, active=active)
+                if self._origin_full(conn, who, slot, now):
+                    return Result(LIMIT, active=active, per_client=True)
                 self._take(conn, slot_id, slot.capacity)
                 booking_id, code = self._insert(
                     conn, who, procedure_id, slot.office_id, slot_id, now
@@ -278,6 +284,27 @@ class BookingStore:
                 return Result(BOOKED, view, active + 1)
         except _Abort as abort:
             return Result(abort.status)
+
+    def _origin_full(self, conn: Connection, who: Citizen, slot: Slot, now: dt.datetime) -> bool:
+        """Whether this client address already holds its share of the office's day."""
+        if not who.origin or self.max_per_origin_day < 1:
+            return False
+        self._lock_citizen(conn, Citizen("origin", who.origin), now)  # serialise one address
+        local = slot.start.astimezone(TZ)
+        first = dt.datetime.combine(local.date(), dt.time(0), TZ)
+        query = (
+            select(func.count())
+            .select_from(BookingRow)
+            .join(SlotRow, BookingRow.slot_id == SlotRow.id)
+            .where(
+                BookingRow.origin == who.origin,
+                BookingRow.office_id == slot.office_id,
+                BookingRow.status == CONFIRMED,
+                SlotRow.starts_at >= first,
+                SlotRow.starts_at < first + dt.timedelta(days=1),
+            )
+        )
+        return int(conn.execute(query).scalar_one()) >= self.max_per_origin_day
 
     @staticmethod
     def _held(conn: Connection, who: Citizen, slot_id: int) -> BookingView | None:
@@ -307,6 +334,7 @@ class BookingStore:
             "status": CONFIRMED,
             "created_at": now,
             "updated_at": now,
+            "origin": who.origin or None,
         }
         for _ in range(CODE_TRIES):
             code = self.codes()

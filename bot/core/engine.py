@@ -289,6 +289,9 @@ class Engine:
     def press(self, turn: Turn, payload: str) -> None:
         """A button payload (pressed or typed): exactly one way to act on it."""
         state = turn.state
+        if payload not in {str(b[1]) for b in state.buttons}:  # forged or stale: ask again
+            turn.say(turn.r.t("unknown_button"))
+            return self.rerender(turn)
         verb, _, arg = payload.partition(":")
         if verb == "go":
             return self.run(turn, arg)

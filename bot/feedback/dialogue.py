@@ -11,7 +11,7 @@ from bot.core.feature import Feature, action
 from bot.core.messages import Button
 from bot.feedback.models import GROUPS
 from bot.feedback.offices import PAYLOAD_PREFIX, Offices, load_offices
-from bot.feedback.store import Entry, FeedbackStore, Refused, respondent_key
+from bot.feedback.store import Entry, FeedbackStore, Refused
 
 SCRATCH = "feedback"
 START = "feedback.start"
@@ -48,7 +48,7 @@ class Survey:
         """Command 'danhgia <booking>' behind the post-visit button: that booking's survey."""
         parts = (turn.msg.button or turn.msg.text).split()
         offer = self.store.offer(parts[1]) if len(parts) > 1 else None
-        if offer is None or offer.respondent != respondent_key(turn.msg.channel, turn.msg.user):
+        if offer is None or offer.respondent != self.store.respondent(turn.msg.channel, turn.msg.user):
             turn.say(turn.r.t("fb_offer_unknown"))
             return
         self._enter(turn, source="booking", office=offer.office, procedure=offer.procedure,
@@ -76,7 +76,7 @@ class Survey:
         booking = data["entry"].get("booking")
         if booking and self.store.answered(booking):
             return "answered"
-        if not self.store.can_start(_respondent(turn)):
+        if not self.store.can_start(self._respondent(turn), turn.msg.origin):
             return "limited"
         office = data["entry"].get("office")
         turn.say(turn.r.t("fb_intro_office", office=self.offices.name(office)) if office
@@ -131,6 +131,9 @@ class Survey:
             self.store.contact(int(response), turn.text)
         return "saved"
 
+    def _respondent(self, turn: Turn) -> str:
+        return self.store.respondent(turn.msg.channel, turn.msg.user)
+
     def _response(self, turn: Turn) -> int | str:
         """The response row of this survey, created on the first answer; or 'answered'/'limited'."""
         data = turn.data(SCRATCH)
@@ -138,7 +141,7 @@ class Survey:
             return int(data["id"])
         entry = _entry(turn.msg.channel, data.get("entry", {}))
         try:
-            data["id"] = self.store.create(entry, _respondent(turn))
+            data["id"] = self.store.create(entry, self._respondent(turn), turn.msg.origin)
         except Refused as refused:
             return refused.reason
         return int(data["id"])
@@ -149,8 +152,6 @@ def _entry(channel: str, entry: dict[str, Any]) -> Entry:
     return Entry(channel=channel, source=str(entry.get("source") or "menu"), **links)
 
 
-def _respondent(turn: Turn) -> str:
-    return respondent_key(turn.msg.channel, turn.msg.user)
 
 
 def feature(store: FeedbackStore, offices: Offices | None = None) -> Feature:
@@ -175,5 +176,6 @@ def feature_for(cfg: Config) -> Feature:
     """The feedback feature for a configuration: its database and the catalogue's offices."""
     from bot.storage.db import make_engine
 
-    store = FeedbackStore(make_engine(cfg.database_url), max_per_hour=int(cfg["feedback.max_per_hour"]))
+    store = FeedbackStore(make_engine(cfg.database_url), max_per_hour=int(cfg["feedback.max_per_hour"]),
+                          max_per_client_hour=int(cfg.get("feedback.max_per_client_hour") or 0))
     return feature(store, load_offices(cfg["catalog.dir"]))

@@ -55,6 +55,16 @@ def render_text(report: Report, office_names: Mapping[str, str] | None = None) -
     return "\n".join(lines) + "\n"
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: object) -> str:
+    """A cell a spreadsheet shows as text, never runs: a leading = + - @ (or a tab or CR, which
+    some programs skip before one) gets a ' in front (OWASP CSV injection guidance)."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
 def write_csv(rows: Iterable[ResponseRow], path: Path, tz: tzinfo = LOCAL) -> int:
     """One line per response (UTF-8 with BOM so spreadsheet programs read the accents)."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -63,9 +73,10 @@ def write_csv(rows: Iterable[ResponseRow], path: Path, tz: tzinfo = LOCAL) -> in
         writer = csv.writer(out)
         writer.writerow(CSV_COLUMNS)
         for r in rows:
-            writer.writerow([r.created_at.astimezone(tz).isoformat(timespec="seconds"), r.office or "",
-                             r.counter or "", r.procedure or "", r.booking or "", r.source,
-                             _cell(r.overall), *(_cell(g) for g in r.groups), r.comment or "", r.contact or ""])
+            cells = [r.created_at.astimezone(tz).isoformat(timespec="seconds"), r.office or "",
+                     r.counter or "", r.procedure or "", r.booking or "", r.source,
+                     _cell(r.overall), *(_cell(g) for g in r.groups), r.comment or "", r.contact or ""]
+            writer.writerow([spreadsheet_safe(c) for c in cells])
             count += 1
     return count
 

@@ -11,7 +11,7 @@ from bot.core.messages import Button, Outgoing, Reply
 from bot.core.render import Renderer
 from bot.feedback.dialogue import OFFER_COMMAND
 from bot.feedback.offices import Offices
-from bot.feedback.store import FeedbackStore, Offer, respondent_key
+from bot.feedback.store import FeedbackStore, Offer
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,7 @@ def offer_surveys(store: FeedbackStore, flows: Flows, visits: Iterable[Visit], *
     for visit in visits:
         if visit.day >= today:
             continue
-        offer = Offer(visit.booking, visit.office, visit.procedure, respondent_key(visit.channel, visit.user))
+        offer = Offer(visit.booking, visit.office, visit.procedure, store.respondent(visit.channel, visit.user))
         if not store.claim_offer(offer):
             continue
         r = Renderer(flows, visit.lang)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import Engine, delete, insert, select, update
@@ -50,65 +52,92 @@ class Refused(Exception):
         self.reason = reason
 
 
-def respondent_key(channel: str, user: str) -> str:
-    """A one-way key for the quota and offers; responses never store it."""
-    return hashlib.sha256(f"tthc-feedback|{channel}|{user}".encode()).hexdigest()
+def respondent_key(channel: str, user: str, secret: bytes) -> str:
+    """A keyed one-way key for the quota and offers (responses never store it): without the
+    per-install secret, ids cannot be tried one by one against it."""
+    return hmac.new(secret, f"tthc-feedback|{channel}|{user}".encode(), hashlib.sha256).hexdigest()
 
 
 class FeedbackStore:
     """Survey answers on SQLite or PostgreSQL."""
 
-    def __init__(self, engine: Engine, *, max_per_hour: int = 10,
+    def __init__(self, engine: Engine, *, max_per_hour: int = 10, max_per_client_hour: int = 0,
                  clock: Callable[[], datetime] = utc_now) -> None:
         self.engine = engine
         self.max_per_hour = max_per_hour
+        self.max_per_client_hour = max_per_client_hour  # 0: no per-address limit
         self.clock = clock
+
+    @cached_property
+    def _secret(self) -> bytes:
+        from bot.storage.security import install_secret
+
+        return install_secret(self.engine, "feedback-respondent")
+
+    def respondent(self, channel: str, user: str) -> str:
+        """The keyed hash of a citizen for offers and the quota."""
+        return respondent_key(channel, user, self._secret)
 
     def _hour(self) -> int:
         return int(self.clock().timestamp() // 3600)
 
-    def can_start(self, respondent: str) -> bool:
-        """False when the respondent used up this hour's quota (a hint; `create` enforces it)."""
-        if self.max_per_hour < 1:
-            return True
-        query = select(FeedbackQuota.used).where(FeedbackQuota.respondent == respondent,
-                                                 FeedbackQuota.hour == self._hour())
+    def _quotas(self, respondent: str, origin: str) -> list[tuple[str, int]]:
+        out = [(respondent, self.max_per_hour)]
+        if origin:
+            out.append((f"o:{origin}"[:64], self.max_per_client_hour))
+        return [(key, limit) for key, limit in out if limit >= 1]
+
+    def can_start(self, respondent: str, origin: str = "") -> bool:
+        """False when the respondent (or the client address) used up this hour's quota
+        (a hint; `create` enforces it)."""
         with self.engine.begin() as conn:
-            used = conn.execute(query).scalar_one_or_none() or 0
-        return used < self.max_per_hour
+            for key, limit in self._quotas(respondent, origin):
+                query = select(FeedbackQuota.used).where(FeedbackQuota.respondent == key,
+                                                         FeedbackQuota.hour == self._hour())
+                if (conn.execute(query).scalar_one_or_none() or 0) >= limit:
+                    return False
+        return True
 
     def answered(self, booking: str) -> bool:
-        """Whether a response for this booking exists."""
-        query = select(Response.id).where(Response.booking == booking)
+        """Whether the survey of this booking was answered."""
+        query = select(FeedbackOffer.booking).where(FeedbackOffer.booking == booking,
+                                                    FeedbackOffer.answered.is_(True))
         with self.engine.begin() as conn:
             return conn.execute(query).first() is not None
 
-    def create(self, entry: Entry, respondent: str) -> int:
-        """Insert an empty response and charge the quota in one transaction; raise Refused."""
+    def create(self, entry: Entry, respondent: str, origin: str = "") -> int:
+        """Insert an empty response and charge the quotas in one transaction; raise Refused.
+        A booking's survey is answered once; the answer does not keep the booking code."""
         values = {"created_at": self.clock(), "channel": entry.channel, "source": entry.source,
                   "office": entry.office, "counter": entry.counter, "procedure": entry.procedure,
-                  "booking": entry.booking}
+                  "booking": None}
         with self.engine.begin() as conn:
-            statement = dialect_insert(conn, Response).values(values)
-            if entry.booking is not None:
-                statement = statement.on_conflict_do_nothing(index_elements=["booking"])
-            new_id = conn.execute(statement.returning(Response.id)).scalar_one_or_none()
-            if new_id is None:
+            if entry.booking is not None and not self._mark_answered(conn, entry, respondent):
                 raise Refused("answered")
-            if not self._charge(conn, respondent):
-                raise Refused("limited")  # leaving the block rolls the insert back
+            new_id = conn.execute(insert(Response).values(values).returning(Response.id)).scalar_one()
+            for key, limit in self._quotas(respondent, origin):
+                if not self._charge(conn, key, limit):
+                    raise Refused("limited")  # leaving the block rolls the insert back
             return int(new_id)
 
-    def _charge(self, conn: Any, respondent: str) -> bool:
-        if self.max_per_hour < 1:
-            return True
+    def _mark_answered(self, conn: Any, entry: Entry, respondent: str) -> bool:
+        """Flip the booking's offer to answered (creating it if the survey came another way)."""
+        statement = dialect_insert(conn, FeedbackOffer).values(
+            booking=entry.booking, office=entry.office, procedure=entry.procedure,
+            respondent=respondent, offered_at=self.clock(), answered=True)
+        statement = statement.on_conflict_do_update(
+            index_elements=["booking"], set_={"answered": True},
+            where=FeedbackOffer.answered.is_(False))
+        return conn.execute(statement.returning(FeedbackOffer.booking)).first() is not None
+
+    def _charge(self, conn: Any, key: str, limit: int) -> bool:
         hour = self._hour()
         conn.execute(delete(FeedbackQuota).where(FeedbackQuota.hour < hour - 1))
-        statement = dialect_insert(conn, FeedbackQuota).values(respondent=respondent, hour=hour, used=1)
+        statement = dialect_insert(conn, FeedbackQuota).values(respondent=key, hour=hour, used=1)
         statement = statement.on_conflict_do_update(
             index_elements=["respondent", "hour"],
             set_={"used": FeedbackQuota.used + 1},
-            where=FeedbackQuota.used < self.max_per_hour,
+            where=FeedbackQuota.used < limit,
         )
         return conn.execute(statement.returning(FeedbackQuota.used)).first() is not None
 
