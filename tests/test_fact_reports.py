@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-from channel_support import bot_config, running
+from channel_support import bot_config, running, web_client
 from sqlalchemy import Engine
 
 from bot.reports.store import FactReportStore, reporter_key
@@ -50,7 +50,7 @@ def _url(server: Server, path: str) -> str:
 
 
 async def _chat(http: aiohttp.ClientSession, server: Server, **body: str) -> list[dict[str, Any]]:
-    async with http.post(_url(server, "/api/chat"), json={"user": "web-report", **body}) as resp:
+    async with http.post(_url(server, "/api/chat"), json=body) as resp:
         assert resp.status == 200, await resp.text()
         return list((await resp.json())["replies"])
 
@@ -63,7 +63,7 @@ def _press(replies: list[dict[str, Any]], label: str) -> str:
 
 async def test_citizen_reports_a_wrong_fee_and_admin_sees_it(tmp_path: Path) -> None:
     cfg = bot_config(tmp_path, **{"admin.token": TOKEN})
-    async with running(cfg) as server, aiohttp.ClientSession() as http:
+    async with running(cfg) as server, web_client() as http:
         await _chat(http, server, text="")
         replies = await _chat(http, server, text="làm thẻ bhyt cho bé")
         replies = await _chat(http, server, button=_press(replies, "⚠️ Thông tin này sai?"))
