@@ -82,7 +82,7 @@ ANSWER_KEYS = {"question": True, "value": False, "from": False, "values": False}
 RECORD_FIELDS = {
     "executionSteps", "executionMethods", "fees", "cases", "executionCases", "legalBasisesDetails",
     "requirementsAndConditions", "resultsDetails", "departmentsExecuting", "unitGroupsExecuting",
-    "subjectTypesDetails", "note", "isWard", "isProvince", "isMinistry", "isFullProcess",
+    "subjectTypesDetails", "note", "description", "isWard", "isProvince", "isMinistry", "isFullProcess",
 }
 HASH_RE = re.compile(r"^[0-9a-f]{12}$")
 NOT_NEEDED_KEYS = {"name": True, "reason": True}
