@@ -75,7 +75,7 @@ FACT_KEYS = {"text": True, "verify": False, "note": False, "exemptions": False, 
 ONLINE_KEYS = {"mode": True, "text": True, "url": False, "verify": False, "note": False, "source": False}
 QUESTION_KEYS = {"id": True, "text": True, "options": False, "default": False, "rare": False}
 DOCUMENT_KEYS = {"key": True, "name": True, "note": False, "when": False, "verify": False, "source": False,
-                 "alternatives": False}
+                 "alternatives": False, "verify_note": False}
 FACT_SOURCE_KEYS = {"record": False, "field": False, "hash": False, "law": False}
 ANSWER_KEYS = {"question": True, "value": False, "from": False, "values": False}
 # detail fields of a dvcqg-api record a fact may cite (../shared/reference/dvcqg-api/SOURCES.md)
@@ -219,6 +219,7 @@ def _document(ck: _Checker, value: Any, line: int) -> Document | None:
         verify=ck.flag(d.get("verify", False), d.line_of("verify"), "document verify"),
         source=_fact_source(ck, d, "document"),
         alternatives=_strlist(ck, d["alternatives"], d.line_of("alternatives"), "alternatives") if "alternatives" in d else (),
+        verify_note=str(d.get("verify_note", "") or ""),
     )
 
 

@@ -84,6 +84,7 @@ class Document:
     verify: bool = False
     source: FactSource | None = None
     alternatives: tuple[str, ...] = ()  # keys of papers that serve instead (e.g. a death extract for a death notice)
+    verify_note: str = ""  # for editors: what would settle an unverified item (never shown to citizens)
 
     def applies(self, answers: Mapping[str, str]) -> bool:
         """True when the answers given so far satisfy every condition."""
