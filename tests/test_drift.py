@@ -113,6 +113,11 @@ def test_stamp_then_no_drift_then_record_change_is_reported(tmp_path: Path) -> N
     ref_dir = tmp_path / "ref"
     _record(ref_dir, "1.000001", 5, 20000)
     cat = _catalog(tmp_path)
+    unstamped = check(load_catalog(cat), Reference(ref_dir))
+    assert sorted((d.block, d.kind) for d in unstamped) == [
+        ("fee", "unstamped"),
+        ("processing_time", "unstamped"),
+    ]
     assert stamp_file(cat / "thu.yaml", Reference(ref_dir)) == 2
     assert stamp_file(cat / "thu.yaml", Reference(ref_dir)) == 0  # never over an existing hash
     assert check(load_catalog(cat), Reference(ref_dir)) == []

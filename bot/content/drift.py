@@ -7,7 +7,8 @@ layout, `<body>/<code>.json`):
 
 - *changed*: the record's field text no longer hashes to what the reviewer saw;
 - *number*: a fee, time or deadline number in the fact that appears nowhere in the cited field(s);
-- *missing*: the cited record or field is not in the reference.
+- *missing*: the cited record or field is not in the reference;
+- *unstamped*: the fact cites a record but no hash of what the reviewer read.
 
 `--stamp` writes the current hash into facts that cite a record but carry no hash yet (an editor
 runs it right after checking the fact against the record), never over an existing one.
@@ -52,7 +53,7 @@ class Drift:
     line: int
     entry: str
     block: str
-    kind: str  # changed | number | missing
+    kind: str  # changed | number | missing | unstamped
     message: str
 
     def __str__(self) -> str:
@@ -177,7 +178,16 @@ def check(catalog: Catalog, ref: Reference) -> list[Drift]:
             out.append(Drift(*base, "missing", missing))
             continue
         now = source_hash(text)
-        if src.hash and src.hash != now:
+        if not src.hash:
+            out.append(
+                Drift(
+                    *base,
+                    "unstamped",
+                    f"no hash of record {src.record} {src.field}: check the fact "
+                    "against it, then run `tthc-bot catalog drift --stamp`",
+                )
+            )
+        elif src.hash != now:
             out.append(
                 Drift(
                     *base,
