@@ -71,6 +71,7 @@ def _record(root: Path, code: str, minutes: int, fee: int) -> None:
                 "fees": [{"value": fee, "description": ""}],
             }
         ],
+        "isFullProcess": False,
         "updatedAt": 1780000000000,
     }
     (body / f"{code}.json").write_text(json.dumps({"code": code, "detail": detail}), "utf-8")
@@ -175,3 +176,24 @@ def test_fact_numbers_reads_amounts_and_durations() -> None:
         50,
     }
     assert fact_numbers("Thông tư 75/2022/TT-BTC, mẫu CT01") == set()
+
+
+def test_online_mode_must_agree_with_the_record(tmp_path: Path) -> None:
+    ref_dir = tmp_path / "ref"
+    _record(ref_dir, "1.000001", 5, 20000)  # not a full online service
+    cat = _catalog(tmp_path)
+    text = (
+        (cat / "thu.yaml")
+        .read_text("utf-8")
+        .replace(
+            "online: {mode: khong, text: x}",
+            'online: {mode: toan-trinh, text: x, source: {record: "1.000001", field: "isFullProcess+executionMethods"}}',
+        )
+    )
+    (cat / "thu.yaml").write_text(text, "utf-8")
+    _, problems = check_catalog(cat)
+    assert problems == []
+    stamp_file(cat / "thu.yaml", Reference(ref_dir))
+    drifts = check(load_catalog(cat), Reference(ref_dir))
+    assert [(d.block, d.kind) for d in drifts] == [("online", "mode")]
+    assert "isFullProcess false" in drifts[0].message

@@ -8,7 +8,8 @@ layout, `<body>/<code>.json`):
 - *changed*: the record's field text no longer hashes to what the reviewer saw;
 - *number*: a fee, time or deadline number in the fact that appears nowhere in the cited field(s);
 - *missing*: the cited record or field is not in the reference;
-- *unstamped*: the fact cites a record but no hash of what the reviewer read.
+- *unstamped*: the fact cites a record but no hash of what the reviewer read;
+- *mode*: an online block citing `isFullProcess` claims "toàn trình" where the record is not (or the reverse).
 
 `--stamp` writes the current hash into facts that cite a record but carry no hash yet (an editor
 runs it right after checking the fact against the record), never over an existing one.
@@ -53,7 +54,7 @@ class Drift:
     line: int
     entry: str
     block: str
-    kind: str  # changed | number | missing | unstamped
+    kind: str  # changed | number | missing | unstamped | mode
     message: str
 
     def __str__(self) -> str:
@@ -197,11 +198,31 @@ def check(catalog: Catalog, ref: Reference) -> list[Drift]:
                     f"{', '.join(ref.updated(r) or '?' for r in src.records)}): re-read it and review the fact",
                 )
             )
+        if c.block == "online" and "isFullProcess" in src.fields:
+            out.extend(
+                Drift(*base, "mode", m)
+                for m in _mode_problems(c.proc.online.mode, ref, src.records)
+            )
         if c.block in NUMBER_BLOCKS:
             known = _numbers(text)
             for n in sorted(fact_numbers(c.text) - known):
                 out.append(Drift(*base, "number", f"{n} is not in record {src.record} {src.field}"))
     return out
+
+
+def _mode_problems(mode: str, ref: Reference, records: tuple[str, ...]) -> list[str]:
+    """'toan-trinh' only when every cited record is a full online service; 'mot-phan' only when one is not."""
+    full = [bool((ref.detail(r) or {}).get("isFullProcess")) for r in records]
+    if mode == "toan-trinh" and not all(full):
+        return [
+            f"online mode toan-trinh but record(s) {', '.join(r for r, f in zip(records, full) if not f)} "
+            "are not full online services (isFullProcess false)"
+        ]
+    if mode == "mot-phan" and all(full):
+        return [
+            f"online mode mot-phan but every cited record ({', '.join(records)}) is a full online service"
+        ]
+    return []
 
 
 _SOURCE_LINE = re.compile(r"^(?P<head>\s*(?:-\s+)?source:\s*\{)(?P<body>[^}]*)\}\s*$")
