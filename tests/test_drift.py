@@ -187,7 +187,7 @@ def test_online_mode_must_agree_with_the_record(tmp_path: Path) -> None:
         .read_text("utf-8")
         .replace(
             "online: {mode: khong, text: x}",
-            'online: {mode: toan-trinh, text: x, source: {record: "1.000001", field: "isFullProcess+executionMethods"}}',
+            'online:\n  mode: toan-trinh\n  text: x\n  source: {record: "1.000001", field: "isFullProcess+executionMethods"}',
         )
     )
     (cat / "thu.yaml").write_text(text, "utf-8")

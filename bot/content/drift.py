@@ -215,7 +215,7 @@ def _mode_problems(mode: str, ref: Reference, records: tuple[str, ...]) -> list[
     full = [bool((ref.detail(r) or {}).get("isFullProcess")) for r in records]
     if mode == "toan-trinh" and not all(full):
         return [
-            f"online mode toan-trinh but record(s) {', '.join(r for r, f in zip(records, full) if not f)} "
+            f"online mode toan-trinh but record(s) {', '.join(r for r, f in zip(records, full, strict=True) if not f)} "
             "are not full online services (isFullProcess false)"
         ]
     if mode == "mot-phan" and all(full):
