@@ -29,10 +29,11 @@ def test_an_expired_fact_is_not_stated(renderer: Renderer) -> None:
     cc = catalog.get("cap-the-can-cuoc")
     assert cc is not None and cc.fee.valid_until == "2026-12-31"
     live = dataclasses.replace(cc, fee=dataclasses.replace(cc.fee, valid_until="2999-12-31"))
-    assert "50.000 đồng" in renderer.card(catalog, live)
+    assert "50.000 đồng" in renderer.full_card(catalog, live)
     ended = dataclasses.replace(cc, fee=dataclasses.replace(cc.fee, valid_until="2001-01-31"))
-    card = renderer.card(catalog, ended)
-    assert "50.000 đồng" not in card and "31/01/2001" in card and "hiện hành" in card
+    for card in (renderer.full_card(catalog, ended), renderer.card(catalog, ended)):
+        assert "50.000 đồng" not in card and "Làm thẻ lần đầu" not in card
+        assert "31/01/2001" in card and "hiện hành" in card
     assert guide.stated(cc.fee, "2026-12-31") and not guide.stated(cc.fee, "2027-01-01")
 
 
@@ -49,17 +50,6 @@ def test_check_warns_thirty_days_ahead(capsys: pytest.CaptureFixture[str]) -> No
             and "warning: cap-the-can-cuoc fee" in err
             and "2026-12-31" in err
         )
-
-
-def test_footnote_marks_only_cards_with_a_marked_line(renderer: Renderer) -> None:
-    catalog = load_catalog(ROOT / "procedures_catalog")
-    note = renderer.vi("card_verify_note")
-    ks = catalog.get("khai-sinh")
-    kt = catalog.get("lien-thong-khai-tu")
-    assert ks is not None and kt is not None
-    assert not guide.marked(ks) and note not in renderer.card(catalog, ks)
-    assert guide.marked(kt) and note in renderer.card(catalog, kt)
-    assert note not in renderer.card(catalog, kt, footnote=False)
 
 
 def test_footnote_is_said_once_per_conversation(tmp_path: Path) -> None:

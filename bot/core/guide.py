@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from bot.core.model import Catalog, Document, Fact, NotNeeded, Online, Procedure, Question
+from bot.core.model import Catalog, Document, Fact, NotNeeded, Procedure, Question
 
 
 @dataclass(frozen=True)
@@ -57,17 +57,22 @@ def eligibility_questions(proc: Procedure) -> list[Question]:
 
 def failed_eligibility(proc: Procedure, answers: Mapping[str, str]) -> list[str]:
     """fail_text of each bundle condition the answers contradict."""
-    return [e.fail_text for e in proc.eligibility if answers.get(e.question) not in (None, e.required)]
+    return [
+        e.fail_text for e in proc.eligibility if answers.get(e.question) not in (None, e.required)
+    ]
 
 
 def asked(catalog: Catalog, proc: Procedure, include_rare: bool = False) -> list[Question]:
     """The questions this citizen will be asked, in order."""
-    return [*eligibility_questions(proc),
-            *(q for q in questions(catalog, proc) if include_rare or not q.rare)]
+    return [
+        *eligibility_questions(proc),
+        *(q for q in questions(catalog, proc) if include_rare or not q.rare),
+    ]
 
 
-def next_question(catalog: Catalog, proc: Procedure, answers: Mapping[str, str],
-                  include_rare: bool = False) -> Question | None:
+def next_question(
+    catalog: Catalog, proc: Procedure, answers: Mapping[str, str], include_rare: bool = False
+) -> Question | None:
     """The first question not answered yet, or None when the checklist is settled."""
     for q in asked(catalog, proc, include_rare):
         if q.id not in answers:
@@ -122,13 +127,6 @@ def today() -> str:
 def stated(fact: Fact, on: str | None = None) -> bool:
     """False once a time-bound fact is past its valid_until: the bot then says to check instead."""
     return not fact.expired(on or today())
-
-
-def marked(proc: Procedure, on: str | None = None) -> bool:
-    """True when the card prints at least one '(*)' (an unverified fact that is still stated)."""
-    facts: list[Fact | Online | None] = [proc.where, proc.processing_time, proc.fee, proc.deadline, proc.result]
-    shown = [f for f in facts if f is not None and (not isinstance(f, Fact) or stated(f, on))]
-    return proc.online.verify or any(f.verify for f in shown)
 
 
 def expiring(catalog: Catalog, within_days: int, on: str | None = None) -> list[tuple[Procedure, str, str]]:

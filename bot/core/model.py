@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as default  # Procedure has a field named `field`
 
 YES, NO = "yes", "no"
 
@@ -17,7 +17,7 @@ class FactSource:
     field: str = ""  # detail field(s) of the dvcqg-api record, joined by "+"
     hash: str = ""  # first 12 hex digits of sha256 of those fields' JSON at review time
     law: str = ""
-    line: int = dataclasses.field(default=0, compare=False)  # where it stands in its file, for FILE:LINE reports
+    line: int = default(default=0, compare=False)  # where it stands in its file, for FILE:LINE reports
 
     @property
     def fields(self) -> tuple[str, ...]:
@@ -80,7 +80,7 @@ class Document:
     key: str
     name: str
     note: str = ""
-    when: Mapping[str, str] = field(default_factory=dict)
+    when: Mapping[str, str] = default(default_factory=dict)
     verify: bool = False
     source: FactSource | None = None
     alternatives: tuple[str, ...] = ()  # keys of papers that serve instead (e.g. a death extract for a death notice)
@@ -114,7 +114,7 @@ class AnswerMap:
     question: str
     value: str = ""
     from_question: str = ""
-    values: Mapping[str, str] = field(default_factory=dict)
+    values: Mapping[str, str] = default(default_factory=dict)
 
     def resolve(self, answers: Mapping[str, str]) -> str | None:
         if self.from_question:
@@ -166,7 +166,7 @@ class Procedure:
     verify_note: str = ""
     imported: bool = False
     source_file: str = ""
-    lines: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)
+    lines: Mapping[str, int] = default(default_factory=dict, compare=False, repr=False)
 
     def line(self, key: str) -> int:
         """Where a key (or 'alias:<text>') stands in the source file, for FILE:LINE messages."""

@@ -26,7 +26,9 @@ from bot.core.state import ConversationState
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 CODE_LEN = 10  # 32^10 = 2^50 codes
 CASE = "case"  # store channel of shared case records
-JOIN_RE = re.compile(r"^(?:/start\s+case-|ma\s+|mã\s+|ma ho so\s+|mã hồ sơ\s+)([a-z0-9]{10})$", re.IGNORECASE)
+JOIN_RE = re.compile(
+    r"^(?:/start\s+case-|ma\s+|mã\s+|ma ho so\s+|mã hồ sơ\s+)([a-z0-9]{10})$", re.IGNORECASE
+)
 VERIFIED_CHANNELS = frozenset({"telegram", "zalo"})  # the platform vouches for the user id
 JOIN_FAILURES = 5  # wrong codes allowed per user, and per client address, per hour
 JOIN_WINDOW = 3600.0
@@ -100,9 +102,15 @@ def _detach(turn: Turn) -> None:
 def cmd_menu(turn: Turn) -> None:
     if not _guard(turn):
         return
-    buttons = [Button(turn.r.t("btn_vol_new"), "cmd:hoso_moi"), Button(turn.r.t("btn_vol_list"), "cmd:hoso")]
+    buttons = [
+        Button(turn.r.t("btn_vol_new"), "cmd:hoso_moi"),
+        Button(turn.r.t("btn_vol_list"), "cmd:hoso"),
+    ]
     if turn.state.case:
-        buttons += [Button(turn.r.t("btn_vol_done"), "cmd:xong"), Button(turn.r.t("btn_vol_handoff"), "cmd:ma")]
+        buttons += [
+            Button(turn.r.t("btn_vol_done"), "cmd:xong"),
+            Button(turn.r.t("btn_vol_handoff"), "cmd:ma"),
+        ]
     turn.say(turn.r.t("vol_menu", count=len(turn.state.cases)), buttons)
 
 
@@ -250,13 +258,23 @@ class CaseStore:
             return
         shared = {k: v for k, v in state.items() if k not in ("case", "cases")}
         self.inner.put(CASE, case, shared)
-        own = {"case": case, "cases": state.get("cases", []), "updated": state.get("updated", 0),
-               "buttons": state.get("buttons", [])}
+        own = {
+            "case": case,
+            "cases": state.get("cases", []),
+            "updated": state.get("updated", 0),
+            "buttons": state.get("buttons", []),
+        }
         self.inner.put(channel, user, own)
 
 
 FEATURE = Feature(
     name="volunteers",
-    commands={"tnv": cmd_menu, "hoso_moi": cmd_new, "hoso": _dispatch_case, "xong": cmd_done, "ma": cmd_handoff},
+    commands={
+        "tnv": cmd_menu,
+        "hoso_moi": cmd_new,
+        "hoso": _dispatch_case,
+        "xong": cmd_done,
+        "ma": cmd_handoff,
+    },
     text_hooks=(join_by_code,),
 )
