@@ -138,11 +138,15 @@ def test_whole_booking_dialogue(bot: Bot) -> None:
     assert "08:00–08:30" in confirm[0].text and "go:booking.book" in payloads(confirm)
     done = bot.send(button="go:booking.book")
     booking = bot.booking()
-    assert [r.text for r in done] == [
-        bot.text("booking_done", **bot.facts(booking)),
+    facts = bot.facts(booking)
+    assert [r.text for r in done][1:] == [
         bot.text("booking_qr_caption", code=booking.code),
         bot.text("booking_done_next"),
     ]
+    for part in (booking.code, facts["address"], facts["date"], facts["time"], "Giấy chứng sinh"):
+        assert part in done[0].text  # code, where, when and this citizen's documents
+    assert bot.text("booking_promise_both") in done[0].text  # two days ahead: both reminders
+    assert "lịch hẹn" in done[0].text  # how to cancel or move
     ics, qr = done[0].attachment, done[1].attachment
     assert ics is not None and qr is not None
     event = icalendar.Calendar.from_ical(ics.content).walk("VEVENT")[0]
@@ -206,7 +210,9 @@ def test_reschedule_then_cancel_from_my_bookings(bot: Bot) -> None:
     moved = bot.send(button="go:booking.book")
     booking = bot.booking()
     assert (booking.code, booking.start) == (code, dt.datetime(2026, 11, 25, 9, 30, tzinfo=TZ))
-    assert moved[0].text == bot.text("booking_moved", **bot.facts(booking))
+    assert moved[0].text == bot.text(
+        "booking_moved", **bot.facts(booking), promise=bot.text("booking_promise_both")
+    )
     bot.send("/lichhen")
     ask = bot.send(button=f"cancel:{code}")
     assert payloads(ask)[:2] == ["go:booking.cancel_do", "go:booking.mine"]

@@ -223,14 +223,19 @@ def test_slot_rows_are_created_once(svc: BookingService) -> None:
 def test_bookings_per_client_address_per_office_day(svc: BookingService) -> None:
     store = BookingStore(svc.db, max_active=2, max_per_origin_day=2, clock=svc.clock)
     same_address = [Citizen("web", f"w-{n}", origin="o-abc") for n in range(3)]
-    results = [store.book(who, "khai-sinh", slot_at(svc, MONDAY, "08:00")) for who in same_address[:2]]
+    results = [
+        store.book(who, "khai-sinh", slot_at(svc, MONDAY, "08:00")) for who in same_address[:2]
+    ]
     assert [r.status for r in results] == ["booked", "booked"]
     third = store.book(same_address[2], "khai-sinh", slot_at(svc, MONDAY, "09:00"))
     assert (third.status, third.per_client) == ("limit", True)
-    other_day = store.book(same_address[2], "khai-sinh", slot_at(svc, dt.date(2026, 11, 25), "08:00"))
+    other_day = store.book(
+        same_address[2], "khai-sinh", slot_at(svc, dt.date(2026, 11, 25), "08:00")
+    )
     assert other_day.status == "booked"
-    elsewhere = store.book(Citizen("web", "w-9", origin="o-other"), "khai-sinh",
-                           slot_at(svc, MONDAY, "09:00"))
+    elsewhere = store.book(
+        Citizen("web", "w-9", origin="o-other"), "khai-sinh", slot_at(svc, MONDAY, "09:00")
+    )
     assert elsewhere.status == "booked"
     verified = store.book(citizen(1), "khai-sinh", slot_at(svc, MONDAY, "09:00"))  # no origin
     assert verified.status == "booked"
@@ -275,7 +280,10 @@ def test_reminders_go_to_whom_they_are_meant_for(svc: BookingService) -> None:
     volunteer = Citizen("telegram", "vol-1")
     slot = slot_at(svc, MONDAY, "08:00")
     svc.store.book(case, "khai-sinh", slot, notify=volunteer, label="CASE123456")
-    assert {(u, k) for u, k, _ in notices(svc)} == {("vol-1", "remind_day"), ("vol-1", "remind_hour")}
+    assert {(u, k) for u, k, _ in notices(svc)} == {
+        ("vol-1", "remind_day"),
+        ("vol-1", "remind_hour"),
+    }
     assert svc.store.redirect_notices(case, Citizen("zalo", "citizen-9")) == 2
     with svc.db.begin() as conn:
         rows = conn.execute(select(NoticeRow.channel, NoticeRow.user_id, NoticeRow.params)).all()

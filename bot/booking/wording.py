@@ -69,7 +69,15 @@ class Words:
         hotline = office.hotline.number if office else ""
         return {
             "code": str(params.get("code", "")),
-            "procedure": self.procedure(str(params.get("procedure_id", ""))),
+            "procedure": "; ".join(
+                self.procedure(p)
+                for p in (
+                    str(params.get("procedure_id", "")),
+                    *str(params.get("also", "")).split(","),
+                )
+                if p
+            ),
+            "case": self.t("booking_case_label", case=params["case"]) if params.get("case") else "",
             "office": office.name if office else str(params.get("office_id", "")),
             "address": office.address if office else "",
             "map": office.map_url if office else "",
