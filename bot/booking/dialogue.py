@@ -338,7 +338,7 @@ class Dialogue:
 
     def confirm(self, turn: Turn) -> str:
         data, words = self._data(turn), self._words(turn)
-        if turn.text:
+        if "@" in turn.text:  # a tapped slot ('session@HH:MM'); a typed time set it already
             data["slot"] = turn.text
         slot = self._slot(turn)
         if slot is None:

@@ -26,7 +26,10 @@ from bot.core.state import ConversationState
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 CODE_LEN = 10  # 32^10 = 2^50 codes
 CASE = "case"  # store channel of shared case records
-JOIN_RE = re.compile(r"^(?:/start\s+case-|ma\s+|mã\s+|ma ho so\s+|mã hồ sơ\s+)([a-z0-9]{10})$", re.IGNORECASE)
+CLOSED = "closed"  # key of a closed case record
+JOIN_RE = re.compile(
+    r"^(?:/start\s+case-|ma\s+|mã\s+|ma ho so\s+|mã hồ sơ\s+)([a-z0-9]{10})$", re.IGNORECASE
+)
 VERIFIED_CHANNELS = frozenset({"telegram", "zalo"})  # the platform vouches for the user id
 JOIN_FAILURES = 5  # wrong codes allowed per user, and per client address, per hour
 JOIN_WINDOW = 3600.0
@@ -100,9 +103,15 @@ def _detach(turn: Turn) -> None:
 def cmd_menu(turn: Turn) -> None:
     if not _guard(turn):
         return
-    buttons = [Button(turn.r.t("btn_vol_new"), "cmd:hoso_moi"), Button(turn.r.t("btn_vol_list"), "cmd:hoso")]
+    buttons = [
+        Button(turn.r.t("btn_vol_new"), "cmd:hoso_moi"),
+        Button(turn.r.t("btn_vol_list"), "cmd:hoso"),
+    ]
     if turn.state.case:
-        buttons += [Button(turn.r.t("btn_vol_done"), "cmd:xong"), Button(turn.r.t("btn_vol_handoff"), "cmd:ma")]
+        buttons += [
+            Button(turn.r.t("btn_vol_done"), "cmd:xong"),
+            Button(turn.r.t("btn_vol_handoff"), "cmd:ma"),
+        ]
     turn.say(turn.r.t("vol_menu", count=len(turn.state.cases)), buttons)
 
 
@@ -129,7 +138,8 @@ def cmd_list(turn: Turn) -> None:
         record = ConversationState.from_dict(turn.engine.store.get(CASE, code))
         proc = turn.content.catalog.get(record.proc or "")
         name = proc.name if proc else turn.r.t("case_none_name")
-        lines.append(turn.r.t("vol_list_line", code=code, name=name))
+        status = turn.r.t("vol_list_status", have=len(record.have), step=_where(turn, record))
+        lines.append(turn.r.t("vol_list_line", code=code, name=name) + status)
         buttons.append(Button(code, f"cmd:hoso {code}"))
     turn.say("\n".join(lines), buttons)
 
@@ -148,7 +158,7 @@ def resume(turn: Turn, code: str) -> None:
 
 def _attach(turn: Turn, code: str) -> bool:
     record = turn.engine.store.get(CASE, code)
-    if record is None:
+    if record is None or record.get(CLOSED):  # a closed case no longer opens by its code
         return False
     cases = list(turn.state.cases)
     turn.state.replace_with(ConversationState.from_dict(record))
@@ -157,8 +167,19 @@ def _attach(turn: Turn, code: str) -> bool:
     return True
 
 
+def _where(turn: Turn, record: ConversationState) -> str:
+    """Where a case stands, in words: booking in progress, checklist, or not started."""
+    flow = record.step.split(".")[0] if record.step else ""
+    key = {"booking": "vol_at_booking", "guide": "vol_at_guide"}.get(flow, "vol_at_start")
+    return turn.r.t(key)
+
+
 def _continue(turn: Turn) -> None:
-    """Show the case where it stands: its guide if a procedure is chosen, else the welcome."""
+    """Show the case where it stopped: a booking in progress at its step (question and
+    buttons), else its guide if a procedure is chosen, else the welcome."""
+    if turn.state.step.startswith("booking.") and turn.state.history:
+        turn.engine.rerender(turn)
+        return
     target = "guide.summary" if turn.state.proc else turn.content.flows.starts["main"]
     turn.engine.run(turn, target)
 
@@ -171,6 +192,7 @@ def cmd_done(turn: Turn) -> None:
         turn.say(turn.r.t("vol_no_case"))
         return
     _detach(turn)
+    turn.engine.store.put(CASE, code, {CLOSED: True})  # the checklist goes; the code is dead
     turn.state.cases = [c for c in turn.state.cases if c != code]
     turn.say(turn.r.t("vol_done", code=code))
 
@@ -250,13 +272,23 @@ class CaseStore:
             return
         shared = {k: v for k, v in state.items() if k not in ("case", "cases")}
         self.inner.put(CASE, case, shared)
-        own = {"case": case, "cases": state.get("cases", []), "updated": state.get("updated", 0),
-               "buttons": state.get("buttons", [])}
+        own = {
+            "case": case,
+            "cases": state.get("cases", []),
+            "updated": state.get("updated", 0),
+            "buttons": state.get("buttons", []),
+        }
         self.inner.put(channel, user, own)
 
 
 FEATURE = Feature(
     name="volunteers",
-    commands={"tnv": cmd_menu, "hoso_moi": cmd_new, "hoso": _dispatch_case, "xong": cmd_done, "ma": cmd_handoff},
+    commands={
+        "tnv": cmd_menu,
+        "hoso_moi": cmd_new,
+        "hoso": _dispatch_case,
+        "xong": cmd_done,
+        "ma": cmd_handoff,
+    },
     text_hooks=(join_by_code,),
 )
