@@ -130,7 +130,9 @@ def turn_bench(citizens: int) -> None:
         cold = time.perf_counter()
         for text in TURNS:  # one citizen first: loads the holiday tables and warms the caches
             engine.handle(Incoming("telegram", "warm-up", text))
-        print(f"first citizen (cold start of the booking caches): {time.perf_counter() - cold:.2f} s")
+        print(
+            f"first citizen (cold start of the booking caches): {time.perf_counter() - cold:.2f} s"
+        )
         for n in range(citizens):
             for i, text in enumerate(TURNS):
                 start = time.perf_counter()
@@ -146,7 +148,9 @@ def turn_bench(citizens: int) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--turns", type=int, default=0, help="only the dialogue-turn bench, N citizens")
+    parser.add_argument(
+        "--turns", type=int, default=0, help="only the dialogue-turn bench, N citizens"
+    )
     parser.add_argument("--processes", type=int, default=4)
     parser.add_argument("--per-process", type=int, default=250)
     parser.add_argument("--backends", default="sqlite,postgres")
