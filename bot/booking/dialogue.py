@@ -17,12 +17,12 @@ from bot.booking.service import BookingService
 from bot.booking.store import ADDED, BOOKED, CLOSED, FULL, HELD, LIMIT, BookingView, Citizen
 from bot.booking.when import parse_when
 from bot.booking.wording import Words
-from bot.core import guide
-from bot.core.engine import Turn
+from bot.core import guide, volunteer
+from bot.core.engine import Engine, Turn
 from bot.core.feature import Feature, action
 from bot.core.messages import Button
 from bot.core.normalize import fold
-from bot.core.volunteer import is_volunteer
+from bot.core.volunteer import CASE, JOIN_RE, is_volunteer
 
 DAYS_SHOWN = 6
 PROCS_SHOWN = 6
@@ -474,6 +474,8 @@ class Dialogue:
             case=words.t("booking_case_label", case=turn.state.case) if turn.state.case else "",
         )
         text = words.t(key or ("booking_moved" if moved else "booking_done"), **facts)
+        if turn.state.case:  # the volunteer's case list shows it
+            turn.data("booked").update(code=booking.code, when=f"{facts['date']}, {facts['time']}")
         summary = words.t("booking_ics_summary", **facts)
         ics = ics_file(
             booking.code,
@@ -546,9 +548,29 @@ class Dialogue:
     def my_bookings(self, turn: Turn) -> None:
         turn.engine.run(turn, MINE)
 
+    def joined(self, turn: Turn, text: str) -> bool:
+        """A citizen opening their volunteer case by its code gets its reminders from now on
+        (the volunteer's labelled ones are moved to them). Never consumes the message."""
+        m = JOIN_RE.match(text.strip())
+        if not m or is_volunteer(turn):
+            return False
+        code = m.group(1).upper()
+        record = turn.engine.store.get(CASE, code)
+        booked = ((record or {}).get("data") or {}).get("booked")
+        if booked and not (record or {}).get(volunteer.CLOSED):  # the case has booked
+            to = Citizen(turn.msg.channel, turn.msg.user)
+            self.svc.store.redirect_notices(Citizen("case", code), to)
+        return False
+
     def start_command(self, turn: Turn) -> None:
         """'đặt lịch' typed anywhere: book the procedure in hand, or ask which one."""
         turn.engine.run(turn, START)
+
+
+def _include(engine: Engine, service: BookingService, d: Dialogue) -> None:
+    service.attach(lambda: engine.content)
+    hooks = [h for h in engine.text_hooks if not isinstance(getattr(h, "__self__", None), Dialogue)]
+    engine.text_hooks = [d.joined, *hooks]  # before the volunteer hook that opens the case
 
 
 def _commune_words(text: str) -> str:
@@ -599,5 +621,5 @@ def feature(service: BookingService) -> Feature:
         commands={"lichhen": d.my_bookings, "datlich": d.start_command},
         entry_points=(MINE, START),
         content_checks=(service.check,),
-        on_include=lambda engine: service.attach(lambda: engine.content),
+        on_include=lambda engine: _include(engine, service, d),
     )

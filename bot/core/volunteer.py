@@ -27,6 +27,7 @@ CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 CODE_LEN = 10  # 32^10 = 2^50 codes
 CASE = "case"  # store channel of shared case records
 CLOSED = "closed"  # key of a closed case record
+RESUMABLE = "booking."  # a case stopped inside these flows resumes at the step it waits at
 JOIN_RE = re.compile(
     r"^(?:/start\s+case-|ma\s+|mã\s+|ma ho so\s+|mã hồ sơ\s+)([a-z0-9]{10})$", re.IGNORECASE
 )
@@ -139,6 +140,9 @@ def cmd_list(turn: Turn) -> None:
         proc = turn.content.catalog.get(record.proc or "")
         name = proc.name if proc else turn.r.t("case_none_name")
         status = turn.r.t("vol_list_status", have=len(record.have), step=_where(turn, record))
+        booked = record.data.get("booked") or {}
+        if booked.get("code"):
+            status += turn.r.t("vol_list_booked", code=booked["code"], when=booked.get("when", ""))
         lines.append(turn.r.t("vol_list_line", code=code, name=name) + status)
         buttons.append(Button(code, f"cmd:hoso {code}"))
     turn.say("\n".join(lines), buttons)
@@ -177,8 +181,10 @@ def _where(turn: Turn, record: ConversationState) -> str:
 def _continue(turn: Turn) -> None:
     """Show the case where it stopped: a booking in progress at its step (question and
     buttons), else its guide if a procedure is chosen, else the welcome."""
-    if turn.state.step.startswith("booking.") and turn.state.history:
-        turn.engine.rerender(turn)
+    step = turn.state.step
+    shown = step.removesuffix("_wait")  # 'booking.dates_wait' is asked by 'booking.dates'
+    if step.startswith(RESUMABLE) and shown != step and shown in turn.content.flows.steps:
+        turn.engine.run(turn, shown)  # asks the question again from the case's data
         return
     target = "guide.summary" if turn.state.proc else turn.content.flows.starts["main"]
     turn.engine.run(turn, target)
@@ -216,7 +222,7 @@ def join_by_code(turn: Turn, text: str) -> bool:
         turn.say(turn.r.t("case_join_limited"))
         return True
     record = turn.engine.store.get(CASE, code)
-    if record is None:
+    if record is None or record.get(CLOSED):
         _join_failed(turn, keys)
         turn.say(turn.r.t("case_not_found"))
         return True
