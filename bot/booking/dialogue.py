@@ -59,7 +59,7 @@ class Dialogue:
         return Citizen(turn.msg.channel, turn.msg.user), label or ""
 
     def _words(self, turn: Turn) -> Words:
-        return Words(turn.content.flows, self.svc.offices, turn.content.catalog)
+        return Words(turn.content.flows, self.svc.offices, turn.content.catalog, turn.state.lang)
 
     @property
     def _cal(self) -> Calendar:

@@ -21,9 +21,10 @@ class Words:
     flows: Flows
     offices: Offices
     catalog: Catalog
+    lang: str = "vi"  # the conversation's language (a key missing in it falls back to Vietnamese)
 
     def t(self, key: str, **kw: Any) -> str:
-        return Renderer(self.flows).vi(key, **kw).rstrip()
+        return Renderer(self.flows, self.lang).t(key, **kw).rstrip()
 
     def weekday(self, index: int) -> str:
         names = self.t("booking_weekdays").split("|")
