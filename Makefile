@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 RUNVENV ?= .venv-run
 PIP_MIN := pip>=25.1
 
-.PHONY: run chat test lint check bench system clean constraints
+.PHONY: run chat test test-fast lint typecheck check bench system clean constraints
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	python3 -m venv $(VENV)
@@ -38,8 +38,16 @@ chat: $(VENV)/.installed  ## chat with the bot in the terminal
 test: system $(VENV)/.installed  ## the whole test suite
 	$(PY) -m pytest -q
 
-lint: $(VENV)/.installed
+test-fast: $(VENV)/.installed  ## the suite without PostgreSQL, Chromium or slow tests: no system packages needed
+	$(PY) -m pytest -q -m "not postgres and not browser and not slow"
+
+lint: $(VENV)/.installed  ## ruff rules, ruff format (rewritten parts), mypy (strict on bot/core)
 	$(BIN)/ruff check bot tests bench
+	$(PY) -m pytest -q tests/test_lint.py
+	$(BIN)/mypy
+
+typecheck: $(VENV)/.installed
+	$(BIN)/mypy
 
 check: $(VENV)/.installed  ## validate catalogue + flows + config
 	$(BIN)/tthc-bot check

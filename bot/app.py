@@ -17,7 +17,7 @@ from bot.config import Config
 from bot.content.bundle import load_catalog_dir
 from bot.content.flows import load_flows
 from bot.content.yamlio import ContentError, Problem
-from bot.core import actions, volunteer
+from bot.core import actions, conversation, volunteer
 from bot.core.engine import Content, Engine, StateStore
 from bot.core.feature import Feature
 from bot.core.flows import check_flows
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from bot.booking.service import BookingService
 
 log = logging.getLogger(__name__)
+TRANSCRIPT_CHANNELS = frozenset({"web"})  # a reloaded page shows the conversation so far
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,11 @@ def check_content(paths: Paths, engine: Engine) -> tuple[Content | None, list[Pr
             problems += check(paths, bundle.catalog)
     if flows is not None:
         issues = check_flows(
-            flows, engine.outcomes, frozenset(engine.conditions), engine.command_names, frozenset(engine.entry_points)
+            flows,
+            engine.outcomes,
+            frozenset(engine.conditions),
+            engine.command_names,
+            frozenset(engine.entry_points),
         )
         problems += [Problem(i.file, i.line, i.message) for i in issues]
     if problems or bundle is None or flows is None:
@@ -70,7 +75,9 @@ def build_engine(cfg: Config, store: StateStore, features: Sequence[Feature] = (
         volunteer.CaseStore(store),
         idle_seconds=int(cfg["conversation.idle_minutes"]) * 60,
         volunteers=frozenset(cfg["volunteers.ids"]),
+        transcript_channels=TRANSCRIPT_CHANNELS,
     )
+    engine.typed = conversation.typed
     for feature in (actions.FEATURE, volunteer.FEATURE, *features):
         engine.include(feature)
     content, problems = check_content(Paths.from_config(cfg), engine)
@@ -116,7 +123,10 @@ class App:
             lambda: booking.words().flows,
             load_offices(self.cfg["catalog.dir"]),
         )
-        return (booking, surveys)  # notices are claimed (a failed send is retried); surveys offered once
+        return (
+            booking,
+            surveys,
+        )  # notices are claimed (a failed send is retried); surveys offered once
 
 
 def build(cfg: Config, store: StateStore | None = None) -> App:

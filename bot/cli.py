@@ -11,6 +11,7 @@ from pathlib import Path
 from bot.config import Config, load_config
 from bot.content.bundle import check_catalog_dir, load_catalog_dir
 from bot.content.yamlio import ContentError
+from bot.core.matcher import Match
 from bot.importer import SourceError, import_dvcqg
 
 Handler = Callable[[argparse.Namespace], int]
@@ -21,6 +22,7 @@ def command(name: str) -> Callable[[Handler], Handler]:
     def register(fn: Handler) -> Handler:
         COMMANDS[name] = fn
         return fn
+
     return register
 
 
@@ -83,7 +85,9 @@ def cmd_match(args: argparse.Namespace) -> int:
         return 0
     for line in sys.stdin:
         text = line.rstrip("\n")
-        print(json.dumps(_match_obj(text, matcher.match(text, top)), ensure_ascii=False), flush=True)
+        print(
+            json.dumps(_match_obj(text, matcher.match(text, top)), ensure_ascii=False), flush=True
+        )
     return 0
 
 
@@ -138,7 +142,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_bookings_list(args: argparse.Namespace) -> int:
     from bot.booking import admin
 
-    return admin.list_bookings(admin.service(_config(args)), args.office, args.date, args.csv, sys.stdout)
+    return admin.list_bookings(
+        admin.service(_config(args)), args.office, args.date, args.csv, sys.stdout
+    )
 
 
 @command("bookings mark")
@@ -193,14 +199,19 @@ def cmd_purge(args: argparse.Namespace) -> int:
     return 0
 
 
-def _match_obj(text: str, matches: Sequence[object]) -> dict[str, object]:
-    return {"query": text, "matches": [{"id": m.id, "name": m.name, "score": m.score} for m in matches]}  # type: ignore[attr-defined]
+def _match_obj(text: str, matches: Sequence[Match]) -> dict[str, object]:
+    return {
+        "query": text,
+        "matches": [{"id": m.id, "name": m.name, "score": m.score} for m in matches],
+    }
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tthc-bot", description="Trợ lý thủ tục hành chính")
     sub = parser.add_subparsers(dest="cmd", required=True)
-    cat = sub.add_parser("catalog", help="catalogue tools").add_subparsers(dest="catalog_cmd", required=True)
+    cat = sub.add_parser("catalog", help="catalogue tools").add_subparsers(
+        dest="catalog_cmd", required=True
+    )
     v = cat.add_parser("validate", help="check every catalogue file")
     v.add_argument("dir", nargs="?")
     v.add_argument("--config")
@@ -209,7 +220,9 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--out", required=True, metavar="DIR")
     imp.add_argument("--level", choices=["xa", "tinh", "bo", "all"], default="xa")
     imp.add_argument("--enrich", action="store_true")
-    m = sub.add_parser("match", help="rank procedures for a question (stdin: one JSON line per question)")
+    m = sub.add_parser(
+        "match", help="rank procedures for a question (stdin: one JSON line per question)"
+    )
     m.add_argument("--catalog")
     m.add_argument("--config")
     m.add_argument("--top", type=int, default=3)
@@ -220,7 +233,9 @@ def build_parser() -> argparse.ArgumentParser:
     ch = sub.add_parser("chat", help="chat with the bot in the terminal")
     ch.add_argument("--config")
     ch.add_argument("--user", default="console")
-    ch.add_argument("--jsonl", action="store_true", help="JSON lines in and out (the evaluation contract)")
+    ch.add_argument(
+        "--jsonl", action="store_true", help="JSON lines in and out (the evaluation contract)"
+    )
     sv = sub.add_parser("serve", help="run the web chat, admin pages, Telegram and Zalo")
     sv.add_argument("--config")
     pg = sub.add_parser("purge", help="retention: delete data older than an age (e.g. 180d)")

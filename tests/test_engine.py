@@ -29,14 +29,16 @@ def test_full_khai_sinh_guide(chat: Chat) -> None:
     chat.say("làm giấy khai sinh cho con ở đâu")
     assert "📋 Đăng ký khai sinh" in chat.text
     assert "60 ngày" in chat.text  # the citizen's deadline
-    assert "dichvucong.gov.vn" in chat.text
+    assert len(chat.text) <= 900  # the first card fits one phone screen
+    chat.press("Nộp online")
+    assert "dichvucong.gov.vn" in chat.text  # the rest is one tap away
     chat.press("giấy tờ cần chuẩn bị")
     chat.answer_all("Không")
     assert "Giấy tờ anh/chị cần chuẩn bị" in chat.text
     assert "Tờ khai đăng ký khai sinh" in chat.text
     assert "Không cần mang" in chat.text and "Sổ hộ khẩu" in chat.text
     chat.press("Đã có: 1")
-    assert "☑ 1." in chat.text
+    assert "☑ Đã đánh dấu có: Tờ khai" in chat.text and "Không cần mang" not in chat.text  # one line
     chat.press("bản tóm tắt")
     final = chat.last[0]
     assert final.attachment is not None and final.attachment.filename == "khai-sinh-ho-so.txt"
@@ -101,7 +103,7 @@ def test_bundle_eligibility_child_over_six(chat: Chat) -> None:
 
 def test_disambiguation_then_pick(chat: Chat) -> None:
     chat.say("xin giấy xác nhận")
-    assert "Ý anh/chị là" in chat.text
+    assert "Bấm chọn hoặc gõ số" in chat.text  # the choice list (texts.yaml choose_intro)
     assert all(p.startswith(("pick:", "cmd:")) for p in chat.payloads())
     chat.say("1")
     assert "📋" in chat.text
@@ -136,9 +138,12 @@ def test_stale_button_is_handled(chat: Chat) -> None:
     assert "Nút này đã cũ" in replies[0].text
 
 
-def test_english_question_gets_english_note(chat: Chat) -> None:
+def test_english_question_gets_the_guide_in_english(chat: Chat) -> None:
     chat.say("How do I register the birth of my baby in Hanoi?")
-    assert "The guide below is in Vietnamese" in chat.text
+    assert "Birth registration (Đăng ký khai sinh)" in chat.text  # English name, Vietnamese in brackets
+    assert "Documents to prepare" in chat.labels()
+    chat.press("Documents")
+    assert "Question 1/" in chat.text
 
 
 def test_idle_conversation_restarts_politely(tmp_path: Path) -> None:

@@ -18,11 +18,22 @@ def test_state_round_trips_and_old_dicts_load() -> None:
     state.remember(state.snapshot("guide.ask"))
     again = ConversationState.from_dict(state.to_dict())
     assert again == state
-    old = {"step": "guide.ask_wait", "proc": "ket-hon", "answers": {"x": "no"}, "owner": "t:1", "status": "done",
-           "history": [{"entry": "guide.summary", "ctx": {"proc": "ket-hon", "answers": {}}}], "pending": None}
+    old = {
+        "step": "guide.ask_wait",
+        "proc": "ket-hon",
+        "answers": {"x": "no"},
+        "owner": "t:1",
+        "status": "done",
+        "history": [{"entry": "guide.summary", "ctx": {"proc": "ket-hon", "answers": {}}}],
+        "pending": None,
+    }
     loaded = ConversationState.from_dict(old)
-    assert (loaded.version, loaded.proc, loaded.answers, loaded.step) == (STATE_VERSION, "ket-hon", {"x": "no"},
-                                                                          "guide.ask_wait")
+    assert (loaded.version, loaded.proc, loaded.answers, loaded.step) == (
+        STATE_VERSION,
+        "ket-hon",
+        {"x": "no"},
+        "guide.ask_wait",
+    )
     assert loaded.history == [Snapshot("guide.summary", {"proc": "ket-hon", "answers": {}})]
     assert "owner" not in loaded.to_dict()
 
@@ -30,7 +41,12 @@ def test_state_round_trips_and_old_dicts_load() -> None:
 def test_switch_procedure_forgets_the_special_case_flag() -> None:
     state = ConversationState(proc="khai-sinh", answers={"q": "yes"}, ask_all=True, came_from="x")
     state.switch_procedure("ket-hon")
-    assert (state.proc, state.answers, state.ask_all, state.came_from) == ("ket-hon", {}, False, None)
+    assert (state.proc, state.answers, state.ask_all, state.came_from) == (
+        "ket-hon",
+        {},
+        False,
+        None,
+    )
 
 
 def test_special_case_does_not_leak_into_the_next_procedure(tmp_path: Path) -> None:

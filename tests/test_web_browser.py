@@ -94,7 +94,7 @@ async def test_a_whole_guide_by_clicks_on_a_phone_screen(tmp_path: Path, browser
             text = await _act(page, first.click)
         assert "Giấy tờ anh/chị cần chuẩn bị" in text
         text = await _click(page, "Đã có: 1")
-        assert "☑ 1." in text
+        assert "☑ Đã đánh dấu có: Tờ khai" in text  # one line, not the whole list
         await _click(page, "Xong, xem bản tóm tắt")
         final = page.locator(".msg.bot", has_text="TÓM TẮT HỒ SƠ")
         await final.wait_for()

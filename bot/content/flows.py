@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import string
 from pathlib import Path
 
 from bot.content.yamlio import LineDict, Problem, load_yaml
 from bot.core.flows import Flows, StaticButton, Step, qualify
 from bot.core.normalize import fold
+from bot.core.understand import Words
 
 STEP_KEYS = {"say", "action", "buttons", "on", "next", "wait", "on_text"}
-SPECIAL = {"texts.yaml", "commands.yaml"}
+SPECIAL = {"texts.yaml", "commands.yaml", "understand.yaml"}
 
 
 def load_flows(folder: Path) -> tuple[Flows | None, list[Problem]]:
@@ -19,6 +21,7 @@ def load_flows(folder: Path) -> tuple[Flows | None, list[Problem]]:
         return None, [Problem(str(folder), 0, "flows folder not found")]
     texts = _texts(folder / "texts.yaml", problems)
     commands = _commands(folder / "commands.yaml", problems)
+    words = _words(folder / "understand.yaml", problems)
     steps: dict[str, Step] = {}
     starts: dict[str, str] = {}
     for path in sorted(folder.glob("*.yaml")):
@@ -29,7 +32,7 @@ def load_flows(folder: Path) -> tuple[Flows | None, list[Problem]]:
         problems.append(Problem(str(folder), 0, "no flow with id 'main'"))
     if problems:
         return None, problems
-    return Flows(steps, starts, texts, commands), []
+    return Flows(steps, starts, texts, commands, words), []
 
 
 def _flow_file(path: Path, steps: dict[str, Step], starts: dict[str, str], problems: list[Problem]) -> None:
@@ -117,7 +120,34 @@ def _texts(path: Path, problems: list[Problem]) -> dict[str, dict[str, str]]:
             problems.append(Problem(str(path), data.line_of(lang), f"'{lang}' must map keys to texts"))
             continue
         out[lang] = {str(k): str(v) for k, v in table.items()}
+        for key, message in text_problems(out, lang):
+            line = table.line_of(key) if isinstance(table, LineDict) and key in table else data.line_of(lang)
+            problems.append(Problem(str(path), line, message))
     return out
+
+
+def text_problems(texts: dict[str, dict[str, str]], lang: str) -> list[tuple[str, str]]:
+    """A language other than vi must have every vi key, with the same {placeholders}."""
+    if lang == "vi":
+        return [(k, f"text '{k}' (vi): bad placeholder syntax") for k, v in texts["vi"].items() if _fields(v) is None]
+    out = []
+    vi, table = texts.get("vi", {}), texts[lang]
+    for key, text in vi.items():
+        if key not in table:
+            out.append((key, f"text '{key}' has no '{lang}' version"))
+            continue
+        mine, theirs = _fields(table[key]), _fields(text)
+        if mine != theirs:
+            out.append((key, f"text '{key}' ({lang}): placeholders {sorted(mine or [])} differ from vi {sorted(theirs or [])}"))
+    out += [(k, f"text '{k}' ({lang}) is not a key of vi") for k in table if k not in vi]
+    return out
+
+
+def _fields(text: str) -> set[str] | None:
+    try:
+        return {f for _, f, _, _ in string.Formatter().parse(text) if f}
+    except ValueError:
+        return None
 
 
 def _commands(path: Path, problems: list[Problem]) -> dict[str, tuple[str, ...]]:
@@ -133,3 +163,31 @@ def _commands(path: Path, problems: list[Problem]) -> dict[str, tuple[str, ...]]
                 continue
             out[str(name)] = tuple(fold(str(p)) for p in phrases)
     return out
+
+
+WORD_LISTS = (
+    "yes", "no", "particles", "document_words", "question_marks", "switch_markers", "negation_split", "negators",
+    "english_words", "generic_words", "yes_buttons",
+)
+WORD_TABLES = ("asks", "small_talk", "control", "numbers", "facts", "buttons", "separating")
+
+
+def _words(path: Path, problems: list[Problem]) -> Words:
+    """flows/understand.yaml: the words the understanding step knows (optional file)."""
+    if not path.exists():
+        return Words()
+    data, probs = load_yaml(path)
+    problems.extend(probs)
+    if not isinstance(data, LineDict):
+        problems.append(Problem(str(path), 1, "understand.yaml must be a mapping"))
+        return Words()
+    for key, value in data.items():
+        if key in WORD_LISTS and not isinstance(value, list):
+            problems.append(Problem(str(path), data.line_of(key), f"'{key}' must be a list of phrases"))
+        elif key in WORD_TABLES and not isinstance(value, dict):
+            problems.append(Problem(str(path), data.line_of(key), f"'{key}' must be a mapping"))
+        elif key not in WORD_LISTS and key not in WORD_TABLES:
+            problems.append(Problem(str(path), data.line_of(key), f"unknown key '{key}'"))
+    if any(p.file == str(path) for p in problems):
+        return Words()
+    return Words.from_data(data)

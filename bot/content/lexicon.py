@@ -55,7 +55,8 @@ def _check_abbrev(path: Path, data: LineDict, problems: list[Problem]) -> None:
     for token, spec in amb.items():
         rules = spec.get("rules") if isinstance(spec, dict) else None
         if not isinstance(rules, list) or not all(isinstance(r, dict) and "expand" in r for r in rules):
-            problems.append(Problem(str(path), amb.line_of(token), f"'{token}' needs a list of rules with 'expand'"))
+            line = amb.line_of(token) if isinstance(amb, LineDict) else data.line_of("ambiguous")
+            problems.append(Problem(str(path), line, f"'{token}' needs a list of rules with 'expand'"))
 
 
 def _topics(path: Path, problems: list[Problem]) -> list[Topic]:

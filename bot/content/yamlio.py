@@ -33,7 +33,7 @@ class ContentError(Exception):
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
-class LineDict(dict):
+class LineDict(dict[str, Any]):
     """A mapping that remembers the line of itself and of each key (1-based)."""
 
     line: int = 0
@@ -43,7 +43,7 @@ class LineDict(dict):
         return self.key_lines.get(key, self.line)
 
 
-class LineList(list):
+class LineList(list[Any]):
     """A sequence that remembers the line of itself and of each item (1-based)."""
 
     line: int = 0
@@ -57,7 +57,7 @@ _BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml is ~
 _ALIAS_HINT = re.compile(r"(?:^|[\s\[{,:-])\*[^\s,\]}]")
 
 
-class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
+class _Loader(_BaseLoader):  # type: ignore[misc]
     """Safe loader that records lines and collects duplicate keys."""
 
     def __init__(self, stream: str) -> None:
@@ -74,7 +74,7 @@ def _too_many_aliases(text: str) -> int:
         if isinstance(event, yaml.AliasEvent):
             count += 1
             if count > MAX_ALIASES:
-                return event.start_mark.line + 1
+                return event.start_mark.line + 1 if event.start_mark is not None else 1
     return 0
 
 

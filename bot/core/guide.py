@@ -38,17 +38,22 @@ def eligibility_questions(proc: Procedure) -> list[Question]:
 
 def failed_eligibility(proc: Procedure, answers: Mapping[str, str]) -> list[str]:
     """fail_text of each bundle condition the answers contradict."""
-    return [e.fail_text for e in proc.eligibility if answers.get(e.question) not in (None, e.required)]
+    return [
+        e.fail_text for e in proc.eligibility if answers.get(e.question) not in (None, e.required)
+    ]
 
 
 def asked(catalog: Catalog, proc: Procedure, include_rare: bool = False) -> list[Question]:
     """The questions this citizen will be asked, in order."""
-    return [*eligibility_questions(proc),
-            *(q for q in questions(catalog, proc) if include_rare or not q.rare)]
+    return [
+        *eligibility_questions(proc),
+        *(q for q in questions(catalog, proc) if include_rare or not q.rare),
+    ]
 
 
-def next_question(catalog: Catalog, proc: Procedure, answers: Mapping[str, str],
-                  include_rare: bool = False) -> Question | None:
+def next_question(
+    catalog: Catalog, proc: Procedure, answers: Mapping[str, str], include_rare: bool = False
+) -> Question | None:
     """The first question not answered yet, or None when the checklist is settled."""
     for q in asked(catalog, proc, include_rare):
         if q.id not in answers:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as default  # Procedure has a field named `field`
 
 YES, NO = "yes", "no"
 
@@ -52,7 +53,7 @@ class Document:
     key: str
     name: str
     note: str = ""
-    when: Mapping[str, str] = field(default_factory=dict)
+    when: Mapping[str, str] = default(default_factory=dict)
     verify: bool = False
 
     def applies(self, answers: Mapping[str, str]) -> bool:
@@ -117,7 +118,7 @@ class Procedure:
     verify_note: str = ""
     imported: bool = False
     source_file: str = ""
-    lines: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)
+    lines: Mapping[str, int] = default(default_factory=dict, compare=False, repr=False)
 
     def line(self, key: str) -> int:
         """Where a key (or 'alias:<text>') stands in the source file, for FILE:LINE messages."""

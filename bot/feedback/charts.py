@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 from matplotlib.axes import Axes
@@ -18,7 +19,7 @@ FORMATS = ("png", "svg")
 MONTHLY = "monthly-index"
 GROUPS = "groups"
 NO_DATA = "Chưa có dữ liệu"
-RC = {"svg.hashsalt": "tthc-bot", "font.size": 10}
+RC: Any = {"svg.hashsalt": "tthc-bot", "font.size": 10}  # matplotlib types the keys as a Literal
 
 
 def write_charts(report: Report, out_dir: Path,

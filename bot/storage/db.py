@@ -16,7 +16,6 @@ from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, func, s
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, Connection, Dialect, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
-from sqlalchemy.sql.dml import Insert
 from sqlalchemy.types import TypeDecorator
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -115,7 +114,7 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
-def dialect_insert(connection: Connection, table: Any) -> Insert:
+def dialect_insert(connection: Connection, table: Any) -> postgresql.Insert | sqlite.Insert:
     """An INSERT that supports `on_conflict_do_nothing` / `on_conflict_do_update`."""
     name = connection.dialect.name
     if name == "postgresql":

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import Engine, delete, select, update
+from sqlalchemy import Engine, delete, insert, select, update
 
 from bot.storage.db import dialect_insert, utc_now
 from bot.storage.models import (
@@ -74,7 +74,7 @@ class SqlSessions:
         now = self.clock()
         with self.engine.begin() as conn:
             conn.execute(
-                WebSession.__table__.insert().values(
+                insert(WebSession).values(
                     token_hash=digest, user_id=user, created_at=now, seen_at=now
                 )
             )
@@ -244,7 +244,7 @@ class SqlAdminSessions:
         with self.engine.begin() as conn:
             conn.execute(delete(AdminSession).where(AdminSession.expires_at < now))
             conn.execute(
-                AdminSession.__table__.insert().values(
+                insert(AdminSession).values(
                     token_hash=token_hash(token), created_at=now, expires_at=now + ttl
                 )
             )
@@ -305,7 +305,7 @@ class SqlNotices:
         with self.engine.begin() as conn:
             for reply in replies:
                 conn.execute(
-                    WebNotice.__table__.insert().values(user_id=user, reply=reply, created_at=now)
+                    insert(WebNotice).values(user_id=user, reply=reply, created_at=now)
                 )
             ids = (
                 conn.execute(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Any
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
@@ -77,9 +78,10 @@ def make_app(rt: Runtime) -> web.Application:
     """The web application of one process; channels register their routes on it afterwards."""
     networks = parse_networks(rt.cfg.get("web.trusted_proxies") or [])
     body_seconds = float(rt.cfg.get("web.body_timeout_seconds") or 30)
+    middlewares: list[Any] = [body_deadline(body_seconds), make_middleware(networks), security_headers]
     app = web.Application(
         client_max_size=MAX_BODY,
-        middlewares=[body_deadline(body_seconds), make_middleware(networks), security_headers],
+        middlewares=middlewares,
     )
     app[RUNTIME] = rt
     chat.register(app)

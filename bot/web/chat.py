@@ -13,7 +13,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.channels.web import CHANNEL, WebChannel, reply_json
-from bot.core.messages import Incoming
+from bot.core.messages import Incoming, Reply
 from bot.storage.security import WebIdentity
 from bot.web.clients import client_key, client_of, cross_site, https_of, origin_hash
 from bot.web.runtime import RUNTIME, Runtime
@@ -38,7 +38,7 @@ def _parse(body: Any) -> tuple[str, str] | str:
     text, button = body.get("text", ""), body.get("button", "")
     if not isinstance(text, str) or not isinstance(button, str):
         return "'text' and 'button' must be strings"
-    if len(text) > MAX_TEXT or len(button) > MAX_PAYLOAD:
+    if len(button) > MAX_PAYLOAD:
         return "message too long"
     return text, button
 
@@ -118,6 +118,10 @@ async def api_chat(request: web.Request) -> web.Response:
     if isinstance(parsed, str):
         return _bad(parsed)
     text, button = parsed
+    if len(text) > MAX_TEXT:  # a clear answer asking to shorten it, not a silent cut or a bare 400
+        words = rt.engine.content.flows.text("too_long", "vi")
+        shorten = Reply(words.format(length=len(text), limit=MAX_TEXT))
+        return web.json_response({"replies": [reply_json(shorten)], "too_long": True})
     identity, new_token = await session_identity(request), ""
     if identity is None:
         if not rt.new_session_limit.try_take(client):
@@ -157,6 +161,24 @@ async def api_inbox(request: web.Request) -> web.Response:
     return web.json_response({"replies": replies})
 
 
+async def api_history(request: web.Request) -> web.Response:
+    """The conversation so far, from the database, for a reloaded page (this session's only)."""
+    rt = request.app[RUNTIME]
+    if not rt.chat_limit.try_take(client_key(client_of(request))):
+        return _bad("too many requests", 429)
+    user = await session_user(request)
+    messages = await asyncio.to_thread(rt.engine.history, CHANNEL, user) if user else []
+    out = [
+        {
+            "from": m.get("from"),
+            "text": m.get("text", ""),
+            "buttons": [{"label": b[0], "payload": b[1]} for b in m.get("buttons", [])],
+        }
+        for m in messages
+    ]
+    return web.json_response({"messages": out})
+
+
 async def index(request: web.Request) -> web.Response:
     """The chat page."""
     page = await asyncio.to_thread((STATIC / "index.html").read_bytes)
@@ -168,4 +190,5 @@ def register(app: web.Application) -> None:
     app.router.add_get("/", index)
     app.router.add_post("/api/chat", api_chat)
     app.router.add_get("/api/inbox", api_inbox)
+    app.router.add_get("/api/history", api_history)
     app.router.add_static("/static/", STATIC)

@@ -122,7 +122,7 @@ class CappedServer:
 
 def cap_connections(runner: web.AppRunner, cap: ConnectionCap) -> None:
     """Install the cap on a set-up runner (before its sites start)."""
-    runner._server = CappedServer(runner._server, cap)  # type: ignore[assignment]
+    runner._server = CappedServer(runner._server, cap)  # type: ignore[assignment,arg-type]
 
 
 class QuietErrors:

@@ -6,8 +6,8 @@ import asyncio
 import logging
 import secrets
 import signal
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, cast
 
 from aiohttp import web
 
@@ -30,7 +30,7 @@ from bot.web.guard import (
     raise_open_files_limit,
 )
 from bot.web.reports import NoReports, Reports, default_reports
-from bot.web.runtime import OutboxSource, Runtime
+from bot.web.runtime import ClaimingSource, OutboxSource, Runtime
 
 log = logging.getLogger(__name__)
 ChannelMaker = Callable[[Config, Services], Channel]
@@ -44,6 +44,10 @@ def _inbox(store: StateStore) -> Inbox:
     from bot.storage.inbox import SqlInbox
 
     return SqlInbox(db)
+
+
+def _due(source: Callable[[], Iterable[Outgoing]]) -> list[Outgoing]:
+    return list(source())
 
 
 def _security_records(store: StateStore) -> dict[str, Any]:
@@ -192,13 +196,15 @@ class Server:
         sent = 0
         for source in self.outbox:
             if hasattr(source, "claim"):
-                items = await asyncio.to_thread(source.claim)
+                claiming = cast(ClaimingSource, source)
+                items = await asyncio.to_thread(claiming.claim)
                 for item in items:
                     ok = await self._deliver(item.outgoing)
-                    await asyncio.to_thread(source.done if ok else source.failed, [item])
+                    await asyncio.to_thread(claiming.done if ok else claiming.failed, [item])
                     sent += ok
             else:
-                for out in await asyncio.to_thread(lambda s=source: list(s())):
+                plain: Callable[[], Iterable[Outgoing]] = source
+                for out in await asyncio.to_thread(_due, plain):
                     sent += await self._deliver(out)
         return sent
 

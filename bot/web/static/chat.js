@@ -151,8 +151,25 @@
     turn({ button: "cmd:restart" });
   });
 
-  // A first visit gets the welcome; a returning visitor starts over (an empty text mid-flow
-  // would read as a question the bot does not understand).
-  turn(fresh ? { text: "" } : { button: "cmd:restart" });
+  // A returning visitor sees the conversation so far (from the database) and goes on from there;
+  // a first visit, or one with nothing stored, gets the welcome.
+  async function resume() {
+    if (!fresh) {
+      try {
+        const res = await fetch("/api/history");
+        const messages = res.ok ? (await res.json()).messages || [] : [];
+        if (messages.length) {
+          messages.forEach(function (m) {
+            if (m.from === "citizen") { disableOldChoices(); bubble("user", m.text); } else { showReply(m); }
+          });
+          return;
+        }
+      } catch (err) {
+        /* offline: start fresh */
+      }
+    }
+    turn({ text: "" });
+  }
+  resume();
   setInterval(checkInbox, INBOX_EVERY_MS);
 })();
