@@ -25,7 +25,7 @@ from bot.core.normalize import fold
 from bot.core.volunteer import CASE, JOIN_RE, is_volunteer
 
 DAYS_SHOWN = 6
-PROCS_SHOWN = 6
+PROCS_SHOWN = 12
 MINE = "booking.mine"
 START = "booking.start"
 NO_REMINDERS = frozenset({"web"})  # channels that cannot reach a citizen later (page closed)
@@ -210,6 +210,8 @@ class Dialogue:
         when = parse_when(turn.text, self._today())
         if office is None:
             return "none"
+        if when is None and self._other_office(turn):
+            return "office"  # the citizen named another commune: its days
         if when is None:
             return "again" if not turn.text.strip() else "none"
         day = when.day or (dt.date.fromisoformat(data["day"]) if data.get("day") else None)
@@ -233,6 +235,21 @@ class Dialogue:
         turn.say(words.t(key, date=words.date(day), office=office.name, reason=reason or ""))
         return "nothing"
 
+    def _other_office(self, turn: Turn) -> bool:
+        """A typed commune with exactly one office taking the procedure: switch to it."""
+        typed, data = _commune_words(turn.text), self._data(turn)
+        if not typed:
+            return False
+        found = [
+            o
+            for o in self.svc.offices.offering(data.get("proc") or "")
+            if typed == _commune_words(o.commune or o.name)
+        ]
+        if len(found) != 1:
+            return False
+        data.update(office=found[0].id, day="", slot="")
+        return True
+
     def slot_by_text(self, turn: Turn) -> str:
         """A typed time ('17h45', '6h tối') or another day; else back to the question."""
         office, data = self._office(turn), self._data(turn)
@@ -250,14 +267,17 @@ class Dialogue:
         if not free:
             turn.say(self._words(turn).t("booking_time_none"))
             return "again"
+        if when.time is None and len(free) > 1:  # 'chiều': the list narrowed to the afternoon
+            data.update(part=when.part or "", time="")
+            return "again"
         data["slot"] = free[0].key
         return "found"
 
     def confirm_by_text(self, turn: Turn) -> str:
         """'đồng ý', 'ok', 'dạ được' confirm; 'không', 'thôi' stop; anything else is asked again."""
         folded = fold(turn.text)
-        yes = {fold(w) for w in turn.r.vi("booking_yes_words").split("|")}
-        no = {fold(w) for w in turn.r.vi("booking_no_words").split("|")}
+        yes = {fold(w) for w in turn.r.t("booking_yes_words").split("|")}
+        no = {fold(w) for w in turn.r.t("booking_no_words").split("|")}
         if folded in yes:
             return "yes"
         if folded in no:
@@ -598,7 +618,7 @@ def feature(service: BookingService) -> Feature:
         "booking_proc_by_text": action(d.procedure_by_text, "ok", "limit", "none", "again"),
         "booking_communes": action(d.communes, "shown", "none"),
         "booking_commune_by_text": action(d.commune_by_text, "found", "listed", "none", "again"),
-        "booking_day_by_text": action(d.day_by_text, "found", "nothing", "none", "again"),
+        "booking_day_by_text": action(d.day_by_text, "found", "office", "nothing", "none", "again"),
         "booking_slot_by_text": action(d.slot_by_text, "found", "day", "none", "again"),
         "booking_confirm_by_text": action(d.confirm_by_text, "yes", "no", "none", "again"),
         "booking_add": action(d.add_to_visit, "added", "gone"),
