@@ -296,3 +296,13 @@ def test_limits_count_per_case(svc: BookingService) -> None:
     slots = [slot_at(svc, MONDAY, t) for t in ("08:00", "08:30", "09:00")]
     for n, slot in enumerate(slots):
         assert svc.store.book(Citizen("case", f"C{n}"), "khai-sinh", slot).status == "booked"
+
+
+def test_moving_onto_a_slot_already_held_moves_nothing(svc: BookingService) -> None:
+    eight, half = slot_at(svc, MONDAY, "08:00"), slot_at(svc, MONDAY, "08:30")
+    first = svc.store.book(citizen(1), "khai-sinh", eight).booking
+    second = svc.store.book(citizen(1), "ket-hon", half).booking
+    assert first is not None and second is not None
+    moved = svc.store.reschedule(citizen(1), second.code, eight)
+    assert (moved.status, moved.booking) == ("held", first)
+    assert svc.store.usage("thu-nghiem", eight.start, half.end)[("sang", half.start)] == (1, False)

@@ -410,8 +410,8 @@ class Dialogue:
         facts = words.facts(self._params(data, slot))
         if result.status == HELD and result.booking is not None:
             held = result.booking
-            data["held"] = held.code
-            same = (data.get("proc") or "") in held.procedures
+            data["held"] = "" if moving else held.code  # a move never merges two visits
+            same = moving or (data.get("proc") or "") in held.procedures
             key = "booking_held_same" if same else "booking_held_other"
             turn.say(
                 words.t(

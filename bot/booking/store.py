@@ -538,6 +538,9 @@ class BookingStore:
                 row = self._own(conn, who, code, now)
                 if row.slot_id == new_id:
                     return Result(BOOKED, _view(row))
+                held = self._held(conn, who, new_id)
+                if held:  # moving onto another of the citizen's own places: nothing moves
+                    return Result(HELD, held[0])
                 for slot_id in sorted((new_id, row.slot_id)):
                     if slot_id == new_id:
                         self._take(conn, new_id, slot.capacity)
