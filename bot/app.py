@@ -143,9 +143,10 @@ def build(cfg: Config, store: StateStore | None = None) -> App:
     """Wire the application: the SQL store (unless one is given), booking and feedback features."""
     from bot.booking.service import BookingService
     from bot.feedback.dialogue import feature_for
+    from bot.reports.dialogue import feature_for as fact_reports_for
 
     booking = BookingService.from_config(cfg)
-    features = (feature_for(cfg), booking.feature())
+    features = (feature_for(cfg), booking.feature(), fact_reports_for(cfg))
     return App(cfg, store if store is not None else state_store(cfg), features, booking)
 
 

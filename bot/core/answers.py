@@ -20,6 +20,8 @@ def display_name(turn: Turn, proc: Procedure) -> str:
 
 
 def fact_line(turn: Turn, fact: Fact) -> str:
+    if turn.r.expired(fact):  # a time-bound fact past its valid_until: say to check instead
+        return turn.r.expired(fact)
     text = fact.text + (f" {fact.exemptions}" if fact.exemptions else "")
     return text + turn.r.english(text) + (turn.r.t("card_verify_mark") if fact.verify else "")
 

@@ -6,7 +6,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 from bot.core.flows import Flows
-from bot.core.guide import Item, checklist, not_needed, parts
+from bot.core.guide import Item, checklist, not_needed, parts, stated
 from bot.core.model import Catalog, Fact, Procedure
 from bot.core.understand import gloss
 
@@ -40,7 +40,15 @@ class Renderer:
         note = gloss(text, self.flows.words)
         return f" [{note}]" if note else ""
 
+    def expired(self, fact: Fact) -> str:
+        """What to say instead of a time-bound fact past its valid_until ('' while it holds)."""
+        if stated(fact):
+            return ""
+        return self.t("fact_expired", date="/".join(reversed(fact.valid_until.split("-"))))
+
     def fact(self, fact: Fact) -> str:
+        if self.expired(fact):
+            return self.expired(fact)
         text = fact.text + (f" {fact.exemptions}" if fact.exemptions else "")
         return text + (self.t("card_verify_mark") if fact.verify else "")
 
@@ -68,6 +76,8 @@ class Renderer:
 
     def brief(self, fact: Fact) -> str:
         """A fact's first clause (the whole text is one tap away), with its (*) mark."""
+        if self.expired(fact):
+            return self.expired(fact)
         text = short(fact.text)
         return text + self.english(text) + (self.t("card_verify_mark") if fact.verify else "")
 
