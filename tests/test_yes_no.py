@@ -103,6 +103,10 @@ def test_typed_answer_equals_the_button(
 ) -> None:
     typed = at_question(engine, f"typed-{opener}-{answers}-{word}", opener, answers)
     pressed = at_question(engine, f"pressed-{opener}-{answers}-{word}", opener, answers)
-    pressed.press(pressed.labels()[index])
+    value = "yes" if index == 0 else "no"
+    by_value = [b.label for r in pressed.last for b in r.buttons if b.payload == f"answer:{value}"]
+    pressed.press(
+        by_value[0] if by_value else pressed.labels()[index]
+    )  # yes/no options, or first/second
     typed.say(word)
     assert [(r.text, r.buttons) for r in typed.last] == [(r.text, r.buttons) for r in pressed.last]
