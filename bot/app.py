@@ -63,6 +63,16 @@ def check_content(paths: Paths, engine: Engine) -> tuple[Content | None, list[Pr
             frozenset(engine.entry_points),
         )
         problems += [Problem(i.file, i.line, i.message) for i in issues]
+        texts_file = str(paths.flows / "texts.yaml")
+        for lang, table in flows.texts.items():
+            problems += [
+                Problem(
+                    texts_file,
+                    0,
+                    f"text key '{key}' used by a feature is missing in texts ({lang})",
+                )
+                for key in sorted(engine.text_keys - set(table))
+            ]
     if problems or bundle is None or flows is None:
         return None, problems
     return Content(bundle.catalog, bundle.matcher, flows), []

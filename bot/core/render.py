@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from bot.core.flows import Flows
 from bot.core.guide import Item, checklist, not_needed, parts, stated
 from bot.core.model import Catalog, Fact, Procedure
+from bot.core.understand import gloss
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,13 @@ class Renderer:
             english = proc.english[0]
             return f"{english[:1].upper()}{english[1:]} ({proc.name})"
         return proc.name
+
+    def english(self, text: str) -> str:
+        """In English, a short English note after a Vietnamese fact ('[3 working days; free of charge]')."""
+        if self.lang != "en":
+            return ""
+        note = gloss(text, self.flows.words)
+        return f" [{note}]" if note else ""
 
     def expired(self, fact: Fact) -> str:
         """What to say instead of a time-bound fact past its valid_until ('' while it holds)."""
@@ -70,7 +78,8 @@ class Renderer:
         """A fact's first clause (the whole text is one tap away), with its (*) mark."""
         if self.expired(fact):
             return self.expired(fact)
-        return short(fact.text) + (self.t("card_verify_mark") if fact.verify else "")
+        text = short(fact.text)
+        return text + self.english(text) + (self.t("card_verify_mark") if fact.verify else "")
 
     def full_card(self, catalog: Catalog, proc: Procedure) -> str:
         """Every fact in full: the printable summary."""
@@ -121,7 +130,11 @@ class Renderer:
         names = {p.id: p.name for p in parts(catalog, proc)}
         for n, item in enumerate(items, 1):
             mark = self.t("mark_have" if item.doc.key in have else "mark_todo")
-            doc = item.doc.name + (self.t("card_verify_mark") if item.doc.verify else "")
+            doc = (
+                item.doc.name
+                + self.english(item.doc.name)
+                + (self.t("card_verify_mark") if item.doc.verify else "")
+            )
             lines.append(self.t("checklist_line", mark=mark, n=n, doc=doc))
             if item.doc.note:
                 lines.append(self.t("checklist_note", note=item.doc.note))
