@@ -169,7 +169,7 @@ WORD_LISTS = (
     "yes", "no", "particles", "document_words", "question_marks", "switch_markers", "negation_split", "negators",
     "english_words", "generic_words", "yes_buttons",
 )
-WORD_TABLES = ("asks", "small_talk", "control", "numbers", "facts", "buttons", "separating")
+WORD_TABLES = ("asks", "small_talk", "control", "numbers", "facts", "buttons", "separating", "english_gloss")
 
 
 def _words(path: Path, problems: list[Problem]) -> Words:

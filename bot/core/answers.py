@@ -20,8 +20,10 @@ def display_name(turn: Turn, proc: Procedure) -> str:
 
 
 def fact_line(turn: Turn, fact: Fact) -> str:
+    if turn.r.expired(fact):  # a time-bound fact past its valid_until: say to check instead
+        return turn.r.expired(fact)
     text = fact.text + (f" {fact.exemptions}" if fact.exemptions else "")
-    return text + (turn.r.t("card_verify_mark") if fact.verify else "")
+    return text + turn.r.english(text) + (turn.r.t("card_verify_mark") if fact.verify else "")
 
 
 def with_footnote(turn: Turn, text: str) -> str:
@@ -97,7 +99,7 @@ def documents_answer(turn: Turn, proc: Procedure) -> str:
     lines = [turn.r.t("ask_documents", name=display_name(turn, proc))]
     for n, item in enumerate(items, 1):
         mark = turn.r.t("card_verify_mark") if item.doc.verify else ""
-        lines.append(f"{n}. {item.doc.name}{mark}")
+        lines.append(f"{n}. {item.doc.name}{turn.r.english(item.doc.name)}{mark}")
     return "\n".join(lines)
 
 

@@ -17,9 +17,12 @@ from bot.core.flows import COMMAND_PREFIX, DEFAULT_ON_TEXT
 from bot.core.messages import Button
 from bot.core.model import Procedure, Question
 from bot.core.normalize import fold
-from bot.core.understand import Context, Kind, Option, Reading, language, read
+from bot.core.understand import Context, Kind, Option, Reading, is_question, language, read
 
 MISSES_FOR_HUMAN = 2
+CLEAR_QUESTION_TOKENS = (
+    4  # a question this long that names no procedure is out of scope, not gibberish
+)
 MIN_WORDS_FOR_OTHER = 3
 NAMED_SHARE = 0.67  # of a procedure name's own words the message must contain  # a question this long may name another procedure; ask the matcher
 CHOOSE_STEP = "main.choose"  # asks the separating question or shows the short list again
@@ -175,7 +178,11 @@ def _need(turn: Turn, reading: Reading) -> bool:
     if reading.value:  # "chào em, cho hỏi chút": small talk around no procedure
         turn.state.misses = 0
         return _talk(turn, reading)
-    if analysis.topic:
+    words = turn.content.flows.words
+    clear = (
+        is_question(text, fold(text), words) and len(fold(text).split()) >= CLEAR_QUESTION_TOKENS
+    )
+    if analysis.topic or clear:  # a clear question about something else: say so, with the hotline
         turn.state.misses = 0
         turn.say(turn.r.t("out_of_scope"))
         reprompt(turn)
