@@ -84,7 +84,9 @@ def has_rare(catalog: Catalog, proc: Procedure) -> bool:
     return any(q.rare for q in questions(catalog, proc))
 
 
-def _local(answers: Mapping[str, str], part: Procedure, bundle: Procedure | None = None) -> dict[str, str]:
+def _local(
+    answers: Mapping[str, str], part: Procedure, bundle: Procedure | None = None
+) -> dict[str, str]:
     local = {q.id: q.default for q in part.questions if q.default}
     local.update(answers)
     for am in bundle.answer_map if bundle else ():
@@ -129,7 +131,9 @@ def stated(fact: Fact, on: str | None = None) -> bool:
     return not fact.expired(on or today())
 
 
-def expiring(catalog: Catalog, within_days: int, on: str | None = None) -> list[tuple[Procedure, str, str]]:
+def expiring(
+    catalog: Catalog, within_days: int, on: str | None = None
+) -> list[tuple[Procedure, str, str]]:
     """(entry, block, valid_until) of facts that expire within the next `within_days` days, or already have."""
     now = dt.date.fromisoformat(on or today())
     limit = (now + dt.timedelta(days=within_days)).isoformat()

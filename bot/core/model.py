@@ -17,7 +17,9 @@ class FactSource:
     field: str = ""  # detail field(s) of the dvcqg-api record, joined by "+"
     hash: str = ""  # first 12 hex digits of sha256 of those fields' JSON at review time
     law: str = ""
-    line: int = default(default=0, compare=False)  # where it stands in its file, for FILE:LINE reports
+    line: int = default(
+        default=0, compare=False
+    )  # where it stands in its file, for FILE:LINE reports
 
     @property
     def fields(self) -> tuple[str, ...]:
@@ -83,8 +85,12 @@ class Document:
     when: Mapping[str, str] = default(default_factory=dict)
     verify: bool = False
     source: FactSource | None = None
-    alternatives: tuple[str, ...] = ()  # keys of papers that serve instead (e.g. a death extract for a death notice)
-    verify_note: str = ""  # for editors: what would settle an unverified item (never shown to citizens)
+    alternatives: tuple[
+        str, ...
+    ] = ()  # keys of papers that serve instead (e.g. a death extract for a death notice)
+    verify_note: str = (
+        ""  # for editors: what would settle an unverified item (never shown to citizens)
+    )
 
     def applies(self, answers: Mapping[str, str]) -> bool:
         """True when the answers given so far satisfy every condition."""

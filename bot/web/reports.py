@@ -76,7 +76,7 @@ class SqlReports(NoReports):
         self.fact_store = facts
 
     def fact_reports(self) -> list[Any] | None:
-        """"Thông tin này sai?" reports per entry and field (bot.reports)."""
+        """ "Thông tin này sai?" reports per entry and field (bot.reports)."""
         return None if self.fact_store is None else self.fact_store.counts()
 
     def bookings(self, office: str, day: dt.date | None) -> Table | None:

@@ -32,7 +32,9 @@ def upgrade() -> None:
         sa.Column("reporter", sa.String(64), nullable=False),
         sa.Column("last_reviewed", sa.String(10), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_fact_report")),
-        sa.UniqueConstraint("entry", "field", "reporter", name=op.f("uq_fact_report_one_per_reporter")),
+        sa.UniqueConstraint(
+            "entry", "field", "reporter", name=op.f("uq_fact_report_one_per_reporter")
+        ),
     )
     op.create_index(op.f("ix_fact_report_created_at"), "fact_report", ["created_at"])
     op.create_index(op.f("ix_fact_report_entry"), "fact_report", ["entry"])
