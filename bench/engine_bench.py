@@ -20,8 +20,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-QUESTIONS = ["làm giấy khai sinh cho con", "đăng ký tạm trú cho người thuê trọ", "đk kết hôn cần gì",
-             "xin bản sao giấy khai sinh", "làm căn cước cho con 14 tuổi", "bố tôi mất cần làm gì"]
+QUESTIONS = [
+    "làm giấy khai sinh cho con",
+    "đăng ký tạm trú cho người thuê trọ",
+    "đk kết hôn cần gì",
+    "xin bản sao giấy khai sinh",
+    "làm căn cước cho con 14 tuổi",
+    "bố tôi mất cần làm gì",
+]
 
 
 FOLLOW_UPS = ["lệ phí bao nhiêu?", "mất bao lâu", "nộp ở đâu vậy", "làm online được không"]
@@ -46,9 +52,13 @@ def conversation(engine, user: str, question: str) -> list[float]:  # type: igno
         if any(b.payload.startswith("answer:") for b in buttons):
             replies = turn(TYPED[n % len(TYPED)])  # typed, read by the understanding step
             continue
-        nxt = next((b for b in buttons if b.payload.startswith(("pick:", "answer:", "go:guide.ask"))), None)
+        nxt = next(
+            (b for b in buttons if b.payload.startswith(("pick:", "answer:", "go:guide.ask"))), None
+        )
         if nxt is None:
-            nxt = next((b for b in buttons if b.payload.startswith(("have:", "go:guide.final"))), None)
+            nxt = next(
+                (b for b in buttons if b.payload.startswith(("have:", "go:guide.final"))), None
+            )
         if nxt is None:
             break
         replies = turn(button=nxt.payload)
@@ -80,11 +90,19 @@ def main() -> int:
     import resource
 
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    result = {"citizens": args.citizens, "turns": len(times), "turns_per_s": len(times) / wall,
-              "p50_ms": times[len(times) // 2], "p99_ms": times[int(len(times) * 0.99)], "max_rss_mb": rss_mb}
+    result = {
+        "citizens": args.citizens,
+        "turns": len(times),
+        "turns_per_s": len(times) / wall,
+        "p50_ms": times[len(times) // 2],
+        "p99_ms": times[int(len(times) * 0.99)],
+        "max_rss_mb": rss_mb,
+    }
     print(f"{'citizens':>8} {'turns':>6} {'turns/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'RSS MB':>7}")
-    print(f"{result['citizens']:>8} {result['turns']:>6} {result['turns_per_s']:>8.0f} "
-          f"{result['p50_ms']:>7.2f} {result['p99_ms']:>7.2f} {rss_mb:>7.0f}")
+    print(
+        f"{result['citizens']:>8} {result['turns']:>6} {result['turns_per_s']:>8.0f} "
+        f"{result['p50_ms']:>7.2f} {result['p99_ms']:>7.2f} {rss_mb:>7.0f}"
+    )
     print(json.dumps(result))
     return 0
 

@@ -28,9 +28,11 @@ class Score:
     misses: list[str] = field(default_factory=list)
 
     def line(self) -> str:
-        return (f"top-1 {self.top1 / max(1, self.n):.3f}  top-3 {self.top3 / max(1, self.n):.3f}  "
-                f"none/other {self.reject_ok / max(1, self.n_reject):.3f}  "
-                f"({self.n} labelled, {self.n_reject} none/other)")
+        return (
+            f"top-1 {self.top1 / max(1, self.n):.3f}  top-3 {self.top3 / max(1, self.n):.3f}  "
+            f"none/other {self.reject_ok / max(1, self.n_reject):.3f}  "
+            f"({self.n} labelled, {self.n_reject} none/other)"
+        )
 
 
 def covered_ids() -> set[str]:

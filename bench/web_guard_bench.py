@@ -120,7 +120,9 @@ async def one_greedy_address(port: int, count: int, cap_of: object) -> None:
             break
     await asyncio.sleep(0.3)
     refused = getattr(cap_of, "refused", "?")
-    print(f"one address opening {count} connections: {len(writers)} connects, {refused} refused by the cap")
+    print(
+        f"one address opening {count} connections: {len(writers)} connects, {refused} refused by the cap"
+    )
     for w in writers:
         w.close()
 

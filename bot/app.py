@@ -63,6 +63,16 @@ def check_content(paths: Paths, engine: Engine) -> tuple[Content | None, list[Pr
             frozenset(engine.entry_points),
         )
         problems += [Problem(i.file, i.line, i.message) for i in issues]
+        texts_file = str(paths.flows / "texts.yaml")
+        for lang, table in flows.texts.items():
+            problems += [
+                Problem(
+                    texts_file,
+                    0,
+                    f"text key '{key}' used by a feature is missing in texts ({lang})",
+                )
+                for key in sorted(engine.text_keys - set(table))
+            ]
     if problems or bundle is None or flows is None:
         return None, problems
     return Content(bundle.catalog, bundle.matcher, flows), []
@@ -133,9 +143,10 @@ def build(cfg: Config, store: StateStore | None = None) -> App:
     """Wire the application: the SQL store (unless one is given), booking and feedback features."""
     from bot.booking.service import BookingService
     from bot.feedback.dialogue import feature_for
+    from bot.reports.dialogue import feature_for as fact_reports_for
 
     booking = BookingService.from_config(cfg)
-    features = (feature_for(cfg), booking.feature())
+    features = (feature_for(cfg), booking.feature(), fact_reports_for(cfg))
     return App(cfg, store if store is not None else state_store(cfg), features, booking)
 
 

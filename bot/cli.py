@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import sys
 from collections.abc import Callable, Sequence
@@ -113,12 +114,34 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     cfg = _config(args)
     _refuse_weak_secrets(cfg)
-    engine = build(cfg, MemoryStore()).engine()  # checks content; keeps no conversation
+    app = build(cfg, MemoryStore())
+    engine = app.engine()  # checks content; keeps no conversation
     print(
         f"OK: {len(engine.content.catalog)} catalogue entries, "
         f"{len(engine.content.flows.steps)} flow steps, config {cfg.path or '(defaults)'}"
     )
+    _warn_expiring(engine.content.catalog)
+    from bot.booking.calendar import TZ
+
+    if warning := app.booking.calendar_warning(dt.datetime.now(TZ).date()):
+        print(warning, file=sys.stderr)
     return 0
+
+
+EXPIRY_WARNING_DAYS = 30
+
+
+def _warn_expiring(catalog) -> None:  # type: ignore[no-untyped-def]
+    """Time-bound facts that end within 30 days (or have ended): FILE:LINE: warning, on stderr."""
+    from bot.core.guide import expiring, today
+
+    for proc, block, until in expiring(catalog, EXPIRY_WARNING_DAYS):
+        state = "ended" if until < today() else "ends"
+        print(
+            f"{proc.source_file}:{proc.line(block)}: warning: {proc.id} {block} {state} on {until} "
+            f"(valid_until): review it; after that day the bot tells citizens to check",
+            file=sys.stderr,
+        )
 
 
 @command("chat")
@@ -214,6 +237,37 @@ def cmd_purge(args: argparse.Namespace) -> int:
     return 0
 
 
+@command("catalog drift")
+def cmd_drift(args: argparse.Namespace) -> int:
+    """Facts whose cited record changed since review, or whose numbers the record does not hold."""
+    from bot.content.catalog import catalog_files, load_catalog
+    from bot.content.drift import Reference, check, fact_counts, stamp_file
+
+    root = _catalog_dir(args)
+    ref_dir = (
+        Path(args.reference) / "dvcqg-api"
+        if (Path(args.reference) / "dvcqg-api").is_dir()
+        else Path(args.reference)
+    )
+    if not ref_dir.is_dir():
+        print(f"{ref_dir}: reference folder not found", file=sys.stderr)
+        return 2
+    ref = Reference(ref_dir)
+    if args.stamp:
+        n = sum(stamp_file(p, ref) for p in catalog_files(root) if "imported" not in p.parts)
+        print(f"stamped {n} source hash(es)")
+    catalog = load_catalog(root)
+    drifts = check(catalog, ref)
+    for d in drifts:
+        print(d)
+    total, flagged, sourced = fact_counts(catalog)
+    print(
+        f"{len(drifts)} drift(s); {sourced}/{total} curated facts cite a source; "
+        f"{flagged}/{total} ({100 * flagged / max(total, 1):.1f} %) marked (*)"
+    )
+    return 1 if drifts else 0
+
+
 def _match_obj(text: str, matches: Sequence[Match]) -> dict[str, object]:
     return {
         "query": text,
@@ -253,6 +307,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--max-rate", type=float, default=1.0, help="percent of entries allowed a defect"
     )
     au.add_argument("--show", type=int, default=30, help="defective entries to list")
+    dr = cat.add_parser("drift", help="facts whose source record changed or disagrees in a number")
+    dr.add_argument("dir", nargs="?")
+    dr.add_argument("--reference", default="../shared/reference", metavar="DIR")
+    dr.add_argument(
+        "--stamp",
+        action="store_true",
+        help="write the hash of cited records into facts lacking one",
+    )
+    dr.add_argument("--config")
     m = sub.add_parser(
         "match", help="rank procedures for a question (stdin: one JSON line per question)"
     )

@@ -141,7 +141,9 @@ def load_config(path: str | Path | None = None, env: dict[str, str] | None = Non
             except ValueError as exc:
                 problems.append(Problem(s.env, 0, f"environment variable: {exc}"))
     if values["telegram.mode"] not in ("polling", "webhook"):
-        problems.append(Problem(str(path or "config"), 0, "telegram.mode must be 'polling' or 'webhook'"))
+        problems.append(
+            Problem(str(path or "config"), 0, "telegram.mode must be 'polling' or 'webhook'")
+        )
     problems.extend(_identity_problems(values, str(path or "config"), lines))
     if problems:
         raise ContentError(problems)
@@ -154,14 +156,24 @@ def _identity_problems(values: dict[str, Any], where: str, lines: dict[str, int]
     for value in values["volunteers.ids"]:
         channel, _, user = str(value).partition(":")
         if channel not in ("telegram", "zalo") or not user:
-            out.append(Problem(where, lines.get("volunteers.ids", 0),
-                               f"volunteers.ids: '{value}' must be telegram:<id> or zalo:<id>"))
+            out.append(
+                Problem(
+                    where,
+                    lines.get("volunteers.ids", 0),
+                    f"volunteers.ids: '{value}' must be telegram:<id> or zalo:<id>",
+                )
+            )
     for value in values["web.trusted_proxies"]:
         try:
             ipaddress.ip_network(str(value).strip(), strict=False)
         except ValueError:
-            out.append(Problem(where, lines.get("web.trusted_proxies", 0),
-                               f"web.trusted_proxies: '{value}' is not an address or CIDR"))
+            out.append(
+                Problem(
+                    where,
+                    lines.get("web.trusted_proxies", 0),
+                    f"web.trusted_proxies: '{value}' is not an address or CIDR",
+                )
+            )
     return out
 
 
@@ -174,6 +186,11 @@ def weak_secrets(cfg: Config) -> list[Problem]:
     for name, least in MIN_SECRET.items():
         value = str(cfg.get(name) or "")
         if value and len(value) < least:
-            out.append(Problem(cfg.path or "config", 0,
-                               f"'{name}' is {len(value)} characters; use at least {least} random ones"))
+            out.append(
+                Problem(
+                    cfg.path or "config",
+                    0,
+                    f"'{name}' is {len(value)} characters; use at least {least} random ones",
+                )
+            )
     return out

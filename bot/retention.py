@@ -44,25 +44,42 @@ def purge(engine: Engine, older_than: timedelta, now: datetime | None = None) ->
     }
     with engine.begin() as conn:
         erased = conn.execute(
-            update(FeedbackResponse).where(FeedbackResponse.created_at < cutoff)
-            .where((FeedbackResponse.comment.is_not(None)) | (FeedbackResponse.contact.is_not(None)))
-            .values(comment=None, contact=None, contact_consent_at=None))
+            update(FeedbackResponse)
+            .where(FeedbackResponse.created_at < cutoff)
+            .where(
+                (FeedbackResponse.comment.is_not(None)) | (FeedbackResponse.contact.is_not(None))
+            )
+            .values(comment=None, contact=None, contact_consent_at=None)
+        )
         counts["feedback comments erased"] = erased.rowcount
         counts["feedback offers"] = conn.execute(
-            delete(FeedbackOffer).where(FeedbackOffer.offered_at < cutoff)).rowcount
+            delete(FeedbackOffer).where(FeedbackOffer.offered_at < cutoff)
+        ).rowcount
         counts["feedback quotas"] = conn.execute(
-            delete(FeedbackQuota).where(FeedbackQuota.hour < int(cutoff.timestamp() // 3600))).rowcount
+            delete(FeedbackQuota).where(FeedbackQuota.hour < int(cutoff.timestamp() // 3600))
+        ).rowcount
         old_slots = select(SlotRow.id).where(SlotRow.ends_at < cutoff)
         old_bookings = select(BookingRow.id).where(BookingRow.slot_id.in_(old_slots))
         counts["booking notices"] = conn.execute(
-            delete(NoticeRow).where(NoticeRow.booking_id.in_(old_bookings) | (NoticeRow.due_at < cutoff))).rowcount
-        counts["bookings"] = conn.execute(delete(BookingRow).where(BookingRow.slot_id.in_(old_slots))).rowcount
+            delete(NoticeRow).where(
+                NoticeRow.booking_id.in_(old_bookings) | (NoticeRow.due_at < cutoff)
+            )
+        ).rowcount
+        counts["bookings"] = conn.execute(
+            delete(BookingRow).where(BookingRow.slot_id.in_(old_slots))
+        ).rowcount
         counts["booking citizens"] = conn.execute(
-            delete(CitizenRow).where(CitizenRow.touched_at < cutoff)).rowcount
-        counts["web sessions"] = conn.execute(delete(WebSession).where(WebSession.seen_at < cutoff)).rowcount
-        counts["web notices"] = conn.execute(delete(WebNotice).where(WebNotice.created_at < cutoff)).rowcount
+            delete(CitizenRow).where(CitizenRow.touched_at < cutoff)
+        ).rowcount
+        counts["web sessions"] = conn.execute(
+            delete(WebSession).where(WebSession.seen_at < cutoff)
+        ).rowcount
+        counts["web notices"] = conn.execute(
+            delete(WebNotice).where(WebNotice.created_at < cutoff)
+        ).rowcount
         counts["admin sessions"] = conn.execute(
-            delete(AdminSession).where(AdminSession.expires_at < now)).rowcount
+            delete(AdminSession).where(AdminSession.expires_at < now)
+        ).rowcount
     if engine.dialect.name == "sqlite":  # move the deletions out of the WAL into the (secure) file
         raw = engine.raw_connection()  # outside a transaction (the engine begins IMMEDIATE ones)
         try:

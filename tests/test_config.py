@@ -40,7 +40,10 @@ def test_example_loads_and_every_setting_has_a_comment() -> None:
 
 
 def test_environment_overrides_file(tmp_path: Path) -> None:
-    cfg = load_config(ROOT / "config.example.yaml", env={"TTHC_TELEGRAM_TOKEN": "123:abc", "TTHC_WEB_PORT": "9000"})
+    cfg = load_config(
+        ROOT / "config.example.yaml",
+        env={"TTHC_TELEGRAM_TOKEN": "123:abc", "TTHC_WEB_PORT": "9000"},
+    )
     assert cfg["telegram.token"] == "123:abc"
     assert cfg["web.port"] == 9000
 

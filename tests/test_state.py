@@ -79,3 +79,23 @@ def test_include_refuses_a_name_twice() -> None:
         engine.include(Feature("b", commands={"x": lambda turn: None}))
     with pytest.raises(ValueError):
         engine.include(Feature("a"))
+
+
+def test_a_feature_registers_intents_and_its_text_keys_are_checked(tmp_path: Path) -> None:
+    from bot.app import Paths, check_content
+
+    engine = make_engine(make_config(tmp_path))
+    said: list[str] = []
+    engine.include(
+        Feature(
+            "hello",
+            commands={"chao": lambda turn: said.append("hi")},
+            intents={"chao": ["xin chào bot ơi"]},
+        )
+    )
+    engine.handle(Incoming("test", "u", text="Xin chào bot ơi"))
+    assert said == ["hi"]
+    engine.include(Feature("texts", texts=("no_such_text_key",)))
+    content, problems = check_content(Paths.from_config(make_config(tmp_path)), engine)
+    assert content is None
+    assert any("no_such_text_key" in p.message for p in problems)

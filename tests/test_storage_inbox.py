@@ -89,5 +89,7 @@ def test_keys_outlive_the_window_in_which_an_event_is_accepted(engine: Engine) -
     now = datetime.now(UTC)
     SqlInbox(engine, clock=lambda: now - timedelta(minutes=20)).first_time("zalo", "m-20")
     SqlInbox(engine, clock=lambda: now - timedelta(hours=2)).first_time("zalo", "m-120")
-    assert SqlInbox(engine).purge_older_than(60) == 1  # asked for 1 minute: only the 2-hour key goes
+    assert (
+        SqlInbox(engine).purge_older_than(60) == 1
+    )  # asked for 1 minute: only the 2-hour key goes
     assert SqlInbox(engine).first_time("zalo", "m-20") is False

@@ -127,5 +127,7 @@ def test_a_state_over_64_kb_is_refused_and_the_previous_kept(engine: Engine) -> 
     store = SqlStateStore(engine)
     store.put("web", "u", {"step": "main.welcome"})
     with _pytest.raises(StateTooLarge):
-        store.put("web", "u", {"step": "guide.checklist", "have": ["x" * 512] * (MAX_STATE_BYTES // 500)})
+        store.put(
+            "web", "u", {"step": "guide.checklist", "have": ["x" * 512] * (MAX_STATE_BYTES // 500)}
+        )
     assert store.get("web", "u") == {"step": "main.welcome"}

@@ -263,8 +263,10 @@ async def test_claimed_messages_are_acknowledged_only_when_delivered(
 
     class Claims:
         def __init__(self) -> None:
-            self.items = [type("Item", (), {"outgoing": Outgoing(ch, str(CHAT), (Reply(f"to {ch}"),))})()
-                          for ch in ("telegram", "nowhere")]
+            self.items = [
+                type("Item", (), {"outgoing": Outgoing(ch, str(CHAT), (Reply(f"to {ch}"),))})()
+                for ch in ("telegram", "nowhere")
+            ]
             self.done_items: list[object] = []
             self.failed_items: list[object] = []
 

@@ -99,7 +99,10 @@ async def test_outbox_messages_reach_only_their_sessions_page(tmp_path: Path) ->
     ):
         await chat(http, server, text="")
         user = session_user(http)
-        due[:] = [Outgoing("web", user, (Reply("Nhắc lịch hẹn"),)), Outgoing("telegram", "1", (Reply("x"),))]
+        due[:] = [
+            Outgoing("web", user, (Reply("Nhắc lịch hẹn"),)),
+            Outgoing("telegram", "1", (Reply("x"),)),
+        ]
         assert await server.flush_outbox() == 1
         due.clear()
         # Someone else, even naming the user, gets nothing: the inbox follows the cookie.

@@ -36,7 +36,10 @@ async def post(
 
 
 async def press(
-    http: aiohttp.ClientSession, server: Server, replies: list[dict[str, Any]], label: str,
+    http: aiohttp.ClientSession,
+    server: Server,
+    replies: list[dict[str, Any]],
+    label: str,
     optional: bool = False,
 ) -> list[dict[str, Any]]:
     buttons = {b["label"]: b["payload"] for b in replies[-1]["buttons"]}
@@ -56,7 +59,9 @@ async def test_the_server_issues_a_random_hashed_session_cookie(tmp_path: Path) 
             assert resp.status == 200
             set_cookie = resp.headers["Set-Cookie"]
         assert "HttpOnly" in set_cookie and "SameSite=Lax" in set_cookie and "Path=/" in set_cookie
-        assert "Secure" not in set_cookie  # plain HTTP, no trusted proxy: a Secure cookie would be lost
+        assert (
+            "Secure" not in set_cookie
+        )  # plain HTTP, no trusted proxy: a Secure cookie would be lost
         token = cookie(http)
         assert len(token) >= 43  # 32 random bytes, URL-safe base64: 256 bits
         db = server.store.engine  # type: ignore[attr-defined]
@@ -87,12 +92,18 @@ async def test_a_chosen_id_or_cookie_never_reaches_another_citizens_conversation
                 json={"user": victim_id, "button": "cmd:lichhen"},
             ) as resp:
                 assert resp.status == 200
-                assert cookie(attacker) != victim_id  # a cookie the server did not issue is replaced
+                assert (
+                    cookie(attacker) != victim_id
+                )  # a cookie the server did not issue is replaced
             with db.connect() as conn:
                 users = conn.execute(text("SELECT user_id FROM web_session")).scalars().all()
-                states = conn.execute(
-                    text("SELECT user_id FROM conversation_state WHERE channel = 'web'")
-                ).scalars().all()
+                states = (
+                    conn.execute(
+                        text("SELECT user_id FROM conversation_state WHERE channel = 'web'")
+                    )
+                    .scalars()
+                    .all()
+                )
         assert len(users) == 2 and victim_id in users
         assert sorted(states) == sorted(users)  # two separate conversations
 
@@ -119,7 +130,9 @@ async def test_forwarded_for_is_ignored_from_an_untrusted_peer(tmp_path: Path) -
             spoof = {"X-Forwarded-For": f"198.51.100.{n}", "Authorization": "Bearer wrong"}
             async with http.get(url(server, "/admin/status.json"), headers=spoof) as resp:
                 statuses.append(resp.status)
-        assert statuses[:5] == [401] * 5 and statuses[-1] == 429  # rotating the header does not help
+        assert (
+            statuses[:5] == [401] * 5 and statuses[-1] == 429
+        )  # rotating the header does not help
 
 
 async def test_wrong_admin_tokens_lock_out_only_their_client(tmp_path: Path) -> None:
@@ -166,7 +179,9 @@ async def test_each_admin_login_is_a_new_session_and_logout_ends_it(tmp_path: Pa
             # Behind a TLS proxy the cookie is Secure.
             tls = {"X-Forwarded-Proto": "https"}
             async with http.post(
-                url(server, "/admin/login"), data={"token": TOKEN}, headers=tls,
+                url(server, "/admin/login"),
+                data={"token": TOKEN},
+                headers=tls,
                 allow_redirects=False,
             ) as resp:
                 assert "Secure" in resp.headers["Set-Cookie"]
@@ -208,9 +223,7 @@ async def _closed_within(reader: asyncio.StreamReader, seconds: float) -> bool:
 
 
 async def test_slow_headers_and_slow_bodies_are_cut_off(tmp_path: Path) -> None:
-    cfg = bot_config(
-        tmp_path, **{"web.header_timeout_seconds": 1, "web.body_timeout_seconds": 1}
-    )
+    cfg = bot_config(tmp_path, **{"web.header_timeout_seconds": 1, "web.body_timeout_seconds": 1})
     async with running(cfg) as server:
         # Headers that never finish.
         reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
@@ -344,8 +357,12 @@ async def test_feedback_csv_cells_never_start_a_formula(tmp_path: Path) -> None:
         for comment in hostile:
             store.add(
                 ResponseRow(
-                    created_at=dt.datetime.now(dt.UTC), office="=cmd", procedure="khai-sinh",
-                    overall=3, groups=(3, 3, 3, 3, 3), comment=comment,
+                    created_at=dt.datetime.now(dt.UTC),
+                    office="=cmd",
+                    procedure="khai-sinh",
+                    overall=3,
+                    groups=(3, 3, 3, 3, 3),
+                    comment=comment,
                 )
             )
         bearer = {"Authorization": f"Bearer {TOKEN}"}
@@ -474,8 +491,13 @@ def test_event_loop_errors_are_logged_at_most_twenty_a_minute(
     try:
         with caplog.at_level(logging.ERROR, logger="asyncio"):
             for _ in range(1000):  # what 1,100 connections over the open-files limit produced
-                handler(loop, {"message": "socket.accept() out of system resource",
-                               "exception": OSError(24, "Too many open files")})
+                handler(
+                    loop,
+                    {
+                        "message": "socket.accept() out of system resource",
+                        "exception": OSError(24, "Too many open files"),
+                    },
+                )
     finally:
         loop.close()
     assert len([r for r in caplog.records if r.name == "asyncio"]) == 20
@@ -558,7 +580,9 @@ async def test_knowing_a_victims_id_gives_no_access_to_their_bookings(tmp_path: 
         async with web_client() as attacker:
             via = {"X-Forwarded-For": "203.0.113.10"}
             attacker.cookie_jar.update_cookies({SESSION_COOKIE: owner})
-            _, replies = await post(attacker, server, {"user": owner, "button": "cmd:lichhen"}, **via)
+            _, replies = await post(
+                attacker, server, {"user": owner, "button": "cmd:lichhen"}, **via
+            )
             assert code not in " ".join(r["text"] for r in replies)
             for button in (f"cancel:{code}", "go:booking.cancel_do"):
                 await post(attacker, server, {"user": owner, "button": button}, **via)

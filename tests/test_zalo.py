@@ -224,7 +224,10 @@ async def test_stale_replayed_and_deeply_nested_events_are_refused(
         stale["timestamp"] = str(int((time.time() - 16 * 60) * 1000))
         assert await post(server, *signed(stale)) == 403
         nested = b"[" * 2000 + b"]" * 2000  # under the 4 KB limit, deeper than the parser goes
-        assert await post(server, nested, {HEADER: "mac=00", "Content-Type": "application/json"}) == 400
+        assert (
+            await post(server, nested, {HEADER: "mac=00", "Content-Type": "application/json"})
+            == 400
+        )
         fresh = event(USER, "trợ giúp")
         assert await post(server, *signed(fresh)) == 200
         await api.wait_texts(1, USER)

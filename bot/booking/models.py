@@ -46,6 +46,8 @@ class BookingRow(Base):
     channel: Mapped[str] = mapped_column(String(32))
     user_id: Mapped[str] = mapped_column(String(128))
     procedure_id: Mapped[str] = mapped_column(String(128))
+    # Further procedures filed at the same visit (same place, same time), comma-separated ids.
+    also: Mapped[str] = mapped_column(String(1000), default="", server_default="")
     office_id: Mapped[str] = mapped_column(String(64))
     slot_id: Mapped[int] = mapped_column(ForeignKey("booking_slot.id"), index=True)
     status: Mapped[str] = mapped_column(String(16))

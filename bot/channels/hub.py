@@ -76,7 +76,9 @@ class Hub:
             try:
                 replies = await self.run(self.engine.handle, msg)  # takes the store's user lock
             except StateTooLarge:
-                log.warning("a %s conversation reached the state size limit; turn not saved", msg.channel)
+                log.warning(
+                    "a %s conversation reached the state size limit; turn not saved", msg.channel
+                )
                 self.metrics.inc("tthc_errors_total", channel=msg.channel, stage="state_size")
                 replies = [Reply(self.text("state_too_large"))]
             except Exception:

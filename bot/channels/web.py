@@ -63,7 +63,9 @@ class WebChannel:
 
     async def deliver(self, out: Outgoing) -> None:
         """Keep the replies for the user's page (blocking work on the hub's threads)."""
-        await self.services.hub.run(self.notices.add, out.user, [reply_json(r) for r in out.replies])
+        await self.services.hub.run(
+            self.notices.add, out.user, [reply_json(r) for r in out.replies]
+        )
 
     async def collect(self, user: str) -> list[dict[str, Any]]:
         """Take the user's waiting replies (each one is handed out once, by one worker)."""

@@ -35,7 +35,9 @@ def load_flows(folder: Path) -> tuple[Flows | None, list[Problem]]:
     return Flows(steps, starts, texts, commands, words), []
 
 
-def _flow_file(path: Path, steps: dict[str, Step], starts: dict[str, str], problems: list[Problem]) -> None:
+def _flow_file(
+    path: Path, steps: dict[str, Step], starts: dict[str, str], problems: list[Problem]
+) -> None:
     data, probs = load_yaml(path)
     problems.extend(probs)
     if not isinstance(data, LineDict):
@@ -55,7 +57,11 @@ def _flow_file(path: Path, steps: dict[str, Step], starts: dict[str, str], probl
         return
     start = qualify(flow, str(data.get("start", "")))
     if start not in {f"{flow}.{s}" for s in raw_steps}:
-        problems.append(Problem(str(path), data.line_of("start"), f"start step '{start}' is not a step of this flow"))
+        problems.append(
+            Problem(
+                str(path), data.line_of("start"), f"start step '{start}' is not a step of this flow"
+            )
+        )
     starts[flow] = start
     for name, spec in raw_steps.items():
         step = _step(path, flow, name, spec, raw_steps.line_of(name), problems)
@@ -63,7 +69,9 @@ def _flow_file(path: Path, steps: dict[str, Step], starts: dict[str, str], probl
             steps[step.name] = step
 
 
-def _step(path: Path, flow: str, name: str, spec: object, line: int, problems: list[Problem]) -> Step | None:
+def _step(
+    path: Path, flow: str, name: str, spec: object, line: int, problems: list[Problem]
+) -> Step | None:
     file = str(path)
     if not isinstance(spec, LineDict):
         problems.append(Problem(file, line, f"step '{name}' must be a mapping"))
@@ -74,24 +82,39 @@ def _step(path: Path, flow: str, name: str, spec: object, line: int, problems: l
     buttons = []
     raw_buttons = spec.get("buttons") or []
     if not isinstance(raw_buttons, list):
-        problems.append(Problem(file, spec.line_of("buttons"), f"step '{name}': buttons must be a list"))
+        problems.append(
+            Problem(file, spec.line_of("buttons"), f"step '{name}': buttons must be a list")
+        )
         raw_buttons = []
     lines: dict[str, int] = {}
     for i, b in enumerate(raw_buttons):
         if not isinstance(b, dict) or "label" not in b or "goto" not in b:
-            problems.append(Problem(file, spec.line_of("buttons"), f"step '{name}': a button needs label and goto"))
+            problems.append(
+                Problem(
+                    file, spec.line_of("buttons"), f"step '{name}': a button needs label and goto"
+                )
+            )
             continue
-        button = StaticButton(str(b["label"]), qualify(flow, str(b["goto"])), str(b.get("when", "")))
+        button = StaticButton(
+            str(b["label"]), qualify(flow, str(b["goto"])), str(b.get("when", ""))
+        )
         buttons.append(button)
-        line = raw_buttons.line_of(i) if hasattr(raw_buttons, "line_of") else spec.line_of("buttons")
+        line = (
+            raw_buttons.line_of(i) if hasattr(raw_buttons, "line_of") else spec.line_of("buttons")
+        )
         lines.setdefault(button.goto, line)
         lines.setdefault(button.label, line)
     on = spec.get("on") or {}
     if not isinstance(on, dict):
-        problems.append(Problem(file, spec.line_of("on"), f"step '{name}': 'on' must map outcomes to steps"))
+        problems.append(
+            Problem(file, spec.line_of("on"), f"step '{name}': 'on' must map outcomes to steps")
+        )
         on = {}
     for key, target in on.items():
-        lines.setdefault(qualify(flow, str(target)), on.line_of(key) if hasattr(on, "line_of") else spec.line_of("on"))
+        lines.setdefault(
+            qualify(flow, str(target)),
+            on.line_of(key) if hasattr(on, "line_of") else spec.line_of("on"),
+        )
     for key in ("next", "on_text"):
         if spec.get(key):
             lines.setdefault(qualify(flow, str(spec[key])), spec.line_of(key))
@@ -99,12 +122,21 @@ def _step(path: Path, flow: str, name: str, spec: object, line: int, problems: l
         lines.setdefault(str(spec["say"]), spec.line_of("say"))
     wait = spec.get("wait", False)
     if not isinstance(wait, bool):
-        problems.append(Problem(file, spec.line_of("wait"), f"step '{name}': wait must be true or false"))
+        problems.append(
+            Problem(file, spec.line_of("wait"), f"step '{name}': wait must be true or false")
+        )
     return Step(
-        name=f"{flow}.{name}", say=str(spec.get("say", "") or ""), action=str(spec.get("action", "") or ""),
-        buttons=tuple(buttons), on={str(k): qualify(flow, str(v)) for k, v in on.items()},
-        next=qualify(flow, str(spec.get("next", "") or "")), wait=bool(wait),
-        on_text=qualify(flow, str(spec.get("on_text", "") or "")), line=line, file=file, lines=lines,
+        name=f"{flow}.{name}",
+        say=str(spec.get("say", "") or ""),
+        action=str(spec.get("action", "") or ""),
+        buttons=tuple(buttons),
+        on={str(k): qualify(flow, str(v)) for k, v in on.items()},
+        next=qualify(flow, str(spec.get("next", "") or "")),
+        wait=bool(wait),
+        on_text=qualify(flow, str(spec.get("on_text", "") or "")),
+        line=line,
+        file=file,
+        lines=lines,
     )
 
 
@@ -117,11 +149,17 @@ def _texts(path: Path, problems: list[Problem]) -> dict[str, dict[str, str]]:
     out: dict[str, dict[str, str]] = {}
     for lang, table in data.items():
         if not isinstance(table, dict):
-            problems.append(Problem(str(path), data.line_of(lang), f"'{lang}' must map keys to texts"))
+            problems.append(
+                Problem(str(path), data.line_of(lang), f"'{lang}' must map keys to texts")
+            )
             continue
         out[lang] = {str(k): str(v) for k, v in table.items()}
         for key, message in text_problems(out, lang):
-            line = table.line_of(key) if isinstance(table, LineDict) and key in table else data.line_of(lang)
+            line = (
+                table.line_of(key)
+                if isinstance(table, LineDict) and key in table
+                else data.line_of(lang)
+            )
             problems.append(Problem(str(path), line, message))
     return out
 
@@ -129,7 +167,11 @@ def _texts(path: Path, problems: list[Problem]) -> dict[str, dict[str, str]]:
 def text_problems(texts: dict[str, dict[str, str]], lang: str) -> list[tuple[str, str]]:
     """A language other than vi must have every vi key, with the same {placeholders}."""
     if lang == "vi":
-        return [(k, f"text '{k}' (vi): bad placeholder syntax") for k, v in texts["vi"].items() if _fields(v) is None]
+        return [
+            (k, f"text '{k}' (vi): bad placeholder syntax")
+            for k, v in texts["vi"].items()
+            if _fields(v) is None
+        ]
     out = []
     vi, table = texts.get("vi", {}), texts[lang]
     for key, text in vi.items():
@@ -138,7 +180,12 @@ def text_problems(texts: dict[str, dict[str, str]], lang: str) -> list[tuple[str
             continue
         mine, theirs = _fields(table[key]), _fields(text)
         if mine != theirs:
-            out.append((key, f"text '{key}' ({lang}): placeholders {sorted(mine or [])} differ from vi {sorted(theirs or [])}"))
+            out.append(
+                (
+                    key,
+                    f"text '{key}' ({lang}): placeholders {sorted(mine or [])} differ from vi {sorted(theirs or [])}",
+                )
+            )
     out += [(k, f"text '{k}' ({lang}) is not a key of vi") for k in table if k not in vi]
     return out
 
@@ -159,17 +206,39 @@ def _commands(path: Path, problems: list[Problem]) -> dict[str, tuple[str, ...]]
     if isinstance(data, LineDict):
         for name, phrases in data.items():
             if not isinstance(phrases, list):
-                problems.append(Problem(str(path), data.line_of(name), f"command '{name}' needs a list of phrases"))
+                problems.append(
+                    Problem(
+                        str(path), data.line_of(name), f"command '{name}' needs a list of phrases"
+                    )
+                )
                 continue
             out[str(name)] = tuple(fold(str(p)) for p in phrases)
     return out
 
 
 WORD_LISTS = (
-    "yes", "no", "particles", "document_words", "question_marks", "switch_markers", "negation_split", "negators",
-    "english_words", "generic_words", "yes_buttons",
+    "yes",
+    "no",
+    "particles",
+    "document_words",
+    "question_marks",
+    "switch_markers",
+    "negation_split",
+    "negators",
+    "english_words",
+    "generic_words",
+    "yes_buttons",
 )
-WORD_TABLES = ("asks", "small_talk", "control", "numbers", "facts", "buttons", "separating")
+WORD_TABLES = (
+    "asks",
+    "small_talk",
+    "control",
+    "numbers",
+    "facts",
+    "buttons",
+    "separating",
+    "english_gloss",
+)
 
 
 def _words(path: Path, problems: list[Problem]) -> Words:
@@ -183,7 +252,9 @@ def _words(path: Path, problems: list[Problem]) -> Words:
         return Words()
     for key, value in data.items():
         if key in WORD_LISTS and not isinstance(value, list):
-            problems.append(Problem(str(path), data.line_of(key), f"'{key}' must be a list of phrases"))
+            problems.append(
+                Problem(str(path), data.line_of(key), f"'{key}' must be a list of phrases")
+            )
         elif key in WORD_TABLES and not isinstance(value, dict):
             problems.append(Problem(str(path), data.line_of(key), f"'{key}' must be a mapping"))
         elif key not in WORD_LISTS and key not in WORD_TABLES:

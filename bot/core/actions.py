@@ -9,7 +9,7 @@ from bot.core.answers import display_name
 from bot.core.engine import Turn
 from bot.core.feature import Action, Feature, Outcome, action
 from bot.core.messages import Attachment, Button
-from bot.core.model import Procedure
+from bot.core.model import NO, YES, Option, Procedure, Question
 from bot.core.normalize import fold
 
 MAX_CHOICES = 3
@@ -94,6 +94,10 @@ def summary_card(turn: Turn) -> str:
     if proc is None:
         return "shown"
     text = turn.r.card(turn.content.catalog, proc)
+    for note in answers.notes_for(turn, proc, turn.state.last_text)[
+        :1
+    ]:  # the note about what they told us
+        text += "\n" + turn.r.t("card_note", note=note)
     for bundle in _offered_bundles(turn):
         text += "\n" + turn.r.t("bundle_offer", name=display_name(turn, bundle))
     text = answers.with_footnote(turn, text)
@@ -156,7 +160,7 @@ def next_question(turn: Turn) -> str:
     asked = guide.asked(turn.content.catalog, proc, rare)
     n = next((i for i, x in enumerate(asked, 1) if x.id == q.id), 1)
     text = f"{turn.r.t('question_progress', n=n, total=len(asked))} {q.text}"
-    turn.say(text, [Button(o.label, f"answer:{o.value}") for o in q.options])
+    turn.say(text, [Button(option_label(turn, o), f"answer:{o.value}") for o in q.options])
     return "asked"
 
 
@@ -167,6 +171,17 @@ def _fill_from_facts(turn: Turn, proc: Procedure) -> None:
         value = facts.get(q.id)
         if value and q.id not in answers and value in {o.value for o in q.options}:
             answers[q.id] = value
+
+
+DEFAULT_OPTIONS = Question("", "").options  # the catalogue's default yes/no options
+
+
+def option_label(turn: Turn, option: Option) -> str:
+    """A plain yes/no option is labelled from the texts (so in English too); others as written."""
+    plain = {YES: DEFAULT_OPTIONS[0].label, NO: DEFAULT_OPTIONS[1].label}
+    if plain.get(option.value) == option.label:
+        return turn.r.t("btn_yes" if option.value == YES else "btn_no")
+    return option.label
 
 
 def ask_special(turn: Turn) -> str:

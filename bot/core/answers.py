@@ -20,8 +20,10 @@ def display_name(turn: Turn, proc: Procedure) -> str:
 
 
 def fact_line(turn: Turn, fact: Fact) -> str:
+    if turn.r.expired(fact):  # a time-bound fact past its valid_until: say to check instead
+        return turn.r.expired(fact)
     text = fact.text + (f" {fact.exemptions}" if fact.exemptions else "")
-    return text + (turn.r.t("card_verify_mark") if fact.verify else "")
+    return text + turn.r.english(text) + (turn.r.t("card_verify_mark") if fact.verify else "")
 
 
 def with_footnote(turn: Turn, text: str) -> str:
@@ -97,7 +99,7 @@ def documents_answer(turn: Turn, proc: Procedure) -> str:
     lines = [turn.r.t("ask_documents", name=display_name(turn, proc))]
     for n, item in enumerate(items, 1):
         mark = turn.r.t("card_verify_mark") if item.doc.verify else ""
-        lines.append(f"{n}. {item.doc.name}{mark}")
+        lines.append(f"{n}. {item.doc.name}{turn.r.english(item.doc.name)}{mark}")
     return "\n".join(lines)
 
 
@@ -174,3 +176,18 @@ def _info(turn: Turn, proc: Procedure, topic: str) -> str:
     if proc.portal_url:
         lines.append(r.t("card_link", url=proc.portal_url))
     return "\n".join(lines)
+
+
+MIN_NOTE_WORDS = 3  # words a note must share with the message to be shown on the first card
+
+
+def notes_for(turn: Turn, proc: Procedure, text: str) -> list[str]:
+    """The procedure's notes that speak to what the citizen wrote ("chưa đăng ký kết hôn" ->
+    the note on recognising the father), best first."""
+    said = _doc_words(turn, fold(text))
+    scored = []
+    for note in proc.notes:
+        shared = len(said & set(fold(note).split()))
+        if shared >= MIN_NOTE_WORDS:
+            scored.append((shared, note))
+    return [n for _, n in sorted(scored, key=lambda x: -x[0])]

@@ -11,15 +11,18 @@ from __future__ import annotations
 import math
 
 from bot.core import guide
-from bot.core.answers import answer_about, display_name, with_footnote
+from bot.core.answers import answer_about, display_name, notes_for, with_footnote
 from bot.core.engine import Turn
 from bot.core.flows import COMMAND_PREFIX, DEFAULT_ON_TEXT
 from bot.core.messages import Button
 from bot.core.model import Procedure, Question
 from bot.core.normalize import fold
-from bot.core.understand import Context, Kind, Option, Reading, language, read
+from bot.core.understand import Context, Kind, Option, Reading, is_question, language, read
 
 MISSES_FOR_HUMAN = 2
+CLEAR_QUESTION_TOKENS = (
+    4  # a question this long that names no procedure is out of scope, not gibberish
+)
 MIN_WORDS_FOR_OTHER = 3
 NAMED_SHARE = 0.67  # of a procedure name's own words the message must contain  # a question this long may name another procedure; ask the matcher
 CHOOSE_STEP = "main.choose"  # asks the separating question or shows the short list again
@@ -58,6 +61,7 @@ def choosing(turn: Turn) -> list[Procedure]:
 def typed(turn: Turn, text: str) -> bool:
     """Handle a typed message; False leaves it to the flow's own text handling."""
     words = turn.content.flows.words
+    turn.state.last_text = text
     lang = language(text, words)
     if lang and (
         len(text.split()) > 1 or turn.proc is None
@@ -175,9 +179,19 @@ def _need(turn: Turn, reading: Reading) -> bool:
     if reading.value:  # "chào em, cho hỏi chút": small talk around no procedure
         turn.state.misses = 0
         return _talk(turn, reading)
-    if analysis.topic:
+    words = turn.content.flows.words
+    clear = (
+        is_question(text, fold(text), words) and len(fold(text).split()) >= CLEAR_QUESTION_TOKENS
+    )
+    if analysis.topic or clear:  # a clear question about something else: say so, with the hotline
         turn.state.misses = 0
         turn.say(turn.r.t("out_of_scope"))
+        reprompt(turn)
+        return True
+    notes = notes_for(turn, turn.proc, text) if turn.proc is not None else []
+    if notes:  # "chưa đăng ký kết hôn thì sao?": the procedure's own note about it
+        turn.state.misses = 0
+        turn.say(turn.r.t("card_note", note=notes[0]))
         reprompt(turn)
         return True
     return not_understood(turn)

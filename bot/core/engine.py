@@ -134,6 +134,8 @@ class Engine:
         self.commands: dict[str, Command] = {}
         self.entry_points: set[str] = set()
         self.text_hooks: list[TextHook] = []
+        self.intents: dict[str, frozenset[str]] = {}  # feature commands typed in words
+        self.text_keys: set[str] = set()  # keys features use from the texts
         self.content_checks: list[ContentCheck] = []
         self.features: dict[str, Feature] = {}
         self.typed: TypedHandler | None = None  # the understanding step (bot.core.understand)
@@ -169,6 +171,9 @@ class Engine:
         self.text_hooks.extend(feature.text_hooks)
         self.entry_points.update(feature.entry_points)
         self.content_checks.extend(feature.content_checks)
+        for name, phrases in feature.intents.items():
+            self.intents[name] = frozenset(fold(p) for p in phrases)
+        self.text_keys.update(feature.texts)
         self.features[feature.name] = feature
         if feature.on_include is not None:
             feature.on_include(self)
@@ -291,6 +296,9 @@ class Engine:
             return ""
         for name, phrases in self.content.flows.commands.items():
             if folded in phrases:
+                return name
+        for name, typed in self.intents.items():
+            if folded in typed:
                 return name
         return ""
 

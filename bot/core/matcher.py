@@ -111,24 +111,34 @@ class Matcher:
         content: set[str] = set()
         for p in self.procs:
             for phrase in (p.name, p.official_name, *p.aliases, *p.keywords):
-                content.update(a for a in clean(phrase).split() if a not in self.lexicon.stop_accented)
+                content.update(
+                    a for a in clean(phrase).split() if a not in self.lexicon.stop_accented
+                )
         clashes = {strip_marks(a) for a in content}
         return frozenset(w for w in self.lexicon.stopwords if w not in clashes)
 
-    def _stop_flags(self, toks: list[str], origin: list[int], acc: list[str | None], accented: bool) -> list[bool]:
+    def _stop_flags(
+        self, toks: list[str], origin: list[int], acc: list[str | None], accented: bool
+    ) -> list[bool]:
         """Decide stopwords on the accented word when known, else on the folded one."""
         flags = []
         for t, o in zip(toks, origin, strict=True):
             a = acc[o] if accented and o >= 0 else None
-            flags.append(a in self.lexicon.stop_accented if a is not None else t in self.folded_stop)
+            flags.append(
+                a in self.lexicon.stop_accented if a is not None else t in self.folded_stop
+            )
         return flags
 
     def _phrases(self) -> list[PhraseSpec]:
         specs: list[PhraseSpec] = []
         for i, p in enumerate(self.procs):
             seen: set[tuple[str, ...]] = set()
-            for kind, phrases in (("name", (p.name, p.official_name)), ("alias", p.aliases),
-                                  ("keyword", p.keywords), ("english", p.english)):
+            for kind, phrases in (
+                ("name", (p.name, p.official_name)),
+                ("alias", p.aliases),
+                ("keyword", p.keywords),
+                ("english", p.english),
+            ):
                 for phrase in phrases:
                     prep = self._phrase(phrase, kind)
                     if tuple(prep.tokens) not in seen:
@@ -144,7 +154,9 @@ class Matcher:
         if kind == "english":
             toks = fold(phrase).split()
             self._english_words.update(toks)
-            toks = [t for t in self.lexicon.rewrite_english(toks) if t not in self.lexicon.en_stopwords]
+            toks = [
+                t for t in self.lexicon.rewrite_english(toks) if t not in self.lexicon.en_stopwords
+            ]
             return Prepared(toks, [False] * len(toks), set(), True)
         folded, acc, accented = _split(phrase)
         toks, origin = self.lexicon.rewrite_tracked(folded)
@@ -169,13 +181,21 @@ class Matcher:
     def prepare(self, text: str) -> Prepared:
         """Fold, repair typos, expand abbreviations, add concepts, mark stopwords."""
         folded, acc, accented = _split(text)
-        if self._looks_english(folded):  # English words are neither Vietnamese typos nor abbreviations
+        if self._looks_english(
+            folded
+        ):  # English words are neither Vietnamese typos nor abbreviations
             toks, added = self.lexicon.add_concepts(self.lexicon.rewrite_english(folded), "en")
             keep = [i for i, t in enumerate(toks) if t not in self.lexicon.en_stopwords]
-            return Prepared([toks[i] for i in keep], [False] * len(keep),
-                            {n for n, i in enumerate(keep) if i in added}, True)
+            return Prepared(
+                [toks[i] for i in keep],
+                [False] * len(keep),
+                {n for n, i in enumerate(keep) if i in added},
+                True,
+            )
         fixed = [self.speller.correct(t) for t in folded]
-        known: list[str | None] = [a if f == c else None for a, f, c in zip(acc, folded, fixed, strict=True)]
+        known: list[str | None] = [
+            a if f == c else None for a, f, c in zip(acc, folded, fixed, strict=True)
+        ]
         toks, origin = self.lexicon.rewrite_tracked(fixed)
         toks, added, origin = self.lexicon.add_concepts_tracked(toks, origin, "vi")
         return Prepared(toks, self._stop_flags(toks, origin, known, accented), added, False)
@@ -188,9 +208,15 @@ class Matcher:
         if done_is_weak:
             weak |= self.lexicon.done_positions(toks)
         asked = self.lexicon.request_positions(toks)
-        return {f: ((1.0 + POSITION_BONUS * (1.0 - pos / n)) * (WEAK_FACTOR if pos in weak else 1.0)
-                    * (REQUEST_BONUS if pos in asked else 1.0), pos not in prep.added and pos not in weak)
-                for f, pos in _features(toks, prep.stops).items()}
+        return {
+            f: (
+                (1.0 + POSITION_BONUS * (1.0 - pos / n))
+                * (WEAK_FACTOR if pos in weak else 1.0)
+                * (REQUEST_BONUS if pos in asked else 1.0),
+                pos not in prep.added and pos not in weak,
+            )
+            for f, pos in _features(toks, prep.stops).items()
+        }
 
     def analyse(self, text: str, top: int = 3) -> Analysis:
         """Rank procedures for a question; empty matches when it is about none."""
@@ -221,8 +247,14 @@ class Matcher:
         return lines
 
     # ---- decision ----------------------------------------------------------
-    def _decide(self, toks: tuple[str, ...], scores: dict[int, float], top: int, english: bool,
-                qfeats: QueryFeatures) -> Analysis:
+    def _decide(
+        self,
+        toks: tuple[str, ...],
+        scores: dict[int, float],
+        top: int,
+        english: bool,
+        qfeats: QueryFeatures,
+    ) -> Analysis:
         n = len(self.procs)
         ranked: dict[str, float] = {}
         topic_best, topic_id, topic_kind = 0.0, "", ""
@@ -239,16 +271,24 @@ class Matcher:
         if topic_best >= max(best, MIN_SCORE * 0.8):
             if topic_kind == "none":
                 return Analysis(toks, (), english, topic_id)
-            order = [(pid, s) for pid, s in order if self.catalog.procedures[pid].imported and s >= 0.8 * topic_best]
+            order = [
+                (pid, s)
+                for pid, s in order
+                if self.catalog.procedures[pid].imported and s >= 0.8 * topic_best
+            ]
         order = self._follow_bundles([(pid, s) for pid, s in order if s >= MIN_SCORE])
-        matches = tuple(Match(pid, self.catalog.procedures[pid].name, round(s / (s + 6.0), 4))
-                        for pid, s in order[:top])
+        matches = tuple(
+            Match(pid, self.catalog.procedures[pid].name, round(s / (s + 6.0), 4))
+            for pid, s in order[:top]
+        )
         return Analysis(toks, matches, english, topic_id if not matches else "")
 
     def _apply_bundles(self, ranked: dict[str, float], qfeats: QueryFeatures) -> None:
         """A question that asks for two or more members of a bundle is about the whole bundle.
         Members count only on what the citizen asks for, not on what is already done."""
-        bundles = [b for b in self.bundles if sum(ranked.get(m, 0.0) >= MIN_SCORE for m in b.members) >= 2]
+        bundles = [
+            b for b in self.bundles if sum(ranked.get(m, 0.0) >= MIN_SCORE for m in b.members) >= 2
+        ]
         if not bundles:
             return
         typed, _ = self.index.score({f: v for f, v in qfeats.items() if v[1]})
@@ -278,5 +318,41 @@ class Matcher:
 
 
 _EN_MARKERS = frozenset(
-    ["the", "a", "an", "i", "my", "we", "our", "you", "your", "is", "are", "how", "what", "where", "when", "do", "does", "can", "need", "to", "of", "in", "for", "with", "and", "get", "have", "has", "please", "hello", "hi", "thanks", "want", "register", "certificate"]
+    [
+        "the",
+        "a",
+        "an",
+        "i",
+        "my",
+        "we",
+        "our",
+        "you",
+        "your",
+        "is",
+        "are",
+        "how",
+        "what",
+        "where",
+        "when",
+        "do",
+        "does",
+        "can",
+        "need",
+        "to",
+        "of",
+        "in",
+        "for",
+        "with",
+        "and",
+        "get",
+        "have",
+        "has",
+        "please",
+        "hello",
+        "hi",
+        "thanks",
+        "want",
+        "register",
+        "certificate",
+    ]
 )

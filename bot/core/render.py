@@ -6,8 +6,9 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 from bot.core.flows import Flows
-from bot.core.guide import Item, checklist, not_needed, parts
+from bot.core.guide import Item, checklist, not_needed, parts, stated
 from bot.core.model import Catalog, Fact, Procedure
+from bot.core.understand import gloss
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,22 @@ class Renderer:
             return f"{english[:1].upper()}{english[1:]} ({proc.name})"
         return proc.name
 
+    def english(self, text: str) -> str:
+        """In English, a short English note after a Vietnamese fact ('[3 working days; free of charge]')."""
+        if self.lang != "en":
+            return ""
+        note = gloss(text, self.flows.words)
+        return f" [{note}]" if note else ""
+
+    def expired(self, fact: Fact) -> str:
+        """What to say instead of a time-bound fact past its valid_until ('' while it holds)."""
+        if stated(fact):
+            return ""
+        return self.t("fact_expired", date="/".join(reversed(fact.valid_until.split("-"))))
+
     def fact(self, fact: Fact) -> str:
+        if self.expired(fact):
+            return self.expired(fact)
         text = fact.text + (f" {fact.exemptions}" if fact.exemptions else "")
         return text + (self.t("card_verify_mark") if fact.verify else "")
 
@@ -60,7 +76,10 @@ class Renderer:
 
     def brief(self, fact: Fact) -> str:
         """A fact's first clause (the whole text is one tap away), with its (*) mark."""
-        return short(fact.text) + (self.t("card_verify_mark") if fact.verify else "")
+        if self.expired(fact):
+            return self.expired(fact)
+        text = short(fact.text)
+        return text + self.english(text) + (self.t("card_verify_mark") if fact.verify else "")
 
     def full_card(self, catalog: Catalog, proc: Procedure) -> str:
         """Every fact in full: the printable summary."""
@@ -111,7 +130,11 @@ class Renderer:
         names = {p.id: p.name for p in parts(catalog, proc)}
         for n, item in enumerate(items, 1):
             mark = self.t("mark_have" if item.doc.key in have else "mark_todo")
-            doc = item.doc.name + (self.t("card_verify_mark") if item.doc.verify else "")
+            doc = (
+                item.doc.name
+                + self.english(item.doc.name)
+                + (self.t("card_verify_mark") if item.doc.verify else "")
+            )
             lines.append(self.t("checklist_line", mark=mark, n=n, doc=doc))
             if item.doc.note:
                 lines.append(self.t("checklist_note", note=item.doc.note))

@@ -8,6 +8,7 @@ flows/understand.yaml (`Words.from_data`), which admins edit.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -17,6 +18,7 @@ from bot.core.normalize import fold, nfc, strip_marks
 MAX_ANSWER_TOKENS = 8  # a longer message is a story or a question, not a bare answer
 SHORT_REPLY_TOKENS = 6
 MAX_CONTROL_TOKENS = 8  # a control phrase inside a longer message is part of something else
+MAX_GLOSSES = 4
 ENGLISH_SHARE = 0.6  # of a message's words known as English (and one of 4+ letters) to answer in English  # "có, sinh ở viện": a yes/no word leading a short clause
 
 
@@ -72,6 +74,9 @@ class Words:
     separating: Mapping[str, tuple[str, ...]] = field(
         default_factory=dict
     )  # folded words -> fact ids
+    english_gloss: tuple[
+        tuple[re.Pattern[str], str], ...
+    ] = ()  # Vietnamese pattern -> English note
 
     @classmethod
     def from_data(cls, data: Mapping[str, object]) -> Words:
@@ -114,6 +119,9 @@ class Words:
             separating={
                 fold(str(k)): _plain_list(v) for k, v in _mapping(data.get("separating")).items()
             },
+            english_gloss=tuple(
+                (re.compile(str(k)), str(v)) for k, v in _mapping(data.get("english_gloss")).items()
+            ),
         )
 
 
@@ -139,6 +147,18 @@ class Reading:
     value: str = ""
     facts: Mapping[str, str] = field(default_factory=dict)
     text: str = ""  # for NEED: what to match; for ASK 'document': the words asked about
+
+
+def gloss(text: str, words: Words) -> str:
+    """English notes for a Vietnamese fact: '03 ngày làm việc' -> '3 working days'."""
+    notes: list[str] = []
+    for pattern, english in words.english_gloss:
+        for m in pattern.finditer(text):
+            groups = [g.lstrip("0") or g for g in m.groups() if g]
+            note = english.format(*groups) if groups else english
+            if note not in notes:
+                notes.append(note)
+    return "; ".join(notes[:MAX_GLOSSES])
 
 
 def contains(text: str, phrase: str) -> bool:
@@ -202,12 +222,13 @@ def facts_in(folded: str, words: Words) -> dict[str, str]:
 
 
 def _intent(folded: str, table: Mapping[str, tuple[str, ...]], *, whole: bool) -> str:
-    """The intent whose phrase IS the message (whole) or is in it."""
+    """The intent whose phrase IS the message (whole) or is in it (the longest phrase wins)."""
+    best, best_len = "", 0
     for name, phrases in table.items():
         for p in phrases:
-            if (folded == p) if whole else contains(folded, p):
-                return name
-    return ""
+            if ((folded == p) if whole else contains(folded, p)) and len(p) > best_len:
+                best, best_len = name, len(p)
+    return best
 
 
 def ask_topics(folded: str, words: Words) -> list[str]:
@@ -301,8 +322,15 @@ def button_named(folded: str, context: Context, words: Words) -> str:
     return ""
 
 
-def negated_need(folded: str, words: Words) -> str:
-    """'không phải khai sinh mà là khai tử' -> 'khai tu'; 'khai tử chứ không phải khai sinh' -> 'khai tu'."""
+def negated_need(folded: str, words: Words, raw: str = "") -> str:
+    """'không phải khai sinh mà là khai tử' -> 'khai tu'; 'khai tử chứ không phải khai sinh' -> 'khai tu';
+    'Sorry, not birth. I need to register a death.' -> the clauses without the negation."""
+    if raw:
+        clauses = [fold(c) for c in re.split(r"[.;!?\n]+", raw) if fold(c)]
+        if len(clauses) > 1:
+            kept = [c for c in clauses if not any(contains(c, n) for n in words.negators)]
+            if kept and len(kept) < len(clauses):
+                return " ".join(kept)
     text = f" {folded} "
     for negator in words.negators:
         at = text.find(f" {negator} ")
@@ -330,7 +358,7 @@ def read(raw: str, context: Context, words: Words) -> Reading:
     command = _intent(core, words.control, whole=True)
     if command:
         return Reading(Kind.CONTROL, command)
-    negated = negated_need(folded, words)
+    negated = negated_need(folded, words, raw)
     if negated:
         return Reading(Kind.NEED, text=negated, facts=facts)
     if context.options:

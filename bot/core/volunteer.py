@@ -26,6 +26,8 @@ from bot.core.state import ConversationState
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 CODE_LEN = 10  # 32^10 = 2^50 codes
 CASE = "case"  # store channel of shared case records
+CLOSED = "closed"  # key of a closed case record
+RESUMABLE = "booking."  # a case stopped inside these flows resumes at the step it waits at
 JOIN_RE = re.compile(
     r"^(?:/start\s+case-|ma\s+|mã\s+|ma ho so\s+|mã hồ sơ\s+)([a-z0-9]{10})$", re.IGNORECASE
 )
@@ -137,7 +139,11 @@ def cmd_list(turn: Turn) -> None:
         record = ConversationState.from_dict(turn.engine.store.get(CASE, code))
         proc = turn.content.catalog.get(record.proc or "")
         name = proc.name if proc else turn.r.t("case_none_name")
-        lines.append(turn.r.t("vol_list_line", code=code, name=name))
+        status = turn.r.t("vol_list_status", have=len(record.have), step=_where(turn, record))
+        booked = record.data.get("booked") or {}
+        if booked.get("code"):
+            status += turn.r.t("vol_list_booked", code=booked["code"], when=booked.get("when", ""))
+        lines.append(turn.r.t("vol_list_line", code=code, name=name) + status)
         buttons.append(Button(code, f"cmd:hoso {code}"))
     turn.say("\n".join(lines), buttons)
 
@@ -156,7 +162,7 @@ def resume(turn: Turn, code: str) -> None:
 
 def _attach(turn: Turn, code: str) -> bool:
     record = turn.engine.store.get(CASE, code)
-    if record is None:
+    if record is None or record.get(CLOSED):  # a closed case no longer opens by its code
         return False
     cases = list(turn.state.cases)
     turn.state.replace_with(ConversationState.from_dict(record))
@@ -165,8 +171,21 @@ def _attach(turn: Turn, code: str) -> bool:
     return True
 
 
+def _where(turn: Turn, record: ConversationState) -> str:
+    """Where a case stands, in words: booking in progress, checklist, or not started."""
+    flow = record.step.split(".")[0] if record.step else ""
+    key = {"booking": "vol_at_booking", "guide": "vol_at_guide"}.get(flow, "vol_at_start")
+    return turn.r.t(key)
+
+
 def _continue(turn: Turn) -> None:
-    """Show the case where it stands: its guide if a procedure is chosen, else the welcome."""
+    """Show the case where it stopped: a booking in progress at its step (question and
+    buttons), else its guide if a procedure is chosen, else the welcome."""
+    step = turn.state.step
+    shown = step.removesuffix("_wait")  # 'booking.dates_wait' is asked by 'booking.dates'
+    if step.startswith(RESUMABLE) and shown != step and shown in turn.content.flows.steps:
+        turn.engine.run(turn, shown)  # asks the question again from the case's data
+        return
     target = "guide.summary" if turn.state.proc else turn.content.flows.starts["main"]
     turn.engine.run(turn, target)
 
@@ -179,6 +198,7 @@ def cmd_done(turn: Turn) -> None:
         turn.say(turn.r.t("vol_no_case"))
         return
     _detach(turn)
+    turn.engine.store.put(CASE, code, {CLOSED: True})  # the checklist goes; the code is dead
     turn.state.cases = [c for c in turn.state.cases if c != code]
     turn.say(turn.r.t("vol_done", code=code))
 
@@ -202,7 +222,7 @@ def join_by_code(turn: Turn, text: str) -> bool:
         turn.say(turn.r.t("case_join_limited"))
         return True
     record = turn.engine.store.get(CASE, code)
-    if record is None:
+    if record is None or record.get(CLOSED):
         _join_failed(turn, keys)
         turn.say(turn.r.t("case_not_found"))
         return True

@@ -20,7 +20,9 @@ OFFER_COMMAND = "danhgia"
 GENERAL_COMMAND = "gopy"
 # "/start fb-office[-counter]" (Telegram, Zalo bridge), a pasted "...?start=fb-..." link, or the
 # code typed alone (the fallback printed under the Zalo QR code).
-DEEP_LINK = re.compile(rf"^(?:/start(?:@\w+)?\s+|\S*[?&]start=)?{PAYLOAD_PREFIX}([a-z0-9_-]{{1,61}})$", re.I)
+DEEP_LINK = re.compile(
+    rf"^(?:/start(?:@\w+)?\s+|\S*[?&]start=)?{PAYLOAD_PREFIX}([a-z0-9_-]{{1,61}})$", re.I
+)
 
 
 class Survey:
@@ -40,19 +42,31 @@ class Survey:
         if split is None:
             turn.say(turn.r.t("fb_unknown_office"))
         office, counter = split or ("", "")
-        self._enter(turn, source="qr", office=office or None, counter=counter or None,
-                    procedure=turn.state.proc)
+        self._enter(
+            turn,
+            source="qr",
+            office=office or None,
+            counter=counter or None,
+            procedure=turn.state.proc,
+        )
         return True
 
     def from_offer(self, turn: Turn) -> None:
         """Command 'danhgia <booking>' behind the post-visit button: that booking's survey."""
         parts = (turn.msg.button or turn.msg.text).split()
         offer = self.store.offer(parts[1]) if len(parts) > 1 else None
-        if offer is None or offer.respondent != self.store.respondent(turn.msg.channel, turn.msg.user):
+        if offer is None or offer.respondent != self.store.respondent(
+            turn.msg.channel, turn.msg.user
+        ):
             turn.say(turn.r.t("fb_offer_unknown"))
             return
-        self._enter(turn, source="booking", office=offer.office, procedure=offer.procedure,
-                    booking=offer.booking)
+        self._enter(
+            turn,
+            source="booking",
+            office=offer.office,
+            procedure=offer.procedure,
+            booking=offer.booking,
+        )
 
     def general(self, turn: Turn) -> None:
         """Command 'gopy': a survey not tied to an office."""
@@ -79,8 +93,11 @@ class Survey:
         if not self.store.can_start(self._respondent(turn), turn.msg.origin):
             return "limited"
         office = data["entry"].get("office")
-        turn.say(turn.r.t("fb_intro_office", office=self.offices.name(office)) if office
-                 else turn.r.t("fb_intro"))
+        turn.say(
+            turn.r.t("fb_intro_office", office=self.offices.name(office))
+            if office
+            else turn.r.t("fb_intro")
+        )
         return "ask"
 
     def ask(self, turn: Turn) -> str:
@@ -152,8 +169,6 @@ def _entry(channel: str, entry: dict[str, Any]) -> Entry:
     return Entry(channel=channel, source=str(entry.get("source") or "menu"), **links)
 
 
-
-
 def feature(store: FeedbackStore, offices: Offices | None = None) -> Feature:
     """The survey feature: actions, its deep-link hook and its commands."""
     survey = Survey(store, offices or Offices({}))
@@ -176,6 +191,9 @@ def feature_for(cfg: Config) -> Feature:
     """The feedback feature for a configuration: its database and the catalogue's offices."""
     from bot.storage.db import make_engine
 
-    store = FeedbackStore(make_engine(cfg.database_url), max_per_hour=int(cfg["feedback.max_per_hour"]),
-                          max_per_client_hour=int(cfg.get("feedback.max_per_client_hour") or 0))
+    store = FeedbackStore(
+        make_engine(cfg.database_url),
+        max_per_hour=int(cfg["feedback.max_per_hour"]),
+        max_per_client_hour=int(cfg.get("feedback.max_per_client_hour") or 0),
+    )
     return feature(store, load_offices(cfg["catalog.dir"]))

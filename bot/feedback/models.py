@@ -25,7 +25,9 @@ class FeedbackResponse(Base):
     __tablename__ = "feedback_response"
     __table_args__ = (
         *(_in_range(c) for c in RATINGS),
-        CheckConstraint("contact IS NULL OR contact_consent_at IS NOT NULL", name="contact_consent"),
+        CheckConstraint(
+            "contact IS NULL OR contact_consent_at IS NOT NULL", name="contact_consent"
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

@@ -22,8 +22,13 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 MIGRATION_LOCK = 7_406_301  # pg_advisory_lock key shared by every process migrating the database
 # busy_timeout first: switching a new file to WAL needs a lock another process may hold.
 # secure_delete: deleted rows (purged comments, contacts) are overwritten, not left in free pages.
-SQLITE_PRAGMAS = ("busy_timeout=5000", "journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON",
-                  "secure_delete=ON")
+SQLITE_PRAGMAS = (
+    "busy_timeout=5000",
+    "journal_mode=WAL",
+    "synchronous=NORMAL",
+    "foreign_keys=ON",
+    "secure_delete=ON",
+)
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -144,7 +149,11 @@ def migrate(url: str) -> None:
 def _sqlite_file_lock(url: str) -> Iterator[None]:
     """Serialise migrations of one SQLite file across processes (busy_timeout alone can expire)."""
     parsed = normalize_url(url)
-    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+    if (
+        parsed.get_backend_name() != "sqlite"
+        or not parsed.database
+        or parsed.database == ":memory:"
+    ):
         yield
         return
     lock_path = Path(parsed.database).with_name(Path(parsed.database).name + ".migrate-lock")

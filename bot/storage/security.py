@@ -89,7 +89,8 @@ class SqlSessions:
             select(WebSession.user_id, WebSession.seen_at, VolunteerLogin.id, VolunteerLogin.name)
             .outerjoin(
                 VolunteerLogin,
-                (VolunteerLogin.id == WebSession.volunteer_id) & VolunteerLogin.revoked_at.is_(None),
+                (VolunteerLogin.id == WebSession.volunteer_id)
+                & VolunteerLogin.revoked_at.is_(None),
             )
             .where(WebSession.token_hash == digest)
         )
@@ -193,8 +194,11 @@ class SqlVolunteerLogins:
             conn.execute(
                 insert.on_conflict_do_update(
                     index_elements=["name"],
-                    set_={"token_hash": insert.excluded.token_hash,
-                          "created_at": insert.excluded.created_at, "revoked_at": None},
+                    set_={
+                        "token_hash": insert.excluded.token_hash,
+                        "created_at": insert.excluded.created_at,
+                        "revoked_at": None,
+                    },
                 )
             )
             self._unbind(conn, name)  # sessions of an earlier code do not come back
@@ -304,9 +308,7 @@ class SqlNotices:
         now = self.clock()
         with self.engine.begin() as conn:
             for reply in replies:
-                conn.execute(
-                    insert(WebNotice).values(user_id=user, reply=reply, created_at=now)
-                )
+                conn.execute(insert(WebNotice).values(user_id=user, reply=reply, created_at=now))
             ids = (
                 conn.execute(
                     select(WebNotice.id)

@@ -21,7 +21,11 @@ MAX_STATE_BYTES = 64 * 1024  # one conversation; a turn that would grow it beyon
 
 class StateTooLarge(ValueError):
     """A conversation state over MAX_STATE_BYTES: not saved, the previous one stays."""
-_STRIPES = [threading.Lock() for _ in range(256)]  # per process: users hash onto a fixed set of locks
+
+
+_STRIPES = [
+    threading.Lock() for _ in range(256)
+]  # per process: users hash onto a fixed set of locks
 
 
 class SqlStateStore:
@@ -40,7 +44,9 @@ class SqlStateStore:
             if self.engine.dialect.name != "postgresql":
                 yield
                 return
-            key = int.from_bytes(hashlib.sha256(f"{channel}\0{user}".encode()).digest()[:8], "big", signed=True)
+            key = int.from_bytes(
+                hashlib.sha256(f"{channel}\0{user}".encode()).digest()[:8], "big", signed=True
+            )
             with self.engine.connect() as conn:
                 conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": key})
                 conn.commit()

@@ -209,6 +209,38 @@ async def feedback_csv(request: web.Request) -> web.Response:
     )
 
 
+@admin_only
+async def fact_reports(request: web.Request) -> web.Response:
+    """ "Thông tin này sai?" reports per entry and field, with where the field stands in its file."""
+    rt = request.app[RUNTIME]
+    counts = await asyncio.to_thread(rt.reports.fact_reports)
+    if counts is None:
+        return page("Báo thông tin sai", unavailable("Báo thông tin sai"))
+    catalog = rt.engine.content.catalog
+    rows = []
+    for c in counts:
+        proc = catalog.get(c.entry)
+        block = "documents" if c.field.startswith("document") else c.field
+        where = f"{proc.source_file}:{proc.line(block)}" if proc else "(không còn trong danh mục)"
+        rows.append(
+            (
+                c.entry,
+                proc.name if proc else "",
+                c.field,
+                c.count,
+                f"{c.last_at:%d/%m/%Y %H:%M}",
+                where,
+            )
+        )
+    body = para(
+        f"{sum(c.count for c in counts)} lượt báo, {len({c.entry for c in counts})} thủ tục."
+    )
+    body += table(
+        ("Mã mục", "Thủ tục", "Mục bị báo", "Số người báo", "Lần gần nhất", "Tệp:dòng"), rows
+    )
+    return page("Báo thông tin sai", body)
+
+
 def register(app: web.Application) -> None:
     """Add the admin routes."""
     app.router.add_get("/admin", dashboard)
@@ -220,3 +252,4 @@ def register(app: web.Application) -> None:
     app.router.add_get("/admin/feedback", feedback)
     app.router.add_get("/admin/feedback.csv", feedback_csv)
     app.router.add_get("/admin/feedback/{name}.png", feedback_chart)
+    app.router.add_get("/admin/fact-reports", fact_reports)

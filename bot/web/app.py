@@ -78,7 +78,11 @@ def make_app(rt: Runtime) -> web.Application:
     """The web application of one process; channels register their routes on it afterwards."""
     networks = parse_networks(rt.cfg.get("web.trusted_proxies") or [])
     body_seconds = float(rt.cfg.get("web.body_timeout_seconds") or 30)
-    middlewares: list[Any] = [body_deadline(body_seconds), make_middleware(networks), security_headers]
+    middlewares: list[Any] = [
+        body_deadline(body_seconds),
+        make_middleware(networks),
+        security_headers,
+    ]
     app = web.Application(
         client_max_size=MAX_BODY,
         middlewares=middlewares,

@@ -135,7 +135,9 @@ class Server:
         )
         await self._runner.setup()
         networks = parse_networks(cfg.get("web.trusted_proxies") or [])
-        self.connection_cap = ConnectionCap(int(cfg.get("web.max_connections_per_client") or 0), networks)
+        self.connection_cap = ConnectionCap(
+            int(cfg.get("web.max_connections_per_client") or 0), networks
+        )
         cap_connections(self._runner, self.connection_cap)
         asyncio.get_running_loop().set_exception_handler(QuietErrors())
         limit_noisy_logs()
@@ -218,7 +220,9 @@ class Server:
             await channel.deliver(out)
         except Exception:
             log.exception("delivery on %s failed", out.channel)
-            self.runtime.services.metrics.inc("tthc_errors_total", channel=out.channel, stage="outbox")
+            self.runtime.services.metrics.inc(
+                "tthc_errors_total", channel=out.channel, stage="outbox"
+            )
             return False
         self.runtime.services.metrics.inc("tthc_outgoing_total", channel=out.channel)
         return True

@@ -56,7 +56,15 @@
     a.href = url;
     a.download = att.filename;
     a.textContent = "📎 Tải tệp: " + att.filename;
-    return a;
+    if ((att.mime || "").indexOf("image/") !== 0) return a;
+    const box = document.createElement("div");  // an image (the booking QR code) is shown
+    const img = document.createElement("img");
+    img.className = "attachment-image";
+    img.src = url;
+    img.alt = att.filename;
+    box.appendChild(img);
+    box.appendChild(a);
+    return box;
   }
 
   function disableOldChoices() {
