@@ -107,7 +107,7 @@ def main() -> None:
             m_cold.append(match_cli(catalog, home))
             m_warm.append(match_cli(catalog, home))
     print(f"entries: {entries}; snapshot {snap_mb:.1f} MB")
-    print(summary("cold start (load + check + index + write snapshot), wall", cold))
+    print(summary("cold start (load + check + index), wall", cold))
     print(summary("cold start, CPU", cold_cpu))
     print(summary("warm start (snapshot), wall", warm))
     print(summary("warm start, CPU", warm_cpu))
