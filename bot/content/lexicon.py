@@ -7,6 +7,9 @@ from pathlib import Path
 from bot.content.yamlio import LineDict, Problem, load_yaml
 from bot.core.lexicon import Lexicon
 from bot.core.matcher import Topic
+from bot.core.ranker import Models
+
+MODEL_FILE = Path(__file__).resolve().parent.parent / "models" / "matcher.json"
 
 TOPIC_KINDS = {"none", "other"}
 
@@ -43,7 +46,8 @@ def _mapping(path: Path, problems: list[Problem]) -> LineDict:
 
 def _check_abbrev(path: Path, data: LineDict, problems: list[Problem]) -> None:
     for key in data:
-        if key not in ("expand", "synonyms", "ambiguous", "concepts", "object_markers", "en_synonyms", "request_markers"):
+        if key not in ("expand", "synonyms", "ambiguous", "concepts", "object_markers", "en_synonyms", "request_markers",
+                       "negation_markers", "negation_ends"):
             problems.append(Problem(str(path), data.line_of(key), f"unknown key '{key}'"))
     for key in ("expand", "synonyms"):
         if not isinstance(data.get(key) or {}, dict):
@@ -69,3 +73,12 @@ def _topics(path: Path, problems: list[Problem]) -> list[Topic]:
             continue
         topics.append(Topic(str(item.get("id", "")), str(item["kind"]), tuple(str(p) for p in item["phrases"])))
     return topics
+
+
+def load_models(path: Path = MODEL_FILE) -> Models | None:
+    """The matcher's learned models (JSON coefficients); None when the file is absent."""
+    import json
+
+    if not path.exists():
+        return None
+    return Models.from_dict(json.loads(path.read_text(encoding="utf-8")))

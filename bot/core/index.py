@@ -59,6 +59,10 @@ class PhraseIndex:
         self.postings = {f: np.array(ids, dtype=np.int32) for f, ids in posting.items()}
         self.size = len(phrases)
 
+    def vocab_words(self) -> frozenset[str]:
+        """Every syllable some phrase holds."""
+        return frozenset(t for f in self.idf for t in f.split())
+
     def score(self, qfeats: Mapping[str, tuple[float, bool]]) -> tuple[dict[int, float], dict[int, int]]:
         """Per entry: best phrase score (+ a share of its next two); and the best phrase index."""
         parts = [(self.postings[f], self.idf[f], boost, strong, " " not in f)
@@ -99,3 +103,34 @@ class PhraseIndex:
         out = {int(e_sorted[starts[k]]): float(total[k]) for k in keep}
         best = {int(e_sorted[starts[k]]): int(r_sorted[starts[k]]) for k in keep}
         return out, best
+
+
+class BM25Index:
+    """Okapi BM25 over one text field per entry (features with repeats), scored densely with numpy:
+    a question costs one bincount over the postings of its features, whatever the catalogue size."""
+
+    def __init__(self, docs: Sequence[Sequence[str]], k1: float = 1.2, b: float = 0.75) -> None:
+        self.size = len(docs)
+        lengths = np.array([max(1, len(d)) for d in docs], dtype=float)
+        avg = float(lengths.mean()) if len(docs) else 1.0
+        tf: dict[str, dict[int, int]] = defaultdict(dict)
+        for i, doc in enumerate(docs):
+            for f in doc:
+                tf[f][i] = tf[f].get(i, 0) + 1
+        n = max(1, self.size)
+        self.idf = {f: math.log(1 + (n - len(p) + 0.5) / (len(p) + 0.5)) for f, p in tf.items()}
+        self.postings: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        for f, p in tf.items():
+            ids = np.fromiter(p.keys(), dtype=np.int32, count=len(p))
+            cnt = np.fromiter(p.values(), dtype=float, count=len(p))
+            w = cnt * (k1 + 1) / (cnt + k1 * (1 - b + b * lengths[ids] / avg)) * self.idf[f]
+            self.postings[f] = (ids, w.astype(np.float32))
+
+    def score(self, qfeats: Mapping[str, float]) -> np.ndarray:
+        """Dense scores, one per entry (query features weighted by the given factors)."""
+        parts = [(self.postings[f], q) for f, q in qfeats.items() if f in self.postings and q > 0]
+        if not parts:
+            return np.zeros(self.size, dtype=np.float32)
+        ids = np.concatenate([p[0][0] for p in parts])
+        w = np.concatenate([p[0][1] * p[1] for p in parts])
+        return np.bincount(ids, w, minlength=self.size)

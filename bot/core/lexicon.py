@@ -40,6 +40,8 @@ class Lexicon:
     request_markers: frozenset[tuple[str, ...]] = frozenset()
     done_before: frozenset[str] = frozenset({"da"})  # "đã làm khai sinh": already done
     done_after: frozenset[str] = frozenset({"roi", "r"})  # "khai sinh rồi"
+    negation_markers: frozenset[tuple[str, ...]] = frozenset()  # "không phải", "không cần"
+    negation_ends: frozenset[tuple[str, ...]] = frozenset()  # "mà", "chỉ cần": the wanted thing follows
 
     @classmethod
     def from_data(cls, data: Mapping[str, object], stopwords: Iterable[str] = (),
@@ -68,8 +70,10 @@ class Lexicon:
                      for k, v in dict(data.get("en_synonyms") or {}).items() if fold(k)}  # type: ignore[call-overload]
         requests = frozenset(tuple(fold(m).split()) for m in data.get("request_markers") or () if fold(m))  # type: ignore[attr-defined]
         accented = frozenset(clean(w) for w in stopwords)
+        negs = frozenset(tuple(fold(m).split()) for m in data.get("negation_markers") or () if fold(m))  # type: ignore[attr-defined]
+        ends = frozenset(tuple(fold(m).split()) for m in data.get("negation_ends") or () if fold(m))  # type: ignore[attr-defined]
         return cls(expand, ambiguous, vi, vi | frozenset(fold(w) for w in en_stopwords), accented, concepts,
-                   markers, en_expand, requests)
+                   markers, en_expand, requests, negation_markers=negs, negation_ends=ends)
 
     def rewrite_english(self, toks: list[str]) -> list[str]:
         """Stem English words and apply the English synonyms ('passed away' -> 'die')."""
@@ -116,6 +120,25 @@ class Lexicon:
             for n in (2, 1):
                 if tuple(toks[i:i + n]) in self.request_markers:
                     out.update(range(i + n, min(len(toks), i + n + span)))
+        return out
+
+    def negated_positions(self, toks: list[str], span: int = 6) -> set[int]:
+        """Words a citizen denies ("không phải đăng ký kết hôn, tôi cần ..."): up to `span` words after
+        a negation marker, stopping where the wanted thing starts ("mà", "chỉ cần", "tôi cần")."""
+        out: set[int] = set()
+        i = 0
+        while i < len(toks):
+            n = next((n for n in (3, 2, 1) if tuple(toks[i:i + n]) in self.negation_markers), 0)
+            if not n:
+                i += 1
+                continue
+            j = i + n
+            while j < min(len(toks), i + n + span):
+                if any(tuple(toks[j:j + m]) in self.negation_ends for m in (2, 1)):
+                    break
+                out.add(j)
+                j += 1
+            i = j
         return out
 
     def done_positions(self, toks: list[str], span: int = 4) -> set[int]:

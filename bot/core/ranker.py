@@ -1,0 +1,70 @@
+"""The matcher's learned parts, applied with numpy from plain JSON coefficients (no pickle).
+
+Three logistic models, trained by `scripts/train_matcher.py` on generated questions:
+- `ranker`: P(this candidate is what the question asks for), from retrieval features;
+- `about`: P(the message expresses an administrative need), from its words (bag of folded
+  syllables and pairs) — learns need verbs, question words and off-topic words from data;
+- `gate`: P(answer with a procedure), from the ranker's top scores, `about`, the not-a-procedure
+  topics and a few shape features. Below 0.5 the matcher returns nothing.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Linear:
+    """Standardised logistic model: sigmoid(((x - mean) / scale) · coef + intercept)."""
+
+    names: tuple[str, ...]
+    mean: np.ndarray
+    scale: np.ndarray
+    coef: np.ndarray
+    intercept: float
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, object]) -> Linear:
+        names = tuple(d["features"])  # type: ignore[arg-type]
+        arr = lambda k: np.asarray(d[k], dtype=float)  # noqa: E731
+        return cls(names, arr("mean"), arr("scale"), arr("coef"), float(d["intercept"]))  # type: ignore[arg-type]
+
+    def logit(self, x: np.ndarray) -> np.ndarray:
+        return ((x - self.mean) / self.scale) @ self.coef + self.intercept
+
+
+@dataclass(frozen=True)
+class Bag:
+    """Logistic model over a bag of features (weights only for features seen in training)."""
+
+    weights: Mapping[str, float]
+    intercept: float
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, object]) -> Bag:
+        return cls(dict(d["weights"]), float(d["intercept"]))  # type: ignore[call-overload, arg-type]
+
+    def logit(self, feats: Sequence[str]) -> float:
+        w = self.weights
+        return self.intercept + sum(w.get(f, 0.0) for f in set(feats))
+
+
+@dataclass(frozen=True)
+class Models:
+    ranker: Linear
+    gate: Linear
+    about: Bag
+    meta: Mapping[str, object]
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, object]) -> Models:
+        return cls(Linear.from_dict(d["ranker"]), Linear.from_dict(d["gate"]),  # type: ignore[arg-type]
+                   Bag.from_dict(d["about"]), dict(d.get("meta") or {}))  # type: ignore[arg-type, call-overload]
+
+
+def sigmoid(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, x))))
