@@ -87,8 +87,18 @@ def main() -> int:
     ap.add_argument("--catalog", default=str(ROOT / "procedures_catalog"))
     ap.add_argument("--misses", action="store_true")
     ap.add_argument("--by-style", action="store_true", help="one line per style")
+    ap.add_argument("--national", action="store_true",
+                    help="add every national record of shared/reference/dvcqg-api the catalogue lacks (in memory)")
     args = ap.parse_args()
     matcher = load_catalog_dir(Path(args.catalog)).matcher
+    if args.national:
+        sys.path.insert(0, str(ROOT / "scripts"))
+        from matcher_data import with_national
+
+        from bot.core.matcher import Matcher
+
+        matcher = Matcher(with_national(matcher.catalog), matcher.lexicon, matcher.topics, matcher.models)
+        print(f"catalogue with national records: {len(matcher.catalog)} entries")
     for path in args.questions:
         text = Path(path).read_text(encoding="utf-8")
         rows = [json.loads(line) for line in text.splitlines() if line.strip()]

@@ -113,6 +113,10 @@ STORY_CONTEXTS = [
     "nhà tôi ở gần chợ, mở tiệm được một thời gian", "em đi làm công nhân ở khu công nghiệp", "ông bà để lại ít đất",
     "tôi đang sống ở nước ngoài, sắp về nước", "vợ chồng tôi mới cưới nhau", "trường em yêu cầu nộp giấy tờ",
 ]
+DONE_CONTEXTS = [
+    "năm ngoái tôi đã {y} rồi", "nhà tôi vừa {y} xong", "tôi đã {y} ở phường tháng trước", "hồi trước đã làm {y} rồi",
+    "em mới {y} xong", "bên kia đã {y} rồi",
+]
 STORY_TEMPLATES = [
     "{c}. giờ tôi muốn {x} thì làm thế nào", "{c}, nay cần {x}, hồ sơ gồm gì ạ", "{c}. cho hỏi {x} nộp ở đâu",
     "{c}, bây giờ em phải {x} thì cần chuẩn bị những gì", "{c}. tôi định {x}, có làm online được không",
@@ -270,6 +274,8 @@ def entry_phrases(p: Procedure) -> list[str]:
 
 def positives(catalog: Catalog, noise: Noise, siblings: dict[str, str], per_entry: int, rng: random.Random,
               same_name: dict[str, list[str]]) -> Iterator[Example]:
+    others = [ph for p in catalog if not p.imported for ph in entry_phrases(p)]
+    others += [p.name for p in list(catalog)[::7] if p.imported]
     for p in catalog:
         if p.is_bundle and not p.aliases:
             continue
@@ -289,8 +295,10 @@ def positives(catalog: Catalog, noise: Noise, siblings: dict[str, str], per_entr
                 toks = x.split()
                 q, style = " ".join(toks[:rng.randint(2, 4)]) if len(toks) > 2 else x, "short"
                 th = 0
-            elif kind < 0.12:
+            elif kind < 0.16:
                 c = rng.choice(STORY_CONTEXTS)
+                if others and rng.random() < 0.6:  # a story that mentions a procedure already done
+                    c = rng.choice(DONE_CONTEXTS).format(y=shorten(rng.choice(others), rng).lower())
                 t = rng.choice(STORY_TEMPLATES)
                 q, style = t.format(c=c, x=x), "story"
                 th = stable_half(t, "tpl")
@@ -359,6 +367,13 @@ NONE_FRAMES = [
     "đất nền {place} có nên đầu tư không", "lãi suất ngân hàng tháng này", "giá vàng sjc hôm nay", "tỷ giá đô la",
     "tôi yêu em nhiều hơn cả giấy khai sinh của anh", "hai đứa mình cưới nhau đi em", "mai cưới rồi run quá",
     "tiệc cưới nên mời bao nhiêu người", "thiệp cưới in ở đâu đẹp", "nhẫn cưới loại nào đẹp",
+    "công thức làm {food}", "cách làm {food} ngon", "dạy mình làm {food} với", "{food} ăn với gì ngon",
+    "sửa {item2} ở đâu uy tín", "thay màn hình điện thoại hết bao nhiêu", "làm tóc ở đâu đẹp", "làm móng giá bao nhiêu",
+    "làm bài tập toán lớp {n} giúp em", "viết giúp em bài văn tả mẹ", "dịch giúp câu này sang tiếng anh",
+    "mua vé xem {team} ở đâu", "đăng ký học bơi cho con ở đâu", "đăng ký gói cước 4g nào rẻ", "đăng ký tài khoản facebook thế nào",
+    "giấy dán tường loại nào đẹp", "giấy vệ sinh loại nào tốt", "in ảnh thẻ lấy ngay ở đâu", "cho thuê xe tự lái giá bao nhiêu",
+    "tôi bị sếp mắng, có nên nghỉ việc không", "nhà hàng xóm nuôi chó sủa cả đêm", "bé nhà tôi {n} tuổi chưa biết nói",
+    "hợp đồng tình yêu của chúng mình hết hạn rồi", "anh ấy cầu hôn rồi, vui quá", "sinh nhật con trai nên tổ chức ở đâu",
 ]
 EN_NONE = [
     "hello there", "thanks a lot", "what a nice day", "who won the football match last night", "i love you so much",

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import random
 import sys
 import time
@@ -45,7 +46,10 @@ from bot.core.ranker import Models  # noqa: E402
 
 MODEL_PATH = ROOT / "bot" / "models" / "matcher.json"
 C_RANK, C_GATE, C_BAG = 1.0, 1.0, 0.5  # L2 strengths: the library default; the bag a little stronger (many features)
-MIN_BAG_COUNT = 3  # a word seen fewer times in training gets no weight
+RANKER_KIND = "trees"  # measured: linear 0.737 top-1 on validation, trees see the README
+TREES, TREE_DEPTH, TREE_RATE = 120, 3, 0.15  # boosting: small trees, enough rounds for the loss to flatten
+MIN_BAG_COUNT = 3
+CURATED_TRAFFIC = 0.5  # share of real questions about the curated entries (blind set: most are; see README)  # a word seen fewer times in training gets no weight
 
 
 def build_matcher(catalog_dir: Path) -> Matcher:
@@ -100,10 +104,44 @@ def featurise(m: Matcher, ex: list[Example]) -> list[dict]:
 def fit_ranker(rows: list[dict]):  # type: ignore[no-untyped-def]
     from sklearn.linear_model import LogisticRegression
 
-    xs = [r["cs"].x for r in rows if r["y"].any()]
-    ys = [r["y"] for r in rows if r["y"].any()]
-    x, y = np.vstack(xs), np.concatenate(ys)
-    return _linear(LogisticRegression(C=C_RANK, max_iter=2000), x, y, RANK_FEATURES)
+    xs, ys, ws = [], [], []
+    weight = traffic_weights(rows)
+    for r, w in zip(rows, weight, strict=True):
+        if r["y"].any():  # a question whose answer no retriever found teaches the ranker nothing
+            xs.append(r["cs"].x)
+            ys.append(r["y"])
+            ws.append(np.full(len(r["y"]), w))
+    x, y, w = np.vstack(xs), np.concatenate(ys), np.concatenate(ws)
+    if RANKER_KIND == "linear":
+        return _linear(LogisticRegression(C=C_RANK, max_iter=2000), x, y, RANK_FEATURES)
+    return _trees(x, y, RANK_FEATURES, w)
+
+
+def traffic_weights(rows: list[dict]) -> list[float]:
+    """Questions about curated entries carry CURATED_TRAFFIC of the positives' weight: the curated
+    entries are the procedures citizens ask about most (the generator makes far fewer of them)."""
+    cur = [bool(r["ex"].admin and r["ex"].expect and not r["ex"].expect[0].startswith("tthc-")) for r in rows]
+    n_pos = sum(r["ex"].admin for r in rows)
+    n_cur = max(1, sum(cur))
+    w_cur = CURATED_TRAFFIC * n_pos / n_cur
+    w_rest = (1 - CURATED_TRAFFIC) * n_pos / max(1, n_pos - n_cur)
+    return [w_cur if c else (w_rest if r["ex"].admin else 1.0) for r, c in zip(rows, cur, strict=True)]
+
+
+def _trees(x, y, names, w=None) -> dict:  # type: ignore[no-untyped-def]
+    from sklearn.ensemble import GradientBoostingClassifier
+
+    gb = GradientBoostingClassifier(n_estimators=TREES, max_depth=TREE_DEPTH, learning_rate=TREE_RATE,
+                                    subsample=0.8, random_state=0).fit(x, y, sample_weight=w)
+    trees = []
+    for est in gb.estimators_[:, 0]:
+        t = est.tree_
+        trees.append({"feature": t.feature.tolist(), "threshold": t.threshold.round(6).tolist(),
+                      "left": t.children_left.tolist(), "right": t.children_right.tolist(),
+                      "value": t.value[:, 0, 0].round(6).tolist()})
+    p = float(y.mean())
+    return {"kind": "trees", "features": list(names), "trees": trees, "rate": TREE_RATE,
+            "init": round(math.log(p / (1 - p)), 6), "depth": TREE_DEPTH}
 
 
 def _linear(model, x, y, names) -> dict:  # type: ignore[no-untyped-def]

@@ -38,6 +38,45 @@ class Linear:
 
 
 @dataclass(frozen=True)
+class Trees:
+    """Gradient-boosted regression trees (log-odds), stored as flat node arrays per tree."""
+
+    names: tuple[str, ...]
+    feature: tuple[np.ndarray, ...]
+    threshold: tuple[np.ndarray, ...]
+    left: tuple[np.ndarray, ...]
+    right: tuple[np.ndarray, ...]
+    value: tuple[np.ndarray, ...]
+    rate: float
+    init: float
+    depth: int
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, object]) -> Trees:
+        trees: list = d["trees"]  # type: ignore[assignment]
+        get = lambda k, t: tuple(np.asarray(tr[k], dtype=t) for tr in trees)  # noqa: E731
+        return cls(tuple(d["features"]), get("feature", np.int32), get("threshold", float),  # type: ignore[arg-type]
+                   get("left", np.int32), get("right", np.int32), get("value", float),
+                   float(d["rate"]), float(d["init"]), int(d["depth"]))  # type: ignore[arg-type]
+
+    def logit(self, x: np.ndarray) -> np.ndarray:
+        rows = np.arange(x.shape[0])
+        out = np.full(x.shape[0], self.init)
+        for f, t, lo, hi, v in zip(self.feature, self.threshold, self.left, self.right, self.value, strict=True):
+            node = np.zeros(x.shape[0], dtype=np.int32)
+            for _ in range(self.depth):
+                leaf = lo[node] < 0
+                go = np.where(x[rows, np.maximum(f[node], 0)] <= t[node], lo[node], hi[node])
+                node = np.where(leaf, node, go)
+            out += self.rate * v[node]
+        return out
+
+
+def model_from_dict(d: Mapping[str, object]) -> Linear | Trees:
+    return Trees.from_dict(d) if d.get("kind") == "trees" else Linear.from_dict(d)
+
+
+@dataclass(frozen=True)
 class Bag:
     """Logistic model over a bag of features (weights only for features seen in training)."""
 
@@ -55,14 +94,14 @@ class Bag:
 
 @dataclass(frozen=True)
 class Models:
-    ranker: Linear
-    gate: Linear
+    ranker: Linear | Trees
+    gate: Linear | Trees
     about: Bag
     meta: Mapping[str, object]
 
     @classmethod
     def from_dict(cls, d: Mapping[str, object]) -> Models:
-        return cls(Linear.from_dict(d["ranker"]), Linear.from_dict(d["gate"]),  # type: ignore[arg-type]
+        return cls(model_from_dict(d["ranker"]), model_from_dict(d["gate"]),  # type: ignore[arg-type]
                    Bag.from_dict(d["about"]), dict(d.get("meta") or {}))  # type: ignore[arg-type, call-overload]
 
 
