@@ -12,6 +12,7 @@ from pathlib import Path
 from bot.config import Config, load_config
 from bot.content.bundle import check_catalog_dir, load_catalog_dir
 from bot.content.yamlio import ContentError
+from bot.core.matcher import Analysis
 from bot.importer import SourceError, import_dvcqg
 
 Handler = Callable[[argparse.Namespace], int]
@@ -64,18 +65,19 @@ def cmd_match(args: argparse.Namespace) -> int:
     top = max(1, args.top)
     if args.text:
         text = " ".join(args.text)
-        matches = matcher.match(text, top)
+        analysis = matcher.analyse(text, top)
+        matches = list(analysis.matches)
         if args.json:
-            print(json.dumps(_match_obj(text, matches), ensure_ascii=False))
+            print(json.dumps(_match_obj(text, analysis), ensure_ascii=False))
         elif not matches:
-            print("(không khớp thủ tục nào)")
+            print("(không khớp thủ tục nào" + ("; câu hỏi về thủ tục hành chính)" if analysis.administrative else ")"))
         else:
             for i, m in enumerate(matches, 1):
-                print(f"{i}. {m.name} [{m.id}] {m.score:.3f}")
+                print(f"{i}. {m.name} [{m.id} {m.code}] {m.score:.3f}")
         return 0
     for line in sys.stdin:
         text = line.rstrip("\n")
-        print(json.dumps(_match_obj(text, matcher.match(text, top)), ensure_ascii=False), flush=True)
+        print(json.dumps(_match_obj(text, matcher.analyse(text, top)), ensure_ascii=False), flush=True)
     return 0
 
 
@@ -217,8 +219,12 @@ def cmd_purge(args: argparse.Namespace) -> int:
     return 0
 
 
-def _match_obj(text: str, matches: Sequence[object]) -> dict[str, object]:
-    return {"query": text, "matches": [{"id": m.id, "name": m.name, "score": m.score} for m in matches]}  # type: ignore[attr-defined]
+def _match_obj(text: str, analysis: Analysis) -> dict[str, object]:
+    """The `match` contract: query, matches (id, name, score, national code) and whether the message
+    is administrative (true with no match: the bot says so and points to the national portal)."""
+    return {"query": text,
+            "matches": [{"id": m.id, "name": m.name, "score": m.score, "code": m.code} for m in analysis.matches],
+            "administrative": analysis.administrative}
 
 
 def build_parser() -> argparse.ArgumentParser:

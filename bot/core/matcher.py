@@ -435,15 +435,22 @@ class Matcher:
                 ranked[bundle.id] = max(ranked.get(bundle.id, 0.0), boosted)
 
     def _follow_bundles(self, order: list[tuple[str, float]]) -> list[tuple[str, float]]:
-        """Offer a top procedure's bundle right after it."""
+        """Offer a top procedure's bundle right after it (moved up when ranked lower)."""
         if not order:
             return order
-        present = {pid for pid, _ in order}
         first = self.catalog.procedures[order[0][0]]
-        nxt = order[1][1] if len(order) > 1 else 0.0
-        follow = max(order[0][1] * BUNDLE_FOLLOW, (order[0][1] + nxt) / 2) if self.models else order[0][1] * BUNDLE_FOLLOW
-        extra = [(b, follow) for b in first.bundles if b not in present]
-        return order[:1] + extra + order[1:]
+        if not first.bundles:
+            return order
+        rest = [(pid, sc) for pid, sc in order[1:] if pid not in first.bundles]
+        nxt = rest[0][1] if rest else 0.0
+        if self.models:
+            follow = max(order[0][1] * BUNDLE_FOLLOW, (order[0][1] + nxt) / 2)
+        else:
+            present = {pid for pid, _ in order}
+            if any(b in present for b in first.bundles):
+                return order
+            follow = order[0][1] * BUNDLE_FOLLOW
+        return order[:1] + [(b, follow) for b in first.bundles] + rest
 
     def _looks_english(self, toks: Sequence[str]) -> bool:
         if not toks:

@@ -39,14 +39,15 @@ class Linear:
 
 @dataclass(frozen=True)
 class Trees:
-    """Gradient-boosted regression trees (log-odds), stored as flat node arrays per tree."""
+    """Gradient-boosted regression trees (log-odds). All trees are padded to one node count and
+    walked together: a handful of numpy gathers per question, whatever the number of trees."""
 
     names: tuple[str, ...]
-    feature: tuple[np.ndarray, ...]
-    threshold: tuple[np.ndarray, ...]
-    left: tuple[np.ndarray, ...]
-    right: tuple[np.ndarray, ...]
-    value: tuple[np.ndarray, ...]
+    feature: np.ndarray  # (trees, nodes); leaves point to themselves
+    threshold: np.ndarray
+    left: np.ndarray
+    right: np.ndarray
+    value: np.ndarray
     rate: float
     init: float
     depth: int
@@ -54,22 +55,32 @@ class Trees:
     @classmethod
     def from_dict(cls, d: Mapping[str, object]) -> Trees:
         trees: list = d["trees"]  # type: ignore[assignment]
-        get = lambda k, t: tuple(np.asarray(tr[k], dtype=t) for tr in trees)  # noqa: E731
-        return cls(tuple(d["features"]), get("feature", np.int32), get("threshold", float),  # type: ignore[arg-type]
-                   get("left", np.int32), get("right", np.int32), get("value", float),
+        width = max(len(t["feature"]) for t in trees)
+        shape = (len(trees), width)
+        feature, left, right = (np.zeros(shape, dtype=np.int32) for _ in range(3))
+        threshold, value = np.zeros(shape), np.zeros(shape)
+        for k, t in enumerate(trees):
+            n = len(t["feature"])
+            own = np.arange(n)
+            lo, hi = np.asarray(t["left"]), np.asarray(t["right"])
+            leaf = lo < 0
+            feature[k, :n] = np.where(leaf, 0, t["feature"])
+            threshold[k, :n] = np.where(leaf, np.inf, t["threshold"])
+            left[k, :n] = np.where(leaf, own, lo)
+            right[k, :n] = np.where(leaf, own, hi)
+            value[k, :n] = t["value"]
+        return cls(tuple(d["features"]), feature, threshold, left, right, value,  # type: ignore[arg-type]
                    float(d["rate"]), float(d["init"]), int(d["depth"]))  # type: ignore[arg-type]
 
     def logit(self, x: np.ndarray) -> np.ndarray:
-        rows = np.arange(x.shape[0])
-        out = np.full(x.shape[0], self.init)
-        for f, t, lo, hi, v in zip(self.feature, self.threshold, self.left, self.right, self.value, strict=True):
-            node = np.zeros(x.shape[0], dtype=np.int32)
-            for _ in range(self.depth):
-                leaf = lo[node] < 0
-                go = np.where(x[rows, np.maximum(f[node], 0)] <= t[node], lo[node], hi[node])
-                node = np.where(leaf, node, go)
-            out += self.rate * v[node]
-        return out
+        n_trees = self.feature.shape[0]
+        tree = np.arange(n_trees)[None, :]
+        rows = np.arange(x.shape[0])[:, None]
+        node = np.zeros((x.shape[0], n_trees), dtype=np.int32)
+        for _ in range(self.depth):
+            go_left = x[rows, self.feature[tree, node]] <= self.threshold[tree, node]
+            node = np.where(go_left, self.left[tree, node], self.right[tree, node])
+        return self.init + self.rate * self.value[tree, node].sum(axis=1)
 
 
 def model_from_dict(d: Mapping[str, object]) -> Linear | Trees:
