@@ -62,9 +62,9 @@ def _serve_unthrottled(config: str) -> int:
     """`tthc-bot serve` exactly, except for the Telegram channel's rate limits."""
     from telegram.ext import AIORateLimiter
 
+    from bot.app import build
     from bot.channels.base import Services
     from bot.channels.telegram import TelegramChannel
-    from bot.cli import _installers, _outbox, _state_store
     from bot.config import Config, load_config
     from bot.web.logs import setup_logging
     from bot.web.server import Server, run
@@ -75,11 +75,12 @@ def _serve_unthrottled(config: str) -> int:
 
     cfg = load_config(config)
     setup_logging(str(cfg["log.level"]))
+    app = build(cfg)
     server = Server(
         cfg,
-        _state_store(cfg),
-        _installers(cfg),
-        outbox=_outbox(cfg),
+        app.store,
+        app.features,
+        outbox=app.outbox(),
         makers={"telegram": unthrottled},
     )
     return asyncio.run(run(server))

@@ -49,8 +49,7 @@ def conversation(engine, user: str, question: str) -> list[float]:  # type: igno
 
 
 def main() -> int:
-    from bot.app import build_engine
-    from bot.cli import _installers
+    from bot.app import build
     from bot.config import load_config
     from bot.storage.db import make_engine, migrate
     from bot.storage.state import SqlStateStore
@@ -62,7 +61,7 @@ def main() -> int:
     url = f"sqlite:///{work / 'bench.db'}"
     migrate(url)
     cfg = load_config(None, env={}).with_overrides(data_dir=str(work), **{"database.url": url})
-    engine = build_engine(cfg, SqlStateStore(make_engine(url)), _installers(cfg))
+    engine = build(cfg, SqlStateStore(make_engine(url))).engine()
     times: list[float] = []
     start = time.perf_counter()
     for i in range(args.citizens):

@@ -117,9 +117,9 @@ async def run(args: argparse.Namespace) -> int:
     """Start everything, fire the load, wait for the backlog, print the table."""
     from telegram.ext import AIORateLimiter
 
+    from bot.app import build
     from bot.channels.base import Services
     from bot.channels.telegram import TelegramChannel
-    from bot.cli import _installers, _state_store
     from bot.config import Config, load_config
     from bot.web.logs import setup_logging
     from bot.web.server import Server
@@ -149,7 +149,8 @@ async def run(args: argparse.Namespace) -> int:
         limiter = AIORateLimiter(overall_max_rate=0, group_max_rate=0)
         return TelegramChannel(c, services, rate_limiter=limiter, per_chat_rate=0)
 
-    server = Server(cfg, _state_store(cfg), _installers(cfg), makers={"telegram": unthrottled})
+    app = build(cfg)
+    server = Server(cfg, app.store, app.features, makers={"telegram": unthrottled})
     await server.start()
     try:
         url = f"http://127.0.0.1:{server.port}{cfg['telegram.webhook.path']}"

@@ -1,13 +1,17 @@
-"""Assemble the bot: content (catalogue + flows) checked together, an engine, hot reload."""
+"""The one place that wires the bot for the CLI, the server and the tests.
+
+`build(cfg)` gives an `App`: the SQL state store, the features (guide, volunteers, feedback,
+booking) and the outbox sources; `App.engine()` checks content and builds the engine.
+"""
 
 from __future__ import annotations
 
 import logging
 import threading
-import weakref
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from bot.config import Config
 from bot.content.bundle import load_catalog_dir
@@ -15,12 +19,14 @@ from bot.content.flows import load_flows
 from bot.content.yamlio import ContentError, Problem
 from bot.core import actions, volunteer
 from bot.core.engine import Content, Engine, StateStore
+from bot.core.feature import Feature
 from bot.core.flows import check_flows
 from bot.core.model import Catalog
 
+if TYPE_CHECKING:
+    from bot.booking.service import BookingService
+
 log = logging.getLogger(__name__)
-COMMANDS = frozenset({"restart", "back", "help", "human"})
-Installer = Callable[[Engine], None]
 
 
 @dataclass(frozen=True)
@@ -34,12 +40,6 @@ class Paths:
 
 
 ContentCheck = Callable[[Paths, Catalog], list[Problem]]
-_CHECKS: weakref.WeakKeyDictionary[Engine, list[ContentCheck]] = weakref.WeakKeyDictionary()
-
-
-def add_content_check(engine: Engine, check: ContentCheck) -> None:
-    """Let an installer check more content (e.g. offices) each time the content is checked."""
-    _CHECKS.setdefault(engine, []).append(check)
 
 
 def check_content(paths: Paths, engine: Engine) -> tuple[Content | None, list[Problem]]:
@@ -51,30 +51,82 @@ def check_content(paths: Paths, engine: Engine) -> tuple[Content | None, list[Pr
     flows, flow_problems = load_flows(paths.flows)
     problems = problems + flow_problems
     if bundle is not None:
-        for check in _CHECKS.get(engine, []):
+        for check in engine.content_checks:
             problems += check(paths, bundle.catalog)
     if flows is not None:
-        issues = check_flows(flows, engine.outcomes, frozenset(engine.conditions),
-                             COMMANDS | frozenset(engine.commands), frozenset(engine.entry_points))
+        issues = check_flows(
+            flows, engine.outcomes, frozenset(engine.conditions), engine.command_names, frozenset(engine.entry_points)
+        )
         problems += [Problem(i.file, i.line, i.message) for i in issues]
     if problems or bundle is None or flows is None:
         return None, problems
     return Content(bundle.catalog, bundle.matcher, flows), []
 
 
-def build_engine(cfg: Config, store: StateStore, installers: tuple[Installer, ...] = ()) -> Engine:
-    """An engine with the guide, volunteer mode and any extra installers; raises ContentError."""
-    engine = Engine(None, store, idle_seconds=int(cfg["conversation.idle_minutes"]) * 60,
-                    volunteers=frozenset(cfg["volunteers.ids"]))
-    actions.install(engine)
-    volunteer.install(engine)
-    for install in installers:
-        install(engine)
+def build_engine(cfg: Config, store: StateStore, features: Sequence[Feature] = ()) -> Engine:
+    """An engine with the guide, volunteer mode and the given features; raises ContentError."""
+    engine = Engine(
+        None,
+        volunteer.CaseStore(store),
+        idle_seconds=int(cfg["conversation.idle_minutes"]) * 60,
+        volunteers=frozenset(cfg["volunteers.ids"]),
+    )
+    for feature in (actions.FEATURE, volunteer.FEATURE, *features):
+        engine.include(feature)
     content, problems = check_content(Paths.from_config(cfg), engine)
     if content is None:
         raise ContentError(problems)
     engine.content = content
     return engine
+
+
+def state_store(cfg: Config) -> StateStore:
+    """The SQL state store of the configured database (migrated). No silent in-memory fallback."""
+    from bot.storage.db import make_engine, migrate
+    from bot.storage.state import SqlStateStore
+
+    migrate(cfg.database_url)
+    return SqlStateStore(make_engine(cfg.database_url))
+
+
+@dataclass
+class App:
+    """Everything one process needs, wired once."""
+
+    cfg: Config
+    store: StateStore
+    features: tuple[Feature, ...]
+    booking: BookingService
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    def engine(self) -> Engine:
+        return build_engine(self.cfg, self.store, self.features)
+
+    def outbox(self) -> tuple[Any, ...]:
+        """Sources of bot-initiated messages (booking reminders, notices, post-visit surveys)."""
+        from bot.feedback.offices import load_offices
+        from bot.feedback.store import FeedbackStore
+        from bot.storage.db import make_engine
+        from bot.surveys import PostVisitSurveys
+
+        booking = self.booking
+        surveys = PostVisitSurveys(
+            booking.store,
+            FeedbackStore(make_engine(self.cfg.database_url)),
+            lambda: booking.words().flows,
+            load_offices(self.cfg["catalog.dir"]),
+        )
+        return (booking, surveys)  # notices are claimed (a failed send is retried); surveys offered once
+
+
+def build(cfg: Config, store: StateStore | None = None) -> App:
+    """Wire the application: the SQL store (unless one is given), booking and feedback features."""
+    from bot.booking.service import BookingService
+    from bot.feedback.dialogue import feature_for
+
+    booking = BookingService.from_config(cfg)
+    features = (feature_for(cfg), booking.feature())
+    return App(cfg, store if store is not None else state_store(cfg), features, booking)
 
 
 def _stamp(paths: Paths) -> tuple[tuple[str, float, int], ...]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import functools
 import json
 import sys
 from collections.abc import Callable, Sequence
@@ -83,24 +82,29 @@ def cmd_match(args: argparse.Namespace) -> int:
 
 @command("check")
 def cmd_check(args: argparse.Namespace) -> int:
-    from bot.app import build_engine
+    from bot.app import build
     from bot.core.engine import MemoryStore
 
     cfg = _config(args)
-    engine = build_engine(cfg, MemoryStore(), _installers(cfg))
-    print(f"OK: {len(engine.content.catalog)} catalogue entries, "
-          f"{len(engine.content.flows.steps)} flow steps, config {cfg.path or '(defaults)'}")
+    engine = build(cfg, MemoryStore()).engine()  # checks content; keeps no conversation
+    print(
+        f"OK: {len(engine.content.catalog)} catalogue entries, "
+        f"{len(engine.content.flows.steps)} flow steps, config {cfg.path or '(defaults)'}"
+    )
     return 0
 
 
 @command("chat")
 def cmd_chat(args: argparse.Namespace) -> int:
-    from bot.app import Paths, Reloader, build_engine
+    from bot.app import Paths, Reloader, build
     from bot.channels.console import run_console
 
     cfg = _config(args)
-    store = _state_store(cfg)
-    engine = build_engine(cfg, store, _installers(cfg))
+    engine = build(cfg).engine()
+    if args.jsonl:
+        from bot.channels.jsonl import run_jsonl
+
+        return run_jsonl(engine, sys.stdin, sys.stdout, user=args.user)
     reloader = Reloader(engine, Paths.from_config(cfg))
     return run_console(engine, sys.stdin, sys.stdout, user=args.user, on_turn=reloader.poll)
 
@@ -110,54 +114,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
     """Web chat, admin pages and every configured channel in one process."""
     import asyncio
 
+    from bot.app import build
     from bot.web.logs import setup_logging
     from bot.web.server import Server, run
 
     cfg = _config(args)
     setup_logging(str(cfg["log.level"]))
-    server = Server(cfg, _state_store(cfg), _installers(cfg), outbox=_outbox(cfg))
+    app = build(cfg)
+    server = Server(cfg, app.store, app.features, outbox=app.outbox())
     return asyncio.run(run(server))
-
-
-def _outbox(cfg: Config) -> tuple:  # type: ignore[type-arg]
-    """Sources of bot-initiated messages (booking reminders, notices) that `serve` delivers."""
-    from bot.feedback.offices import load_offices
-    from bot.feedback.store import FeedbackStore
-    from bot.storage.db import make_engine
-    from bot.surveys import PostVisitSurveys
-
-    booking = _booking(cfg)
-    surveys = PostVisitSurveys(booking.store, FeedbackStore(make_engine(cfg.database_url)),
-                               lambda: booking.words().flows, load_offices(cfg["catalog.dir"]))
-    return (booking, surveys)  # notices are claimed (a failed send is retried); surveys offered once
-
-
-@functools.cache
-def _booking(cfg: Config):  # type: ignore[no-untyped-def]
-    """One booking service per configuration: its installer and its outbox share offices and texts."""
-    from bot.booking.service import BookingService
-
-    return BookingService.from_config(cfg)
-
-
-def _state_store(cfg: Config):  # type: ignore[no-untyped-def]
-    """The SQL store when the storage layer is present, else memory."""
-    try:
-        from bot.storage.db import make_engine, migrate
-        from bot.storage.state import SqlStateStore
-    except ImportError:
-        from bot.core.engine import MemoryStore
-
-        return MemoryStore()
-    migrate(cfg.database_url)
-    return SqlStateStore(make_engine(cfg.database_url))
-
-
-def _installers(cfg: Config) -> tuple:  # type: ignore[type-arg]
-    """Extra features (booking, feedback) that register actions on the engine."""
-    from bot.feedback.dialogue import installer as feedback_installer
-
-    return (feedback_installer(cfg), _booking(cfg).install)
 
 
 @command("bookings list")
@@ -250,6 +215,7 @@ def build_parser() -> argparse.ArgumentParser:
     ch = sub.add_parser("chat", help="chat with the bot in the terminal")
     ch.add_argument("--config")
     ch.add_argument("--user", default="console")
+    ch.add_argument("--jsonl", action="store_true", help="JSON lines in and out (the evaluation contract)")
     sv = sub.add_parser("serve", help="run the web chat, admin pages, Telegram and Zalo")
     sv.add_argument("--config")
     pg = sub.add_parser("purge", help="retention: delete data older than an age (e.g. 180d)")

@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from bot.cli import _installers, _state_store
+from bot.app import build
 from bot.config import Config, load_config
 from bot.web.server import ChannelMaker, Server
 
@@ -101,7 +101,8 @@ async def running(
     cfg: Config, makers: Mapping[str, ChannelMaker] | None = None, **kwargs: Any
 ) -> AsyncIterator[Server]:
     """A started `serve` server on loopback, stopped afterwards."""
-    server = Server(cfg, _state_store(cfg), _installers(cfg), makers=makers, **kwargs)
+    app = build(cfg)
+    server = Server(cfg, app.store, app.features, makers=makers, **kwargs)
     await server.start()
     try:
         yield server

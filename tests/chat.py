@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.app import build_engine
-from bot.cli import _installers
+from bot.app import build
 from bot.config import Config, load_config
 from bot.core.engine import Engine, MemoryStore, StateStore
 from bot.core.messages import Incoming, Reply
@@ -21,7 +20,7 @@ def make_config(tmp_path: Path, **overrides: object) -> Config:
 
 
 def make_engine(cfg: Config, store: StateStore | None = None) -> Engine:
-    return build_engine(cfg, store if store is not None else MemoryStore(), _installers(cfg))
+    return build(cfg, store if store is not None else MemoryStore()).engine()
 
 
 @dataclass

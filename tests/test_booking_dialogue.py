@@ -13,7 +13,7 @@ import pytest
 from booking_helpers import MONDAY, SAMPLE_OFFICES, Clock, service, slot_at, write_office
 
 from bot import cli
-from bot.app import build_engine
+from bot.app import build
 from bot.booking.calendar import TZ, Slot
 from bot.booking.service import BookingService
 from bot.booking.store import BookingView, Citizen
@@ -30,12 +30,7 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
     """One engine for the module (loading the catalogue is slow); each test installs booking."""
     tmp = tmp_path_factory.mktemp("booking-engine")
     cfg = load_config(None, env={}).with_overrides(database__url=f"sqlite:///{tmp / 'unused.db'}")
-    others = tuple(
-        i
-        for i in cli._installers(cfg)
-        if not isinstance(getattr(i, "__self__", None), BookingService)
-    )
-    return build_engine(cfg, MemoryStore(), (*others, BookingService(cfg.database_url).install))
+    return build(cfg, MemoryStore()).engine()
 
 
 @dataclass
@@ -102,7 +97,7 @@ def bot(engine: Engine, db_url: str, tmp_path: Path) -> Iterator[Bot]:
     clock = Clock()
     svc = service(db_url, folder, capacity=2, clock=clock, write=False)
     assert svc.load(folder, engine.content.catalog) == []
-    svc.install(engine)
+    engine.include(svc.feature(), replace=True)
     engine.store = SqlStateStore(svc.db)
     yield Bot(engine, svc, clock)
     svc.db.dispose()

@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 from chat import ROOT, Chat, make_config, make_engine
 
-from bot.app import Paths, Reloader, build_engine
-from bot.cli import _installers
+from bot.app import Paths, Reloader, build
 from bot.core.engine import MemoryStore
 from bot.core.messages import Incoming
 
@@ -179,7 +178,7 @@ def test_hot_reload_applies_good_edits_and_refuses_broken_ones(tmp_path: Path) -
     shutil.copytree(ROOT / "procedures_catalog", catalog, ignore=shutil.ignore_patterns("imported"))
     shutil.copytree(ROOT / "flows", flows)
     cfg = make_config(tmp_path).with_overrides(**{"catalog.dir": str(catalog), "flows.dir": str(flows)})
-    engine = build_engine(cfg, MemoryStore(), _installers(cfg))
+    engine = build(cfg, MemoryStore()).engine()
     reloader = Reloader(engine, Paths.from_config(cfg))
     texts = flows / "texts.yaml"
     texts.write_text(texts.read_text(encoding="utf-8").replace("Xin chào anh/chị!", "Chào mừng anh/chị!"),

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
-from functools import partial
 
 import pytest
 from feedback_support import BACKENDS, Chat, clear_feedback, migrated_url
 
-from bot.app import build_engine
-from bot.cli import _installers
+from bot.app import build
 from bot.config import load_config
 from bot.core.engine import Engine, MemoryStore
 from bot.core.messages import Incoming
-from bot.feedback.dialogue import install
+from bot.feedback.dialogue import feature
 from bot.feedback.offer import Visit, offer_surveys
 from bot.feedback.offices import Offices
 from bot.feedback.report import ResponseRow
@@ -43,8 +41,9 @@ def store(module_db_url: str) -> Iterator[FeedbackStore]:
 def module_bot(module_db_url: str, store: FeedbackStore) -> Engine:
     """The real engine with every installed feature, feedback on the test store."""
     cfg = load_config(None, env={}).with_overrides(database__url=module_db_url)
-    others = tuple(i for i in _installers(cfg) if i.__module__ != "bot.feedback.dialogue")
-    return build_engine(cfg, MemoryStore(), (*others, partial(install, store=store, offices=OFFICES)))
+    engine = build(cfg, MemoryStore()).engine()
+    engine.include(feature(store, OFFICES), replace=True)
+    return engine
 
 
 @pytest.fixture

@@ -9,14 +9,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from bot.app import add_content_check
 from bot.booking.calendar import TZ, Calendar, Slot
 from bot.booking.ics import ics_file, qr_png
 from bot.booking.offices import Office
 from bot.booking.service import BookingService
 from bot.booking.store import BOOKED, CLOSED, FULL, LIMIT, BookingView, Citizen
 from bot.booking.wording import Words
-from bot.core.engine import Engine, Turn
+from bot.core.engine import Turn
+from bot.core.feature import Feature, action
 from bot.core.messages import Button
 from bot.core.normalize import fold
 
@@ -85,7 +85,7 @@ class Dialogue:
         """A fresh booking for the procedure in hand; refuse early when the limit is reached."""
         data = self._data(turn)
         data.clear()
-        data["proc"] = turn.ctx.get("proc")
+        data["proc"] = turn.state.proc
         if not data["proc"] or data["proc"] not in self.svc.offices.bookable():
             return "none"
         active = len(self.svc.store.active(self._who(turn)))
@@ -291,7 +291,7 @@ class Dialogue:
 
     def bookable(self, turn: Turn) -> bool:
         """The guide's 'Đặt lịch' button: only for procedures some session takes."""
-        return turn.ctx.get("proc") in self.svc.offices.bookable()
+        return turn.state.proc in self.svc.offices.bookable()
 
     def my_bookings(self, turn: Turn) -> None:
         turn.engine.run(turn, MINE)
@@ -304,27 +304,29 @@ def _iso_day(text: str) -> str | None:
         return None
 
 
-def install(engine: Engine, service: BookingService) -> None:
-    """Register the booking actions, the `bookable` condition, /lichhen and the offices check."""
+def feature(service: BookingService) -> Feature:
+    """The booking feature: actions, the `bookable` condition, /lichhen and the offices check."""
     d = Dialogue(service)
     actions = {
-        "booking_start": (d.start, {"ok", "none", "limit"}),
-        "booking_offices": (d.offices, {"shown", "none"}),
-        "booking_office_by_name": (d.office_by_name, {"found", "none"}),
-        "booking_set_office": (d.set_office, {"ok", "gone"}),
-        "booking_dates": (d.dates, {"shown", "none"}),
-        "booking_slots": (d.slots, {"shown", "none"}),
-        "booking_confirm": (d.confirm, {"shown", "gone"}),
-        "booking_book": (d.book, {"booked", "full", "closed", "limit", "gone"}),
-        "booking_mine": (d.mine, {"shown", "none"}),
-        "booking_cancel_ask": (d.cancel_ask, {"shown", "gone"}),
-        "booking_cancel": (d.cancel, {"cancelled", "gone"}),
-        "booking_move": (d.move, {"ok", "gone"}),
+        "booking_start": action(d.start, "ok", "none", "limit"),
+        "booking_offices": action(d.offices, "shown", "none"),
+        "booking_office_by_name": action(d.office_by_name, "found", "none"),
+        "booking_set_office": action(d.set_office, "ok", "gone"),
+        "booking_dates": action(d.dates, "shown", "none"),
+        "booking_slots": action(d.slots, "shown", "none"),
+        "booking_confirm": action(d.confirm, "shown", "gone"),
+        "booking_book": action(d.book, "booked", "full", "closed", "limit", "gone"),
+        "booking_mine": action(d.mine, "shown", "none"),
+        "booking_cancel_ask": action(d.cancel_ask, "shown", "gone"),
+        "booking_cancel": action(d.cancel, "cancelled", "gone"),
+        "booking_move": action(d.move, "ok", "gone"),
     }
-    for name, (fn, outcomes) in actions.items():
-        engine.register_action(name, fn, outcomes)
-    engine.register_condition("bookable", d.bookable)
-    engine.commands["lichhen"] = d.my_bookings
-    engine.entry_points.add(MINE)
-    service.attach(lambda: engine.content)
-    add_content_check(engine, service.check)
+    return Feature(
+        name="booking",
+        actions=actions,
+        conditions={"bookable": d.bookable},
+        commands={"lichhen": d.my_bookings},
+        entry_points=(MINE,),
+        content_checks=(service.check,),
+        on_include=lambda engine: service.attach(lambda: engine.content),
+    )

@@ -24,7 +24,8 @@ from bot.storage.db import make_engine, utc_now
 
 if TYPE_CHECKING:
     from bot.app import Paths
-    from bot.core.engine import Content, Engine
+    from bot.core.engine import Content
+    from bot.core.feature import Feature
 
 OFFICES_DIR = "offices"
 NOTICE_TEXTS = {
@@ -80,7 +81,7 @@ class BookingService:
         return problems
 
     def check(self, paths: Paths, catalog: Catalog) -> list[Problem]:
-        """The content check `tthc-bot check` and hot reload run (see bot.app.add_content_check)."""
+        """The content check `tthc-bot check` and hot reload run (a Feature content check)."""
         return self.load(self.offices_dir or paths.catalog / OFFICES_DIR, catalog)
 
     def attach(self, content: Callable[[], Content]) -> None:
@@ -93,11 +94,11 @@ class BookingService:
         content = self._content()
         return Words(content.flows, self.offices, content.catalog)
 
-    def install(self, engine: Engine) -> None:
-        """Installer for bot.app.build_engine: dialogue, condition, command and content check."""
+    def feature(self) -> Feature:
+        """The booking feature for `Engine.include`: dialogue, condition, command, content check."""
         from bot.booking import dialogue
 
-        dialogue.install(engine, self)
+        return dialogue.feature(self)
 
     # ---- notices -------------------------------------------------------------
     def render(self, kind: str, params: Mapping[str, Any]) -> tuple[Reply, ...]:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 from bot.core import guide
-from bot.core.engine import Engine, Turn
+from bot.core.engine import Turn
+from bot.core.feature import Feature, Outcome, action
 from bot.core.messages import Attachment, Button
 from bot.core.model import Procedure
 
@@ -16,7 +17,7 @@ CLEAR_LEAD = 1.8  # the top match must beat the next by this factor (raw score) 
 def understand(turn: Turn) -> str:
     """Match the citizen's text; one clear procedure, a choice, or none."""
     analysis = turn.content.matcher.analyse(turn.text, top=MAX_CHOICES)
-    turn.ctx["lang"] = "en" if analysis.english else "vi"
+    turn.state.lang = "en" if analysis.english else "vi"
     matches = list(analysis.matches)
     if not matches:
         return "none"
@@ -25,9 +26,9 @@ def understand(turn: Turn) -> str:
     related = set(top.bundles) | set(top.members) if top else set()  # a bundle and its parts are not rivals
     rivals = [m for m in matches[1:] if m.id not in related]
     if rivals and _raw(first.score) < CLEAR_LEAD * _raw(rivals[0].score):
-        turn.ctx["choices"] = [first.id] + [m.id for m in rivals]
+        turn.state.choices = [first.id] + [m.id for m in rivals]
         return "many"
-    Engine._set_proc(turn.ctx, first.id)
+    turn.state.switch_procedure(first.id)
     return "one"
 
 
@@ -39,7 +40,7 @@ def show_choices(turn: Turn) -> str:
     catalog = turn.content.catalog
     buttons = []
     lines = []
-    for n, pid in enumerate(turn.ctx.get("choices", []), 1):
+    for n, pid in enumerate(turn.state.choices, 1):
         proc = catalog.get(pid)
         if proc:
             lines.append(turn.r.t("choose_line", n=n, name=proc.name))
@@ -53,7 +54,7 @@ def summary_card(turn: Turn) -> str:
     proc = turn.proc
     if proc is None:
         return "shown"
-    if turn.ctx.get("lang") == "en":
+    if turn.state.lang == "en":
         turn.say(turn.r.t("english_note", name=proc.name))
     text = turn.r.card(turn.content.catalog, proc)
     for bundle in _offered_bundles(turn):
@@ -66,7 +67,7 @@ def _offered_bundles(turn: Turn) -> list[Procedure]:
     proc = turn.proc
     if proc is None or proc.is_bundle:
         return []
-    declined = set(turn.ctx.get("declined", []))
+    declined = set(turn.state.declined)
     catalog = turn.content.catalog
     return [b for b in (catalog.get(x) for x in proc.bundles) if b is not None and b.id not in declined]
 
@@ -78,10 +79,11 @@ def has_bundle(turn: Turn) -> bool:
 def switch_to_bundle(turn: Turn) -> str:
     bundles = _offered_bundles(turn)
     if bundles:
-        answers = dict(turn.ctx.get("answers", {}))
-        came_from = turn.ctx.get("proc")
-        Engine._set_proc(turn.ctx, bundles[0].id)
-        turn.ctx.update(answers=answers, came_from=came_from)
+        answers = dict(turn.state.answers)
+        came_from = turn.state.proc
+        turn.state.switch_procedure(bundles[0].id)
+        turn.state.answers = answers
+        turn.state.came_from = came_from
     return "switched"
 
 
@@ -90,14 +92,14 @@ def next_question(turn: Turn) -> str:
     proc = turn.proc
     if proc is None:
         return "done"
-    answers = turn.ctx.setdefault("answers", {})
+    answers = turn.state.answers
     if guide.failed_eligibility(proc, answers):
         return "not_eligible"
-    rare = bool(turn.ctx.get("ask_all"))
+    rare = turn.state.ask_all
     q = guide.next_question(turn.content.catalog, proc, answers, rare)
     if q is None:
         return "done"
-    turn.ctx["pending"] = q.id
+    turn.state.pending = q.id
     asked = guide.asked(turn.content.catalog, proc, rare)
     n = next((i for i, x in enumerate(asked, 1) if x.id == q.id), 1)
     text = f"{turn.r.vi('question_progress', n=n, total=len(asked))} {q.text}"
@@ -107,24 +109,24 @@ def next_question(turn: Turn) -> str:
 
 def ask_special(turn: Turn) -> str:
     """The citizen's case is special: ask the rare questions too."""
-    turn.ctx["ask_all"] = True
+    turn.state.ask_all = True
     return "ok"
 
 
 def has_special(turn: Turn) -> bool:
     proc = turn.proc
-    return proc is not None and not turn.ctx.get("ask_all") and guide.has_rare(turn.content.catalog, proc)
+    return proc is not None and not turn.state.ask_all and guide.has_rare(turn.content.catalog, proc)
 
 
 def drop_bundle(turn: Turn) -> str:
     proc = turn.proc
     if proc is not None:
-        reasons = " ".join(guide.failed_eligibility(proc, turn.ctx.get("answers", {})))
+        reasons = " ".join(guide.failed_eligibility(proc, turn.state.answers))
         turn.say(turn.r.vi("bundle_not_eligible", reason=reasons))
-        back = turn.ctx.pop("came_from", None)
+        back = turn.state.came_from
         member = back if back in proc.members else proc.members[0]
-        turn.ctx.setdefault("declined", []).append(proc.id)
-        Engine._set_proc(turn.ctx, member)
+        turn.state.declined.append(proc.id)
+        turn.state.switch_procedure(member)
     return "dropped"
 
 
@@ -132,8 +134,8 @@ def show_checklist(turn: Turn) -> str:
     proc = turn.proc
     if proc is None:
         return "shown"
-    have = set(turn.ctx.get("have", []))
-    text, items = turn.r.checklist(turn.content.catalog, proc, turn.ctx.get("answers", {}), have)
+    have = set(turn.state.have)
+    text, items = turn.r.checklist(turn.content.catalog, proc, turn.state.answers, have)
     buttons = [Button(turn.r.vi("unhave_button" if i.doc.key in have else "have_button", n=n), f"have:{i.doc.key}")
                for n, i in enumerate(items, 1)]
     turn.say(text + "\n" + turn.r.vi("checklist_hint"), buttons)
@@ -145,24 +147,25 @@ def final_summary(turn: Turn) -> str:
     if proc is None:
         return "shown"
     today = dt.datetime.fromtimestamp(turn.engine.clock(), dt.UTC).date().isoformat()
-    text = turn.r.final(turn.content.catalog, proc, turn.ctx.get("answers", {}), set(turn.ctx.get("have", [])), today)
+    text = turn.r.final(turn.content.catalog, proc, turn.state.answers, set(turn.state.have), today)
     file = Attachment(f"{proc.id}-ho-so.txt", text.encode("utf-8"), "text/plain; charset=utf-8")
     turn.say(text, attachment=file)
     return "shown"
 
 
-def install(engine: Engine) -> None:
-    """Register the guide's actions and conditions on an engine."""
-    engine.register_action("understand", understand, {"one", "many", "none"})
-    engine.register_action("show_choices", show_choices, {"shown"})
-    engine.register_action("summary_card", summary_card, {"shown"})
-    engine.register_action("switch_to_bundle", switch_to_bundle, {"switched"})
-    engine.register_action("next_question", next_question, {"asked", "done", "not_eligible"})
-    engine.register_action("drop_bundle", drop_bundle, {"dropped"})
-    engine.register_action("ask_special", ask_special, {"ok"})
-    engine.register_condition("has_special", has_special)
-    engine.register_action("show_checklist", show_checklist, {"shown"})
-    engine.register_action("final_summary", final_summary, {"shown"})
-    engine.register_condition("has_bundle", has_bundle)
-    engine.entry_points.update({"main.help", "main.human"})
-    engine.register_condition("bookable", lambda turn: False)
+FEATURE = Feature(
+    name="guide",
+    actions={
+        "understand": action(understand, Outcome.ONE, Outcome.MANY, Outcome.NONE),
+        "show_choices": action(show_choices, Outcome.SHOWN),
+        "summary_card": action(summary_card, Outcome.SHOWN),
+        "switch_to_bundle": action(switch_to_bundle, "switched"),
+        "next_question": action(next_question, Outcome.ASKED, Outcome.DONE, "not_eligible"),
+        "drop_bundle": action(drop_bundle, "dropped"),
+        "ask_special": action(ask_special, Outcome.OK),
+        "show_checklist": action(show_checklist, Outcome.SHOWN),
+        "final_summary": action(final_summary, Outcome.SHOWN),
+    },
+    conditions={"has_special": has_special, "has_bundle": has_bundle, "bookable": lambda turn: False},
+    entry_points=("main.help", "main.human"),
+)

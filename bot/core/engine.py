@@ -1,39 +1,56 @@
 """The conversation engine: walks the YAML flows for one message and returns replies.
 
 It sends nothing and knows no channel: channels turn their updates into `Incoming` and
-deliver the `Reply` list. State is a small JSON-able dict per (channel, user) kept in a store.
+deliver the `Reply` list. State is a `ConversationState` per (channel, user) kept in a store
+as JSON. Features plug in with `include(feature)` (bot.core.feature).
 """
 
 from __future__ import annotations
 
 import copy
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from bot.core.feature import (
+    Action,
+    ActionSpec,
+    Command,
+    Condition,
+    ContentCheck,
+    Feature,
+    TextHook,
+    UndeclaredOutcome,
+)
 from bot.core.flows import COMMAND_PREFIX, DEFAULT_ON_TEXT, Flows, Step
 from bot.core.matcher import Matcher
 from bot.core.messages import Button, Incoming, Reply
 from bot.core.model import Catalog, Procedure
-from bot.core.normalize import fold
+from bot.core.normalize import MAX_INPUT_CHARS, fold
 from bot.core.render import Renderer
+from bot.core.state import ConversationState
 
 MAX_HOPS = 40
-HISTORY_LIMIT = 30
-SNAPSHOT_KEYS = ("proc", "answers", "have", "pending", "choices", "data", "declined")
+BUILTIN_COMMANDS = frozenset({"restart", "back", "help", "human"})
 
 
 class StateStore(Protocol):
+    """Where conversation states live, as JSON-able dicts. `lock` serialises one user's turns."""
+
     def get(self, channel: str, user: str) -> dict[str, Any] | None: ...
     def put(self, channel: str, user: str, state: dict[str, Any]) -> None: ...
+    def lock(self, channel: str, user: str) -> AbstractContextManager[None]: ...
 
 
 class MemoryStore:
-    """A store in a dict (tests, console without a database); returns copies."""
+    """A store in a dict (unit tests only: nothing survives the process); returns copies."""
 
     def __init__(self) -> None:
         self.data: dict[tuple[str, str], dict[str, Any]] = {}
+        self._lock = threading.RLock()
 
     def get(self, channel: str, user: str) -> dict[str, Any] | None:
         value = self.data.get((channel, user))
@@ -41,6 +58,11 @@ class MemoryStore:
 
     def put(self, channel: str, user: str, state: dict[str, Any]) -> None:
         self.data[(channel, user)] = copy.deepcopy(state)
+
+    @contextmanager
+    def lock(self, channel: str, user: str) -> Iterator[None]:
+        with self._lock:
+            yield
 
 
 @dataclass(frozen=True)
@@ -54,11 +76,11 @@ class Content:
 
 @dataclass
 class Turn:
-    """One message being handled: the conversation context and the replies so far."""
+    """One message being handled: the conversation state and the replies so far."""
 
     engine: Engine
     msg: Incoming
-    ctx: dict[str, Any]
+    state: ConversationState
     replies: list[Reply] = field(default_factory=list)
     text: str = ""
 
@@ -68,36 +90,38 @@ class Turn:
 
     @property
     def r(self) -> Renderer:
-        return Renderer(self.content.flows, self.ctx.get("lang", "vi"))
+        """Texts in the conversation's language (falls back to Vietnamese per key)."""
+        return Renderer(self.content.flows, self.state.lang)
 
     @property
     def proc(self) -> Procedure | None:
-        pid = self.ctx.get("proc")
+        pid = self.state.proc
         return self.content.catalog.get(pid) if pid else None
 
     def say(self, text: str, buttons: list[Button] | None = None, **kw: Any) -> None:
         self.replies.append(Reply(text, tuple(buttons or ()), **kw))
 
     def data(self, name: str) -> dict[str, Any]:
-        """A scratch area for one flow's own data (booking, feedback)."""
-        return self.ctx.setdefault("data", {}).setdefault(name, {})
+        """A scratch area for one feature's own data (booking, feedback)."""
+        return self.state.scratch(name)
 
 
-Action = Callable[[Turn], str]
-Condition = Callable[[Turn], bool]
-
-
-def new_context() -> dict[str, Any]:
-    return {"step": "", "proc": None, "answers": {}, "have": [], "pending": None, "choices": [],
-            "data": {}, "declined": [], "lang": "vi", "history": [], "buttons": []}
+TypedHandler = Callable[[Turn, str], bool]
 
 
 class Engine:
-    """`handle(message) -> replies`; actions and conditions are registered by name."""
+    """`handle(message) -> replies`; features plug in with `include`."""
 
-    def __init__(self, content: Content | None, store: StateStore, *, idle_seconds: int = 7200,
-                 volunteers: frozenset[str] = frozenset(), clock: Callable[[], float] = time.time) -> None:
-        self.content: Content = content  # type: ignore[assignment]  # set before the first message
+    def __init__(
+        self,
+        content: Content | None,
+        store: StateStore,
+        *,
+        idle_seconds: int = 7200,
+        volunteers: frozenset[str] = frozenset(),
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._content = content
         self.store = store
         self.idle_seconds = idle_seconds
         self.volunteers = volunteers
@@ -105,69 +129,107 @@ class Engine:
         self.actions: dict[str, Action] = {}
         self.outcomes: dict[str, frozenset[str]] = {}
         self.conditions: dict[str, Condition] = {}
-        self.commands: dict[str, Callable[[Turn], None]] = {}
+        self.commands: dict[str, Command] = {}
         self.entry_points: set[str] = set()
-        self.text_hooks: list[Callable[[Turn, str], bool]] = []
+        self.text_hooks: list[TextHook] = []
+        self.content_checks: list[ContentCheck] = []
+        self.features: dict[str, Feature] = {}
+        self.typed: TypedHandler | None = None  # the understanding step (bot.core.understand)
 
-    def register_action(self, name: str, fn: Action, outcomes: set[str] | frozenset[str]) -> None:
-        self.actions[name] = fn
-        self.outcomes[name] = frozenset(outcomes)
+    @property
+    def content(self) -> Content:
+        if self._content is None:
+            raise RuntimeError("the engine has no content yet")
+        return self._content
 
-    def register_condition(self, name: str, fn: Condition) -> None:
-        self.conditions[name] = fn
+    @content.setter
+    def content(self, value: Content) -> None:
+        self._content = value
+
+    # ---- plug-in -------------------------------------------------------------
+    def include(self, feature: Feature, *, replace: bool = False) -> None:
+        """Register everything a feature brings; a name used twice is an error.
+
+        `replace=True` first removes an included feature of the same name (tests swap services).
+        """
+        if feature.name in self.features:
+            if not replace:
+                raise ValueError(f"feature '{feature.name}' included twice")
+            self._exclude(self.features.pop(feature.name))
+        for name, spec in feature.actions.items():
+            self._unique(name, self.actions, "action")
+            self._add_action(name, spec)
+        for name, cond in feature.conditions.items():
+            self.conditions[name] = cond  # a feature may refine a default condition (e.g. bookable)
+        for name, cmd in feature.commands.items():
+            self._unique(name, self.commands, "command")
+            self.commands[name] = cmd
+        self.text_hooks.extend(feature.text_hooks)
+        self.entry_points.update(feature.entry_points)
+        self.content_checks.extend(feature.content_checks)
+        self.features[feature.name] = feature
+        if feature.on_include is not None:
+            feature.on_include(self)
+
+    def _exclude(self, feature: Feature) -> None:
+        for name in feature.actions:
+            self.actions.pop(name, None)
+            self.outcomes.pop(name, None)
+        for name in feature.commands:
+            self.commands.pop(name, None)
+        self.text_hooks = [h for h in self.text_hooks if h not in feature.text_hooks]
+        self.content_checks = [c for c in self.content_checks if c not in feature.content_checks]
+
+    @staticmethod
+    def _unique(name: str, table: dict[str, Any], kind: str) -> None:
+        if name in table:
+            raise ValueError(f"{kind} '{name}' registered twice")
+
+    def _add_action(self, name: str, spec: ActionSpec) -> None:
+        self.actions[name] = spec.fn
+        self.outcomes[name] = spec.outcomes
+
+    @property
+    def command_names(self) -> frozenset[str]:
+        return BUILTIN_COMMANDS | frozenset(self.commands)
 
     # ---- one message ---------------------------------------------------------
     def handle(self, msg: Incoming) -> list[Reply]:
         """Handle one message and persist the new state (one user's turns never interleave)."""
-        lock = getattr(self.store, "lock", None)
-        if lock is None:
-            return self._handle(msg)
-        with lock(msg.channel, msg.user):
-            return self._handle(msg)
+        with self.store.lock(msg.channel, msg.user):
+            turn = Turn(self, msg, self.load(msg.channel, msg.user))
+            self._dispatch(turn)
+            self._save(msg, turn)
+            return turn.replies
 
-    def _handle(self, msg: Incoming) -> list[Reply]:
-        turn = Turn(self, msg, self._load(msg))
-        self._dispatch(turn)
-        self._save(msg, turn)
-        return turn.replies
-
-    def _load(self, msg: Incoming) -> dict[str, Any]:
-        state = self.store.get(msg.channel, msg.user) or {}
-        ctx = state if state else new_context()
-        case = ctx.get("case")
-        if case:
-            shared = self.store.get("case", case)
-            if shared is not None:
-                ctx = {**shared, "case": case, "cases": ctx.get("cases", [])}
-        if state and self.clock() - float(ctx.get("updated", 0)) > self.idle_seconds:
-            keep = {k: ctx[k] for k in ("cases",) if k in ctx}
-            ctx = {**new_context(), **keep, "expired": True}
-        return ctx
+    def load(self, channel: str, user: str) -> ConversationState:
+        """The user's state, fresh when none or idle too long (volunteer cases are kept)."""
+        raw = self.store.get(channel, user)
+        state = ConversationState.from_dict(raw)
+        if raw and self.clock() - state.updated > self.idle_seconds:
+            state.reset("cases")
+            state.expired = True
+        return state
 
     def _save(self, msg: Incoming, turn: Turn) -> None:
-        ctx = turn.ctx
-        ctx["updated"] = self.clock()
-        ctx["buttons"] = [[b.label, b.payload] for rep in turn.replies for b in rep.buttons]
-        case = ctx.get("case")
-        if case:
-            self.store.put("case", case, {k: v for k, v in ctx.items() if k not in ("case", "cases")})
-            self.store.put(msg.channel, msg.user, {"case": case, "cases": ctx.get("cases", []),
-                                                   "updated": ctx["updated"], "buttons": ctx["buttons"]})
-        else:
-            self.store.put(msg.channel, msg.user, ctx)
+        state = turn.state
+        state.updated = self.clock()
+        state.buttons = [[b.label, b.payload] for rep in turn.replies for b in rep.buttons]
+        self.store.put(msg.channel, msg.user, state.to_dict())
 
     def _dispatch(self, turn: Turn) -> None:
-        ctx = turn.ctx
-        if ctx.pop("expired", False):
+        state = turn.state
+        if state.expired:
+            state.expired = False
             turn.say(turn.r.t("expired"))
         payload = turn.msg.button.strip()
-        text = turn.msg.text.strip()[:2000]
+        text = turn.msg.text.strip()[:MAX_INPUT_CHARS]
         if not payload and text:
-            payload = self._button_from_text(ctx, text)
+            payload = self.button_from_text(state, text)
         if payload.startswith(COMMAND_PREFIX):
-            return self.command(turn, payload[len(COMMAND_PREFIX):])
+            return self.command(turn, payload[len(COMMAND_PREFIX) :])
         if not payload:
-            command = self._command_from_text(text)
+            command = self.command_from_text(text)
             if command:
                 return self.command(turn, command)
             if text.startswith("/") and text.split()[0][1:] in self.commands:
@@ -177,22 +239,36 @@ class Engine:
             if text.lower().startswith("/start"):  # a deep link nobody claimed: just start
                 return self.command(turn, "restart")
         if payload:
-            return self._press(turn, payload)
+            return self.press(turn, payload)
         turn.text = text
-        step = self._step(ctx.get("step", ""))
-        if not ctx.get("step") or step is None:
-            if not text:
-                return self.run(turn, self.content.flows.starts["main"])
+        if not text:
+            return self.run(turn, self.content.flows.starts["main"])
+        if self.typed is not None and self.typed(turn, text):
+            return None
+        step = self.step(state.step)
+        if not state.step or step is None:
             return self.run(turn, DEFAULT_ON_TEXT)
-        if "answer" in step.on and ctx.get("pending") and self._answer_from_text(turn, text):
+        if "answer" in step.on and state.pending and self._yes_no(turn, text):
             return self.run(turn, step.on["answer"])
         return self.run(turn, step.on_text or DEFAULT_ON_TEXT)
 
-    def _step(self, name: str) -> Step | None:
+    def _yes_no(self, turn: Turn, text: str) -> bool:
+        folded = fold(text)
+        yes = {fold(w) for w in turn.r.vi("yes_words").split("|")}
+        no = {fold(w) for w in turn.r.vi("no_words").split("|")}
+        value = "yes" if folded in yes else "no" if folded in no else ""
+        if not value or turn.state.pending is None:
+            return False
+        turn.state.answers[turn.state.pending] = value
+        turn.state.pending = None
+        return True
+
+    def step(self, name: str) -> Step | None:
         return self.content.flows.steps.get(name)
 
-    def _button_from_text(self, ctx: dict[str, Any], text: str) -> str:
-        buttons = ctx.get("buttons") or []
+    def button_from_text(self, state: ConversationState, text: str) -> str:
+        """A typed number or a button's exact label is that button."""
+        buttons = state.buttons
         if text.isdecimal() and len(text) <= 3 and 1 <= int(text) <= len(buttons):
             return str(buttons[int(text) - 1][1])
         folded = fold(text)
@@ -201,7 +277,7 @@ class Engine:
                 return str(payload)
         return ""
 
-    def _command_from_text(self, text: str) -> str:
+    def command_from_text(self, text: str) -> str:
         folded = fold(text)
         if text.strip().lower().startswith("/start"):
             return ""
@@ -210,60 +286,42 @@ class Engine:
                 return name
         return ""
 
-    def _answer_from_text(self, turn: Turn, text: str) -> bool:
-        """A typed 'có'/'không' (or an option label) answers the pending question."""
-        r = turn.r
-        folded = fold(text)
-        yes = {fold(w) for w in r.vi("yes_words").split("|")}
-        no = {fold(w) for w in r.vi("no_words").split("|")}
-        value = "yes" if folded in yes else "no" if folded in no else ""
-        if not value:
-            return False
-        turn.ctx["answers"][turn.ctx["pending"]] = value
-        turn.ctx["pending"] = None
-        return True
-
-    def _press(self, turn: Turn, payload: str) -> None:
-        ctx = turn.ctx
+    def press(self, turn: Turn, payload: str) -> None:
+        """A button payload (pressed or typed): exactly one way to act on it."""
+        state = turn.state
         verb, _, arg = payload.partition(":")
         if verb == "go":
             return self.run(turn, arg)
-        step = self._step(ctx.get("step", ""))
+        step = self.step(state.step)
         target = step.on.get(verb) if step else None
         if target is None:
             turn.say(turn.r.t("unknown_button"))
-            return self._rerender(turn)
+            return self.rerender(turn)
         turn.text = arg
-        if verb == "answer" and ctx.get("pending"):
-            ctx["answers"][ctx["pending"]] = arg
-            ctx["pending"] = None
+        if verb == "answer" and state.pending:
+            state.answers[state.pending] = arg
+            state.pending = None
         elif verb == "pick":
             if self.content.catalog.get(arg) is None:
                 turn.say(turn.r.t("unknown_button"))
-                return self._rerender(turn)
-            self._set_proc(ctx, arg)
+                return self.rerender(turn)
+            state.switch_procedure(arg)
         elif verb == "have":
-            have = set(ctx.get("have", []))
+            have = set(state.have)
             have.symmetric_difference_update({arg})
-            ctx["have"] = sorted(have)
+            state.have = sorted(have)
         return self.run(turn, target)
-
-    @staticmethod
-    def _set_proc(ctx: dict[str, Any], pid: str) -> None:
-        if ctx.get("proc") != pid:
-            ctx.update(proc=pid, answers={}, have=[], pending=None)
 
     # ---- commands ------------------------------------------------------------
     def command(self, turn: Turn, name: str) -> None:
         flows = self.content.flows
         if name == "restart":
-            keep = {k: turn.ctx[k] for k in ("lang", "cases") if k in turn.ctx}
-            turn.ctx.clear()
-            turn.ctx.update({**new_context(), **keep})
+            turn.state.reset("lang", "cases", "case", "footnote_shown")
             return self.run(turn, flows.starts["main"])
         if name == "back":
-            return self._back(turn)
+            return self.back(turn)
         if name in ("help", "human"):
+            turn.state.misses = 0
             return self.run(turn, f"main.{name}")
         head = name.split()[0] if name.split() else name
         if head in self.commands:
@@ -271,22 +329,23 @@ class Engine:
         turn.say(turn.r.t("unknown_button"))
         return None
 
-    def _back(self, turn: Turn) -> None:
-        history = turn.ctx.get("history", [])
+    def back(self, turn: Turn) -> None:
+        history = turn.state.history
         if len(history) < 2:
             turn.say(turn.r.t("nothing_back"))
-            return self._rerender(turn)
+            return self.rerender(turn)
         history.pop()
         snap = history.pop()
-        turn.ctx.update(copy.deepcopy(snap["ctx"]))
-        return self.run(turn, snap["entry"])
+        turn.state.restore(snap)
+        return self.run(turn, snap.entry)
 
-    def _rerender(self, turn: Turn) -> None:
-        history = turn.ctx.get("history", [])
+    def rerender(self, turn: Turn) -> None:
+        """Show the current step again (its question and buttons)."""
+        history = turn.state.history
         if history:
             snap = history.pop()
-            turn.ctx.update(copy.deepcopy(snap["ctx"]))
-            return self.run(turn, snap["entry"])
+            turn.state.restore(snap)
+            return self.run(turn, snap.entry)
         return self.run(turn, self.content.flows.starts["main"])
 
     # ---- the interpreter -----------------------------------------------------
@@ -294,31 +353,40 @@ class Engine:
         """Walk steps from `name` until one waits."""
         flows = self.content.flows
         entry = name
-        before = {k: copy.deepcopy(turn.ctx.get(k)) for k in SNAPSHOT_KEYS}
+        before = turn.state.snapshot(entry)
         for _ in range(MAX_HOPS):
             if name.startswith(COMMAND_PREFIX):
-                return self.command(turn, name[len(COMMAND_PREFIX):])
+                return self.command(turn, name[len(COMMAND_PREFIX) :])
             step = flows.steps.get(name)
             if step is None:
                 turn.say(turn.r.t("fallback"))
                 name = flows.starts["main"]
                 continue
-            turn.ctx["step"] = name
+            turn.state.step = name
             if step.say and not step.wait:
                 turn.say(turn.r.t(step.say))
             if step.wait:
-                self._wait(turn, step, entry, before)
+                self._wait(turn, step, before)
                 return None
-            outcome = self.actions[step.action](turn) if step.action else ""
+            outcome = self._act(turn, step) if step.action else ""
             name = step.on.get(outcome) or step.on.get("*") or step.next
             if not name:
                 return None
         turn.say(turn.r.t("fallback"))
         return None
 
-    def _wait(self, turn: Turn, step: Step, entry: str, before: dict[str, Any]) -> None:
-        buttons = [Button(turn.r.t(b.label), _payload(b.goto)) for b in step.buttons
-                   if not b.when or (b.when in self.conditions and self.conditions[b.when](turn))]
+    def _act(self, turn: Turn, step: Step) -> str:
+        outcome = self.actions[step.action](turn)
+        if outcome not in self.outcomes[step.action]:
+            raise UndeclaredOutcome(f"action '{step.action}' returned undeclared outcome '{outcome}'")
+        return str(outcome)
+
+    def _wait(self, turn: Turn, step: Step, before: Any) -> None:
+        buttons = [
+            Button(turn.r.t(b.label), _payload(b.goto))
+            for b in step.buttons
+            if not b.when or (b.when in self.conditions and self.conditions[b.when](turn))
+        ]
         if step.say:
             turn.say(turn.r.t(step.say), buttons)
         elif buttons and turn.replies:
@@ -326,12 +394,8 @@ class Engine:
             turn.replies[-1] = Reply(last.text, last.buttons + tuple(buttons), last.attachment)
         elif buttons:
             turn.say(turn.r.t("ask_again"), buttons)
-        history = turn.ctx.setdefault("history", [])
-        history.append({"entry": entry, "ctx": before})
-        del history[:-HISTORY_LIMIT]
+        turn.state.remember(before)
 
 
 def _payload(goto: str) -> str:
     return goto if goto.startswith(COMMAND_PREFIX) else f"go:{goto}"
-
-

@@ -8,12 +8,17 @@ from __future__ import annotations
 
 import re
 import secrets
+from contextlib import AbstractContextManager
+from typing import Any
 
-from bot.core.engine import Engine, Turn, new_context
+from bot.core.engine import StateStore, Turn
+from bot.core.feature import Feature
 from bot.core.messages import Button
+from bot.core.state import ConversationState
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 CODE_LEN = 6
+CASE = "case"  # store channel of shared case records
 JOIN_RE = re.compile(r"^(?:/start\s+case-|ma\s+|mã\s+|ma ho so\s+|mã hồ sơ\s+)([a-z0-9]{6})$", re.IGNORECASE)
 
 
@@ -34,22 +39,20 @@ def _guard(turn: Turn) -> bool:
 
 
 def _detach(turn: Turn) -> None:
-    """Leave the active case: the engine saves it, and the volunteer gets a fresh context."""
-    case = turn.ctx.get("case")
-    if case:
-        turn.engine.store.put("case", case, {k: v for k, v in turn.ctx.items() if k not in ("case", "cases")})
-    cases = turn.ctx.get("cases", [])
-    turn.ctx.clear()
-    turn.ctx.update({**new_context(), "cases": cases})
+    """Leave the active case: save it, and give the volunteer a fresh state."""
+    state = turn.state
+    if state.case:
+        turn.engine.store.put(CASE, state.case, _case_record(state))
+    state.reset("cases")
 
 
 def cmd_menu(turn: Turn) -> None:
     if not _guard(turn):
         return
     buttons = [Button(turn.r.t("btn_vol_new"), "cmd:hoso_moi"), Button(turn.r.t("btn_vol_list"), "cmd:hoso")]
-    if turn.ctx.get("case"):
+    if turn.state.case:
         buttons += [Button(turn.r.t("btn_vol_done"), "cmd:xong"), Button(turn.r.t("btn_vol_handoff"), "cmd:ma")]
-    turn.say(turn.r.t("vol_menu", count=len(turn.ctx.get("cases", []))), buttons)
+    turn.say(turn.r.t("vol_menu", count=len(turn.state.cases)), buttons)
 
 
 def cmd_new(turn: Turn) -> None:
@@ -57,24 +60,23 @@ def cmd_new(turn: Turn) -> None:
         return
     _detach(turn)
     code = new_code()
-    turn.ctx["case"] = code
-    turn.ctx.setdefault("cases", []).append(code)
-    turn.ctx["owner"] = f"{turn.msg.channel}:{turn.msg.user}"
+    turn.state.case = code
+    turn.state.cases.append(code)
     turn.say(turn.r.t("vol_new", code=code))
-    turn.ctx["step"] = "main.welcome"
+    turn.state.step = "main.welcome"
 
 
 def cmd_list(turn: Turn) -> None:
     if not _guard(turn):
         return
-    cases = turn.ctx.get("cases", [])
+    cases = turn.state.cases
     if not cases:
         turn.say(turn.r.t("vol_list_empty"), [Button(turn.r.t("btn_vol_new"), "cmd:hoso_moi")])
         return
     lines, buttons = [turn.r.t("vol_list_title")], []
     for code in cases:
-        record = turn.engine.store.get("case", code) or {}
-        proc = turn.content.catalog.get(record.get("proc") or "")
+        record = ConversationState.from_dict(turn.engine.store.get(CASE, code))
+        proc = turn.content.catalog.get(record.proc or "")
         name = proc.name if proc else turn.r.t("case_none_name")
         lines.append(turn.r.t("vol_list_line", code=code, name=name))
         buttons.append(Button(code, f"cmd:hoso {code}"))
@@ -84,7 +86,7 @@ def cmd_list(turn: Turn) -> None:
 def resume(turn: Turn, code: str) -> None:
     if not _guard(turn):
         return
-    if code not in turn.ctx.get("cases", []):
+    if code not in turn.state.cases:
         turn.say(turn.r.t("case_not_found"))
         return
     _detach(turn)
@@ -94,38 +96,38 @@ def resume(turn: Turn, code: str) -> None:
 
 
 def _attach(turn: Turn, code: str) -> bool:
-    record = turn.engine.store.get("case", code)
+    record = turn.engine.store.get(CASE, code)
     if record is None:
         return False
-    cases = turn.ctx.get("cases", [])
-    turn.ctx.clear()
-    turn.ctx.update({**new_context(), **record, "case": code, "cases": cases})
+    cases = list(turn.state.cases)
+    turn.state.replace_with(ConversationState.from_dict(record))
+    turn.state.case = code
+    turn.state.cases = cases
     return True
 
 
 def _continue(turn: Turn) -> None:
     """Show the case where it stands: its guide if a procedure is chosen, else the welcome."""
-    target = "guide.summary" if turn.ctx.get("proc") else turn.content.flows.starts["main"]
+    target = "guide.summary" if turn.state.proc else turn.content.flows.starts["main"]
     turn.engine.run(turn, target)
 
 
 def cmd_done(turn: Turn) -> None:
     if not _guard(turn):
         return
-    code = turn.ctx.get("case")
+    code = turn.state.case
     if not code:
         turn.say(turn.r.t("vol_no_case"))
         return
-    turn.ctx["status"] = "done"
     _detach(turn)
-    turn.ctx["cases"] = [c for c in turn.ctx.get("cases", []) if c != code]
+    turn.state.cases = [c for c in turn.state.cases if c != code]
     turn.say(turn.r.t("vol_done", code=code))
 
 
 def cmd_handoff(turn: Turn) -> None:
     if not _guard(turn):
         return
-    code = turn.ctx.get("case")
+    code = turn.state.case
     turn.say(turn.r.t("vol_handoff", code=code) if code else turn.r.t("vol_no_case"))
 
 
@@ -151,7 +153,49 @@ def _dispatch_case(turn: Turn) -> None:
         cmd_list(turn)
 
 
-def install(engine: Engine) -> None:
-    engine.commands.update({"tnv": cmd_menu, "hoso_moi": cmd_new, "hoso": _dispatch_case,
-                            "xong": cmd_done, "ma": cmd_handoff})
-    engine.text_hooks.append(join_by_code)
+def _case_record(state: ConversationState) -> dict[str, Any]:
+    record = state.to_dict()
+    for key in ("case", "cases"):
+        record.pop(key, None)
+    return record
+
+
+class CaseStore:
+    """Wraps the state store: a user working on a case reads and writes the shared case record."""
+
+    def __init__(self, inner: StateStore) -> None:
+        self.inner = inner
+
+    def __getattr__(self, name: str) -> Any:  # the inner store's extras (purge, delete, db engine)
+        return getattr(self.inner, name)
+
+    def lock(self, channel: str, user: str) -> AbstractContextManager[None]:
+        return self.inner.lock(channel, user)
+
+    def get(self, channel: str, user: str) -> dict[str, Any] | None:
+        own = self.inner.get(channel, user)
+        case = (own or {}).get("case") if channel != CASE else None
+        if not own or not case:
+            return own
+        shared = self.inner.get(CASE, case)
+        if shared is None:
+            return own
+        return {**shared, "case": case, "cases": own.get("cases", [])}
+
+    def put(self, channel: str, user: str, state: dict[str, Any]) -> None:
+        case = state.get("case") if channel != CASE else None
+        if not case:
+            self.inner.put(channel, user, state)
+            return
+        shared = {k: v for k, v in state.items() if k not in ("case", "cases")}
+        self.inner.put(CASE, case, shared)
+        own = {"case": case, "cases": state.get("cases", []), "updated": state.get("updated", 0),
+               "buttons": state.get("buttons", [])}
+        self.inner.put(channel, user, own)
+
+
+FEATURE = Feature(
+    name="volunteers",
+    commands={"tnv": cmd_menu, "hoso_moi": cmd_new, "hoso": _dispatch_case, "xong": cmd_done, "ma": cmd_handoff},
+    text_hooks=(join_by_code,),
+)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from typing import Any
 
 from bot.config import Config
-from bot.core.engine import Engine, Turn
+from bot.core.engine import Turn
+from bot.core.feature import Feature, action
 from bot.core.messages import Button
 from bot.feedback.models import GROUPS
 from bot.feedback.offices import PAYLOAD_PREFIX, Offices, load_offices
@@ -41,7 +41,7 @@ class Survey:
             turn.say(turn.r.t("fb_unknown_office"))
         office, counter = split or ("", "")
         self._enter(turn, source="qr", office=office or None, counter=counter or None,
-                    procedure=turn.ctx.get("proc"))
+                    procedure=turn.state.proc)
         return True
 
     def from_offer(self, turn: Turn) -> None:
@@ -56,7 +56,7 @@ class Survey:
 
     def general(self, turn: Turn) -> None:
         """Command 'gopy': a survey not tied to an office."""
-        self._enter(turn, source="menu", procedure=turn.ctx.get("proc"))
+        self._enter(turn, source="menu", procedure=turn.state.proc)
 
     def _enter(self, turn: Turn, **entry: Any) -> None:
         data = turn.data(SCRATCH)
@@ -69,7 +69,7 @@ class Survey:
         """Reset the survey; refuse a booking already answered or a used-up quota."""
         data = turn.data(SCRATCH)
         if not data.pop("fresh", False):
-            proc = turn.ctx.get("proc")
+            proc = turn.state.proc
             data.clear()
             data["entry"] = {"source": "guide" if proc else "menu", "procedure": proc}
         data.update(stage=0, id=None)
@@ -153,27 +153,27 @@ def _respondent(turn: Turn) -> str:
     return respondent_key(turn.msg.channel, turn.msg.user)
 
 
-def install(engine: Engine, *, store: FeedbackStore, offices: Offices | None = None) -> None:
-    """Register the survey's actions, its deep-link hook and its commands on an engine."""
+def feature(store: FeedbackStore, offices: Offices | None = None) -> Feature:
+    """The survey feature: actions, its deep-link hook and its commands."""
     survey = Survey(store, offices or Offices({}))
-    engine.register_action("feedback_begin", survey.begin, {"ask", "answered", "limited"})
-    engine.register_action("feedback_ask", survey.ask, {"asked", "done"})
-    engine.register_action("feedback_rate", survey.rate, {"saved", "invalid", "answered", "limited"})
-    engine.register_action("feedback_skip", survey.skip, {"skipped"})
-    engine.register_action("feedback_comment", survey.comment, {"saved", "empty", "answered", "limited"})
-    engine.register_action("feedback_contact", survey.contact, {"saved", "empty"})
-    engine.text_hooks.append(survey.deep_link)
-    engine.commands.update({OFFER_COMMAND: survey.from_offer, GENERAL_COMMAND: survey.general})
+    return Feature(
+        name="feedback",
+        actions={
+            "feedback_begin": action(survey.begin, "ask", "answered", "limited"),
+            "feedback_ask": action(survey.ask, "asked", "done"),
+            "feedback_rate": action(survey.rate, "saved", "invalid", "answered", "limited"),
+            "feedback_skip": action(survey.skip, "skipped"),
+            "feedback_comment": action(survey.comment, "saved", "empty", "answered", "limited"),
+            "feedback_contact": action(survey.contact, "saved", "empty"),
+        },
+        text_hooks=(survey.deep_link,),
+        commands={OFFER_COMMAND: survey.from_offer, GENERAL_COMMAND: survey.general},
+    )
 
 
-def installer(cfg: Config) -> Callable[[Engine], None]:
-    """The feedback installer for a configuration: its database and the catalogue's offices."""
+def feature_for(cfg: Config) -> Feature:
+    """The feedback feature for a configuration: its database and the catalogue's offices."""
     from bot.storage.db import make_engine
 
     store = FeedbackStore(make_engine(cfg.database_url), max_per_hour=int(cfg["feedback.max_per_hour"]))
-    offices = load_offices(cfg["catalog.dir"])
-
-    def install_feedback(engine: Engine) -> None:
-        install(engine, store=store, offices=offices)
-
-    return install_feedback
+    return feature(store, load_offices(cfg["catalog.dir"]))

@@ -10,13 +10,14 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.app import Installer, Paths, Reloader, build_engine
+from bot.app import Paths, Reloader, build_engine
 from bot.channels.base import Channel, Services
 from bot.channels.hub import Hub, Inbox, MemoryInbox, threads_for
 from bot.channels.metrics import Metrics
 from bot.channels.registry import CHANNELS
 from bot.config import Config
 from bot.core.engine import StateStore
+from bot.core.feature import Feature
 from bot.core.messages import Outgoing
 from bot.web.app import make_app
 from bot.web.reports import NoReports, Reports, default_reports
@@ -43,7 +44,7 @@ class Server:
         self,
         cfg: Config,
         store: StateStore,
-        installers: Sequence[Installer] = (),
+        features: Sequence[Feature] = (),
         *,
         outbox: Sequence[OutboxSource] = (),
         reports: Reports | None = None,
@@ -53,7 +54,7 @@ class Server:
     ) -> None:
         self.cfg = cfg
         self.store = store
-        self.installers = tuple(installers)
+        self.features = tuple(features)
         self.outbox = list(outbox)  # other features append sources before start()
         self.reports = reports
         self.makers = dict(makers or {})
@@ -83,7 +84,7 @@ class Server:
 
     async def start(self) -> None:
         """Load content, open the port, start every channel; a channel that fails is reported."""
-        engine = await asyncio.to_thread(build_engine, self.cfg, self.store, self.installers)
+        engine = await asyncio.to_thread(build_engine, self.cfg, self.store, self.features)
         metrics = Metrics()
         hub = Hub(engine, _inbox(self.store), metrics, threads_for(self.cfg.database_url))
         services = Services(hub, self.store, metrics)

@@ -145,19 +145,29 @@ class ZaloChannel:
 
     # ---- messages out ----------------------------------------------------------
     async def deliver(self, out: Outgoing) -> None:
-        """Send a bot-initiated message (reminder, notice)."""
-        await self.send(out.user, list(out.replies))
+        """Send a bot-initiated message (reminder, notice). Raises when Zalo stayed unreachable,
+        so the outbox gives the message back for a later round (the channel delivery contract)."""
+        try:
+            await self._send_all(out.user, list(out.replies))
+        except ZaloError as exc:
+            self.metrics.inc("tthc_errors_total", channel=CHANNEL, stage="deliver")
+            if exc.transient:
+                raise
+            log.info("zalo notice not deliverable: code %s", exc.code)
 
     async def send(self, user_id: str, replies: Sequence[Reply]) -> None:
         """Each reply as text with numbered buttons, cut to Zalo's 2,000 characters."""
         try:
-            for reply in replies:
-                for piece in split_text(numbered(reply), MAX_TEXT):
-                    if piece:
-                        await self.client.send_text(user_id, piece)
+            await self._send_all(user_id, replies)
         except ZaloError as exc:
             self.metrics.inc("tthc_errors_total", channel=CHANNEL, stage="send")
             log.warning("zalo send failed: code %s", exc.code)
+
+    async def _send_all(self, user_id: str, replies: Sequence[Reply]) -> None:
+        for reply in replies:
+            for piece in split_text(numbered(reply), MAX_TEXT):
+                if piece:
+                    await self.client.send_text(user_id, piece)
 
 
 async def _read_at_most(request: web.Request, limit: int) -> bytes | None:

@@ -23,6 +23,11 @@ class ZaloError(Exception):
         super().__init__(f"zalo error {code}: {message}")
         self.code = code
 
+    @property
+    def transient(self) -> bool:
+        """Zalo could not be reached (network, 5xx) after the retries: worth trying later."""
+        return self.code == 0
+
 
 class _Retry(Exception):
     pass
