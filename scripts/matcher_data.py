@@ -104,6 +104,8 @@ REQUEST_TEMPLATES = [
     "cần tư vấn {x}", "{x} bao lâu thì có kết quả", "tôi phải làm gì để {x}", "nộp hồ sơ {x} online thế nào",
     "giấy tờ {x}", "quy trình {x}", "ai giải quyết {x}", "{x} ở đâu", "e muốn hỏi {x} ạ",
     "{x} thì cần mang theo gì", "em đang cần {x} gấp", "cho mình hỏi {x} với", "có ai biết {x} làm thế nào không",
+    "có phải {x} không", "có bắt buộc {x} không ạ", "có cần {x} không", "{x} có được không", "nhà mình có phải đi {x} hông",
+    "trường hợp này có phải {x} không ad", "{x} thì ai làm", "{x} hết hạn chưa", "{x} trễ hạn có bị phạt không",
 ]
 STORY_CONTEXTS = [
     "nhà em ở quê mới lên thành phố làm ăn", "bố mẹ tôi già yếu không đi lại được", "công ty em mới thành lập được mấy tháng",
@@ -135,6 +137,7 @@ EN_CONTEXTS = [
     "i'm vietnamese but i grew up abroad", "we just rented an apartment in saigon", "my parents are old and live in the countryside",
     "i work for a company in hai phong", "my family lives in hue",
 ]
+EN_STORY_MORE = ["do we have to {e}?", "is it mandatory to {e}?", "which office can help us {e}?"]
 EN_STORY = ["{c}. how do i {e}?", "{c} and need to {e}. where do i go?", "{c}. what documents do we need to {e}?",
             "{c}, we want to {e}, what should we do"]
 MIXED_TEMPLATES = ["cho hỏi {e} ở đâu", "{e} cần giấy tờ gì", "mình muốn {e}, làm sao ạ", "how to {x}", "{x} how long"]
@@ -184,12 +187,33 @@ def shorten(text: str, rng: random.Random) -> str:
     return " ".join(toks)
 
 
+FOREIGN = re.compile(r"(có yếu tố nước ngoài|với người nước ngoài|người nước ngoài)")
+
+
+def concept_paraphrase(text: str, rng: random.Random, triggers: list[str]) -> str:
+    """'... có yếu tố nước ngoài' said as a citizen would: 'với chồng người hàn quốc', 'bố là người lào'."""
+    if triggers and FOREIGN.search(text) and rng.random() < 0.5:
+        who = rng.choice(["vợ", "chồng", "bố", "mẹ", "bạn trai", "bạn gái", "người yêu"])
+        return FOREIGN.sub(f"với {who} {rng.choice(triggers)}", text, count=1)
+    return text
+
+
 def colloquial(text: str, rng: random.Random) -> str:
     low = text.lower()
     for a, b in COLLOQUIAL:
         if a in low and rng.random() < 0.35:
             low = low.replace(a, b, 1)
     return low
+
+
+FOREIGN_TRIGGERS: list[str] = []  # filled from the lexicon's concepts (người nước ngoài)
+
+
+def load_concepts(lexicon_yaml: Path) -> None:
+    import yaml
+
+    data = yaml.safe_load(lexicon_yaml.read_text(encoding="utf-8")) or {}
+    FOREIGN_TRIGGERS[:] = [str(t) for t in ((data.get("concepts") or {}).get("vi") or {}).get("người nước ngoài") or []]
 
 
 @dataclass
@@ -290,6 +314,7 @@ def positives(catalog: Catalog, noise: Noise, siblings: dict[str, str], per_entr
             if p.imported or rng.random() < 0.5:
                 x = shorten(x, rng)
             x = colloquial(x, rng) if rng.random() < 0.5 else x.lower()
+            x = concept_paraphrase(x, rng, FOREIGN_TRIGGERS)
             kind = rng.random()
             if kind < 0.06 and not p.imported:
                 toks = x.split()
@@ -321,7 +346,10 @@ def positives(catalog: Catalog, noise: Noise, siblings: dict[str, str], per_entr
             for _ in range(max(2, per_entry * CURATED_SHARE // 3)):
                 e = rng.choice(p.english).lower()
                 r = rng.random()
-                if r < 0.3:
+                if r < 0.15:
+                    t = rng.choice(EN_STORY_MORE)
+                    q, style = f"{rng.choice(EN_CONTEXTS)}. {t.format(e=e)}", "english"
+                elif r < 0.35:
                     t = rng.choice(EN_STORY)
                     q, style = t.format(c=rng.choice(EN_CONTEXTS), e=e), "english"
                 elif r < 0.8:

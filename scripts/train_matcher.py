@@ -32,6 +32,7 @@ from matcher_data import (  # noqa: E402
     Example,
     Noise,
     abbreviation_pairs,
+    load_concepts,
     negatives,
     positives,
     siblings_of,
@@ -62,7 +63,9 @@ def build_matcher(catalog_dir: Path) -> Matcher:
 
 def generate(m: Matcher, per_entry: int, n_neg: int, seed: int) -> list[Example]:
     rng = random.Random(seed)
-    noise = Noise(abbreviation_pairs(ROOT / "procedures_catalog" / "lexicon" / "abbreviations.yaml"))
+    lex = ROOT / "procedures_catalog" / "lexicon" / "abbreviations.yaml"
+    noise = Noise(abbreviation_pairs(lex))
+    load_concepts(lex)
 
     def rank(text: str) -> list[str]:
         prep = m.prepare(text)

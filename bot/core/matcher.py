@@ -112,6 +112,7 @@ class Candidates:
     ph_max: float
     legacy_any: bool = False  # the hand-weighted phrase ranking alone would answer
     legacy_none: bool = False  # ...or it saw a not-a-procedure topic win
+    other_topic: bool = False  # an uncovered-procedure topic (lexicon/not_procedures.yaml) beat every curated entry
 
     @property
     def topic_id(self) -> str:
@@ -248,7 +249,12 @@ class Matcher:
         about = sigmoid(cs.about)
         if gate < 0.5:
             return Analysis(tuple(prep.tokens), (), prep.english, cs.topic_id, about >= 0.5 or gate >= 0.25, gate)
-        ranked = [(self.procs[cs.ids[k]].id, sigmoid(float(logits[k]))) for k in order]
+        # An uncovered-procedure topic won: the bot must not claim a curated entry (the admins' rule
+        # in not_procedures.yaml); a national record may still answer.
+        ranked = [(self.procs[cs.ids[k]].id, sigmoid(float(logits[k]))) for k in order
+                  if not (cs.other_topic and not self.procs[cs.ids[k]].imported)]
+        if not ranked:
+            return Analysis(tuple(prep.tokens), (), prep.english, "", True, gate)
         ranked = self._follow_bundles(ranked)
         matches = tuple(Match(pid, self.catalog.procedures[pid].name, round(sc, 4), self.catalog.procedures[pid].code)
                         for pid, sc in ranked[:top])
@@ -326,8 +332,10 @@ class Matcher:
             x[:, -3] = [float(bool(listed) and e == listed[0]) for e in ids]
             x[:, -2] = [float(e in listed) for e in ids]
             x[:, -1] = x[:, -3] * self.curated[np.array(ids)]
+        best = max(ranked.values(), default=0.0)
+        other = topic[0] == "other" and topic[2] >= max(best, MIN_SCORE * 0.8)
         return Candidates(ids, x, topic, about, float(bm.max()) if bm.size else 0.0,
-                          max(ranked.values(), default=0.0), bool(legacy.matches), bool(legacy.topic))
+                          best, bool(legacy.matches), bool(legacy.topic), other)
 
     def _rows(self, prep: Prepared, qfeats: QueryFeatures, ids: list[int], ph_order: list[tuple[str, float]],
               bm: np.ndarray, cx: np.ndarray, topic: tuple[str, str, float]) -> np.ndarray:
