@@ -50,12 +50,27 @@ def cmd_validate(args: argparse.Namespace) -> int:
 @command("catalog import-dvcqg")
 def cmd_import_dvcqg(args: argparse.Namespace) -> int:
     try:
-        summary = import_dvcqg(Path(args.src), Path(args.out), level=args.level, enrich=args.enrich)
+        summary = import_dvcqg(
+            [Path(s) for s in args.src], Path(args.out), level=args.level, enrich=args.enrich
+        )
     except SourceError as exc:
         print(exc, file=sys.stderr)
         return 2
     print(summary.format())
     return 0
+
+
+@command("catalog audit")
+def cmd_audit(args: argparse.Namespace) -> int:
+    from bot.importer.audit import audit
+
+    reference = Path(args.reference)
+    if not reference.is_dir():
+        print(f"{reference}: not a folder", file=sys.stderr)
+        return 2
+    report = audit(_catalog_dir(args), reference)
+    print(report.format(limit=args.show))
+    return 0 if report.rate <= args.max_rate else 1
 
 
 @command("match")
@@ -200,10 +215,18 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("dir", nargs="?")
     v.add_argument("--config")
     imp = cat.add_parser("import-dvcqg", help="import national-portal records as catalogue YAML")
-    imp.add_argument("src", metavar="SRC_DIR")
+    imp.add_argument("src", metavar="SRC_DIR", nargs="+",
+                     help="record folders, in order of authority (dvcqg-api first, then dvcqg)")
     imp.add_argument("--out", required=True, metavar="DIR")
     imp.add_argument("--level", choices=["xa", "tinh", "bo", "all"], default="xa")
     imp.add_argument("--enrich", action="store_true")
+    au = cat.add_parser("audit", help="check imported entries against their portal API records")
+    au.add_argument("dir", nargs="?")
+    au.add_argument("--config")
+    au.add_argument("--reference", required=True, metavar="DIR",
+                    help="folder holding dvcqg-api/ (or the dvcqg-api folder itself)")
+    au.add_argument("--max-rate", type=float, default=1.0, help="percent of entries allowed a defect")
+    au.add_argument("--show", type=int, default=30, help="defective entries to list")
     m = sub.add_parser("match", help="rank procedures for a question (stdin: one JSON line per question)")
     m.add_argument("--catalog")
     m.add_argument("--config")

@@ -372,7 +372,8 @@ def test_summary_format_lists_reasons(tmp_path: Path) -> None:
     text = run(tmp_path / "catalog" / "imported").format()
     assert text.splitlines()[:3] == [
         "dvcqg import (level xa): 8 records read, 6 at this level",
-        "  written: 3 new, refreshed: 0, removed (now curated): 0",
+        "  written: 3 new, refreshed: 0, unchanged: 0, removed (now curated or moved): 0, "
+        "pruned (no longer in the source): 0",
         "  skipped: 3 (invalid-json 1, malformed 1, obsolete 1)",
     ]
     assert "  - dvcqg/bo-tu-phap/2.000986.json [2.000986]: obsolete (replaced by 3.000722)" in text
@@ -396,7 +397,10 @@ def test_cli_imports_and_prints_the_summary(tmp_path: Path) -> None:
     out = tmp_path / "catalog" / "imported"
     done = cli("catalog", "import-dvcqg", str(FIXTURES), "--out", str(out), "--level", "all")
     assert done.returncode == 0, done.stderr
-    assert "  written: 5 new, refreshed: 0, removed (now curated): 0" in done.stdout.splitlines()
+    assert (
+        "  written: 5 new, refreshed: 0, unchanged: 0, removed (now curated or moved): 0, "
+        "pruned (no longer in the source): 0"
+    ) in done.stdout.splitlines()
     assert written(out) == XA_FILES | WIDER_FILES
     again = cli("catalog", "import-dvcqg", str(FIXTURES), "--out", str(out), "--enrich")
     assert (again.returncode, "refreshed: 3" in again.stdout) == (0, True)

@@ -25,7 +25,7 @@ from bot.core.normalize import fold
 
 SKIP_DIRS = {"offices", "lexicon"}
 KINDS = {"procedure", "bundle"}
-LEVELS = {"xa", "tinh", "bo", "lien-thong", "trung-uong", "khac"}
+LEVELS = {"xa", "tinh", "bo", "nganh-doc", "lien-thong", "trung-uong", "khac"}
 ONLINE_MODES = {"toan-trinh", "mot-phan", "khong"}
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")

@@ -40,6 +40,8 @@ class ImportSummary:
     written_files: list[Path] = field(default_factory=list)
     refreshed_files: list[Path] = field(default_factory=list)
     removed_files: list[Path] = field(default_factory=list)
+    pruned_files: list[Path] = field(default_factory=list)
+    unchanged: int = 0
     skipped: list[Skip] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -70,10 +72,16 @@ class ImportSummary:
             f"dvcqg import (level {self.level}): {self.read} records read, "
             f"{self.read - self.other_level} at this level",
             f"  written: {self.written} new, refreshed: {self.refreshed}, "
-            f"removed (now curated): {len(self.removed_files)}",
+            f"unchanged: {self.unchanged}, removed (now curated or moved): "
+            f"{len(self.removed_files)}, pruned (no longer in the source): {len(self.pruned_files)}",
             f"  skipped: {len(self.skipped)}" + (f" ({reasons})" if reasons else ""),
         ]
         lines += [f"  - {s}" for s in self.skipped if s.reason not in QUIET_REASONS]
-        lines += [f"  removed {p}" for p in self.removed_files]
+        lines += [f"  removed {p}" for p in self.removed_files[:50]]
+        if len(self.removed_files) > 50:
+            lines.append(f"  … and {len(self.removed_files) - 50} more removed")
+        lines += [f"  pruned {p}" for p in self.pruned_files[:50]]
+        if len(self.pruned_files) > 50:
+            lines.append(f"  … and {len(self.pruned_files) - 50} more pruned")
         lines += [f"  warning: {w}" for w in self.warnings]
         return "\n".join(lines)
