@@ -309,7 +309,7 @@ def positives(catalog: Catalog, noise: Noise, siblings: dict[str, str], per_entr
             continue
         expect = sorted(same_name.get(fold(p.name), [p.id]), key=lambda i: i != p.id)
         n = per_entry * (CURATED_SHARE if not p.imported else 1)
-        for k in range(n):
+        for _ in range(n):
             x = rng.choice(phrases)
             if p.imported or rng.random() < 0.5:
                 x = shorten(x, rng)

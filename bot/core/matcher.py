@@ -12,10 +12,9 @@ make a match alone. See bot/core/index.py for the scoring itself.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-
-import math
 
 import numpy as np
 
