@@ -286,10 +286,10 @@ class Matcher:
             ctx: list[str] = []
             for phrase in (p.field, *(d.name for d in p.documents[:CTX_DOCS])):
                 prep = self._phrase(phrase, "name")
-                ctx.extend(_features(prep.tokens, prep.stops))
+                ctx.extend(f for f in _features(prep.tokens, prep.stops) if " " not in f)  # words: pairs add size, not rank
             texts.append(ctx)
         self.names_bm25 = BM25Index(names)
-        self.text_bm25 = BM25Index(texts)
+        self.text_bm25 = BM25Index(texts, keep_idf=False)
         self.name_feats = [frozenset(d) for d in names]
         self.name_len = np.array([math.log1p(len([f for f in d if " " not in f])) for d in self.name_feats])
         self.curated = np.array([0.0 if p.imported else 1.0 for p in self.procs])
