@@ -113,12 +113,57 @@ def run(url: str, folder: Path, scenario: str, processes: int, count: int) -> di
     }
 
 
+TURNS = ("chứng thực bản sao", "đặt lịch", "viet hung", "{day} tuần sau", "{time}", "đồng ý")
+DAYS_SAID = ("thứ 2", "thứ 4", "thứ 6")  # Việt Hưng's evening sessions: 3 days × 4 slots × 4 places
+TIMES_SAID = ("17h30", "17h45", "18h00", "18h15")
+
+
+def _said(n: int, text: str) -> str:
+    return text.format(day=DAYS_SAID[n % 3], time=TIMES_SAID[(n // 3) % 4])
+
+
+def turn_bench(citizens: int) -> None:
+    """A booking turn through the whole app (engine, SQLite state and booking stores, texts):
+    each citizen types the dialogue from the guide to the confirmation; p50/p99 per turn."""
+    from bot.app import build
+    from bot.config import load_config
+    from bot.core.messages import Incoming
+
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{Path(tmp) / 'turns.db'}"
+        engine = build(load_config(None, env={}).with_overrides(database__url=url)).engine()
+        times: list[float] = []
+        cold = time.perf_counter()
+        for text in TURNS:  # one citizen first: loads the holiday tables and warms the caches
+            engine.handle(Incoming("telegram", "warm-up", _said(47, text)))
+        print(
+            f"first citizen (cold start of the booking caches): {time.perf_counter() - cold:.2f} s"
+        )
+        for n in range(citizens):
+            for i, text in enumerate(TURNS):
+                start = time.perf_counter()
+                engine.handle(Incoming("telegram", f"bench-{n}", _said(n, text)))
+                if i:  # the guide's own first turn is the matcher's bench
+                    times.append((time.perf_counter() - start) * 1000)
+        q = statistics.quantiles(times, n=100)
+        print(
+            f"booking turn (SQLite, {citizens} citizens × {len(TURNS) - 1} typed turns): "
+            f"p50 {q[49]:.1f} ms, p99 {q[98]:.1f} ms, max {max(times):.1f} ms"
+        )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "--turns", type=int, default=0, help="only the dialogue-turn bench, N citizens"
+    )
     parser.add_argument("--processes", type=int, default=4)
     parser.add_argument("--per-process", type=int, default=250)
     parser.add_argument("--backends", default="sqlite,postgres")
     args = parser.parse_args()
+    if args.turns:
+        turn_bench(args.turns)
+        return 0
     tmp = Path(tempfile.mkdtemp(prefix="booking-bench-"))
     folder = tmp / "offices"
     folder.mkdir()

@@ -43,7 +43,7 @@ from cluster_support import (  # noqa: E402
 )
 from pg import PostgresServer, missing_binaries  # noqa: E402
 
-SECRET = "bench-secret"
+SECRET = "bench-secret-0123456789"
 TOKEN = "123456:BENCH"
 TEXTS = ("trợ giúp", "gặp cán bộ", "bắt đầu lại")  # one reply each, whatever the state
 FIRST_CHAT = 10_000

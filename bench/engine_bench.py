@@ -2,9 +2,10 @@
 
     python bench/engine_bench.py [--citizens 200]
 
-Each simulated citizen asks a question, opens the checklist, answers the questions, ticks a
-document and asks for the final summary — every turn a real `Engine.handle` with the state
-read from and written to a SQLite file (WAL), as in production.
+Each simulated citizen asks a question, asks a follow-up about it ("lệ phí bao nhiêu?"), opens
+the checklist, answers the questions by TYPING them ("dạ có", "không ạ": the understanding step),
+ticks a document and asks for the final summary — every turn a real `Engine.handle` with the
+state read from and written to a SQLite file (WAL), as in production.
 """
 
 from __future__ import annotations
@@ -19,8 +20,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-QUESTIONS = ["làm giấy khai sinh cho con", "đăng ký tạm trú cho người thuê trọ", "đk kết hôn cần gì",
-             "xin bản sao giấy khai sinh", "làm căn cước cho con 14 tuổi", "bố tôi mất cần làm gì"]
+QUESTIONS = [
+    "làm giấy khai sinh cho con",
+    "đăng ký tạm trú cho người thuê trọ",
+    "đk kết hôn cần gì",
+    "xin bản sao giấy khai sinh",
+    "làm căn cước cho con 14 tuổi",
+    "bố tôi mất cần làm gì",
+]
+
+
+FOLLOW_UPS = ["lệ phí bao nhiêu?", "mất bao lâu", "nộp ở đâu vậy", "làm online được không"]
+TYPED = ["dạ có", "không ạ", "ko", "vâng ạ", "chưa có"]
 
 
 def conversation(engine, user: str, question: str) -> list[float]:  # type: ignore[no-untyped-def]
@@ -35,11 +46,19 @@ def conversation(engine, user: str, question: str) -> list[float]:  # type: igno
         return replies
 
     replies = turn(question)
-    for _ in range(12):
+    replies = turn(FOLLOW_UPS[len(user) % len(FOLLOW_UPS)])
+    for n in range(12):
         buttons = [b for r in replies for b in r.buttons]
-        nxt = next((b for b in buttons if b.payload.startswith(("pick:", "answer:", "go:guide.ask"))), None)
+        if any(b.payload.startswith("answer:") for b in buttons):
+            replies = turn(TYPED[n % len(TYPED)])  # typed, read by the understanding step
+            continue
+        nxt = next(
+            (b for b in buttons if b.payload.startswith(("pick:", "answer:", "go:guide.ask"))), None
+        )
         if nxt is None:
-            nxt = next((b for b in buttons if b.payload.startswith(("have:", "go:guide.final"))), None)
+            nxt = next(
+                (b for b in buttons if b.payload.startswith(("have:", "go:guide.final"))), None
+            )
         if nxt is None:
             break
         replies = turn(button=nxt.payload)
@@ -68,11 +87,22 @@ def main() -> int:
         times += conversation(engine, f"u{i}", QUESTIONS[i % len(QUESTIONS)])
     wall = time.perf_counter() - start
     times.sort()
-    result = {"citizens": args.citizens, "turns": len(times), "turns_per_s": len(times) / wall,
-              "p50_ms": times[len(times) // 2], "p99_ms": times[int(len(times) * 0.99)]}
-    print(f"{'citizens':>8} {'turns':>6} {'turns/s':>8} {'p50 ms':>7} {'p99 ms':>7}")
-    print(f"{result['citizens']:>8} {result['turns']:>6} {result['turns_per_s']:>8.0f} "
-          f"{result['p50_ms']:>7.2f} {result['p99_ms']:>7.2f}")
+    import resource
+
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    result = {
+        "citizens": args.citizens,
+        "turns": len(times),
+        "turns_per_s": len(times) / wall,
+        "p50_ms": times[len(times) // 2],
+        "p99_ms": times[int(len(times) * 0.99)],
+        "max_rss_mb": rss_mb,
+    }
+    print(f"{'citizens':>8} {'turns':>6} {'turns/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'RSS MB':>7}")
+    print(
+        f"{result['citizens']:>8} {result['turns']:>6} {result['turns_per_s']:>8.0f} "
+        f"{result['p50_ms']:>7.2f} {result['p99_ms']:>7.2f} {rss_mb:>7.0f}"
+    )
     print(json.dumps(result))
     return 0
 

@@ -16,7 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = next((d for d in (ROOT.parent / "shared", ROOT.parent.parent / "shared") if d.is_dir()), ROOT.parent / "shared")
+SHARED = next(
+    (d for d in (ROOT.parent / "shared", ROOT.parent.parent / "shared") if d.is_dir()),
+    ROOT.parent / "shared",
+)
 DEFAULT_SET = SHARED / "eval" / "questions.dev.jsonl"
 COVERAGE = SHARED / "catalogue" / "coverage.yaml"
 CODE = re.compile(r"^\d\.\d{6}")
@@ -35,10 +38,16 @@ class Score:
     styles: dict[str, Score] = field(default_factory=dict)
 
     def line(self) -> str:
-        code = f"  national-code top-1 {self.code_top1 / self.n_code:.3f} ({self.n_code})" if self.n_code else ""
-        return (f"top-1 {self.top1 / max(1, self.n):.3f}  top-3 {self.top3 / max(1, self.n):.3f}  "
-                f"none/other {self.reject_ok / max(1, self.n_reject):.3f}  "
-                f"({self.n} labelled, {self.n_reject} none/other){code}")
+        code = (
+            f"  national-code top-1 {self.code_top1 / self.n_code:.3f} ({self.n_code})"
+            if self.n_code
+            else ""
+        )
+        return (
+            f"top-1 {self.top1 / max(1, self.n):.3f}  top-3 {self.top3 / max(1, self.n):.3f}  "
+            f"none/other {self.reject_ok / max(1, self.n_reject):.3f}  "
+            f"({self.n} labelled, {self.n_reject} none/other){code}"
+        )
 
 
 def covered_ids() -> set[str]:
@@ -58,8 +67,14 @@ def evaluate(matcher, rows: list[dict], covered: set[str]) -> Score:  # type: ig
     return s
 
 
-def _score_row(s: Score, row: dict, expect: list[str], ids: list[str], keys: list[set[str]],  # noqa: PLR0913
-               covered: set[str]) -> None:
+def _score_row(
+    s: Score,
+    row: dict,
+    expect: list[str],
+    ids: list[str],
+    keys: list[set[str]],  # noqa: PLR0913
+    covered: set[str],
+) -> None:
     if expect in (["none"], ["other"]):
         s.n_reject += 1
         ok = not ids if expect == ["none"] else (not ids or ids[0] not in covered)
@@ -87,8 +102,11 @@ def main() -> int:
     ap.add_argument("--catalog", default=str(ROOT / "procedures_catalog"))
     ap.add_argument("--misses", action="store_true")
     ap.add_argument("--by-style", action="store_true", help="one line per style")
-    ap.add_argument("--national", action="store_true",
-                    help="add every national record of shared/reference/dvcqg-api the catalogue lacks (in memory)")
+    ap.add_argument(
+        "--national",
+        action="store_true",
+        help="add every national record of shared/reference/dvcqg-api the catalogue lacks (in memory)",
+    )
     args = ap.parse_args()
     matcher = load_catalog_dir(Path(args.catalog)).matcher
     if args.national:
@@ -97,7 +115,9 @@ def main() -> int:
 
         from bot.core.matcher import Matcher
 
-        matcher = Matcher(with_national(matcher.catalog), matcher.lexicon, matcher.topics, matcher.models)
+        matcher = Matcher(
+            with_national(matcher.catalog), matcher.lexicon, matcher.topics, matcher.models
+        )
         print(f"catalogue with national records: {len(matcher.catalog)} entries")
     for path in args.questions:
         text = Path(path).read_text(encoding="utf-8")

@@ -76,15 +76,30 @@ def varied_copy(dest: Path, target: int) -> Path:
         data["id"] = f"{data['id']}-v{i // len(files) + 1}"
         data["name"] = f"{data['name']} tại {province}"
         data["aliases"] = [f"{a} ở {province}" for a in data.get("aliases", [])]
-        (out / f"{data['id']}.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+        (out / f"{data['id']}.yaml").write_text(
+            yaml.safe_dump(data, allow_unicode=True), encoding="utf-8"
+        )
         i += 1
         count += 1
     return dest
 
 
 def probe(catalog: Path, cache: Path, warm: bool, reps: int) -> dict[str, float]:
-    proc = subprocess.run([sys.executable, "-c", PROBE, str(catalog), str(cache), "1" if warm else "0",
-                           str(QUESTIONS), str(reps)], capture_output=True, text=True, check=True)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            PROBE,
+            str(catalog),
+            str(cache),
+            "1" if warm else "0",
+            str(QUESTIONS),
+            str(reps),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return json.loads(proc.stdout)
 
 
@@ -94,18 +109,25 @@ def main() -> int:
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="tthc-bench-"))
     cache = work / "cache"
-    sizes = [("curated", curated_copy(work / "curated")), ("default", ROOT / "procedures_catalog"),
-             ("national", national_copy(work / "national"))]
+    sizes = [
+        ("curated", curated_copy(work / "curated")),
+        ("default", ROOT / "procedures_catalog"),
+        ("national", national_copy(work / "national")),
+    ]
     if not args.quick:
         sizes.append(("5000", varied_copy(work / "varied", 5000)))
-    print(f"{'catalogue':<10} {'entries':>7} {'cold start':>10} {'warm start':>10} {'RSS MB':>7} "
-          f"{'p50 ms':>7} {'p99 ms':>7}")
+    print(
+        f"{'catalogue':<10} {'entries':>7} {'cold start':>10} {'warm start':>10} {'RSS MB':>7} "
+        f"{'p50 ms':>7} {'p99 ms':>7}"
+    )
     for label, path in sizes:
         probe(path, cache, True, 1)  # fill the cache
         cold = probe(path, work / "nocache", False, 1)
         warm = probe(path, cache, True, 5)
-        print(f"{label:<10} {warm['entries']:>7} {cold['start_s']:>9.2f}s {warm['start_s']:>9.2f}s "
-              f"{warm['rss_mb']:>7.0f} {warm['p50_ms']:>7.3f} {warm['p99_ms']:>7.3f}")
+        print(
+            f"{label:<10} {warm['entries']:>7} {cold['start_s']:>9.2f}s {warm['start_s']:>9.2f}s "
+            f"{warm['rss_mb']:>7.0f} {warm['p50_ms']:>7.3f} {warm['p99_ms']:>7.3f}"
+        )
     shutil.rmtree(work, ignore_errors=True)
     return 0
 

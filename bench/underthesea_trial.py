@@ -43,7 +43,11 @@ class Segmented:
             t = time.perf_counter()
             words = self.tokenize(text)
             self.cost.append((time.perf_counter() - t) * 1000)
-            inside = {" ".join(fold(w).split()[i:i + 2]) for w in words for i in range(len(fold(w).split()) - 1)}
+            inside = {
+                " ".join(fold(w).split()[i : i + 2])
+                for w in words
+                for i in range(len(fold(w).split()) - 1)
+            }
             qfeats = {f: v for f, v in qfeats.items() if " " not in f or f in inside}
         scores, _ = m.index.score(qfeats)
         return list(m._decide(tuple(toks), scores, top, english, qfeats).matches)
@@ -52,12 +56,21 @@ class Segmented:
 def main() -> int:
     matcher = load_catalog_dir(ROOT / "procedures_catalog").matcher
     seg = Segmented(matcher)
-    for name, path in (("dev", DEFAULT_SET), ("held-out", ROOT / "tests/fixtures/questions.holdout.jsonl")):
-        rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    for name, path in (
+        ("dev", DEFAULT_SET),
+        ("held-out", ROOT / "tests/fixtures/questions.holdout.jsonl"),
+    ):
+        rows = [
+            json.loads(line)
+            for line in path.read_text(encoding="utf-8").splitlines()
+            if line.strip()
+        ]
         print(f"{name:<9} A (all pairs):        {evaluate(matcher, rows, covered_ids()).line()}")
         print(f"{name:<9} B (underthesea words): {evaluate(seg, rows, covered_ids()).line()}")
     cost = sorted(seg.cost)
-    print(f"word_tokenize: p50 {cost[len(cost) // 2]:.2f} ms, p99 {cost[int(len(cost) * 0.99)]:.2f} ms per question")
+    print(
+        f"word_tokenize: p50 {cost[len(cost) // 2]:.2f} ms, p99 {cost[int(len(cost) * 0.99)]:.2f} ms per question"
+    )
     return 0
 
 

@@ -22,7 +22,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-SECRET = "bench-secret"
+SECRET = "bench-secret-0123456789"
 TOKEN = "123456:BENCH"
 TEXTS = (
     "làm giấy khai sinh cho con",

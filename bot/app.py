@@ -17,7 +17,7 @@ from bot.config import Config
 from bot.content.bundle import load_catalog_dir
 from bot.content.flows import load_flows
 from bot.content.yamlio import ContentError, Problem
-from bot.core import actions, volunteer
+from bot.core import actions, conversation, volunteer
 from bot.core.engine import Content, Engine, StateStore
 from bot.core.feature import Feature
 from bot.core.flows import check_flows
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from bot.booking.service import BookingService
 
 log = logging.getLogger(__name__)
+TRANSCRIPT_CHANNELS = frozenset({"web"})  # a reloaded page shows the conversation so far
 
 
 @dataclass(frozen=True)
@@ -55,9 +56,23 @@ def check_content(paths: Paths, engine: Engine) -> tuple[Content | None, list[Pr
             problems += check(paths, bundle.catalog)
     if flows is not None:
         issues = check_flows(
-            flows, engine.outcomes, frozenset(engine.conditions), engine.command_names, frozenset(engine.entry_points)
+            flows,
+            engine.outcomes,
+            frozenset(engine.conditions),
+            engine.command_names,
+            frozenset(engine.entry_points),
         )
         problems += [Problem(i.file, i.line, i.message) for i in issues]
+        texts_file = str(paths.flows / "texts.yaml")
+        for lang, table in flows.texts.items():
+            problems += [
+                Problem(
+                    texts_file,
+                    0,
+                    f"text key '{key}' used by a feature is missing in texts ({lang})",
+                )
+                for key in sorted(engine.text_keys - set(table))
+            ]
     if problems or bundle is None or flows is None:
         return None, problems
     return Content(bundle.catalog, bundle.matcher, flows), []
@@ -70,7 +85,9 @@ def build_engine(cfg: Config, store: StateStore, features: Sequence[Feature] = (
         volunteer.CaseStore(store),
         idle_seconds=int(cfg["conversation.idle_minutes"]) * 60,
         volunteers=frozenset(cfg["volunteers.ids"]),
+        transcript_channels=TRANSCRIPT_CHANNELS,
     )
+    engine.typed = conversation.typed
     for feature in (actions.FEATURE, volunteer.FEATURE, *features):
         engine.include(feature)
     content, problems = check_content(Paths.from_config(cfg), engine)
@@ -116,16 +133,20 @@ class App:
             lambda: booking.words().flows,
             load_offices(self.cfg["catalog.dir"]),
         )
-        return (booking, surveys)  # notices are claimed (a failed send is retried); surveys offered once
+        return (
+            booking,
+            surveys,
+        )  # notices are claimed (a failed send is retried); surveys offered once
 
 
 def build(cfg: Config, store: StateStore | None = None) -> App:
     """Wire the application: the SQL store (unless one is given), booking and feedback features."""
     from bot.booking.service import BookingService
     from bot.feedback.dialogue import feature_for
+    from bot.reports.dialogue import feature_for as fact_reports_for
 
     booking = BookingService.from_config(cfg)
-    features = (feature_for(cfg), booking.feature())
+    features = (feature_for(cfg), booking.feature(), fact_reports_for(cfg))
     return App(cfg, store if store is not None else state_store(cfg), features, booking)
 
 

@@ -22,11 +22,21 @@ def command(name: str) -> Callable[[Handler], Handler]:
     def register(fn: Handler) -> Handler:
         COMMANDS[name] = fn
         return fn
+
     return register
 
 
 def _config(args: argparse.Namespace) -> Config:
     return load_config(getattr(args, "config", None))
+
+
+def _refuse_weak_secrets(cfg: Config) -> None:
+    """`check` and `serve` stop on a guessable admin token or webhook secret."""
+    from bot.config import weak_secrets
+
+    problems = weak_secrets(cfg)
+    if problems:
+        raise ContentError(problems)
 
 
 def _catalog_dir(args: argparse.Namespace) -> Path:
@@ -84,14 +94,19 @@ def cmd_match(args: argparse.Namespace) -> int:
         if args.json:
             print(json.dumps(_match_obj(text, analysis), ensure_ascii=False))
         elif not matches:
-            print("(không khớp thủ tục nào" + ("; câu hỏi về thủ tục hành chính)" if analysis.administrative else ")"))
+            print(
+                "(không khớp thủ tục nào"
+                + ("; câu hỏi về thủ tục hành chính)" if analysis.administrative else ")")
+            )
         else:
             for i, m in enumerate(matches, 1):
                 print(f"{i}. {m.name} [{m.id} {m.code}] {m.score:.3f}")
         return 0
     for line in sys.stdin:
         text = line.rstrip("\n")
-        print(json.dumps(_match_obj(text, matcher.analyse(text, top)), ensure_ascii=False), flush=True)
+        print(
+            json.dumps(_match_obj(text, matcher.analyse(text, top)), ensure_ascii=False), flush=True
+        )
     return 0
 
 
@@ -101,12 +116,30 @@ def cmd_check(args: argparse.Namespace) -> int:
     from bot.core.engine import MemoryStore
 
     cfg = _config(args)
+    _refuse_weak_secrets(cfg)
     engine = build(cfg, MemoryStore()).engine()  # checks content; keeps no conversation
     print(
         f"OK: {len(engine.content.catalog)} catalogue entries, "
         f"{len(engine.content.flows.steps)} flow steps, config {cfg.path or '(defaults)'}"
     )
+    _warn_expiring(engine.content.catalog)
     return 0
+
+
+EXPIRY_WARNING_DAYS = 30
+
+
+def _warn_expiring(catalog) -> None:  # type: ignore[no-untyped-def]
+    """Time-bound facts that end within 30 days (or have ended): FILE:LINE: warning, on stderr."""
+    from bot.core.guide import expiring, today
+
+    for proc, block, until in expiring(catalog, EXPIRY_WARNING_DAYS):
+        state = "ended" if until < today() else "ends"
+        print(
+            f"{proc.source_file}:{proc.line(block)}: warning: {proc.id} {block} {state} on {until} "
+            f"(valid_until): review it; after that day the bot tells citizens to check",
+            file=sys.stderr,
+        )
 
 
 @command("chat")
@@ -134,6 +167,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from bot.web.server import Server, run
 
     cfg = _config(args)
+    _refuse_weak_secrets(cfg)
     setup_logging(str(cfg["log.level"]))
     app = build(cfg)
     server = Server(cfg, app.store, app.features, outbox=app.outbox())
@@ -144,7 +178,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_bookings_list(args: argparse.Namespace) -> int:
     from bot.booking import admin
 
-    return admin.list_bookings(admin.service(_config(args)), args.office, args.date, args.csv, sys.stdout)
+    return admin.list_bookings(
+        admin.service(_config(args)), args.office, args.date, args.csv, sys.stdout
+    )
 
 
 @command("bookings mark")
@@ -199,35 +235,93 @@ def cmd_purge(args: argparse.Namespace) -> int:
     return 0
 
 
+@command("catalog drift")
+def cmd_drift(args: argparse.Namespace) -> int:
+    """Facts whose cited record changed since review, or whose numbers the record does not hold."""
+    from bot.content.catalog import catalog_files, load_catalog
+    from bot.content.drift import Reference, check, fact_counts, stamp_file
+
+    root = _catalog_dir(args)
+    ref_dir = (
+        Path(args.reference) / "dvcqg-api"
+        if (Path(args.reference) / "dvcqg-api").is_dir()
+        else Path(args.reference)
+    )
+    if not ref_dir.is_dir():
+        print(f"{ref_dir}: reference folder not found", file=sys.stderr)
+        return 2
+    ref = Reference(ref_dir)
+    if args.stamp:
+        n = sum(stamp_file(p, ref) for p in catalog_files(root) if "imported" not in p.parts)
+        print(f"stamped {n} source hash(es)")
+    catalog = load_catalog(root)
+    drifts = check(catalog, ref)
+    for d in drifts:
+        print(d)
+    total, flagged, sourced = fact_counts(catalog)
+    print(
+        f"{len(drifts)} drift(s); {sourced}/{total} curated facts cite a source; "
+        f"{flagged}/{total} ({100 * flagged / max(total, 1):.1f} %) marked (*)"
+    )
+    return 1 if drifts else 0
+
+
 def _match_obj(text: str, analysis: Analysis) -> dict[str, object]:
     """The `match` contract: query, matches (id, name, score, national code) and whether the message
     is administrative (true with no match: the bot says so and points to the national portal)."""
-    return {"query": text,
-            "matches": [{"id": m.id, "name": m.name, "score": m.score, "code": m.code} for m in analysis.matches],
-            "administrative": analysis.administrative}
+    return {
+        "query": text,
+        "matches": [
+            {"id": m.id, "name": m.name, "score": m.score, "code": m.code} for m in analysis.matches
+        ],
+        "administrative": analysis.administrative,
+    }
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tthc-bot", description="Trợ lý thủ tục hành chính")
     sub = parser.add_subparsers(dest="cmd", required=True)
-    cat = sub.add_parser("catalog", help="catalogue tools").add_subparsers(dest="catalog_cmd", required=True)
+    cat = sub.add_parser("catalog", help="catalogue tools").add_subparsers(
+        dest="catalog_cmd", required=True
+    )
     v = cat.add_parser("validate", help="check every catalogue file")
     v.add_argument("dir", nargs="?")
     v.add_argument("--config")
     imp = cat.add_parser("import-dvcqg", help="import national-portal records as catalogue YAML")
-    imp.add_argument("src", metavar="SRC_DIR", nargs="+",
-                     help="record folders, in order of authority (dvcqg-api first, then dvcqg)")
+    imp.add_argument(
+        "src",
+        metavar="SRC_DIR",
+        nargs="+",
+        help="record folders, in order of authority (dvcqg-api first, then dvcqg)",
+    )
     imp.add_argument("--out", required=True, metavar="DIR")
     imp.add_argument("--level", choices=["xa", "tinh", "bo", "all"], default="xa")
     imp.add_argument("--enrich", action="store_true")
     au = cat.add_parser("audit", help="check imported entries against their portal API records")
     au.add_argument("dir", nargs="?")
     au.add_argument("--config")
-    au.add_argument("--reference", required=True, metavar="DIR",
-                    help="folder holding dvcqg-api/ (or the dvcqg-api folder itself)")
-    au.add_argument("--max-rate", type=float, default=1.0, help="percent of entries allowed a defect")
+    au.add_argument(
+        "--reference",
+        required=True,
+        metavar="DIR",
+        help="folder holding dvcqg-api/ (or the dvcqg-api folder itself)",
+    )
+    au.add_argument(
+        "--max-rate", type=float, default=1.0, help="percent of entries allowed a defect"
+    )
     au.add_argument("--show", type=int, default=30, help="defective entries to list")
-    m = sub.add_parser("match", help="rank procedures for a question (stdin: one JSON line per question)")
+    dr = cat.add_parser("drift", help="facts whose source record changed or disagrees in a number")
+    dr.add_argument("dir", nargs="?")
+    dr.add_argument("--reference", default="../shared/reference", metavar="DIR")
+    dr.add_argument(
+        "--stamp",
+        action="store_true",
+        help="write the hash of cited records into facts lacking one",
+    )
+    dr.add_argument("--config")
+    m = sub.add_parser(
+        "match", help="rank procedures for a question (stdin: one JSON line per question)"
+    )
     m.add_argument("--catalog")
     m.add_argument("--config")
     m.add_argument("--top", type=int, default=3)
@@ -238,7 +332,9 @@ def build_parser() -> argparse.ArgumentParser:
     ch = sub.add_parser("chat", help="chat with the bot in the terminal")
     ch.add_argument("--config")
     ch.add_argument("--user", default="console")
-    ch.add_argument("--jsonl", action="store_true", help="JSON lines in and out (the evaluation contract)")
+    ch.add_argument(
+        "--jsonl", action="store_true", help="JSON lines in and out (the evaluation contract)"
+    )
     sv = sub.add_parser("serve", help="run the web chat, admin pages, Telegram and Zalo")
     sv.add_argument("--config")
     pg = sub.add_parser("purge", help="retention: delete data older than an age (e.g. 180d)")
@@ -250,11 +346,14 @@ def build_parser() -> argparse.ArgumentParser:
     from bot.feedback.commands import add_parsers as add_feedback_parsers
 
     add_feedback_parsers(sub)
+    from bot.web.volunteer_admin import add_parser as add_volunteer_parser
+
+    add_volunteer_parser(sub, command)
     return parser
 
 
 def _key(args: argparse.Namespace) -> str:
-    for attr in ("catalog_cmd", "bookings_cmd", "report_cmd"):
+    for attr in ("catalog_cmd", "bookings_cmd", "report_cmd", "volunteers_cmd"):
         sub = getattr(args, attr, None)
         if sub:
             return f"{args.cmd} {sub}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,9 +29,15 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("conversation.idle_minutes", int, 120),
     Setting("volunteers.ids", list, []),
     Setting("booking.max_active_per_user", int, 2),
+    Setting("booking.max_per_client_day", int, 4),
     Setting("feedback.max_per_hour", int, 10),
+    Setting("feedback.max_per_client_hour", int, 20),
     Setting("web.host", str, "127.0.0.1", "TTHC_WEB_HOST"),
     Setting("web.port", int, 8080, "TTHC_WEB_PORT"),
+    Setting("web.trusted_proxies", list, [], "TTHC_WEB_TRUSTED_PROXIES"),
+    Setting("web.header_timeout_seconds", int, 30),
+    Setting("web.body_timeout_seconds", int, 30),
+    Setting("web.max_connections_per_client", int, 32),
     Setting("admin.token", str, "", "TTHC_ADMIN_TOKEN"),
     Setting("telegram.token", str, "", "TTHC_TELEGRAM_TOKEN"),
     Setting("telegram.mode", str, "polling"),
@@ -110,11 +117,13 @@ def load_config(path: str | Path | None = None, env: dict[str, str] | None = Non
     env = dict(os.environ) if env is None else env
     values = {s.name: s.default for s in SETTINGS}
     problems: list[Problem] = []
+    lines: dict[str, int] = {}
     if path:
         data, probs = load_yaml(Path(path))
         problems.extend(probs)
         if isinstance(data, LineDict):
             for name, (value, line) in _flatten(data).items():
+                lines[name] = line
                 setting = BY_NAME.get(name)
                 if setting is None:
                     problems.append(Problem(str(path), line, f"unknown setting '{name}'"))
@@ -132,7 +141,56 @@ def load_config(path: str | Path | None = None, env: dict[str, str] | None = Non
             except ValueError as exc:
                 problems.append(Problem(s.env, 0, f"environment variable: {exc}"))
     if values["telegram.mode"] not in ("polling", "webhook"):
-        problems.append(Problem(str(path or "config"), 0, "telegram.mode must be 'polling' or 'webhook'"))
+        problems.append(
+            Problem(str(path or "config"), 0, "telegram.mode must be 'polling' or 'webhook'")
+        )
+    problems.extend(_identity_problems(values, str(path or "config"), lines))
     if problems:
         raise ContentError(problems)
     return Config(values, str(path or ""))
+
+
+def _identity_problems(values: dict[str, Any], where: str, lines: dict[str, int]) -> list[Problem]:
+    """Volunteer ids must name a verified channel; trusted proxies must parse."""
+    out = []
+    for value in values["volunteers.ids"]:
+        channel, _, user = str(value).partition(":")
+        if channel not in ("telegram", "zalo") or not user:
+            out.append(
+                Problem(
+                    where,
+                    lines.get("volunteers.ids", 0),
+                    f"volunteers.ids: '{value}' must be telegram:<id> or zalo:<id>",
+                )
+            )
+    for value in values["web.trusted_proxies"]:
+        try:
+            ipaddress.ip_network(str(value).strip(), strict=False)
+        except ValueError:
+            out.append(
+                Problem(
+                    where,
+                    lines.get("web.trusted_proxies", 0),
+                    f"web.trusted_proxies: '{value}' is not an address or CIDR",
+                )
+            )
+    return out
+
+
+MIN_SECRET = {"admin.token": 24, "telegram.webhook.secret_token": 16}
+
+
+def weak_secrets(cfg: Config) -> list[Problem]:
+    """Secrets that are set but too short to resist guessing (`check` and `serve` refuse them)."""
+    out = []
+    for name, least in MIN_SECRET.items():
+        value = str(cfg.get(name) or "")
+        if value and len(value) < least:
+            out.append(
+                Problem(
+                    cfg.path or "config",
+                    0,
+                    f"'{name}' is {len(value)} characters; use at least {least} random ones",
+                )
+            )
+    return out

@@ -24,8 +24,14 @@ LOOK_BACK = dt.timedelta(days=7)
 class PostVisitSurveys:
     """Callable outbox source: invitations for visits that are over."""
 
-    def __init__(self, bookings: BookingStore, feedback: FeedbackStore, flows: Callable[[], Flows],
-                 offices: Offices, clock: Callable[[], dt.datetime] | None = None) -> None:
+    def __init__(
+        self,
+        bookings: BookingStore,
+        feedback: FeedbackStore,
+        flows: Callable[[], Flows],
+        offices: Offices,
+        clock: Callable[[], dt.datetime] | None = None,
+    ) -> None:
         self.bookings = bookings
         self.feedback = feedback
         self.flows = flows
@@ -34,7 +40,21 @@ class PostVisitSurveys:
 
     def __call__(self) -> list[Outgoing]:
         now = self.clock().astimezone(TZ)
-        visits = [Visit(b.code, b.channel, b.user_id, b.start.astimezone(TZ).date(), b.office_id, b.procedure_id)
-                  for b in self.bookings.visited(now - LOOK_BACK, now)]
-        return offer_surveys(self.feedback, self.flows(), visits, today=now.date() + dt.timedelta(days=1),
-                             offices=self.offices)
+        visits = [
+            Visit(
+                b.code,
+                b.channel,
+                b.user_id,
+                b.start.astimezone(TZ).date(),
+                b.office_id,
+                b.procedure_id,
+            )
+            for b in self.bookings.visited(now - LOOK_BACK, now)
+        ]
+        return offer_surveys(
+            self.feedback,
+            self.flows(),
+            visits,
+            today=now.date() + dt.timedelta(days=1),
+            offices=self.offices,
+        )

@@ -46,9 +46,17 @@ from bot.core.normalize import fold  # noqa: E402
 from bot.core.ranker import Models  # noqa: E402
 
 MODEL_PATH = ROOT / "bot" / "models" / "matcher.json"
-C_RANK, C_GATE, C_BAG = 1.0, 1.0, 0.5  # L2 strengths: the library default; the bag a little stronger (many features)
+C_RANK, C_GATE, C_BAG = (
+    1.0,
+    1.0,
+    0.5,
+)  # L2 strengths: the library default; the bag a little stronger (many features)
 RANKER_KIND = "trees"  # measured: linear 0.737 top-1 on validation, trees see the README
-TREES, TREE_DEPTH, TREE_RATE = 120, 3, 0.15  # boosting: small trees, enough rounds for the loss to flatten
+TREES, TREE_DEPTH, TREE_RATE = (
+    120,
+    3,
+    0.15,
+)  # boosting: small trees, enough rounds for the loss to flatten
 MIN_BAG_COUNT = 3
 CURATED_TRAFFIC = 0.7  # chosen on validation: maximises top-1 when 85 % of questions are about curated entries (eval README shares); see README
 
@@ -97,8 +105,15 @@ def featurise(m: Matcher, ex: list[Example]) -> list[dict]:
             extra = [c for c in cs.ids if len(unis[c]) >= 2 and unis[c] <= words]
             good.update(extra)
             e.expect = e.expect + [m.procs[c].id for c in extra if m.procs[c].id not in e.expect]
-        rows.append({"prep": prep, "cs": cs, "y": np.array([1.0 if c in good else 0.0 for c in cs.ids]),
-                     "bag": m.bag(prep), "ex": e})
+        rows.append(
+            {
+                "prep": prep,
+                "cs": cs,
+                "y": np.array([1.0 if c in good else 0.0 for c in cs.ids]),
+                "bag": m.bag(prep),
+                "ex": e,
+            }
+        )
         if i and i % 5000 == 0:
             print(f"  features {i}/{len(ex)} ({time.perf_counter() - t0:.0f}s)", flush=True)
     return rows
@@ -123,36 +138,63 @@ def fit_ranker(rows: list[dict]):  # type: ignore[no-untyped-def]
 def traffic_weights(rows: list[dict]) -> list[float]:
     """Questions about curated entries carry CURATED_TRAFFIC of the positives' weight: the curated
     entries are the procedures citizens ask about most (the generator makes far fewer of them)."""
-    cur = [bool(r["ex"].admin and r["ex"].expect and not r["ex"].expect[0].startswith("tthc-")) for r in rows]
+    cur = [
+        bool(r["ex"].admin and r["ex"].expect and not r["ex"].expect[0].startswith("tthc-"))
+        for r in rows
+    ]
     n_pos = sum(r["ex"].admin for r in rows)
     n_cur = max(1, sum(cur))
     w_cur = CURATED_TRAFFIC * n_pos / n_cur
     w_rest = (1 - CURATED_TRAFFIC) * n_pos / max(1, n_pos - n_cur)
-    return [w_cur if c else (w_rest if r["ex"].admin else 1.0) for r, c in zip(rows, cur, strict=True)]
+    return [
+        w_cur if c else (w_rest if r["ex"].admin else 1.0) for r, c in zip(rows, cur, strict=True)
+    ]
 
 
 def _trees(x, y, names, w=None) -> dict:  # type: ignore[no-untyped-def]
     from sklearn.ensemble import GradientBoostingClassifier
 
-    gb = GradientBoostingClassifier(n_estimators=TREES, max_depth=TREE_DEPTH, learning_rate=TREE_RATE,
-                                    subsample=0.8, random_state=0).fit(x, y, sample_weight=w)
+    gb = GradientBoostingClassifier(
+        n_estimators=TREES,
+        max_depth=TREE_DEPTH,
+        learning_rate=TREE_RATE,
+        subsample=0.8,
+        random_state=0,
+    ).fit(x, y, sample_weight=w)
     trees = []
     for est in gb.estimators_[:, 0]:
         t = est.tree_
-        trees.append({"feature": t.feature.tolist(), "threshold": t.threshold.round(6).tolist(),
-                      "left": t.children_left.tolist(), "right": t.children_right.tolist(),
-                      "value": t.value[:, 0, 0].round(6).tolist()})
+        trees.append(
+            {
+                "feature": t.feature.tolist(),
+                "threshold": t.threshold.round(6).tolist(),
+                "left": t.children_left.tolist(),
+                "right": t.children_right.tolist(),
+                "value": t.value[:, 0, 0].round(6).tolist(),
+            }
+        )
     p = float(y.mean())
-    return {"kind": "trees", "features": list(names), "trees": trees, "rate": TREE_RATE,
-            "init": round(math.log(p / (1 - p)), 6), "depth": TREE_DEPTH}
+    return {
+        "kind": "trees",
+        "features": list(names),
+        "trees": trees,
+        "rate": TREE_RATE,
+        "init": round(math.log(p / (1 - p)), 6),
+        "depth": TREE_DEPTH,
+    }
 
 
 def _linear(model, x, y, names) -> dict:  # type: ignore[no-untyped-def]
     mean, scale = x.mean(axis=0), x.std(axis=0)
     scale[scale < 1e-9] = 1.0
     model.fit((x - mean) / scale, y)
-    return {"features": list(names), "mean": mean.round(6).tolist(), "scale": scale.round(6).tolist(),
-            "coef": model.coef_[0].round(6).tolist(), "intercept": round(float(model.intercept_[0]), 6)}
+    return {
+        "features": list(names),
+        "mean": mean.round(6).tolist(),
+        "scale": scale.round(6).tolist(),
+        "coef": model.coef_[0].round(6).tolist(),
+        "intercept": round(float(model.intercept_[0]), 6),
+    }
 
 
 def fit_bag(rows: list[dict]) -> dict:
@@ -169,7 +211,11 @@ def fit_bag(rows: list[dict]) -> dict:
     y = np.array([1.0 if r["ex"].admin else 0.0 for r in rows])
     # balanced: generated positives outnumber negatives; the gate sets the final balance
     model = LogisticRegression(C=C_BAG, max_iter=3000, class_weight="balanced").fit(x, y)
-    weights = {f: round(float(w), 5) for f, w in zip(dv.feature_names_, model.coef_[0], strict=True) if abs(w) >= 0.005}
+    weights = {
+        f: round(float(w), 5)
+        for f, w in zip(dv.feature_names_, model.coef_[0], strict=True)
+        if abs(w) >= 0.005
+    }
     return {"weights": weights, "intercept": round(float(model.intercept_[0]), 5)}
 
 
@@ -214,12 +260,19 @@ def fit_all(m: Matcher, rows: list[dict], seed: int) -> dict:
 def evaluate(m: Matcher, rows: list[dict], models: Models) -> dict[str, dict[str, float]]:
     """Per style: top-1, top-3 among positives, none-right among negatives (as the matcher decides)."""
     m.models = models
-    acc: dict[str, list[float]] = defaultdict(lambda: [0, 0, 0, 0, 0])  # n, top1, top3, nneg, neg_ok
+    acc: dict[str, list[float]] = defaultdict(
+        lambda: [0, 0, 0, 0, 0]
+    )  # n, top1, top3, nneg, neg_ok
     for r in rows:
         e = r["ex"]
         got = [x.id for x in m.match(e.q, 3)]
         group = "" if not e.admin else "national" if e.expect[0].startswith("tthc-") else "curated"
-        for key in ("all", e.style.split("/")[0], e.style.split("/")[-1], *([f"={group}"] if group else [])):
+        for key in (
+            "all",
+            e.style.split("/")[0],
+            e.style.split("/")[-1],
+            *([f"={group}"] if group else []),
+        ):
             a = acc[key]
             if e.admin:
                 a[0] += 1
@@ -229,15 +282,25 @@ def evaluate(m: Matcher, rows: list[dict], models: Models) -> dict[str, dict[str
                 a[3] += 1
                 a[4] += not got
     m.models = None
-    return {k: {"n": a[0], "top1": a[1] / max(1, a[0]), "top3": a[2] / max(1, a[0]), "n_none": a[3],
-                "none_ok": a[4] / max(1, a[3])} for k, a in acc.items()}
+    return {
+        k: {
+            "n": a[0],
+            "top1": a[1] / max(1, a[0]),
+            "top3": a[2] / max(1, a[0]),
+            "n_none": a[3],
+            "none_ok": a[4] / max(1, a[3]),
+        }
+        for k, a in acc.items()
+    }
 
 
 def show(res: dict[str, dict[str, float]]) -> None:
     for k in sorted(res, key=lambda k: (k != "all", k)):
         r = res[k]
-        print(f"  {k:<16} n={r['n']:>5}  top1 {r['top1']:.3f}  top3 {r['top3']:.3f}  "
-              f"none {r['none_ok']:.3f} (n={r['n_none']})")
+        print(
+            f"  {k:<16} n={r['n']:>5}  top1 {r['top1']:.3f}  top3 {r['top3']:.3f}  "
+            f"none {r['none_ok']:.3f} (n={r['n_none']})"
+        )
 
 
 def main() -> int:
@@ -248,7 +311,11 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--curve", action="store_true", help="learning curve over training sizes")
     ap.add_argument("--no-write", action="store_true")
-    ap.add_argument("--sweep-traffic", default="", help="comma-separated CURATED_TRAFFIC values to compare on validation")
+    ap.add_argument(
+        "--sweep-traffic",
+        default="",
+        help="comma-separated CURATED_TRAFFIC values to compare on validation",
+    )
     args = ap.parse_args()
     t0 = time.perf_counter()
     m = build_matcher(Path(args.catalog))
@@ -264,8 +331,14 @@ def main() -> int:
     for val_share in [float(v) for v in args.sweep_traffic.split(",") if v]:
         CURATED_TRAFFIC = val_share
         res = evaluate(m, val, Models.from_dict(fit_all(m, train, args.seed)))
-        print(f"traffic {val_share}: " + "  ".join(f"{k} top1 {res[k]['top1']:.3f} top3 {res[k]['top3']:.3f}"
-                                               for k in ("=curated", "=national")) + f"  none {res['all']['none_ok']:.3f}")
+        print(
+            f"traffic {val_share}: "
+            + "  ".join(
+                f"{k} top1 {res[k]['top1']:.3f} top3 {res[k]['top3']:.3f}"
+                for k in ("=curated", "=national")
+            )
+            + f"  none {res['all']['none_ok']:.3f}"
+        )
     if args.sweep_traffic:
         return 0
     if args.curve:
@@ -275,7 +348,9 @@ def main() -> int:
             sub = rng.sample(train, int(len(train) * share))
             res = evaluate(m, val, Models.from_dict(fit_all(m, sub, args.seed)))["all"]
             curve.append({"train": len(sub), **{k: round(v, 4) for k, v in res.items()}})
-            print(f"curve: train {len(sub):>6}  top1 {res['top1']:.3f}  top3 {res['top3']:.3f}  none {res['none_ok']:.3f}")
+            print(
+                f"curve: train {len(sub):>6}  top1 {res['top1']:.3f}  top3 {res['top3']:.3f}  none {res['none_ok']:.3f}"
+            )
         report["curve"] = curve
     models = fit_all(m, train, args.seed)
     res = evaluate(m, val, Models.from_dict(models))
@@ -283,12 +358,20 @@ def main() -> int:
     show(res)
     report["validation"] = res["all"]
     final = fit_all(m, rows, args.seed)
-    final["meta"] = {"trained_on": len(rows), "entries": len(m.procs), "seed": args.seed,
-                     "per_entry": args.per_entry, "negatives": args.negatives,
-                     "validation": {k: round(v, 4) for k, v in res["all"].items()}, **report}
+    final["meta"] = {
+        "trained_on": len(rows),
+        "entries": len(m.procs),
+        "seed": args.seed,
+        "per_entry": args.per_entry,
+        "negatives": args.negatives,
+        "validation": {k: round(v, 4) for k, v in res["all"].items()},
+        **report,
+    }
     if not args.no_write:
         MODEL_PATH.parent.mkdir(parents=True, exist_ok=True)
-        MODEL_PATH.write_text(json.dumps(final, ensure_ascii=False, indent=0, sort_keys=True) + "\n", encoding="utf-8")
+        MODEL_PATH.write_text(
+            json.dumps(final, ensure_ascii=False, indent=0, sort_keys=True) + "\n", encoding="utf-8"
+        )
         print(f"wrote {MODEL_PATH.relative_to(ROOT)} ({MODEL_PATH.stat().st_size // 1024} KB)")
     print(f"done in {time.perf_counter() - t0:.0f}s")
     return 0

@@ -108,3 +108,11 @@ async def running(
         yield server
     finally:
         await server.stop()
+
+
+def web_client() -> Any:
+    """An HTTP client that keeps cookies from 127.0.0.1 (aiohttp refuses IP-address cookies by
+    default), like a browser keeps the chat's session cookie."""
+    import aiohttp
+
+    return aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))

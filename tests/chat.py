@@ -39,7 +39,9 @@ class Chat:
         for reply in self.last:
             for b in reply.buttons:
                 if label_part.lower() in b.label.lower():
-                    self.last = self.engine.handle(Incoming(self.channel, self.user, button=b.payload))
+                    self.last = self.engine.handle(
+                        Incoming(self.channel, self.user, button=b.payload)
+                    )
                     return self.last
         raise AssertionError(f"no button with {label_part!r} in {self.labels()}")
 

@@ -238,8 +238,9 @@ def serve_in_child(token: str, port_out: Any, stop: Any) -> None:
 
         async def stats(request: web.Request) -> web.Response:
             per_chat = Counter(str(c.params["chat_id"]) for c in api.sent())
-            return web.json_response({"sent": sum(per_chat.values()), "chats": len(per_chat),
-                                      "per_chat": per_chat})
+            return web.json_response(
+                {"sent": sum(per_chat.values()), "chats": len(per_chat), "per_chat": per_chat}
+            )
 
         app.router.add_get("/stats", stats)
         runner = web.AppRunner(app, access_log=None)

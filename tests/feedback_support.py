@@ -80,8 +80,12 @@ class Chat:
     def press_label(self, label: str) -> list[Reply]:
         """Press a button shown in the last replies by its label."""
         buttons = [b for r in self.replies for b in r.buttons if b.label == label]
-        assert buttons, f"no button {label!r} in {[b.label for r in self.replies for b in r.buttons]}"
-        self.replies = self.engine.handle(Incoming(self.channel, self.user, button=buttons[0].payload))
+        assert buttons, (
+            f"no button {label!r} in {[b.label for r in self.replies for b in r.buttons]}"
+        )
+        self.replies = self.engine.handle(
+            Incoming(self.channel, self.user, button=buttons[0].payload)
+        )
         return self.replies
 
     def rate(self, value: int) -> list[Reply]:

@@ -5,8 +5,19 @@ from __future__ import annotations
 import subprocess
 import sys
 
-FORBIDDEN = ("telegram", "aiohttp", "sqlalchemy", "yaml", "psycopg", "bot.storage", "bot.channels", "bot.web",
-             "bot.booking", "bot.feedback", "bot.content")
+FORBIDDEN = (
+    "telegram",
+    "aiohttp",
+    "sqlalchemy",
+    "yaml",
+    "psycopg",
+    "bot.storage",
+    "bot.channels",
+    "bot.web",
+    "bot.booking",
+    "bot.feedback",
+    "bot.content",
+)
 
 
 def test_core_imports_no_io() -> None:

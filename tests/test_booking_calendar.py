@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 
@@ -32,7 +33,7 @@ def at(day: str, hhmm: str = "00:00") -> dt.datetime:
 
 
 def test_tet_2027_offers_no_slot(offices: Offices) -> None:
-    cal = Calendar(offices)
+    cal = Calendar(dataclasses.replace(offices, confirmed_until=None))  # the package's own days
     viet_hung = office(offices, "phuong-viet-hung")
     tet = [dt.date(2027, 2, 4) + dt.timedelta(days=n) for n in range(7)]  # 29 Tết … mùng 5
     closed = [cal.closed_reason(viet_hung, d) for d in tet]
@@ -87,7 +88,7 @@ def test_closure_in_an_office_file_closes_that_day(tmp_path: Path) -> None:
 
 def test_national_closure_range_from_calendar_yaml(tmp_path: Path) -> None:
     (tmp_path / "calendar.yaml").write_text(
-        "closures:\n  - {from: 2026-12-30, to: 2027-01-04, reason: Nghỉ Tết Dương lịch}\n",
+        "confirmed_until: 2027-06-30\nclosures:\n  - {from: 2026-12-30, to: 2027-01-04, reason: Nghỉ Tết Dương lịch}\n",
         encoding="utf-8",
     )
     (tmp_path / "phuong-viet-hung.yaml").write_bytes(
@@ -156,3 +157,26 @@ def test_only_eligible_procedures_get_slots(offices: Offices) -> None:
 
 def test_times_are_vietnam_time() -> None:
     assert local(dt.datetime(2026, 11, 23, 10, 30, tzinfo=dt.UTC)) == at("2026-11-23", "17:30")
+
+
+def test_nothing_is_offered_past_confirmed_until(offices: Offices) -> None:
+    """Tết 2027's official days off are not known yet: the sample calendar stops before it."""
+    assert offices.confirmed_until == dt.date(2027, 1, 31)
+    cal = Calendar(offices)
+    viet_hung = office(offices, "phuong-viet-hung")
+    days = cal.next_days(viet_hung, "khai-sinh", at("2027-01-25", "08:00"), horizon=30)
+    assert days and max(days) <= dt.date(2027, 1, 31)
+    assert cal.closed_reason(viet_hung, dt.date(2027, 2, 1)) == "unconfirmed"
+
+
+@pytest.mark.parametrize(
+    ("calendar", "message"),
+    [
+        ("closures: []\n", "missing required key 'confirmed_until'"),
+        ("confirmed_until: soon\n", "calendar 'confirmed_until' must be a date YYYY-MM-DD"),
+    ],
+)
+def test_check_requires_a_confirmed_until_date(tmp_path: Path, calendar: str, message: str) -> None:
+    (tmp_path / "calendar.yaml").write_text(calendar, encoding="utf-8")
+    offices, problems = load_offices(tmp_path)
+    assert offices is None and any(message in p.message for p in problems)

@@ -138,11 +138,15 @@ def test_whole_booking_dialogue(bot: Bot) -> None:
     assert "08:00–08:30" in confirm[0].text and "go:booking.book" in payloads(confirm)
     done = bot.send(button="go:booking.book")
     booking = bot.booking()
-    assert [r.text for r in done] == [
-        bot.text("booking_done", **bot.facts(booking)),
+    facts = bot.facts(booking)
+    assert [r.text for r in done][1:] == [
         bot.text("booking_qr_caption", code=booking.code),
         bot.text("booking_done_next"),
     ]
+    for part in (booking.code, facts["address"], facts["date"], facts["time"], "Giấy chứng sinh"):
+        assert part in done[0].text  # code, where, when and this citizen's documents
+    assert bot.text("booking_promise_both") in done[0].text  # two days ahead: both reminders
+    assert "lịch hẹn" in done[0].text  # how to cancel or move
     ics, qr = done[0].attachment, done[1].attachment
     assert ics is not None and qr is not None
     event = icalendar.Calendar.from_ical(ics.content).walk("VEVENT")[0]
@@ -206,7 +210,9 @@ def test_reschedule_then_cancel_from_my_bookings(bot: Bot) -> None:
     moved = bot.send(button="go:booking.book")
     booking = bot.booking()
     assert (booking.code, booking.start) == (code, dt.datetime(2026, 11, 25, 9, 30, tzinfo=TZ))
-    assert moved[0].text == bot.text("booking_moved", **bot.facts(booking))
+    assert moved[0].text == bot.text(
+        "booking_moved", **bot.facts(booking), promise=bot.text("booking_promise_both")
+    )
     bot.send("/lichhen")
     ask = bot.send(button=f"cancel:{code}")
     assert payloads(ask)[:2] == ["go:booking.cancel_do", "go:booking.mine"]
@@ -291,3 +297,159 @@ def test_session_cancelled_by_admin_notifies_each_citizen(
         for user in ("a", "b")
     ]
     assert "mất điện" in sent[0].replies[0].text and bot.svc.due_reminders(now) == []
+
+
+def texts(replies: list[Reply]) -> str:
+    return "\n".join(r.text for r in replies)
+
+
+def test_every_step_typed_at_a_real_commune(bot: Bot) -> None:
+    bot.open_guide()
+    ask = bot.send("đặt lịch")  # the command: the procedure in hand, then where they live
+    assert "office:phuong-viet-hung" in payloads(ask)
+    assert "go:booking.start" not in payloads(ask)
+    bot.send("viet hung")  # typed without accents
+    bot.send("thứ 4 tuần sau")  # Saturday 21/11 → Wednesday 25/11
+    confirm = bot.send("17h45")
+    assert "Thứ Tư, 25/11/2026" in texts(confirm) and "17:45–18:00" in texts(confirm)
+    bot.send("đồng ý")
+    booking = bot.booking()
+    assert (booking.office_id, booking.start) == (
+        "phuong-viet-hung",
+        dt.datetime(2026, 11, 25, 17, 45, tzinfo=TZ),
+    )
+
+
+def test_back_after_typed_steps_keeps_the_booking_going(bot: Bot) -> None:
+    bot.open_guide()
+    bot.send("đặt lịch")
+    bot.send("Việt Hưng")
+    bot.send("thứ sáu tuần sau")
+    back = bot.send("quay lại")
+    assert bot.text("fallback") not in texts(back)
+    assert any(p.startswith(("day:", "office:")) for p in payloads(back))
+    bot.send("viet hung")
+    bot.send("thứ 2 tuần sau")
+    bot.send("6h tối")
+    bot.send("ok")
+    assert bot.booking().start == dt.datetime(2026, 11, 23, 18, 0, tzinfo=TZ)
+
+
+def test_a_bare_booking_request_asks_which_procedure(bot: Bot) -> None:
+    ask = bot.send("đặt lịch")
+    assert ask[0].text == bot.text("booking_ask_proc")
+    assert all(p.startswith(("proc:", "cmd:")) for p in payloads(ask))
+    where = bot.send("đăng ký kết hôn")
+    assert "office:thu-nghiem" in payloads(where)
+
+
+def test_a_commune_without_an_office_is_said_with_the_alternatives(bot: Bot) -> None:
+    bot.open_guide()
+    bot.send("đặt lịch")
+    district = bot.send("quận Long Biên")
+    assert bot.text("booking_no_districts") in texts(district)
+    none = bot.send("xã Tân Phong")
+    assert bot.text(
+        "booking_commune_none", commune="xã Tân Phong", procedure="Đăng ký khai sinh"
+    ) in (texts(none))
+    assert "office:xa-me-linh" in payloads(none)
+    assert bot.text("booking_reason_takes") in texts(none)
+
+
+def test_a_second_procedure_in_a_held_slot_joins_the_same_visit(bot: Bot) -> None:
+    bot.to_confirm("08:00")
+    bot.send(button="go:booking.book")
+    first = bot.booking()
+    bot.send("bắt đầu lại")
+    bot.send("đặt lịch")
+    bot.send("đăng ký kết hôn")
+    bot.send(button="office:thu-nghiem")
+    bot.send(button=f"day:{MONDAY.isoformat()}")
+    bot.send(button="slot:sang@08:00")
+    held = bot.send(button="go:booking.book")
+    assert "✅" not in texts(held) and first.code in texts(held)
+    assert "go:booking.add" in payloads(held)
+    added = bot.send(button="go:booking.add")
+    assert "✅" in texts(added)
+    assert bot.booking().procedures == ("khai-sinh", "ket-hon")
+    slot = slot_at(bot.svc, MONDAY, "08:00")
+    assert bot.svc.store.usage("thu-nghiem", slot.start, slot.end)[("sang", slot.start)][0] == 1
+
+
+def test_the_same_procedure_again_in_a_held_slot_is_refused_plainly(bot: Bot) -> None:
+    bot.to_confirm("08:00")
+    bot.send(button="go:booking.book")
+    bot.send("bắt đầu lại")
+    bot.to_confirm("08:00")
+    held = bot.send(button="go:booking.book")
+    assert "✅" not in texts(held) and "go:booking.add" not in payloads(held)
+    assert bot.booking().code in texts(held)
+
+
+def test_same_day_booking_promises_only_the_hour_reminder(bot: Bot) -> None:
+    bot.clock.now = dt.datetime(2026, 11, 23, 6, 0, tzinfo=TZ)  # Monday morning
+    bot.to_confirm("08:30")
+    done = bot.send(button="go:booking.book")
+    assert bot.text("booking_promise_hour") in texts(done)
+    assert bot.text("booking_promise_both") not in texts(done)
+
+
+def test_the_web_page_is_promised_no_reminder_and_gets_none(bot: Bot) -> None:
+    def web(text: str = "", button: str = "") -> list[Reply]:
+        return bot.engine.handle(Incoming("web", "page-1", text, button))
+
+    web("đăng ký khai sinh")
+    web("đặt lịch")
+    web(button="office:thu-nghiem")
+    web(button=f"day:{MONDAY.isoformat()}")
+    web(button="slot:sang@08:00")
+    done = web(button="go:booking.book")
+    assert bot.text("booking_promise_web") in texts(done)
+    assert bot.svc.due_reminders(dt.datetime(2026, 11, 23, 12, 0, tzinfo=TZ)) == []
+
+
+def test_volunteer_cases_own_their_bookings_and_reminders(bot: Bot) -> None:
+    bot.engine.volunteers = frozenset({"telegram:vol-1"})
+    try:
+        codes = []
+        for hhmm in ("08:00", "08:30", "09:00"):  # the limit of 2 counts per case
+            opened = bot.send("/hoso_moi", user="vol-1")
+            codes.append(opened[0].text.split("mã ")[1].split(".")[0])
+            bot.to_confirm(hhmm, user="vol-1")
+            done = bot.send(button="go:booking.book", user="vol-1")
+            assert "✅" in texts(done) and f"[Hồ sơ {codes[-1]}]" in texts(done)
+        owners = [bot.svc.store.active(Citizen("case", c)) for c in codes]
+        assert [len(o) for o in owners] == [1, 1, 1]
+        listed = bot.send("/hoso", user="vol-1")
+        assert all(o[0].code in texts(listed) for o in owners[:2])
+        bot.send(f"mã {codes[0]}", user="citizen-9")  # the citizen joins with the case code
+        due = bot.svc.due_reminders(dt.datetime(2026, 11, 22, 18, 0, tzinfo=TZ))
+        by_user = {o.user: o.replies[0].text for o in due}
+        assert set(by_user) == {"citizen-9", "vol-1"}
+        assert not by_user["citizen-9"].startswith(f"🔔 [Hồ sơ {codes[0]}]")
+        assert by_user["vol-1"].startswith("🔔 [Hồ sơ ")
+        bot.send(f"/hoso {codes[1]}", user="vol-1")
+        bot.send("/xong", user="vol-1")
+        closed = bot.send(f"mã {codes[1]}", user="citizen-8")
+        assert texts(closed) == bot.text("case_not_found")
+    finally:
+        bot.engine.volunteers = frozenset()
+
+
+def test_a_resumed_case_returns_to_the_step_where_it_stopped(bot: Bot) -> None:
+    bot.engine.volunteers = frozenset({"telegram:vol-1"})
+    try:
+        opened = bot.send("/hoso_moi", user="vol-1")
+        code = opened[0].text.split("mã ")[1].split(".")[0]
+        bot.open_guide(user="vol-1")
+        bot.send(button="go:booking.start", user="vol-1")
+        days = bot.send(button="office:thu-nghiem", user="vol-1")
+        bot.send("/hoso_moi", user="vol-1")  # another citizen meanwhile
+        listed = bot.send("/hoso", user="vol-1")
+        assert bot.text("vol_at_booking") in texts(listed)
+        resumed = bot.send(f"/hoso {code}", user="vol-1")
+        assert [p for p in payloads(resumed) if p.startswith("day:")] == [
+            p for p in payloads(days) if p.startswith("day:")
+        ]
+    finally:
+        bot.engine.volunteers = frozenset()

@@ -161,11 +161,13 @@ def test_only_the_minimum_is_stored(svc: BookingService) -> None:
         "channel",
         "user_id",
         "procedure_id",
+        "also",  # further procedure ids filed at the same visit
         "office_id",
         "slot_id",
         "status",
         "created_at",
         "updated_at",
+        "origin",  # a keyed hash of the web client address (per-address limit), never the address
     }
 
 
@@ -216,3 +218,91 @@ def test_slot_rows_are_created_once(svc: BookingService) -> None:
     assert svc.store.slot_id(slot) == svc.store.slot_id(slot)
     with svc.db.begin() as conn:
         assert conn.execute(text("SELECT count(*) FROM booking_slot")).scalar() == 1
+
+
+def test_bookings_per_client_address_per_office_day(svc: BookingService) -> None:
+    store = BookingStore(svc.db, max_active=2, max_per_origin_day=2, clock=svc.clock)
+    same_address = [Citizen("web", f"w-{n}", origin="o-abc") for n in range(3)]
+    results = [
+        store.book(who, "khai-sinh", slot_at(svc, MONDAY, "08:00")) for who in same_address[:2]
+    ]
+    assert [r.status for r in results] == ["booked", "booked"]
+    third = store.book(same_address[2], "khai-sinh", slot_at(svc, MONDAY, "09:00"))
+    assert (third.status, third.per_client) == ("limit", True)
+    other_day = store.book(
+        same_address[2], "khai-sinh", slot_at(svc, dt.date(2026, 11, 25), "08:00")
+    )
+    assert other_day.status == "booked"
+    elsewhere = store.book(
+        Citizen("web", "w-9", origin="o-other"), "khai-sinh", slot_at(svc, MONDAY, "09:00")
+    )
+    assert elsewhere.status == "booked"
+    verified = store.book(citizen(1), "khai-sinh", slot_at(svc, MONDAY, "09:00"))  # no origin
+    assert verified.status == "booked"
+
+
+def test_a_second_request_for_a_held_slot_books_nothing(svc: BookingService) -> None:
+    slot = slot_at(svc, MONDAY, "08:00")
+    first = svc.store.book(citizen(1), "khai-sinh", slot)
+    again = svc.store.book(citizen(1), "khai-sinh", slot)
+    other = svc.store.book(citizen(1), "ket-hon", slot)  # the office does not allow several
+    assert (first.status, again.status, other.status) == ("booked", "held", "held")
+    assert again.booking == first.booking and other.booking == first.booking
+    assert svc.store.usage("thu-nghiem", slot.start, slot.end)[("sang", slot.start)] == (1, False)
+    assert len(svc.store.active(citizen(1))) == 1
+
+
+def test_several_places_only_for_different_procedures_where_allowed(svc: BookingService) -> None:
+    slot = slot_at(svc, MONDAY, "08:00")
+    assert svc.store.book(citizen(1), "khai-sinh", slot, several=True).status == "booked"
+    assert svc.store.book(citizen(1), "khai-sinh", slot, several=True).status == "held"
+    assert svc.store.book(citizen(1), "ket-hon", slot, several=True).status == "booked"
+    assert svc.store.usage("thu-nghiem", slot.start, slot.end)[("sang", slot.start)] == (2, False)
+
+
+def test_a_procedure_is_added_to_the_same_visit(svc: BookingService) -> None:
+    slot = slot_at(svc, MONDAY, "08:00")
+    made = svc.store.book(citizen(1), "khai-sinh", slot).booking
+    assert made is not None
+    added = svc.store.add_procedure(citizen(1), made.code, "ket-hon")
+    assert added.status == "added" and added.booking is not None
+    assert added.booking.procedures == ("khai-sinh", "ket-hon")
+    assert svc.store.add_procedure(citizen(1), made.code, "ket-hon").status == "held"
+    assert svc.store.add_procedure(citizen(2), made.code, "ket-hon").status == "gone"
+    assert svc.store.usage("thu-nghiem", slot.start, slot.end)[("sang", slot.start)] == (1, False)
+    with svc.db.begin() as conn:
+        params = [p for (p,) in conn.execute(select(NoticeRow.params))]
+    assert params and all(p["also"] == "ket-hon" for p in params)
+
+
+def test_reminders_go_to_whom_they_are_meant_for(svc: BookingService) -> None:
+    case = Citizen("case", "CASE123456")
+    volunteer = Citizen("telegram", "vol-1")
+    slot = slot_at(svc, MONDAY, "08:00")
+    svc.store.book(case, "khai-sinh", slot, notify=volunteer, label="CASE123456")
+    assert {(u, k) for u, k, _ in notices(svc)} == {
+        ("vol-1", "remind_day"),
+        ("vol-1", "remind_hour"),
+    }
+    assert svc.store.redirect_notices(case, Citizen("zalo", "citizen-9")) == 2
+    with svc.db.begin() as conn:
+        rows = conn.execute(select(NoticeRow.channel, NoticeRow.user_id, NoticeRow.params)).all()
+    assert {(c, u, p["case"]) for c, u, p in rows} == {("zalo", "citizen-9", "")}
+    assert svc.store.book(Citizen("web", "w1"), "khai-sinh", slot, remind=False).status == "booked"
+    assert len(notices(svc)) == 2  # none queued for a page that cannot receive them
+
+
+def test_limits_count_per_case(svc: BookingService) -> None:
+    slots = [slot_at(svc, MONDAY, t) for t in ("08:00", "08:30", "09:00")]
+    for n, slot in enumerate(slots):
+        assert svc.store.book(Citizen("case", f"C{n}"), "khai-sinh", slot).status == "booked"
+
+
+def test_moving_onto_a_slot_already_held_moves_nothing(svc: BookingService) -> None:
+    eight, half = slot_at(svc, MONDAY, "08:00"), slot_at(svc, MONDAY, "08:30")
+    first = svc.store.book(citizen(1), "khai-sinh", eight).booking
+    second = svc.store.book(citizen(1), "ket-hon", half).booking
+    assert first is not None and second is not None
+    moved = svc.store.reschedule(citizen(1), second.code, eight)
+    assert (moved.status, moved.booking) == ("held", first)
+    assert svc.store.usage("thu-nghiem", eight.start, half.end)[("sang", half.start)] == (1, False)

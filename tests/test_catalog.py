@@ -47,7 +47,11 @@ def test_no_entry_sends_citizens_to_a_district() -> None:
     catalog, _ = check_catalog(CATALOG)
     for proc in catalog:
         text = " ".join([proc.where.text, *(d.name for d in proc.documents)]).lower()
-        assert "ubnd quận" not in text and "ubnd huyện" not in text and "cấp huyện" not in proc.where.text.lower(), proc.id
+        assert (
+            "ubnd quận" not in text
+            and "ubnd huyện" not in text
+            and "cấp huyện" not in proc.where.text.lower()
+        ), proc.id
 
 
 def test_bundles_name_their_members() -> None:
@@ -75,7 +79,9 @@ def _problems(root: Path) -> list[str]:
 
 def test_syntax_error_reports_file_and_line(tmp_path: Path) -> None:
     folder = _copy(tmp_path)
-    (folder / "bad.yaml").write_text("id: bad\nname: [unclosed\nkind: procedure\n", encoding="utf-8")
+    (folder / "bad.yaml").write_text(
+        "id: bad\nname: [unclosed\nkind: procedure\n", encoding="utf-8"
+    )
     problems = _problems(folder.parent)
     assert len(problems) == 1
     assert re.match(r".*bad\.yaml:\d+: YAML syntax error", problems[0])
@@ -99,22 +105,33 @@ def test_duplicate_id_and_alias_claimed_twice(tmp_path: Path) -> None:
     folder = _copy(tmp_path)
     (folder.parent / "khac").mkdir()
     shutil.copy(folder / "khai-sinh.yaml", folder.parent / "khac" / "khai-sinh.yaml")
-    other = (folder / "khai-sinh.yaml").read_text(encoding="utf-8").replace("id: khai-sinh", "id: khai-sinh-3")
+    other = (
+        (folder / "khai-sinh.yaml")
+        .read_text(encoding="utf-8")
+        .replace("id: khai-sinh", "id: khai-sinh-3")
+    )
     (folder / "khai-sinh-3.yaml").write_text(other, encoding="utf-8")
     problems = _problems(folder.parent)
     assert any("duplicate id 'khai-sinh'" in p for p in problems)
     alias_line = other.splitlines().index("  - đăng ký khai sinh") + 1
     claimed = [p for p in problems if "alias 'đăng ký khai sinh' is also claimed by" in p]
     assert len(claimed) == 1
-    assert f"khai-sinh-3.yaml:{alias_line}:" in claimed[0] or f"khai-sinh.yaml:{alias_line}:" in claimed[0]
+    assert (
+        f"khai-sinh-3.yaml:{alias_line}:" in claimed[0]
+        or f"khai-sinh.yaml:{alias_line}:" in claimed[0]
+    )
 
 
 def test_bundle_naming_missing_procedure(tmp_path: Path) -> None:
     folder = _copy(tmp_path)
     text = (folder / "khai-sinh.yaml").read_text(encoding="utf-8")
-    text = text.replace("id: khai-sinh", "id: goi-thu").replace("kind: procedure", "kind: bundle\nmembers: [khai-sinh, khong-co]")
+    text = text.replace("id: khai-sinh", "id: goi-thu").replace(
+        "kind: procedure", "kind: bundle\nmembers: [khai-sinh, khong-co]"
+    )
     text = "\n".join(line for line in text.splitlines()) + "\n"
-    (folder / "goi-thu.yaml").write_text(text.replace("  - đăng ký khai sinh\n", ""), encoding="utf-8")
+    (folder / "goi-thu.yaml").write_text(
+        text.replace("  - đăng ký khai sinh\n", ""), encoding="utf-8"
+    )
     problems = _problems(folder.parent)
     assert any("members: 'khong-co' is not in the catalogue" in p for p in problems)
 
@@ -123,7 +140,9 @@ def test_duplicate_keys_and_billion_laughs_are_clear_errors() -> None:
     _, dup = parse_yaml("a: 1\nb: 2\na: 3\n", "f.yaml")
     assert [str(p) for p in dup] == ["f.yaml:3: duplicate key 'a'"]
     bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
-        f"{c}: &{c} [{', '.join(['*' + p] * 9)}]\n" for p, c in zip("abcdefgh", "bcdefghi", strict=True))
+        f"{c}: &{c} [{', '.join(['*' + p] * 9)}]\n"
+        for p, c in zip("abcdefgh", "bcdefghi", strict=True)
+    )
     data, problems = parse_yaml(bomb, "bomb.yaml")
     assert data is None
     assert "too many YAML aliases" in str(problems[0])
@@ -131,12 +150,20 @@ def test_duplicate_keys_and_billion_laughs_are_clear_errors() -> None:
 
 def test_cli_validate_exit_status_and_messages(tmp_path: Path) -> None:
     folder = _copy(tmp_path)
-    ok = subprocess.run([sys.executable, "-m", "bot.cli", "catalog", "validate", str(folder.parent)],
-                        capture_output=True, text=True, timeout=60)
+    ok = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "catalog", "validate", str(folder.parent)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert ok.returncode == 0, ok.stderr
     (folder / "bad.yaml").write_text("id: [\n", encoding="utf-8")
-    bad = subprocess.run([sys.executable, "-m", "bot.cli", "catalog", "validate", str(folder.parent)],
-                         capture_output=True, text=True, timeout=60)
+    bad = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "catalog", "validate", str(folder.parent)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert bad.returncode == 1
     assert "Traceback" not in bad.stderr
     assert re.search(r"bad\.yaml:\d+: YAML syntax error", bad.stderr)

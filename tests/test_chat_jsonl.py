@@ -37,7 +37,9 @@ def test_one_object_per_line_users_apart_state_in_sqlite(tmp_path: Path) -> None
     first = out[0]["replies"]
     assert isinstance(first, list) and first
     assert "Đăng ký khai sinh" in first[0]["text"]
-    payload = next(b["payload"] for r in first for b in r["buttons"] if "giấy tờ" in b["label"].lower())
+    payload = next(
+        b["payload"] for r in first for b in r["buttons"] if "giấy tờ" in b["label"].lower()
+    )
     assert "Xin chào" in out[1]["replies"][0]["text"]
     assert out[2]["replies"] == [] and "error" in out[2]
     assert out[3] == {"replies": []}

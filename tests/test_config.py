@@ -40,7 +40,10 @@ def test_example_loads_and_every_setting_has_a_comment() -> None:
 
 
 def test_environment_overrides_file(tmp_path: Path) -> None:
-    cfg = load_config(ROOT / "config.example.yaml", env={"TTHC_TELEGRAM_TOKEN": "123:abc", "TTHC_WEB_PORT": "9000"})
+    cfg = load_config(
+        ROOT / "config.example.yaml",
+        env={"TTHC_TELEGRAM_TOKEN": "123:abc", "TTHC_WEB_PORT": "9000"},
+    )
     assert cfg["telegram.token"] == "123:abc"
     assert cfg["web.port"] == 9000
 
@@ -58,3 +61,17 @@ def test_bad_config_reports_file_and_line(tmp_path: Path) -> None:
 def test_default_database_is_sqlite_under_data_dir(tmp_path: Path) -> None:
     cfg = load_config(None, env={"TTHC_DATA_DIR": str(tmp_path)})
     assert cfg.database_url == f"sqlite:///{tmp_path.resolve() / 'tthc.sqlite3'}"
+
+
+def test_volunteer_ids_and_trusted_proxies_are_checked_with_their_line(tmp_path: Path) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text(
+        "volunteers:\n  ids: ['4242', 'telegram:1']\nweb:\n  trusted_proxies: [10.0.0.0/33]\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ContentError) as caught:
+        load_config(path, env={})
+    text = "\n".join(str(p) for p in caught.value.problems)
+    assert "config.yaml:2: volunteers.ids: '4242' must be telegram:<id> or zalo:<id>" in text
+    assert "config.yaml:4: web.trusted_proxies: '10.0.0.0/33' is not an address or CIDR" in text
+    assert "telegram:1" not in text

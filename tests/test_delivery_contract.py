@@ -45,15 +45,22 @@ async def zalo(aiohttp_server: Any) -> tuple[FakeZalo, str]:
     return api, f"http://127.0.0.1:{server.port}"
 
 
-async def test_zalo_down_four_times_is_not_marked_sent(tmp_path: Path, zalo: tuple[FakeZalo, str]) -> None:
+async def test_zalo_down_four_times_is_not_marked_sent(
+    tmp_path: Path, zalo: tuple[FakeZalo, str]
+) -> None:
     from channel_support import running
 
     api, base = zalo
     api.fail_next = [500] * 4
     claims = Claims([Item(Outgoing("zalo", USER, (Reply("nhắc lịch"),)))])
-    async with running(zalo_config(tmp_path, base), makers={"zalo": quick}, outbox=[claims]) as server:
+    async with running(
+        zalo_config(tmp_path, base), makers={"zalo": quick}, outbox=[claims]
+    ) as server:
         assert await server.flush_outbox() == 0
-        assert (claims.done_items, claims.failed_items) == ([], claims.items)  # given back, not lost
+        assert (claims.done_items, claims.failed_items) == (
+            [],
+            claims.items,
+        )  # given back, not lost
         assert api.attempts == 4
         assert await server.flush_outbox() == 1  # Zalo is back: delivered and acknowledged
         assert claims.done_items == claims.items

@@ -29,14 +29,18 @@ def test_full_khai_sinh_guide(chat: Chat) -> None:
     chat.say("làm giấy khai sinh cho con ở đâu")
     assert "📋 Đăng ký khai sinh" in chat.text
     assert "60 ngày" in chat.text  # the citizen's deadline
-    assert "dichvucong.gov.vn" in chat.text
+    assert len(chat.text) <= 900  # the first card fits one phone screen
+    chat.press("Nộp online")
+    assert "dichvucong.gov.vn" in chat.text  # the rest is one tap away
     chat.press("giấy tờ cần chuẩn bị")
     chat.answer_all("Không")
     assert "Giấy tờ anh/chị cần chuẩn bị" in chat.text
     assert "Tờ khai đăng ký khai sinh" in chat.text
     assert "Không cần mang" in chat.text and "Sổ hộ khẩu" in chat.text
     chat.press("Đã có: 1")
-    assert "☑ 1." in chat.text
+    assert (
+        "☑ Đã đánh dấu có: Tờ khai" in chat.text and "Không cần mang" not in chat.text
+    )  # one line
     chat.press("bản tóm tắt")
     final = chat.last[0]
     assert final.attachment is not None and final.attachment.filename == "khai-sinh-ho-so.txt"
@@ -101,7 +105,7 @@ def test_bundle_eligibility_child_over_six(chat: Chat) -> None:
 
 def test_disambiguation_then_pick(chat: Chat) -> None:
     chat.say("xin giấy xác nhận")
-    assert "Ý anh/chị là" in chat.text
+    assert "Bấm chọn hoặc gõ số" in chat.text  # the choice list (texts.yaml choose_intro)
     assert all(p.startswith(("pick:", "cmd:")) for p in chat.payloads())
     chat.say("1")
     assert "📋" in chat.text
@@ -136,9 +140,14 @@ def test_stale_button_is_handled(chat: Chat) -> None:
     assert "Nút này đã cũ" in replies[0].text
 
 
-def test_english_question_gets_english_note(chat: Chat) -> None:
+def test_english_question_gets_the_guide_in_english(chat: Chat) -> None:
     chat.say("How do I register the birth of my baby in Hanoi?")
-    assert "The guide below is in Vietnamese" in chat.text
+    assert (
+        "Birth registration (Đăng ký khai sinh)" in chat.text
+    )  # English name, Vietnamese in brackets
+    assert "Documents to prepare" in chat.labels()
+    chat.press("Documents")
+    assert "Question 1/" in chat.text
 
 
 def test_idle_conversation_restarts_politely(tmp_path: Path) -> None:
@@ -177,23 +186,31 @@ def test_hot_reload_applies_good_edits_and_refuses_broken_ones(tmp_path: Path) -
     flows = tmp_path / "flows"
     shutil.copytree(ROOT / "procedures_catalog", catalog, ignore=shutil.ignore_patterns("imported"))
     shutil.copytree(ROOT / "flows", flows)
-    cfg = make_config(tmp_path).with_overrides(**{"catalog.dir": str(catalog), "flows.dir": str(flows)})
+    cfg = make_config(tmp_path).with_overrides(
+        **{"catalog.dir": str(catalog), "flows.dir": str(flows)}
+    )
     engine = build(cfg, MemoryStore()).engine()
     reloader = Reloader(engine, Paths.from_config(cfg))
     texts = flows / "texts.yaml"
-    texts.write_text(texts.read_text(encoding="utf-8").replace("Xin chào anh/chị!", "Chào mừng anh/chị!"),
-                     encoding="utf-8")
+    texts.write_text(
+        texts.read_text(encoding="utf-8").replace("Xin chào anh/chị!", "Chào mừng anh/chị!"),
+        encoding="utf-8",
+    )
     assert reloader.poll() is True
     assert "Chào mừng anh/chị!" in Chat(engine, user="u2").say("/start")[0].text
-    (flows / "guide.yaml").write_text("id: guide\nstart: nowhere\nsteps:\n  a: {next: b}\n", encoding="utf-8")
+    (flows / "guide.yaml").write_text(
+        "id: guide\nstart: nowhere\nsteps:\n  a: {next: b}\n", encoding="utf-8"
+    )
     assert reloader.poll() is False
     assert any("guide.yaml" in str(p) for p in reloader.last_problems)
     assert "Chào mừng anh/chị!" in Chat(engine, user="u3").say("/start")[0].text
 
 
 def test_volunteer_cases_and_handoff(tmp_path: Path) -> None:
-    engine = make_engine(make_config(tmp_path).with_overrides(**{"volunteers.ids": ["vol-1"]}))
-    vol = Chat(engine, user="vol-1")
+    engine = make_engine(
+        make_config(tmp_path).with_overrides(**{"volunteers.ids": ["telegram:vol-1"]})
+    )
+    vol = Chat(engine, user="vol-1", channel="telegram")
     vol.say("/hoso_moi")
     code_a = vol.text.split("mã ")[1].split(".")[0]
     vol.say("đăng ký khai sinh")
@@ -210,6 +227,9 @@ def test_volunteer_cases_and_handoff(tmp_path: Path) -> None:
     citizen = Chat(engine, user="citizen-9")
     citizen.say(f"mã {code_a}")
     assert "Đăng ký khai sinh" in citizen.text
+    citizen.say("đăng ký kết hôn")  # the citizen's copy moves on; the volunteer's case does not
+    vol.say(f"/hoso {code_a}")
+    assert "Đăng ký khai sinh" in vol.text
     vol.say("/xong")
     vol.say("/hoso")
     assert code_a not in vol.text and code_b in vol.text
@@ -222,8 +242,14 @@ def test_volunteer_commands_need_allow_list(chat: Chat) -> None:
 
 def test_console_chat_through_subprocess(tmp_path: Path) -> None:
     env = {"PATH": "/usr/bin:/bin", "TTHC_DATA_DIR": str(tmp_path / "data"), "HOME": str(tmp_path)}
-    proc = subprocess.run([sys.executable, "-m", "bot.cli", "chat"], input="đăng ký khai sinh\n1\n",
-                          capture_output=True, text=True, timeout=120, env=env)
+    proc = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "chat"],
+        input="đăng ký khai sinh\n1\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
     assert proc.returncode == 0, proc.stderr
     assert "📋 Đăng ký khai sinh" in proc.stdout
     assert "Câu hỏi 1/" in proc.stdout

@@ -52,7 +52,7 @@ from bot.storage.db import make_engine, migrate
 from bot.web.server import Server
 
 CHAT = 5151
-SECRET = "fault-secret"
+SECRET = "fault-secret-0123456789"
 CHECKLIST = "Xem giấy tờ cần chuẩn bị"
 HELP = "Tôi giúp anh/chị biết thủ tục"
 HUMAN = "gặp trực tiếp cán bộ"
@@ -255,7 +255,8 @@ def test_kill_9_during_a_booking_storm_keeps_the_slot_consistent(
     assert taken == confirmed <= CAPACITY
     assert len(set(codes)) == len(codes)
     assert max(per_citizen.values()) == 1, "a retry booked a second place"
-    assert {r.status for r in retries} <= {"booked", "limit", "full"}
+    # a retry for a place the crash had already taken is "held" (that booking, nothing new)
+    assert {r.status for r in retries} <= {"booked", "held", "limit", "full"}
 
 
 def test_confirming_the_same_slot_again_does_not_take_a_second_place(

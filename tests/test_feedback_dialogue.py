@@ -11,7 +11,6 @@ from feedback_support import BACKENDS, Chat, clear_feedback, migrated_url
 from bot.app import build
 from bot.config import load_config
 from bot.core.engine import Engine, MemoryStore
-from bot.core.messages import Incoming
 from bot.feedback.dialogue import feature
 from bot.feedback.offer import Visit, offer_surveys
 from bot.feedback.offices import Offices
@@ -19,8 +18,12 @@ from bot.feedback.report import ResponseRow
 from bot.feedback.store import FeedbackStore
 from bot.storage.db import make_engine
 
-OFFICES = Offices({"phuong-viet-hung": "Trung tâm Phục vụ hành chính công phường Việt Hưng",
-                   "cong-an-phuong-viet-hung": "Công an phường Việt Hưng"})
+OFFICES = Offices(
+    {
+        "phuong-viet-hung": "Trung tâm Phục vụ hành chính công phường Việt Hưng",
+        "cong-an-phuong-viet-hung": "Công an phường Việt Hưng",
+    }
+)
 TODAY = date(2025, 3, 10)
 
 
@@ -60,7 +63,9 @@ def only(store: FeedbackStore) -> ResponseRow:
     return rows[0]
 
 
-def test_full_survey_with_taps_comment_and_consented_contact(bot: Engine, store: FeedbackStore) -> None:
+def test_full_survey_with_taps_comment_and_consented_contact(
+    bot: Engine, store: FeedbackStore
+) -> None:
     chat = Chat(bot)
     chat.send("/start fb-phuong-viet-hung")
     assert chat.says("fb_intro_office", office=OFFICES.name("phuong-viet-hung"))
@@ -78,7 +83,12 @@ def test_full_survey_with_taps_comment_and_consented_contact(bot: Engine, store:
     assert chat.says("fb_thanks")
     row = only(store)
     assert (row.office, row.counter, row.source, row.overall, row.groups) == (
-        "phuong-viet-hung", None, "qr", 4, (5, 4, 3, 2, 1))
+        "phuong-viet-hung",
+        None,
+        "qr",
+        4,
+        (5, 4, 3, 2, 1),
+    )
     assert row.comment == "Gọi **** *** *** không ai nghe máy; CCCD của tôi ************"
     assert row.contact == "Chị Lan 0987654321"
 
@@ -128,17 +138,21 @@ def test_comment_without_contact_stores_no_contact(bot: Engine, store: FeedbackS
     assert (row.overall, row.comment, row.contact) == (None, "Nhà vệ sinh hỏng", None)
 
 
-@pytest.mark.parametrize(("text", "office", "counter"), [
-    ("/start fb-phuong-viet-hung", "phuong-viet-hung", None),
-    ("/start fb-phuong-viet-hung-quay-3", "phuong-viet-hung", "quay-3"),
-    ("/start fb-cong-an-phuong-viet-hung", "cong-an-phuong-viet-hung", None),
-    ("/start fb-cong-an-phuong-viet-hung-cb07", "cong-an-phuong-viet-hung", "cb07"),
-    ("https://zalo.me/123456?start=fb-phuong-viet-hung-quay-1", "phuong-viet-hung", "quay-1"),
-    ("fb-phuong-viet-hung", "phuong-viet-hung", None),
-    ("/start@tthc_bot fb-Phuong-Viet-Hung", "phuong-viet-hung", None),
-])
-def test_deep_links_open_that_offices_survey(bot: Engine, store: FeedbackStore, text: str,
-                                             office: str, counter: str | None) -> None:
+@pytest.mark.parametrize(
+    ("text", "office", "counter"),
+    [
+        ("/start fb-phuong-viet-hung", "phuong-viet-hung", None),
+        ("/start fb-phuong-viet-hung-quay-3", "phuong-viet-hung", "quay-3"),
+        ("/start fb-cong-an-phuong-viet-hung", "cong-an-phuong-viet-hung", None),
+        ("/start fb-cong-an-phuong-viet-hung-cb07", "cong-an-phuong-viet-hung", "cb07"),
+        ("https://zalo.me/123456?start=fb-phuong-viet-hung-quay-1", "phuong-viet-hung", "quay-1"),
+        ("fb-phuong-viet-hung", "phuong-viet-hung", None),
+        ("/start@tthc_bot fb-Phuong-Viet-Hung", "phuong-viet-hung", None),
+    ],
+)
+def test_deep_links_open_that_offices_survey(
+    bot: Engine, store: FeedbackStore, text: str, office: str, counter: str | None
+) -> None:
     chat = Chat(bot, user=f"u-{text}")
     chat.send(text)
     assert chat.says("fb_intro_office", office=OFFICES.name(office))
@@ -146,7 +160,9 @@ def test_deep_links_open_that_offices_survey(bot: Engine, store: FeedbackStore, 
     assert (only(store).office, only(store).counter) == (office, counter)
 
 
-def test_deep_link_with_unknown_office_still_takes_a_general_answer(bot: Engine, store: FeedbackStore) -> None:
+def test_deep_link_with_unknown_office_still_takes_a_general_answer(
+    bot: Engine, store: FeedbackStore
+) -> None:
     chat = Chat(bot)
     chat.send("/start fb-khong-co-that")
     assert chat.says("fb_unknown_office") and chat.says("fb_intro")
@@ -154,7 +170,9 @@ def test_deep_link_with_unknown_office_still_takes_a_general_answer(bot: Engine,
     assert (only(store).office, only(store).overall) == (None, 3)
 
 
-def test_deep_link_works_in_the_middle_of_another_conversation(bot: Engine, store: FeedbackStore) -> None:
+def test_deep_link_works_in_the_middle_of_another_conversation(
+    bot: Engine, store: FeedbackStore
+) -> None:
     chat = Chat(bot)
     chat.send("làm giấy khai sinh cho con")
     chat.send("/start fb-phuong-viet-hung")
@@ -166,7 +184,12 @@ def test_survey_after_a_guide_is_linked_to_its_procedure(bot: Engine, store: Fee
     chat.send("làm giấy khai sinh cho con")
     proc = bot.store.get("telegram", chat.user)["proc"]  # type: ignore[index]
     assert proc
-    chat.replies = bot.handle(Incoming("telegram", chat.user, button="go:feedback.start"))
+    # Only offered buttons are accepted: walk the guide to its end, where "Góp ý" is offered.
+    chat.press_label("Xem giấy tờ cần chuẩn bị")
+    while "Câu hỏi" in chat.text():
+        chat.press_label(chat.replies[-1].buttons[0].label)
+    chat.press_label("Xong, xem bản tóm tắt")
+    chat.press("btn_feedback")
     assert chat.says("fb_intro")
     chat.rate(4)
     row = only(store)
@@ -184,22 +207,33 @@ def visit(booking: str = "BK-1", user: str = "citizen-1") -> Visit:
     return Visit(booking, "telegram", user, date(2025, 3, 9), "phuong-viet-hung", "khai-sinh")
 
 
-def test_post_visit_offer_once_per_booking_and_answered_once(bot: Engine, store: FeedbackStore) -> None:
+def test_post_visit_offer_once_per_booking_and_answered_once(
+    bot: Engine, store: FeedbackStore
+) -> None:
     flows = bot.content.flows
     first = offer_surveys(store, flows, [visit()], today=TODAY, offices=OFFICES)
     again = offer_surveys(store, flows, [visit()], today=TODAY, offices=OFFICES)
     assert (len(first), again) == (1, [])
     message = first[0]
     assert (message.channel, message.user) == ("telegram", "citizen-1")
-    assert flows.text("fb_offer").format(office=OFFICES.name("phuong-viet-hung"), day="09/03/2025") \
+    assert (
+        flows.text("fb_offer").format(office=OFFICES.name("phuong-viet-hung"), day="09/03/2025")
         == message.replies[0].text
+    )
     chat = Chat(bot)
     chat.replies = list(message.replies)
     chat.press("fb_btn_offer")
     chat.rate(5)
     chat.press("fb_btn_finish")
     row = only(store)
-    assert (row.booking, row.office, row.procedure, row.source) == ("BK-1", "phuong-viet-hung", "khai-sinh", "booking")
+    # The answer keeps office and procedure but no booking code: it cannot be joined to the citizen.
+    assert (row.booking, row.office, row.procedure, row.source) == (
+        None,
+        "phuong-viet-hung",
+        "khai-sinh",
+        "booking",
+    )
+    assert store.answered("BK-1")
     chat.replies = list(message.replies)
     chat.press("fb_btn_offer")  # the old button, pressed again
     assert chat.says("fb_already")

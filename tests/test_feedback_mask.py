@@ -12,24 +12,30 @@ SEPARATORS = " \t\n\r\x0b\x0c.-()"  # what may sit between the digits of one num
 NO_DIGITS = st.text(st.characters(blacklist_categories=("Nd",)), max_size=30)
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("Số tôi 0912345678 nhé", "Số tôi ********** nhé"),
-    ("gọi 0912 345 678.", "gọi **** *** ***."),
-    ("gọi 0912.345.678", "gọi ****.***.***"),
-    ("gọi 091-234-5678", "gọi ***-***-****"),
-    ("+84 912 345 678", "+** *** *** ***"),
-    ("(+84)912345678", "(+**)*********"),
-    ("(024) 3825 1234", "(***) **** ****"),
-    ("0912 - 345 - 678", "**** - *** - ***"),
-    ("máy bàn 024 3825 1234", "máy bàn *** **** ****"),
-    ("CMND 123456789", "CMND *********"),
-    ("CCCD: 001203004567, cảm ơn", "CCCD: ************, cảm ơn"),
-    ("CCCD 0012 0300 4567", "CCCD **** **** ****"),
-    ("sđt0912345678", "sđt**********"),
-    ("ngày 12/05/2024 chờ 3 tiếng, lệ phí 50.000 đồng", "ngày 12/05/2024 chờ 3 tiếng, lệ phí 50.000 đồng"),
-    ("số nhà 12345678", "số nhà 12345678"),
-    ("", ""),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Số tôi 0912345678 nhé", "Số tôi ********** nhé"),
+        ("gọi 0912 345 678.", "gọi **** *** ***."),
+        ("gọi 0912.345.678", "gọi ****.***.***"),
+        ("gọi 091-234-5678", "gọi ***-***-****"),
+        ("+84 912 345 678", "+** *** *** ***"),
+        ("(+84)912345678", "(+**)*********"),
+        ("(024) 3825 1234", "(***) **** ****"),
+        ("0912 - 345 - 678", "**** - *** - ***"),
+        ("máy bàn 024 3825 1234", "máy bàn *** **** ****"),
+        ("CMND 123456789", "CMND *********"),
+        ("CCCD: 001203004567, cảm ơn", "CCCD: ************, cảm ơn"),
+        ("CCCD 0012 0300 4567", "CCCD **** **** ****"),
+        ("sđt0912345678", "sđt**********"),
+        (
+            "ngày 12/05/2024 chờ 3 tiếng, lệ phí 50.000 đồng",
+            "ngày 12/05/2024 chờ 3 tiếng, lệ phí 50.000 đồng",
+        ),
+        ("số nhà 12345678", "số nhà 12345678"),
+        ("", ""),
+    ],
+)
 def test_examples(text: str, expected: str) -> None:
     assert mask(text) == expected
 
@@ -53,25 +59,38 @@ def longest_run(text: str) -> int:
 
 def mobile() -> st.SearchStrategy[str]:
     """Vietnamese mobile numbers as people type them."""
-    body = st.builds(lambda p, rest: p + rest, st.sampled_from("35789"), st.text("0123456789", min_size=8, max_size=8))
+    body = st.builds(
+        lambda p, rest: p + rest,
+        st.sampled_from("35789"),
+        st.text("0123456789", min_size=8, max_size=8),
+    )
     sep = st.sampled_from(["", " ", ".", "-", " - "])
     return st.builds(
         lambda prefix, b, s, split: prefix + s.join(_groups(b, split)),
-        st.sampled_from(["0", "+84", "+84 ", "84", "(+84) ", "(+84)"]), body, sep,
+        st.sampled_from(["0", "+84", "+84 ", "84", "(+84) ", "(+84)"]),
+        body,
+        sep,
         st.sampled_from([(9,), (3, 3, 3), (2, 3, 4), (3, 2, 2, 2)]),
     )
 
 
 def id_card() -> st.SearchStrategy[str]:
     """CMND (9 digits) and CCCD (12 digits), plain or in groups."""
-    digits = st.one_of(st.text("0123456789", min_size=9, max_size=9), st.text("0123456789", min_size=12, max_size=12))
-    return st.builds(lambda d, s: s.join(d[i:i + 3] for i in range(0, len(d), 3)), digits, st.sampled_from(["", " ", "."]))
+    digits = st.one_of(
+        st.text("0123456789", min_size=9, max_size=9),
+        st.text("0123456789", min_size=12, max_size=12),
+    )
+    return st.builds(
+        lambda d, s: s.join(d[i : i + 3] for i in range(0, len(d), 3)),
+        digits,
+        st.sampled_from(["", " ", "."]),
+    )
 
 
 def _groups(body: str, sizes: tuple[int, ...]) -> list[str]:
     out, start = [], 0
     for size in sizes:
-        out.append(body[start:start + size])
+        out.append(body[start : start + size])
         start += size
     return out
 
@@ -93,9 +112,32 @@ def test_properties_on_any_text(text: str) -> None:
     assert mask(masked) == masked
 
 
-@given(st.lists(st.one_of(st.text("0123456789", min_size=1, max_size=MIN_DIGITS - 1),
-                          st.text("abcđêơư ", min_size=1, max_size=8)), max_size=12))
+@given(
+    st.lists(
+        st.one_of(
+            st.text("0123456789", min_size=1, max_size=MIN_DIGITS - 1),
+            st.text("abcđêơư ", min_size=1, max_size=8),
+        ),
+        max_size=12,
+    )
+)
 def test_short_numbers_are_kept(parts: list[str]) -> None:
     text = " và ".join(parts)
     assert longest_run(text) < MIN_DIGITS
     assert mask(text) == text
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "0912/345/678",
+        "0912_345_678",
+        "0912,345,678",
+        "0912–345–678",
+        "001/099/012/345",
+        "0912 / 345 / 678",
+    ],
+)
+def test_numbers_with_slashes_underscores_commas_and_dashes_are_masked(typed: str) -> None:
+    masked = mask(f"sdt {typed} nhe")
+    assert not any(ch.isdigit() for ch in masked), masked

@@ -15,7 +15,10 @@ def test_payloads_and_links() -> None:
     assert qr.payload("phuong-a") == "fb-phuong-a"
     assert qr.payload("phuong-a", "quay-3") == "fb-phuong-a-quay-3"
     assert qr.telegram_link("@tthc_bot", "fb-phuong-a") == "https://t.me/tthc_bot?start=fb-phuong-a"
-    assert qr.zalo_link("579745863508352884", "fb-x") == "https://zalo.me/579745863508352884?start=fb-x"
+    assert (
+        qr.zalo_link("579745863508352884", "fb-x")
+        == "https://zalo.me/579745863508352884?start=fb-x"
+    )
 
 
 @pytest.mark.parametrize(("office", "counter"), [("a" * 62, ""), ("phường", ""), ("a", "quầy 1")])
@@ -38,7 +41,9 @@ def test_office_files_in_any_simple_shape(tmp_path: Path) -> None:
     folder = tmp_path / "offices"
     folder.mkdir()
     (folder / "one.yaml").write_text("id: xa-a\nname: Xã A\nsessions: []\n", encoding="utf-8")
-    (folder / "many.yaml").write_text("offices:\n  - {id: xa-b, name: Xã B}\n  - {id: xa-c}\n", encoding="utf-8")
+    (folder / "many.yaml").write_text(
+        "offices:\n  - {id: xa-b, name: Xã B}\n  - {id: xa-c}\n", encoding="utf-8"
+    )
     (folder / "calendar.yaml").write_text("closures: []\n", encoding="utf-8")
     (folder / "broken.yaml").write_text("id: [\n", encoding="utf-8")
     assert load_offices(tmp_path).names == {"xa-a": "Xã A", "xa-b": "Xã B", "xa-c": "xa-c"}
@@ -47,7 +52,10 @@ def test_office_files_in_any_simple_shape(tmp_path: Path) -> None:
 
 def test_svg_is_well_formed_and_escapes_the_caption() -> None:
     root = ET.fromstring(qr.svg("https://t.me/b?start=fb-a", ["A & B <C>", "Quét mã"]))
-    assert [t.text for t in root.iter("{http://www.w3.org/2000/svg}text")] == ["A & B <C>", "Quét mã"]
+    assert [t.text for t in root.iter("{http://www.w3.org/2000/svg}text")] == [
+        "A & B <C>",
+        "Quét mã",
+    ]
 
 
 def test_png_has_the_signature(tmp_path: Path) -> None:

@@ -22,18 +22,31 @@ def test_totals_and_groups() -> None:
         overall=Stat(count=7, total=24, satisfied=4),
         groups=(Stat(5, 18, 3), Stat(5, 18, 3), Stat(4, 17, 3), Stat(4, 16, 2), Stat(3, 10, 1)),
     )
-    assert (round(report.total.overall.mean or 0, 4), round(report.total.overall.share or 0, 4)) == (3.4286, 0.5714)
+    assert (
+        round(report.total.overall.mean or 0, 4),
+        round(report.total.overall.share or 0, 4),
+    ) == (3.4286, 0.5714)
 
 
 def test_slices_by_office_procedure_and_local_month() -> None:
     report = compute(ROWS)
     assert {k: (s.responses, s.overall) for k, s in report.by_office.items()} == {
-        "": (1, Stat()), "phuong-a": (4, Stat(4, 18, 4)), "phuong-b": (3, Stat(3, 6, 0))}
+        "": (1, Stat()),
+        "phuong-a": (4, Stat(4, 18, 4)),
+        "phuong-b": (3, Stat(3, 6, 0)),
+    }
     assert {k: (s.responses, s.overall) for k, s in report.by_procedure.items()} == {
-        "": (3, Stat(2, 7, 1)), "ket-hon": (2, Stat(2, 7, 1)), "khai-sinh": (3, Stat(3, 10, 2))}
+        "": (3, Stat(2, 7, 1)),
+        "ket-hon": (2, Stat(2, 7, 1)),
+        "khai-sinh": (3, Stat(3, 10, 2)),
+    }
     assert {k: (s.responses, s.overall) for k, s in report.by_month.items()} == {
-        "2025-01": (3, Stat(3, 11, 2)), "2025-02": (5, Stat(4, 13, 2))}
-    assert {o: {m: s.overall for m, s in months.items()} for o, months in report.by_office_month.items()} == {
+        "2025-01": (3, Stat(3, 11, 2)),
+        "2025-02": (5, Stat(4, 13, 2)),
+    }
+    assert {
+        o: {m: s.overall for m, s in months.items()} for o, months in report.by_office_month.items()
+    } == {
         "": {"2025-02": Stat()},
         "phuong-a": {"2025-01": Stat(2, 9, 2), "2025-02": Stat(2, 9, 2)},
         "phuong-b": {"2025-01": Stat(1, 2, 0), "2025-02": Stat(2, 4, 0)},
@@ -43,7 +56,10 @@ def test_slices_by_office_procedure_and_local_month() -> None:
 
 def test_comments_keep_their_local_day_and_context() -> None:
     assert [(c.day.isoformat(), c.office, c.procedure) for c in compute(ROWS).comments] == [
-        ("2025-01-10", "phuong-a", "khai-sinh"), ("2025-01-20", "phuong-b", "ket-hon"), ("2025-02-14", "", "")]
+        ("2025-01-10", "phuong-a", "khai-sinh"),
+        ("2025-01-20", "phuong-b", "ket-hon"),
+        ("2025-02-14", "", ""),
+    ]
     assert isinstance(compute(ROWS).comments[0], Comment)
 
 
@@ -57,7 +73,9 @@ def test_text_form() -> None:
     text = render_text(compute(ROWS), {"phuong-a": "Phường A"})
     assert "Số phản hồi: 8" in text
     assert "Hài lòng chung: TB 3.43/5 · hài lòng 57.1% (4/7)" in text
-    assert "  5. Tiếp nhận, xử lý góp ý, phản ánh, kiến nghị: TB 3.33/5 · hài lòng 33.3% (1/3)" in text
+    assert (
+        "  5. Tiếp nhận, xử lý góp ý, phản ánh, kiến nghị: TB 3.33/5 · hài lòng 33.3% (1/3)" in text
+    )
     assert "  Phường A [phuong-a]: 4 phản hồi · TB 4.50/5 · hài lòng 100.0% (4/4)" in text
     assert "  2025-02-14 · (không rõ) · (không rõ): Nên có thêm ghế chờ" in text
 
@@ -70,13 +88,22 @@ def test_csv_has_one_line_per_response(tmp_path: Path) -> None:
         lines = list(csv.DictReader(f))
     assert len(lines) == 8
     assert lines[3]["created_at"] == "2025-02-01T01:00:00+07:00"
-    assert (lines[1]["overall"], lines[1]["g_staff"], lines[1]["g_handling"], lines[1]["comment"]) == (
-        "4", "", "2", "Chờ hơi lâu")
+    assert (
+        lines[1]["overall"],
+        lines[1]["g_staff"],
+        lines[1]["g_handling"],
+        lines[1]["comment"],
+    ) == ("4", "", "2", "Chờ hơi lâu")
 
 
 def test_chart_files(tmp_path: Path) -> None:
     paths = write_charts(compute(ROWS), tmp_path / "charts", {"phuong-a": "Phường A"})
-    assert sorted(p.name for p in paths) == ["groups.png", "groups.svg", "monthly-index.png", "monthly-index.svg"]
+    assert sorted(p.name for p in paths) == [
+        "groups.png",
+        "groups.svg",
+        "monthly-index.png",
+        "monthly-index.svg",
+    ]
     for path in paths:
         data = path.read_bytes()
         assert len(data) > 2000

@@ -100,7 +100,9 @@ def test_database_refuses_bad_ratings_and_contact_without_consent(engine: Engine
         store.rate(response, "staff", 6)
     for values in ({"g_staff": 6}, {"overall": 0}, {"contact": "0912345678"}):
         with pytest.raises(IntegrityError), engine.begin() as conn:
-            conn.execute(update(FeedbackResponse).where(FeedbackResponse.id == response).values(values))
+            conn.execute(
+                update(FeedbackResponse).where(FeedbackResponse.id == response).values(values)
+            )
 
 
 def test_answers_comment_and_contact(engine: Engine) -> None:
@@ -112,7 +114,12 @@ def test_answers_comment_and_contact(engine: Engine) -> None:
     store.contact(response, "Anh Minh 0987.654.321")
     [row] = store.rows()
     assert (row.overall, row.groups, row.comment, row.contact, row.counter) == (
-        4, (None, None, None, None, 2), "SĐT **** *** ***", "Anh Minh 0987.654.321", "quay-2")
+        4,
+        (None, None, None, None, 2),
+        "SĐT **** *** ***",
+        "Anh Minh 0987.654.321",
+        "quay-2",
+    )
 
 
 def test_offers_are_claimed_once(engine: Engine) -> None:
@@ -128,5 +135,7 @@ def test_rows_round_trip_and_filters(engine: Engine) -> None:
         store.add(row)
     assert compute(store.rows()) == compute(ROWS)
     start, end = local_range(date(2025, 2, 1), date(2025, 2, 14))
-    assert [r.created_at for r in store.rows(start=start, end=end)] == [r.created_at for r in ROWS[3:6]]
+    assert [r.created_at for r in store.rows(start=start, end=end)] == [
+        r.created_at for r in ROWS[3:6]
+    ]
     assert len(store.rows(office="phuong-b")) == 3

@@ -18,8 +18,12 @@ def _check(tmp_path: Path, edit: dict[str, str]) -> subprocess.CompletedProcess[
         (flows / name).write_text(text, encoding="utf-8")
     cfg = tmp_path / "c.yaml"
     cfg.write_text(f"flows:\n  dir: {flows}\ndata_dir: {tmp_path / 'data'}\n", encoding="utf-8")
-    return subprocess.run([sys.executable, "-m", "bot.cli", "check", "--config", str(cfg)],
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", "check", "--config", str(cfg)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_shipped_flows_pass(tmp_path: Path) -> None:

@@ -18,8 +18,18 @@ from bot.core.messages import Incoming
 from bot.core.normalize import clean, fold
 
 ROOT = Path(__file__).resolve().parent.parent
-NASTY = ["\u202eabc", "\x00\x01\x1b[31m", "🙏🏻👨‍👩‍👧", "مرحبا بالعالم", "'; DROP TABLE conversation_state; --",
-         "a" * 100_000, "\ufeff\u200b\u200d", "ｆｕｌｌｗｉｄｔｈ", "đ̛̣̀", "\n" * 500]
+NASTY = [
+    "\u202eabc",
+    "\x00\x01\x1b[31m",
+    "🙏🏻👨‍👩‍👧",
+    "مرحبا بالعالم",
+    "'; DROP TABLE conversation_state; --",
+    "a" * 100_000,
+    "\ufeff\u200b\u200d",
+    "ｆｕｌｌｗｉｄｔｈ",
+    "đ̛̣̀",
+    "\n" * 500,
+]
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +47,9 @@ def test_normaliser_never_fails_and_folds_to_ascii_words(text: str) -> None:
 
 
 @given(st.text(max_size=3000))
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 def test_matcher_never_fails(matcher: Matcher, text: str) -> None:
     matches = matcher.match(text, 3)
     assert len(matches) <= 3
@@ -90,12 +102,15 @@ def _engine():  # type: ignore[no-untyped-def]
     return _ENGINE
 
 
-@pytest.mark.parametrize(("text", "needle"), [
-    ("a: 1\na: 2\n", "duplicate key 'a'"),
-    ("a: [1, 2\n", "YAML syntax error"),
-    ("x: &x [a, a]\n" + "".join(f"y{i}: *x\n" for i in range(30)), "too many YAML aliases"),
-    ("\x00\x01", "YAML"),
-])
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        ("a: 1\na: 2\n", "duplicate key 'a'"),
+        ("a: [1, 2\n", "YAML syntax error"),
+        ("x: &x [a, a]\n" + "".join(f"y{i}: *x\n" for i in range(30)), "too many YAML aliases"),
+        ("\x00\x01", "YAML"),
+    ],
+)
 def test_bad_yaml_gives_a_clear_problem(text: str, needle: str) -> None:
     t = time.perf_counter()
     _, problems = parse_yaml(text, "f.yaml")

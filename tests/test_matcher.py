@@ -29,32 +29,52 @@ def first(matcher: Matcher, text: str) -> str | None:
     return matches[0].id if matches else None
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("Đăng ký khai sinh cho con", "khai-sinh"),
-    ("dang ky khai sinh cho con", "khai-sinh"),
-    (unicodedata.normalize("NFD", "Đăng ký khai sinh cho con"), "khai-sinh"),
-    ("ddang kys khai sinhh cho be", "khai-sinh"),
-    ("đk tạm trú cho người thuê trọ", "dang-ky-tam-tru"),
-    ("làm cccd lần đầu cho con 14 tuổi", "cap-the-can-cuoc"),
-    ("photo công chứng giấy khai sinh", "chung-thuc-ban-sao"),
-    ("đi làm giấy hôn thú", "ket-hon"),
-    ("khai sanh cho đứa nhỏ", "khai-sinh"),
-    ("xin giấy xác nhận độc thân để mua nhà", "xac-nhan-tinh-trang-hon-nhan"),
-    ("mất bản sao giấy khai sinh, xin thêm bản sao", "trich-luc-ho-tich"),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Đăng ký khai sinh cho con", "khai-sinh"),
+        ("dang ky khai sinh cho con", "khai-sinh"),
+        (unicodedata.normalize("NFD", "Đăng ký khai sinh cho con"), "khai-sinh"),
+        ("ddang kys khai sinhh cho be", "khai-sinh"),
+        ("đk tạm trú cho người thuê trọ", "dang-ky-tam-tru"),
+        ("làm cccd lần đầu cho con 14 tuổi", "cap-the-can-cuoc"),
+        ("photo công chứng giấy khai sinh", "chung-thuc-ban-sao"),
+        ("đi làm giấy hôn thú", "ket-hon"),
+        ("khai sanh cho đứa nhỏ", "khai-sinh"),
+        ("xin giấy xác nhận độc thân để mua nhà", "xac-nhan-tinh-trang-hon-nhan"),
+        ("mất bản sao giấy khai sinh, xin thêm bản sao", "trich-luc-ho-tich"),
+    ],
+)
 def test_typical_messages(matcher: Matcher, text: str, expected: str) -> None:
     assert first(matcher, text) == expected
 
 
-@pytest.mark.parametrize("text", ["xin chào", "cảm ơn ad nhiều", "hôm nay trời mưa không", "😀😀😀",
-                                  "asdfgh", "", "giá vàng hôm nay bao nhiêu", "tối nay đá bóng mấy giờ"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "xin chào",
+        "cảm ơn ad nhiều",
+        "hôm nay trời mưa không",
+        "😀😀😀",
+        "asdfgh",
+        "",
+        "giá vàng hôm nay bao nhiêu",
+        "tối nay đá bóng mấy giờ",
+    ],
+)
 def test_chit_chat_matches_nothing(matcher: Matcher, text: str) -> None:
     assert matcher.match(text) == []
 
 
 def test_life_event_ranks_bundle_first(matcher: Matcher) -> None:
-    assert first(matcher, "bố tôi vừa qua đời, gia đình cần làm những thủ tục gì") == "lien-thong-khai-tu"
-    assert first(matcher, "làm khai sinh, nhập hộ khẩu và thẻ bhyt cho bé một lần") == "lien-thong-khai-sinh"
+    assert (
+        first(matcher, "bố tôi vừa qua đời, gia đình cần làm những thủ tục gì")
+        == "lien-thong-khai-tu"
+    )
+    assert (
+        first(matcher, "làm khai sinh, nhập hộ khẩu và thẻ bhyt cho bé một lần")
+        == "lien-thong-khai-sinh"
+    )
 
 
 def test_plain_procedure_is_followed_by_its_bundle(matcher: Matcher) -> None:
@@ -87,12 +107,16 @@ def test_scores_are_between_zero_and_one_and_sorted(matcher: Matcher) -> None:
 
 
 def _quality(matcher: Matcher, path: Path) -> tuple[float, float, float, list[str]]:
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = [
+        json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
+    ]
     s = evaluate(matcher, rows, covered_ids())
     return s.top1 / s.n, s.top3 / s.n, s.reject_ok / s.n_reject, s.misses
 
 
-@pytest.mark.skipif(not DEFAULT_SET.exists() or not COVERAGE.exists(), reason="shared/eval not beside the repo")
+@pytest.mark.skipif(
+    not DEFAULT_SET.exists() or not COVERAGE.exists(), reason="shared/eval not beside the repo"
+)
 def test_dev_set_quality(matcher: Matcher) -> None:
     top1, top3, reject, misses = _quality(matcher, DEFAULT_SET)
     report = "\n".join(misses)
@@ -114,15 +138,24 @@ def test_held_out_set_quality(matcher: Matcher) -> None:
 def test_cli_match_json_lines(tmp_path: Path) -> None:
     import subprocess
 
-    proc = subprocess.run([sys.executable, "-m", "bot.cli", "match", "--top", "2"],
-                          input="đăng ký tạm trú\nxin chào\n", capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "match", "--top", "2"],
+        input="đăng ký tạm trú\nxin chào\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
     lines = [json.loads(line) for line in proc.stdout.splitlines()]
     assert [o["query"] for o in lines] == ["đăng ký tạm trú", "xin chào"]
     assert lines[0]["matches"][0]["id"] == "dang-ky-tam-tru" and len(lines[0]["matches"]) <= 2
     assert lines[1]["matches"] == []
-    one = subprocess.run([sys.executable, "-m", "bot.cli", "match", "--json", "khai", "tử"],
-                         capture_output=True, text=True, timeout=120)
+    one = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "match", "--json", "khai", "tử"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert json.loads(one.stdout)["matches"][0]["id"] == "khai-tu"
     assert lines[0]["matches"][0]["code"] == "1.004194" and lines[0]["administrative"] is True
     assert lines[1]["administrative"] is False
@@ -133,11 +166,17 @@ def test_match_carries_the_national_code(matcher: Matcher) -> None:
     assert (m.id, m.code) == ("khai-sinh", "1.001193")
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("không phải đăng ký kết hôn, tôi cần giấy xác nhận độc thân", "xac-nhan-tinh-trang-hon-nhan"),
-    ("không phải tạm trú đâu, em muốn đăng ký thường trú cho vợ", "dang-ky-thuong-tru"),
-    ("ko phải khai sinh, mình cần làm khai tử cho ông", "khai-tu"),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "không phải đăng ký kết hôn, tôi cần giấy xác nhận độc thân",
+            "xac-nhan-tinh-trang-hon-nhan",
+        ),
+        ("không phải tạm trú đâu, em muốn đăng ký thường trú cho vợ", "dang-ky-thuong-tru"),
+        ("ko phải khai sinh, mình cần làm khai tử cho ông", "khai-tu"),
+    ],
+)
 def test_negation_picks_what_is_asked(matcher: Matcher, text: str, expected: str) -> None:
     assert first(matcher, text) == expected
 
@@ -148,13 +187,16 @@ def test_negated_words_weigh_little(matcher: Matcher) -> None:
     assert {toks[i] for i in denied} == {"dang", "ky", "ket", "hon"}
 
 
-@pytest.mark.parametrize("text", [
-    "đặt bánh kem thôi nôi cho bé ở đâu đẹp",
-    "mặc gì đi đám cưới bạn thân",
-    "tối qua việt nam đá với thái lan mấy bàn",
-    "anh thương em, em là nơi anh muốn thường trú cả đời",
-    "công thức làm bánh flan",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "đặt bánh kem thôi nôi cho bé ở đâu đẹp",
+        "mặc gì đi đám cưới bạn thân",
+        "tối qua việt nam đá với thái lan mấy bàn",
+        "anh thương em, em là nơi anh muốn thường trú cả đời",
+        "công thức làm bánh flan",
+    ],
+)
 def test_topic_words_without_a_need_match_nothing(matcher: Matcher, text: str) -> None:
     analysis = matcher.analyse(text)
     assert analysis.matches == () and analysis.administrative is False
@@ -187,13 +229,20 @@ def test_exported_trees_reproduce_scikit_learn() -> None:
     x = rng.normal(size=(500, 4))
     y = (x[:, 0] + x[:, 1] * x[:, 2] > 0).astype(float)
     exported = Trees.from_dict(_trees(x, y, ["a", "b", "c", "d"]))
-    gb = GradientBoostingClassifier(n_estimators=TREES, max_depth=TREE_DEPTH, learning_rate=TREE_RATE,
-                                    subsample=0.8, random_state=0).fit(x, y)
+    gb = GradientBoostingClassifier(
+        n_estimators=TREES,
+        max_depth=TREE_DEPTH,
+        learning_rate=TREE_RATE,
+        subsample=0.8,
+        random_state=0,
+    ).fit(x, y)
     assert np.allclose(exported.logit(x), gb.decision_function(x), atol=1e-4)
 
 
 def test_national_code_labels_are_scored(matcher: Matcher) -> None:
-    rows = [{"q": "đăng ký khai sinh cho con", "expect": ["1.001193"], "style": "diacritics"},
-            {"q": "đăng ký khai sinh cho con", "expect": ["1.999999"], "style": "diacritics"}]
+    rows = [
+        {"q": "đăng ký khai sinh cho con", "expect": ["1.001193"], "style": "diacritics"},
+        {"q": "đăng ký khai sinh cho con", "expect": ["1.999999"], "style": "diacritics"},
+    ]
     s = evaluate(matcher, rows, covered_ids())
     assert (s.n_code, s.code_top1, s.top1) == (2, 1, 1)

@@ -27,11 +27,15 @@ def test_control_characters_and_huge_input_are_bounded() -> None:
     assert len(fold("x" * 100_000)) <= 2000
 
 
-LEX = Lexicon.from_data({
-    "expand": {"cccd": "căn cước công dân", "đkkh": "đăng ký kết hôn", "ko": "không"},
-    "ambiguous": {"hk": {"rules": [{"expand": "hộ khẩu", "near": ["nhap", "so"]}]},
-                  "ks": {"rules": [{"expand": "khai sinh", "near": ["dk", "lam"]}]}},
-})
+LEX = Lexicon.from_data(
+    {
+        "expand": {"cccd": "căn cước công dân", "đkkh": "đăng ký kết hôn", "ko": "không"},
+        "ambiguous": {
+            "hk": {"rules": [{"expand": "hộ khẩu", "near": ["nhap", "so"]}]},
+            "ks": {"rules": [{"expand": "khai sinh", "near": ["dk", "lam"]}]},
+        },
+    }
+)
 
 
 def test_abbreviations_expand_and_ambiguous_need_context() -> None:
@@ -42,9 +46,22 @@ def test_abbreviations_expand_and_ambiguous_need_context() -> None:
 
 
 def test_speller_repairs_telex_and_doubled_letters() -> None:
-    sp = Speller({"dang", "ky", "khai", "sinh", "chung", "thuc", "ban", "sao", "giay", "to", "tam", "tru"})
-    assert [sp.correct(t) for t in ["ddang", "kys", "khai", "sinhh"]] == ["dang", "ky", "khai", "sinh"]
-    assert [sp.correct(t) for t in ["chuwngs", "thuwcj", "banr", "sao", "giaays", "tos"]] == \
-        ["chung", "thuc", "ban", "sao", "giay", "to"]
+    sp = Speller(
+        {"dang", "ky", "khai", "sinh", "chung", "thuc", "ban", "sao", "giay", "to", "tam", "tru"}
+    )
+    assert [sp.correct(t) for t in ["ddang", "kys", "khai", "sinhh"]] == [
+        "dang",
+        "ky",
+        "khai",
+        "sinh",
+    ]
+    assert [sp.correct(t) for t in ["chuwngs", "thuwcj", "banr", "sao", "giaays", "tos"]] == [
+        "chung",
+        "thuc",
+        "ban",
+        "sao",
+        "giay",
+        "to",
+    ]
     assert [sp.correct(t) for t in ["tamj", "trus"]] == ["tam", "tru"]
     assert sp.correct("tui") == "tui"  # short words are never "corrected" into another word

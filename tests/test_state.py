@@ -18,11 +18,22 @@ def test_state_round_trips_and_old_dicts_load() -> None:
     state.remember(state.snapshot("guide.ask"))
     again = ConversationState.from_dict(state.to_dict())
     assert again == state
-    old = {"step": "guide.ask_wait", "proc": "ket-hon", "answers": {"x": "no"}, "owner": "t:1", "status": "done",
-           "history": [{"entry": "guide.summary", "ctx": {"proc": "ket-hon", "answers": {}}}], "pending": None}
+    old = {
+        "step": "guide.ask_wait",
+        "proc": "ket-hon",
+        "answers": {"x": "no"},
+        "owner": "t:1",
+        "status": "done",
+        "history": [{"entry": "guide.summary", "ctx": {"proc": "ket-hon", "answers": {}}}],
+        "pending": None,
+    }
     loaded = ConversationState.from_dict(old)
-    assert (loaded.version, loaded.proc, loaded.answers, loaded.step) == (STATE_VERSION, "ket-hon", {"x": "no"},
-                                                                          "guide.ask_wait")
+    assert (loaded.version, loaded.proc, loaded.answers, loaded.step) == (
+        STATE_VERSION,
+        "ket-hon",
+        {"x": "no"},
+        "guide.ask_wait",
+    )
     assert loaded.history == [Snapshot("guide.summary", {"proc": "ket-hon", "answers": {}})]
     assert "owner" not in loaded.to_dict()
 
@@ -30,7 +41,12 @@ def test_state_round_trips_and_old_dicts_load() -> None:
 def test_switch_procedure_forgets_the_special_case_flag() -> None:
     state = ConversationState(proc="khai-sinh", answers={"q": "yes"}, ask_all=True, came_from="x")
     state.switch_procedure("ket-hon")
-    assert (state.proc, state.answers, state.ask_all, state.came_from) == ("ket-hon", {}, False, None)
+    assert (state.proc, state.answers, state.ask_all, state.came_from) == (
+        "ket-hon",
+        {},
+        False,
+        None,
+    )
 
 
 def test_special_case_does_not_leak_into_the_next_procedure(tmp_path: Path) -> None:
@@ -63,3 +79,23 @@ def test_include_refuses_a_name_twice() -> None:
         engine.include(Feature("b", commands={"x": lambda turn: None}))
     with pytest.raises(ValueError):
         engine.include(Feature("a"))
+
+
+def test_a_feature_registers_intents_and_its_text_keys_are_checked(tmp_path: Path) -> None:
+    from bot.app import Paths, check_content
+
+    engine = make_engine(make_config(tmp_path))
+    said: list[str] = []
+    engine.include(
+        Feature(
+            "hello",
+            commands={"chao": lambda turn: said.append("hi")},
+            intents={"chao": ["xin chào bot ơi"]},
+        )
+    )
+    engine.handle(Incoming("test", "u", text="Xin chào bot ơi"))
+    assert said == ["hi"]
+    engine.include(Feature("texts", texts=("no_such_text_key",)))
+    content, problems = check_content(Paths.from_config(make_config(tmp_path)), engine)
+    assert content is None
+    assert any("no_such_text_key" in p.message for p in problems)

@@ -82,3 +82,14 @@ def test_each_key_is_first_once_across_processes(db_url: str) -> None:
         worker.join(timeout=60)
     assert [worker.exitcode for worker in workers] == [0] * PROCESSES
     assert sorted(key for keys in won for key in keys) == sorted(KEYS)
+
+
+def test_keys_outlive_the_window_in_which_an_event_is_accepted(engine: Engine) -> None:
+    """Zalo accepts events stamped up to 15 minutes ago: a shorter purge keeps their keys."""
+    now = datetime.now(UTC)
+    SqlInbox(engine, clock=lambda: now - timedelta(minutes=20)).first_time("zalo", "m-20")
+    SqlInbox(engine, clock=lambda: now - timedelta(hours=2)).first_time("zalo", "m-120")
+    assert (
+        SqlInbox(engine).purge_older_than(60) == 1
+    )  # asked for 1 minute: only the 2-hour key goes
+    assert SqlInbox(engine).first_time("zalo", "m-20") is False

@@ -14,6 +14,7 @@ from sqlalchemy import Engine, inspect, text
 
 import bot.booking.models  # noqa: F401  (each feature registers its tables on Base.metadata)
 import bot.feedback.models  # noqa: F401
+import bot.reports.models  # noqa: F401
 import bot.storage.models  # noqa: F401
 from bot.storage.db import Base, alembic_config, make_engine, migrate
 

@@ -117,3 +117,17 @@ def test_user_lock_serialises_turns_across_workers(engine: Engine) -> None:
     for t in threads:
         t.join()
     assert overlap == [False] * 10
+
+
+def test_a_state_over_64_kb_is_refused_and_the_previous_kept(engine: Engine) -> None:
+    import pytest as _pytest
+
+    from bot.storage.state import MAX_STATE_BYTES, StateTooLarge
+
+    store = SqlStateStore(engine)
+    store.put("web", "u", {"step": "main.welcome"})
+    with _pytest.raises(StateTooLarge):
+        store.put(
+            "web", "u", {"step": "guide.checklist", "have": ["x" * 512] * (MAX_STATE_BYTES // 500)}
+        )
+    assert store.get("web", "u") == {"step": "main.welcome"}

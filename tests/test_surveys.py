@@ -24,8 +24,13 @@ def test_an_invitation_once_the_visit_is_over(db_url: str, tmp_path: Path) -> No
     flows, problems = load_flows(FLOWS)
     assert problems == [] and flows is not None
     now = [dt.datetime.combine(MONDAY, dt.time(7, 0), TZ)]
-    surveys = PostVisitSurveys(svc.store, FeedbackStore(make_engine(db_url)), lambda: flows,
-                               Offices({}), clock=lambda: now[0])
+    surveys = PostVisitSurveys(
+        svc.store,
+        FeedbackStore(make_engine(db_url)),
+        lambda: flows,
+        Offices({}),
+        clock=lambda: now[0],
+    )
     assert surveys() == []  # before the visit
     now[0] = dt.datetime.combine(MONDAY, dt.time(12, 0), TZ)
     [invite] = surveys()

@@ -86,7 +86,7 @@ async def walk_guide(api: FakeTelegram) -> list[Call]:
         calls = await press(api, calls, first)
     assert "Giấy tờ anh/chị cần chuẩn bị" in text_of(calls)
     calls = await press(api, calls, "Đã có: 1")
-    assert "☑ 1." in text_of(calls)
+    assert "☑ Đã đánh dấu có: Tờ khai" in text_of(calls)  # one line, not the whole list
     return await press(api, calls, "Xong, xem bản tóm tắt")
 
 
@@ -113,7 +113,7 @@ async def test_deep_link_and_non_text_messages(
     api, base_url = fake
     cfg = telegram_config(tmp_path, base_url, api.token)
     async with running(cfg, makers={"telegram": fast}):
-        await api.push(api.text_update(CHAT, "/start case-ZZZZZZ"))
+        await api.push(api.text_update(CHAT, "/start case-ZZZZZZZZZZ"))  # case codes: 10 characters
         sent = await api.wait_sent(1, CHAT)
         assert "Không tìm thấy hồ sơ" in sent[0].params["text"]
         photo = api.text_update(CHAT, "")
@@ -200,6 +200,15 @@ async def test_webhook_requires_the_secret_token(
             ) as resp,
         ):
             assert resp.status == 400
+        async with (
+            aiohttp.ClientSession() as http,
+            http.post(
+                f"http://127.0.0.1:{server.port}/telegram/webhook",
+                data=b"[" * 100_000 + b"]" * 100_000,  # nested deeper than the parser goes
+                headers={"X-Telegram-Bot-Api-Secret-Token": SECRET},
+            ) as resp,
+        ):
+            assert resp.status == 400  # not 500
 
 
 async def test_webhook_ignores_a_duplicate_update(
@@ -254,8 +263,10 @@ async def test_claimed_messages_are_acknowledged_only_when_delivered(
 
     class Claims:
         def __init__(self) -> None:
-            self.items = [type("Item", (), {"outgoing": Outgoing(ch, str(CHAT), (Reply(f"to {ch}"),))})()
-                          for ch in ("telegram", "nowhere")]
+            self.items = [
+                type("Item", (), {"outgoing": Outgoing(ch, str(CHAT), (Reply(f"to {ch}"),))})()
+                for ch in ("telegram", "nowhere")
+            ]
             self.done_items: list[object] = []
             self.failed_items: list[object] = []
 

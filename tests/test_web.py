@@ -8,7 +8,7 @@ from typing import Any
 
 import aiohttp
 import pytest
-from channel_support import GUIDE_TEXT, PROCEDURE, bot_config, running
+from channel_support import GUIDE_TEXT, PROCEDURE, bot_config, running, web_client
 
 from bot.core.messages import Outgoing, Reply
 from bot.web.server import Server
@@ -21,7 +21,7 @@ def url(server: Server, path: str) -> str:
 
 
 async def chat(http: aiohttp.ClientSession, server: Server, **body: str) -> list[dict[str, Any]]:
-    async with http.post(url(server, "/api/chat"), json={"user": "web-1", **body}) as resp:
+    async with http.post(url(server, "/api/chat"), json=body) as resp:
         assert resp.status == 200, await resp.text()
         return list((await resp.json())["replies"])
 
@@ -33,7 +33,7 @@ def payload(replies: list[dict[str, Any]], label: str) -> str:
 
 
 async def test_chat_api_walks_a_guide_and_returns_the_file(tmp_path: Path) -> None:
-    async with running(bot_config(tmp_path)) as server, aiohttp.ClientSession() as http:
+    async with running(bot_config(tmp_path)) as server, web_client() as http:
         replies = await chat(http, server, text="")
         assert "Xin chào" in replies[0]["text"]
         replies = await chat(http, server, text=GUIDE_TEXT)
@@ -43,7 +43,7 @@ async def test_chat_api_walks_a_guide_and_returns_the_file(tmp_path: Path) -> No
         while "Câu hỏi" in replies[-1]["text"]:
             replies = await chat(http, server, button=replies[-1]["buttons"][0]["payload"])
         replies = await chat(http, server, button=payload(replies, "Đã có: 1"))
-        assert "☑ 1." in replies[-1]["text"]
+        assert "☑ Đã đánh dấu có: Tờ khai" in replies[-1]["text"]  # one line, not the whole list
         replies = await chat(http, server, button=payload(replies, "Xong, xem bản tóm tắt"))
         files = [r["attachment"] for r in replies if "attachment" in r]
         assert [f["filename"] for f in files] == ["khai-sinh-ho-so.txt"]
@@ -51,53 +51,71 @@ async def test_chat_api_walks_a_guide_and_returns_the_file(tmp_path: Path) -> No
 
 
 async def test_chat_api_refuses_bad_requests(tmp_path: Path) -> None:
-    async with running(bot_config(tmp_path)) as server, aiohttp.ClientSession() as http:
+    async with running(bot_config(tmp_path)) as server, web_client() as http:
         for body in (
-            {"text": "x"},
-            {"user": "a b", "text": "x"},
-            {"user": "u", "text": 5},
-            {"user": "u", "text": "x" * 2001},
+            {"text": 5},
+            {"button": ["x"]},
+            # an over-long text gets a polite answer asking to shorten it (test_web_history.py)
             ["not", "an", "object"],
         ):
             async with http.post(url(server, "/api/chat"), json=body) as resp:
                 assert resp.status == 400, body
-        async with http.post(url(server, "/api/chat"), data=b"{oops") as resp:
+        json_type = {"Content-Type": "application/json"}
+        async with http.post(url(server, "/api/chat"), data=b"{oops", headers=json_type) as resp:
             assert resp.status == 400
+        # A form or text/plain post (what another site's page can send without asking) is refused.
+        async with http.post(url(server, "/api/chat"), data=b'{"text": "x"}') as resp:
+            assert resp.status == 415
+        cross = {"Origin": "https://evil.example"}
+        async with http.post(url(server, "/api/chat"), json={"text": "x"}, headers=cross) as resp:
+            assert resp.status == 403
 
 
-async def test_volunteers_open_cases_others_cannot(tmp_path: Path) -> None:
-    cfg = bot_config(tmp_path, **{"volunteers.ids": ["web:tnv-lan"]})
-    async with running(cfg) as server, aiohttp.ClientSession() as http:
-        async with http.post(
-            url(server, "/api/chat"), json={"user": "tnv-lan", "text": "/tnv"}
-        ) as resp:
-            menu = (await resp.json())["replies"]
-        assert "Chế độ tình nguyện viên" in menu[0]["text"]
-        async with http.post(
-            url(server, "/api/chat"), json={"user": "citizen", "text": "/tnv"}
-        ) as resp:
-            refused = (await resp.json())["replies"]
-        assert "dành cho tình nguyện viên" in refused[0]["text"]
+async def test_a_web_user_named_like_a_volunteer_gets_no_volunteer_menu(tmp_path: Path) -> None:
+    cfg = bot_config(tmp_path, **{"volunteers.ids": ["telegram:4242", "zalo:5151"]})
+    async with running(cfg) as server, web_client() as http:
+        for name in ("telegram:4242", "4242", "zalo:5151", "5151"):
+            replies = await chat(http, server, user=name, text="/tnv")
+            assert "dành cho tình nguyện viên" in replies[0]["text"], name
+            replies = await chat(http, server, user=name, button="cmd:hoso_moi")
+            assert "dành cho tình nguyện viên" in replies[0]["text"], name
 
 
-async def test_outbox_messages_reach_the_web_page(tmp_path: Path) -> None:
-    due = [
-        Outgoing("web", "web-9", (Reply("Nhắc lịch hẹn"),)),
-        Outgoing("telegram", "1", (Reply("x"),)),
-    ]
+def session_user(http: aiohttp.ClientSession) -> str:
+    """The web user id the server derived from this client's session cookie."""
+    from bot.storage.security import token_hash, user_for_hash
+    from bot.web.chat import SESSION_COOKIE
+
+    cookies = {c.key: c.value for c in http.cookie_jar}
+    return user_for_hash(token_hash(cookies[SESSION_COOKIE]))
+
+
+async def test_outbox_messages_reach_only_their_sessions_page(tmp_path: Path) -> None:
+    due: list[Outgoing] = []
     async with (
-        running(bot_config(tmp_path), outbox=[lambda: due]) as server,
-        aiohttp.ClientSession() as http,
+        running(bot_config(tmp_path), outbox=[lambda: list(due)]) as server,
+        web_client() as http,
+        web_client() as other,
     ):
+        await chat(http, server, text="")
+        user = session_user(http)
+        due[:] = [
+            Outgoing("web", user, (Reply("Nhắc lịch hẹn"),)),
+            Outgoing("telegram", "1", (Reply("x"),)),
+        ]
         assert await server.flush_outbox() == 1
-        async with http.get(url(server, "/api/inbox?user=web-9")) as resp:
+        due.clear()
+        # Someone else, even naming the user, gets nothing: the inbox follows the cookie.
+        async with other.get(url(server, f"/api/inbox?user={user}")) as resp:
+            assert (await resp.json())["replies"] == []
+        async with http.get(url(server, "/api/inbox")) as resp:
             assert [r["text"] for r in (await resp.json())["replies"]] == ["Nhắc lịch hẹn"]
-        async with http.get(url(server, "/api/inbox?user=web-9")) as resp:
+        async with http.get(url(server, "/api/inbox")) as resp:
             assert (await resp.json())["replies"] == []
 
 
 async def test_health_and_metrics(tmp_path: Path) -> None:
-    async with running(bot_config(tmp_path)) as server, aiohttp.ClientSession() as http:
+    async with running(bot_config(tmp_path)) as server, web_client() as http:
         await chat(http, server, text="trợ giúp")
         async with http.get(url(server, "/healthz")) as resp:
             assert resp.status == 200
@@ -123,7 +141,7 @@ ADMIN_PATHS = (
 
 
 async def test_admin_pages_are_closed_without_a_configured_token(tmp_path: Path) -> None:
-    async with running(bot_config(tmp_path)) as server, aiohttp.ClientSession() as http:
+    async with running(bot_config(tmp_path)) as server, web_client() as http:
         for path in ADMIN_PATHS:
             async with http.get(url(server, path), headers={"Authorization": "Bearer "}) as resp:
                 assert resp.status == 403, path
@@ -133,7 +151,7 @@ async def test_admin_pages_are_closed_without_a_configured_token(tmp_path: Path)
 
 async def test_admin_pages_need_the_token(tmp_path: Path) -> None:
     cfg = bot_config(tmp_path, **{"admin.token": TOKEN})
-    async with running(cfg) as server, aiohttp.ClientSession() as http:
+    async with running(cfg) as server, web_client() as http:
         for path in ADMIN_PATHS:
             async with http.get(url(server, path)) as resp:
                 assert resp.status == 401, path
@@ -166,7 +184,7 @@ async def test_admin_login_form_sets_a_cookie_and_failures_are_limited(tmp_path:
                 assert resp.status == 303
             async with http.get(url(server, "/admin")) as resp:
                 assert resp.status == 200
-        async with aiohttp.ClientSession() as http:
+        async with web_client() as http:
             statuses = []
             for _ in range(7):
                 async with http.post(url(server, "/admin/login"), data={"token": "guess"}) as resp:
@@ -182,7 +200,7 @@ async def test_admin_login_form_sets_a_cookie_and_failures_are_limited(tmp_path:
 async def test_the_chat_page_is_served(tmp_path: Path, path: str) -> None:
     async with (
         running(bot_config(tmp_path)) as server,
-        aiohttp.ClientSession() as http,
+        web_client() as http,
         http.get(url(server, path)) as resp,
     ):
         assert resp.status == 200
@@ -201,7 +219,7 @@ async def test_admin_shows_bookings_and_feedback_with_downloads(tmp_path: Path) 
     from bot.feedback.store import FeedbackStore
 
     cfg = bot_config(tmp_path, **{"admin.token": TOKEN})
-    async with running(cfg) as server, aiohttp.ClientSession() as http:
+    async with running(cfg) as server, web_client() as http:
         db = server.store.engine  # type: ignore[attr-defined]
         day = dt.date.today() + dt.timedelta(days=3)
         start = dt.datetime.combine(day, dt.time(9, 0), TZ)

@@ -94,7 +94,7 @@ async def test_a_whole_guide_by_clicks_on_a_phone_screen(tmp_path: Path, browser
             text = await _act(page, first.click)
         assert "Giấy tờ anh/chị cần chuẩn bị" in text
         text = await _click(page, "Đã có: 1")
-        assert "☑ 1." in text
+        assert "☑ Đã đánh dấu có: Tờ khai" in text  # one line, not the whole list
         await _click(page, "Xong, xem bản tóm tắt")
         final = page.locator(".msg.bot", has_text="TÓM TẮT HỒ SƠ")
         await final.wait_for()
@@ -109,5 +109,77 @@ async def test_a_whole_guide_by_clicks_on_a_phone_screen(tmp_path: Path, browser
         assert await page.locator(".choice:disabled").count() > 0  # old buttons are switched off
         overflow = await page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, "the page must fit a phone screen without sideways scrolling"
+        assert errors == []
+        await context.close()
+
+
+async def test_a_link_with_user_cannot_fix_the_session(tmp_path: Path, browser: Any) -> None:
+    from sqlalchemy import text
+
+    async with running(bot_config(tmp_path)) as server:
+        context = await browser.new_context(locale="vi-VN")
+        page = await context.new_page()
+        await page.goto(f"http://127.0.0.1:{server.port}/?user=w-fixed-by-attacker")
+        await page.locator(".msg.bot", has_text="Xin chào").wait_for()
+
+        async def ask() -> None:
+            await page.fill("#text", GUIDE_TEXT)
+            await page.keyboard.press("Enter")
+
+        await _act(page, ask)
+        # The session cookie is HttpOnly: page scripts (and injected ones) cannot read it.
+        assert "tthc_session" not in await page.evaluate("document.cookie")
+        assert await page.evaluate("localStorage.getItem('tthc-user')") is None
+        cookies = {c["name"]: c for c in await context.cookies()}
+        assert cookies["tthc_session"]["httpOnly"] and cookies["tthc_session"]["sameSite"] == "Lax"
+        db = server.store.engine  # type: ignore[attr-defined]
+        with db.connect() as conn:
+            users = conn.execute(text("SELECT user_id FROM web_session")).scalars().all()
+            fixed = conn.execute(
+                text(
+                    "SELECT count(*) FROM conversation_state WHERE user_id = 'w-fixed-by-attacker'"
+                )
+            ).scalar_one()
+        assert len(users) == 1 and users[0] != "w-fixed-by-attacker" and fixed == 0
+        # Reopening the page keeps the same server-issued session.
+        await page.goto(f"http://127.0.0.1:{server.port}/")
+        await page.locator(".msg.bot").first.wait_for()
+        await page.locator("#typing").wait_for(state="hidden")
+        with db.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM web_session")).scalar_one() == 1
+        await context.close()
+
+
+async def test_a_booking_shows_its_qr_code_as_an_image(tmp_path: Path, browser: Any) -> None:
+    async with running(bot_config(tmp_path)) as server:
+        context = await browser.new_context(viewport=PHONE, is_mobile=True, locale="vi-VN")
+        page = await context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        await page.goto(f"http://127.0.0.1:{server.port}/")
+        await page.locator(".msg.bot", has_text="Xin chào").wait_for()
+
+        async def say(text: str) -> Callable[[], Awaitable[None]]:
+            async def act() -> None:
+                await page.fill("#text", text)
+                await page.keyboard.press("Enter")
+
+            return act
+
+        await _act(page, await say("chứng thực bản sao"))
+        text = await _act(page, await say("đặt lịch"))
+        assert "xã/phường" in text
+        await _click(page, "phường Việt Hưng")
+        day = page.locator(".msg.bot").last.locator(".choice", has_text="chỗ").first
+        await _act(page, day.click)
+        slot = page.locator(".msg.bot").last.locator(".choice", has_text="chỗ").first
+        await _act(page, slot.click)
+        await _click(page, "Xác nhận đặt lịch")
+        promise = page.locator(".msg.bot", has_text="Trang web không gửi tin nhắc")
+        assert await promise.count() == 1  # no reminder promised on the web
+        image = page.locator("img.attachment-image")
+        await image.first.wait_for()
+        width = await image.first.evaluate("img => img.naturalWidth")
+        assert width > 0, "the QR code must render as an image"
         assert errors == []
         await context.close()

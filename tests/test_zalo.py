@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +20,9 @@ from bot.channels.zalo import ZaloChannel
 from bot.channels.zalo.signature import HEADER, signature, valid
 from bot.channels.zalo.tokens import STORE_CHANNEL
 from bot.config import Config
+from bot.retention import purge
+from bot.storage.db import utc_now
+from bot.storage.security import SqlTokenStore
 from bot.web.server import Server
 
 USER = "zu-1001"
@@ -173,11 +178,61 @@ async def test_invalid_token_is_refreshed_once_and_kept(
         assert api.refreshes == [
             {"refresh_token": "refresh-1", "app_id": "app-1", "grant_type": "refresh_token"}
         ]
-        stored = server.runtime.services.store.get(STORE_CHANNEL, "app-1")  # type: ignore[union-attr]
+        db = server.store.engine  # type: ignore[attr-defined]
+        stored = SqlTokenStore(db).get(STORE_CHANNEL, "app-1")
         assert stored is not None and stored["access"] == api.access_token
         assert await say(server, "gặp cán bộ") == 200
         await api.wait_texts(2, USER)
         assert len(api.refreshes) == 1
+    # `purge` never deletes the refreshed pair: the configured refresh token is already used up.
+    purge(db, timedelta(minutes=1), now=utc_now() + timedelta(days=365))
+    assert SqlTokenStore(db).get(STORE_CHANNEL, "app-1") == stored
+    async with running(cfg, makers={"zalo": quick}) as server:
+        assert await say(server, "trợ giúp") == 200
+        await api.wait_texts(3, USER)
+        assert len(api.refreshes) == 1
+
+
+async def test_health_is_degraded_while_zalo_refuses_the_credentials(
+    tmp_path: Path, zalo: tuple[FakeZalo, str]
+) -> None:
+    api, base = zalo
+    cfg = zalo_config(
+        tmp_path, base, **{"zalo.oa.access_token": "expired", "zalo.oa.refresh_token": "used-up"}
+    )
+    async with running(cfg, makers={"zalo": quick}) as server, aiohttp.ClientSession() as http:
+        assert await say(server, "trợ giúp") == 200
+        await server.runtime.channels["zalo"].queue.join(5)  # type: ignore[union-attr, attr-defined]
+        async with http.get(f"http://127.0.0.1:{server.port}/healthz") as resp:
+            health = await resp.json()
+        assert health["status"] == "degraded"
+        assert "-14014" in health["degraded_channels"]["zalo"]
+
+
+async def test_stale_replayed_and_deeply_nested_events_are_refused(
+    tmp_path: Path, zalo: tuple[FakeZalo, str]
+) -> None:
+    api, base = zalo
+    async with running(zalo_config(tmp_path, base), makers={"zalo": quick}) as server:
+        old = event(USER, "trợ giúp")
+        old["timestamp"] = "1262304000000"  # 2010, correctly signed
+        assert await post(server, *signed(old)) == 403
+        unstamped = event(USER, "trợ giúp")
+        del unstamped["timestamp"]
+        assert await post(server, *signed(unstamped)) == 403
+        stale = event(USER, "trợ giúp")
+        stale["timestamp"] = str(int((time.time() - 16 * 60) * 1000))
+        assert await post(server, *signed(stale)) == 403
+        nested = b"[" * 2000 + b"]" * 2000  # under the 4 KB limit, deeper than the parser goes
+        assert (
+            await post(server, nested, {HEADER: "mac=00", "Content-Type": "application/json"})
+            == 400
+        )
+        fresh = event(USER, "trợ giúp")
+        assert await post(server, *signed(fresh)) == 200
+        await api.wait_texts(1, USER)
+        await server.runtime.channels["zalo"].queue.join(5)  # type: ignore[union-attr, attr-defined]
+        assert len(api.texts(USER)) == 1
 
 
 async def test_other_events_get_text_only_or_nothing(

@@ -18,6 +18,7 @@ from bot.booking.offices import Office, Offices, Session
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 LEAD = dt.timedelta(minutes=30)  # a slot must start at least this long after "now"
 HORIZON_DAYS = 60
+UNCONFIRMED = "unconfirmed"  # closed_reason past calendar.yaml's `confirmed_until`
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,14 @@ class Calendar:
         return str(name) if name else None
 
     def closed_reason(self, office: Office, day: dt.date) -> str | None:
-        """Why the office is closed that day (holiday or closure name), or None if it works."""
+        """Why the office is closed that day (holiday or closure name), or None if it works.
+
+        A day past the calendar's `confirmed_until` is never offered: its official days off
+        (Tết, make-up Saturdays) are not known yet.
+        """
+        until = self.offices.confirmed_until
+        if until is not None and day > until:
+            return UNCONFIRMED
         reason = self.holiday(day) or self.offices.closures.get(day) or office.closures.get(day)
         if reason:
             return reason

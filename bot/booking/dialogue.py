@@ -9,19 +9,28 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from bot.booking.calendar import TZ, Calendar, Slot
+from bot.booking.calendar import HORIZON_DAYS, TZ, UNCONFIRMED, Calendar, Slot
 from bot.booking.ics import ics_file, qr_png
 from bot.booking.offices import Office
+from bot.booking.reminders import schedule
 from bot.booking.service import BookingService
-from bot.booking.store import BOOKED, CLOSED, FULL, LIMIT, BookingView, Citizen
+from bot.booking.store import ADDED, BOOKED, CLOSED, FULL, HELD, LIMIT, BookingView, Citizen
+from bot.booking.when import parse_when
 from bot.booking.wording import Words
-from bot.core.engine import Turn
+from bot.core import guide, volunteer
+from bot.core.engine import Engine, Turn
 from bot.core.feature import Feature, action
 from bot.core.messages import Button
 from bot.core.normalize import fold
+from bot.core.volunteer import CASE, JOIN_RE, is_volunteer
 
 DAYS_SHOWN = 6
+PROCS_SHOWN = 12
 MINE = "booking.mine"
+START = "booking.start"
+NO_REMINDERS = frozenset({"web"})  # channels that cannot reach a citizen later (page closed)
+COMMUNE_WORDS = ("phuong ", "xa ", "dac khu ", "p. ", "x. ")
+DISTRICT_WORDS = ("quan ", "huyen ", "thi xa ")
 
 
 class Dialogue:
@@ -37,10 +46,20 @@ class Dialogue:
 
     @staticmethod
     def _who(turn: Turn) -> Citizen:
-        return Citizen(turn.msg.channel, turn.msg.user)
+        """Whose booking: the volunteer case in hand (limits count per case), else the person."""
+        if turn.state.case:
+            return Citizen("case", turn.state.case, turn.msg.origin)
+        return Citizen(turn.msg.channel, turn.msg.user, turn.msg.origin)
+
+    @staticmethod
+    def _notify(turn: Turn) -> tuple[Citizen, str]:
+        """Who gets the reminders: the person at the keyboard, labelled with the case when a
+        volunteer books for a citizen."""
+        label = turn.state.case if turn.state.case and is_volunteer(turn) else ""
+        return Citizen(turn.msg.channel, turn.msg.user), label or ""
 
     def _words(self, turn: Turn) -> Words:
-        return Words(turn.content.flows, self.svc.offices, turn.content.catalog)
+        return Words(turn.content.flows, self.svc.offices, turn.content.catalog, turn.state.lang)
 
     @property
     def _cal(self) -> Calendar:
@@ -86,13 +105,184 @@ class Dialogue:
         data = self._data(turn)
         data.clear()
         data["proc"] = turn.state.proc
-        if not data["proc"] or data["proc"] not in self.svc.offices.bookable():
+        if not data["proc"]:
+            return "ask"
+        if data["proc"] not in self.svc.offices.bookable():
             return "none"
+        return self._under_limit(turn)
+
+    def _under_limit(self, turn: Turn) -> str:
         active = len(self.svc.store.active(self._who(turn)))
         if active >= self.svc.max_active:
             turn.say(turn.r.vi("booking_limit", active=active, max=self.svc.max_active))
             return "limit"
         return "ok"
+
+    def ask_procedure(self, turn: Turn) -> str:
+        """Which procedure? Buttons for the bookable ones; a typed name is matched."""
+        words = self._words(turn)
+        procs = sorted(self.svc.offices.bookable(), key=words.procedure)[:PROCS_SHOWN]
+        buttons = [Button(words.procedure(p), f"proc:{p}") for p in procs]
+        turn.say(words.t("booking_ask_proc"), buttons)
+        return "shown"
+
+    def procedure_by_text(self, turn: Turn) -> str:
+        """A typed procedure name (or a tapped one): bookable → on to the commune."""
+        text = turn.text.strip()
+        bookable = self.svc.offices.bookable()
+        pid = text if text in bookable else ""
+        if not pid and text:
+            found = [m.id for m in turn.content.matcher.match(text, top=3) if m.id in bookable]
+            pid = found[0] if found else ""
+        if not pid:
+            return "again" if not text else "none"
+        turn.state.switch_procedure(pid)
+        self._data(turn)["proc"] = pid
+        return self._under_limit(turn)
+
+    def communes(self, turn: Turn) -> str:
+        """Ask where the citizen lives: communes with an office taking the procedure."""
+        proc, words = self._data(turn).get("proc") or "", self._words(turn)
+        found = self.svc.offices.offering(proc)
+        if not found:
+            return "none"
+        buttons = [Button(o.commune or o.name, f"office:{o.id}") for o in found]
+        text = words.t("booking_ask_commune", procedure=words.procedure(proc))
+        if any(o.sample for o in found):
+            text += "\n" + words.t("booking_sample_note")
+        turn.say(text, buttons)
+        return "shown"
+
+    def commune_by_text(self, turn: Turn) -> str:
+        """A typed commune ('viet hung', 'Phường Việt Hưng'): its office; else say so and offer
+        the offices taking the procedure (neighbours first), each with the reason."""
+        typed, words = _commune_words(turn.text), self._words(turn)
+        data = self._data(turn)
+        proc = data.get("proc") or ""
+        if not typed:
+            return "again"
+        if fold(turn.text).startswith(DISTRICT_WORDS):
+            turn.say(words.t("booking_no_districts"))
+            return "again"
+        offering = self.svc.offices.offering(proc)
+        exact = [o for o in offering if typed == _commune_words(o.commune or o.name)]
+        partial = [o for o in offering if typed in _commune_words(o.commune or o.name)]
+        found = exact or (partial if len(partial) == 1 else [])
+        if len(found) >= 1:
+            data["office"] = found[0].id
+            return "found"
+        if parse_when(turn.text, self._today()) is not None or len(typed.split()) > 5:
+            return "none"  # not a commune: a question for the understanding step
+        near = [o for o in offering if typed in {_commune_words(n) for n in o.nearby}]
+        rest = [o for o in offering if o not in near]
+        lines = [
+            words.t(
+                "booking_commune_none", commune=turn.text.strip(), procedure=words.procedure(proc)
+            )
+        ]
+        lines += [
+            words.t(
+                "booking_near_line",
+                office=o.name,
+                reason=words.t("booking_reason_near", commune=turn.text.strip()),
+            )
+            for o in near
+        ]
+        lines += [
+            words.t(
+                "booking_near_line",
+                office=o.name,
+                reason=words.t("booking_reason_takes", procedure=words.procedure(proc)),
+            )
+            for o in rest
+        ]
+        lines.append(words.t("booking_residence_note"))
+        turn.say("\n".join(lines), [Button(o.name, f"office:{o.id}") for o in near + rest])
+        return "listed"
+
+    def _today(self) -> dt.date:
+        return self.svc.clock().astimezone(TZ).date()
+
+    def day_by_text(self, turn: Turn) -> str:
+        """A typed day ('thứ 4 tuần sau', 'sáng mai', '15/12'): its free slots, or why not."""
+        office, words = self._office(turn), self._words(turn)
+        data = self._data(turn)
+        when = parse_when(turn.text, self._today())
+        if office is None:
+            return "none"
+        if when is None and self._other_office(turn):
+            return "office"  # the citizen named another commune: its days
+        if when is None:
+            return "again" if not turn.text.strip() else "none"
+        day = when.day or (dt.date.fromisoformat(data["day"]) if data.get("day") else None)
+        if day is None:
+            return "again"
+        data["day"], data["part"] = day.isoformat(), when.part or ""
+        data["time"] = when.time.strftime("%H:%M") if when.time else ""
+        proc = data.get("proc") or ""
+        free = [(s, n) for s, n in self._free_slots(office, day, proc) if when.fits(s.start.time())]
+        if free:
+            return "found"
+        reason = self._cal.closed_reason(office, day)
+        if day < self._today() or day > self._today() + dt.timedelta(days=HORIZON_DAYS):
+            key = "booking_day_out"
+        elif reason == UNCONFIRMED:
+            key = "booking_day_unconfirmed"
+        elif reason:
+            key = "booking_day_closed"
+        else:
+            key = "booking_day_no_session"
+        turn.say(words.t(key, date=words.date(day), office=office.name, reason=reason or ""))
+        return "nothing"
+
+    def _other_office(self, turn: Turn) -> bool:
+        """A typed commune with exactly one office taking the procedure: switch to it."""
+        typed, data = _commune_words(turn.text), self._data(turn)
+        if not typed:
+            return False
+        found = [
+            o
+            for o in self.svc.offices.offering(data.get("proc") or "")
+            if typed == _commune_words(o.commune or o.name)
+        ]
+        if len(found) != 1:
+            return False
+        data.update(office=found[0].id, day="", slot="")
+        return True
+
+    def slot_by_text(self, turn: Turn) -> str:
+        """A typed time ('17h45', '6h tối') or another day; else back to the question."""
+        office, data = self._office(turn), self._data(turn)
+        when = parse_when(turn.text, self._today())
+        if office is None or when is None:
+            return "again" if not turn.text.strip() else "none"
+        if when.day is not None and when.day.isoformat() != data.get("day"):
+            return "day"
+        day = dt.date.fromisoformat(data["day"])
+        free = [
+            s
+            for s, _ in self._free_slots(office, day, data.get("proc") or "")
+            if when.fits(s.start.time())
+        ]
+        if not free:
+            turn.say(self._words(turn).t("booking_time_none"))
+            return "again"
+        if when.time is None and len(free) > 1:  # 'chiều': the list narrowed to the afternoon
+            data.update(part=when.part or "", time="")
+            return "again"
+        data["slot"] = free[0].key
+        return "found"
+
+    def confirm_by_text(self, turn: Turn) -> str:
+        """'đồng ý', 'ok', 'dạ được' confirm; 'không', 'thôi' stop; anything else is asked again."""
+        folded = fold(turn.text)
+        yes = {fold(w) for w in turn.r.t("booking_yes_words").split("|")}
+        no = {fold(w) for w in turn.r.t("booking_no_words").split("|")}
+        if folded in yes:
+            return "yes"
+        if folded in no:
+            return "no"
+        return "again" if not folded else "none"
 
     def offices(self, turn: Turn) -> str:
         proc = self._data(turn).get("proc") or ""
@@ -144,11 +334,15 @@ class Dialogue:
     def slots(self, turn: Turn) -> str:
         """Slots of the chosen day with places left; none → back to the days, with a word why."""
         data, office, words = self._data(turn), self._office(turn), self._words(turn)
-        data["day"] = _iso_day(turn.text) or data.get("day")
+        if _iso_day(turn.text):  # a tapped day: every part of it
+            data.update(day=_iso_day(turn.text), part="", time="")
         if office is None or not data.get("day"):
             return "none"
         day = dt.date.fromisoformat(data["day"])
         free = self._free_slots(office, day, data.get("proc") or "")
+        if data.get("part") or data.get("time"):
+            when = parse_when(f"{data.get('part', '')} {data.get('time', '')}", day)
+            free = [(s, n) for s, n in free if when is None or when.fits(s.start.time())] or free
         if not free:
             turn.say(words.t("booking_day_full", date=words.date(day)))
             return "none"
@@ -164,7 +358,7 @@ class Dialogue:
 
     def confirm(self, turn: Turn) -> str:
         data, words = self._data(turn), self._words(turn)
-        if turn.text:
+        if "@" in turn.text:  # a tapped slot ('session@HH:MM'); a typed time set it already
             data["slot"] = turn.text
         slot = self._slot(turn)
         if slot is None:
@@ -198,18 +392,42 @@ class Dialogue:
             return "closed"
         store, who = self.svc.store, self._who(turn)
         moving = data.get("move")
+        notify, label = self._notify(turn)
+        office = self.svc.offices.get(slot.office_id)
         result = (
             store.reschedule(who, moving, slot)
             if moving
-            else store.book(who, data.get("proc") or "", slot)
+            else store.book(
+                who,
+                data.get("proc") or "",
+                slot,
+                several=bool(office and office.several_per_person),
+                notify=notify,
+                label=label,
+                remind=turn.msg.channel not in NO_REMINDERS,
+            )
         )
         facts = words.facts(self._params(data, slot))
+        if result.status == HELD and result.booking is not None:
+            held = result.booking
+            data["held"] = "" if moving else held.code  # a move never merges two visits
+            same = moving or (data.get("proc") or "") in held.procedures
+            key = "booking_held_same" if same else "booking_held_other"
+            turn.say(
+                words.t(
+                    key, **words.facts(held.params()), new=words.procedure(data.get("proc") or "")
+                )
+            )
+            return "held"
         if result.status == FULL:
             turn.say(words.t("booking_slot_full", **facts))
             return "full"
         if result.status == CLOSED:
             turn.say(words.t("booking_slot_closed", **facts))
             return "closed"
+        if result.status == LIMIT and result.per_client:
+            turn.say(words.t("booking_client_limit", max=self.svc.max_per_client_day))
+            return "limit"
         if result.status == LIMIT:
             turn.say(words.t("booking_limit", active=result.active, max=self.svc.max_active))
             return "limit"
@@ -220,10 +438,64 @@ class Dialogue:
         data.clear()
         return "booked"
 
-    def _confirmed(self, turn: Turn, booking: BookingView, *, moved: bool) -> None:
+    def add_to_visit(self, turn: Turn) -> str:
+        """File the procedure in hand at the visit already held (no second place)."""
+        data, words = self._data(turn), self._words(turn)
+        result = self.svc.store.add_procedure(
+            self._who(turn), data.get("held", ""), data.get("proc") or ""
+        )
+        if result.status != ADDED or result.booking is None:
+            turn.say(words.t("booking_gone"))
+            return "gone"
+        self._confirmed(turn, result.booking, moved=False, key="booking_added")
+        data.clear()
+        return "added"
+
+    def can_add(self, turn: Turn) -> bool:
+        """The held visit does not have the procedure in hand yet."""
+        data = self._data(turn)
+        held = self._mine(turn, data.get("held", "")) if data.get("held") else None
+        return held is not None and (data.get("proc") or "") not in held.procedures
+
+    def _documents(self, turn: Turn, booking: BookingView) -> str:
+        """The documents to bring for this citizen: their own checklist when it is the
+        procedure of the guide in hand (answers and ticks), else the procedure's list."""
+        words, catalog = self._words(turn), turn.content.catalog
+        lines = []
+        for pid in booking.procedures:
+            proc = catalog.get(pid)
+            if proc is None:
+                continue
+            answers = turn.state.answers if pid == turn.state.proc else {}
+            for item in guide.checklist(catalog, proc, answers):
+                had = pid == turn.state.proc and item.doc.key in turn.state.have
+                key = "booking_doc_have" if had else "booking_doc_line"
+                line = words.t(key, name=item.doc.name)
+                if line not in lines:
+                    lines.append(line)
+        return words.t("booking_docs", docs="\n".join(lines)) if lines else ""
+
+    def _promise(self, turn: Turn, booking: BookingView) -> str:
+        """Only what will be sent: none on the web, the evening one only if there is one."""
+        words = self._words(turn)
+        if turn.msg.channel in NO_REMINDERS:
+            return words.t("booking_promise_web")
+        kinds = {kind for kind, _ in schedule(booking.start, self.svc.clock())}
+        if "remind_day" in kinds:
+            return words.t("booking_promise_both")
+        return words.t("booking_promise_hour" if kinds else "booking_promise_none")
+
+    def _confirmed(self, turn: Turn, booking: BookingView, *, moved: bool, key: str = "") -> None:
         words = self._words(turn)
         facts = words.facts(booking.params())
-        text = words.t("booking_moved" if moved else "booking_done", **facts)
+        facts.update(
+            documents=self._documents(turn, booking),
+            promise=self._promise(turn, booking),
+            case=words.t("booking_case_label", case=turn.state.case) if turn.state.case else "",
+        )
+        text = words.t(key or ("booking_moved" if moved else "booking_done"), **facts)
+        if turn.state.case:  # the volunteer's case list shows it
+            turn.data("booked").update(code=booking.code, when=f"{facts['date']}, {facts['time']}")
         summary = words.t("booking_ics_summary", **facts)
         ics = ics_file(
             booking.code,
@@ -296,6 +568,39 @@ class Dialogue:
     def my_bookings(self, turn: Turn) -> None:
         turn.engine.run(turn, MINE)
 
+    def joined(self, turn: Turn, text: str) -> bool:
+        """A citizen opening their volunteer case by its code gets its reminders from now on
+        (the volunteer's labelled ones are moved to them). Never consumes the message."""
+        m = JOIN_RE.match(text.strip())
+        if not m or is_volunteer(turn):
+            return False
+        code = m.group(1).upper()
+        record = turn.engine.store.get(CASE, code)
+        booked = ((record or {}).get("data") or {}).get("booked")
+        if booked and not (record or {}).get(volunteer.CLOSED):  # the case has booked
+            to = Citizen(turn.msg.channel, turn.msg.user)
+            self.svc.store.redirect_notices(Citizen("case", code), to)
+        return False
+
+    def start_command(self, turn: Turn) -> None:
+        """'đặt lịch' typed anywhere: book the procedure in hand, or ask which one."""
+        turn.engine.run(turn, START)
+
+
+def _include(engine: Engine, service: BookingService, d: Dialogue) -> None:
+    service.attach(lambda: engine.content)
+    hooks = [h for h in engine.text_hooks if not isinstance(getattr(h, "__self__", None), Dialogue)]
+    engine.text_hooks = [d.joined, *hooks]  # before the volunteer hook that opens the case
+
+
+def _commune_words(text: str) -> str:
+    """'Phường Việt Hưng' → 'viet hung': folded, without the unit word."""
+    folded = fold(text)
+    for word in COMMUNE_WORDS:
+        if folded.startswith(word):
+            return folded[len(word) :].strip()
+    return folded
+
 
 def _iso_day(text: str) -> str | None:
     try:
@@ -308,14 +613,22 @@ def feature(service: BookingService) -> Feature:
     """The booking feature: actions, the `bookable` condition, /lichhen and the offices check."""
     d = Dialogue(service)
     actions = {
-        "booking_start": action(d.start, "ok", "none", "limit"),
+        "booking_start": action(d.start, "ok", "none", "limit", "ask"),
+        "booking_ask_proc": action(d.ask_procedure, "shown"),
+        "booking_proc_by_text": action(d.procedure_by_text, "ok", "limit", "none", "again"),
+        "booking_communes": action(d.communes, "shown", "none"),
+        "booking_commune_by_text": action(d.commune_by_text, "found", "listed", "none", "again"),
+        "booking_day_by_text": action(d.day_by_text, "found", "office", "nothing", "none", "again"),
+        "booking_slot_by_text": action(d.slot_by_text, "found", "day", "none", "again"),
+        "booking_confirm_by_text": action(d.confirm_by_text, "yes", "no", "none", "again"),
+        "booking_add": action(d.add_to_visit, "added", "gone"),
         "booking_offices": action(d.offices, "shown", "none"),
         "booking_office_by_name": action(d.office_by_name, "found", "none"),
         "booking_set_office": action(d.set_office, "ok", "gone"),
         "booking_dates": action(d.dates, "shown", "none"),
         "booking_slots": action(d.slots, "shown", "none"),
         "booking_confirm": action(d.confirm, "shown", "gone"),
-        "booking_book": action(d.book, "booked", "full", "closed", "limit", "gone"),
+        "booking_book": action(d.book, "booked", "held", "full", "closed", "limit", "gone"),
         "booking_mine": action(d.mine, "shown", "none"),
         "booking_cancel_ask": action(d.cancel_ask, "shown", "gone"),
         "booking_cancel": action(d.cancel, "cancelled", "gone"),
@@ -324,9 +637,9 @@ def feature(service: BookingService) -> Feature:
     return Feature(
         name="booking",
         actions=actions,
-        conditions={"bookable": d.bookable},
-        commands={"lichhen": d.my_bookings},
-        entry_points=(MINE,),
+        conditions={"bookable": d.bookable, "booking_can_add": d.can_add},
+        commands={"lichhen": d.my_bookings, "datlich": d.start_command},
+        entry_points=(MINE, START),
         content_checks=(service.check,),
-        on_include=lambda engine: service.attach(lambda: engine.content),
+        on_include=lambda engine: _include(engine, service, d),
     )

@@ -46,11 +46,15 @@ class BookingRow(Base):
     channel: Mapped[str] = mapped_column(String(32))
     user_id: Mapped[str] = mapped_column(String(128))
     procedure_id: Mapped[str] = mapped_column(String(128))
+    # Further procedures filed at the same visit (same place, same time), comma-separated ids.
+    also: Mapped[str] = mapped_column(String(1000), default="", server_default="")
     office_id: Mapped[str] = mapped_column(String(64))
     slot_id: Mapped[int] = mapped_column(ForeignKey("booking_slot.id"), index=True)
     status: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # Keyed hash of the client address that booked (web only): caps bookings per address and day.
+    origin: Mapped[str | None] = mapped_column(String(64), default=None, index=True)
 
 
 class CitizenRow(Base):

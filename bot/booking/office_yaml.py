@@ -30,6 +30,9 @@ OFFICE_KEYS = {
     "sessions": False,
     "closures": False,
     "make_up_days": False,
+    "commune": False,
+    "nearby": False,
+    "several_per_person": False,
 }
 SESSION_KEYS = {
     "id": True,
@@ -47,7 +50,7 @@ SESSION_KEYS = {
 HOTLINE_KEYS = {"number": False, "verify": False, "note": False}
 CLOSURE_KEYS = {"date": False, "from": False, "to": False, "reason": True}
 MAKE_UP_KEYS = {"date": True, "like": False, "reason": True}
-CALENDAR_KEYS = {"closures": False, "make_up_days": False}
+CALENDAR_KEYS = {"confirmed_until": True, "closures": False, "make_up_days": False}
 MAX_CLOSURE_DAYS = 366
 
 
@@ -292,8 +295,29 @@ def _office(ck: _Checker, data: Any) -> Office | None:
         hotline=_hotline(ck, data),
         closures=_closures(ck, data.get("closures"), data.line_of("closures")),
         make_up_days=_make_up_days(ck, data.get("make_up_days"), data.line_of("make_up_days")),
+        commune=_commune(ck, data),
+        nearby=tuple(
+            str(v).strip()
+            for v, _ in ck.items(data.get("nearby"), data.line_of("nearby"), "nearby")
+            if str(v).strip()
+        ),
+        several_per_person=ck.flag(data, "several_per_person", "office", False),
     )
     return office if oid else None
+
+
+DISTRICT_WORDS = ("quận ", "huyện ", "thị xã ")
+
+
+def _commune(ck: _Checker, data: LineDict) -> str:
+    """A commune-level unit: since 1 July 2025 there are no districts (quận, huyện, thị xã)."""
+    value = ck.text(data, "commune", "office", required=False)
+    if value.lower().startswith(DISTRICT_WORDS):
+        ck.add(
+            data.line_of("commune"),
+            f"commune '{value}' names a district; since 1/7/2025 use the xã/phường/đặc khu",
+        )
+    return value
 
 
 def _display(path: Path) -> str:
@@ -311,6 +335,7 @@ def load_offices(
     offices: dict[str, Office] = {}
     closures: dict[dt.date, str] = {}
     make_up: dict[dt.date, MakeUpDay] = {}
+    confirmed_until: dt.date | None = None
     files = sorted(folder.glob("*.yaml")) if folder.is_dir() else []
     for path in files:
         name = _display(path)
@@ -324,6 +349,7 @@ def load_offices(
                 make_up.update(
                     _make_up_days(ck, cal.get("make_up_days"), cal.line_of("make_up_days"))
                 )
+                confirmed_until = _confirmed_until(ck, cal)
         elif data is not None:
             office = _office(ck, data)
             if office and office.id in offices:
@@ -333,4 +359,13 @@ def load_offices(
         problems.extend(ck.problems)
     if problems:
         return None, problems
-    return Offices(offices, closures, make_up), []
+    return Offices(offices, closures, make_up, confirmed_until), []
+
+
+def _confirmed_until(ck: _Checker, cal: LineDict) -> dt.date | None:
+    """The last day whose closures and make-up days are officially known (required)."""
+    raw = cal.get("confirmed_until")
+    if raw is None:
+        return None  # `mapping` already said it is missing
+    value = raw.isoformat() if isinstance(raw, dt.date) else raw
+    return ck.date(value, cal.line_of("confirmed_until"), "calendar 'confirmed_until'")

@@ -76,6 +76,9 @@ class Office:
     hotline: Hotline = field(default_factory=Hotline)
     closures: Mapping[dt.date, str] = field(default_factory=dict)
     make_up_days: Mapping[dt.date, MakeUpDay] = field(default_factory=dict)
+    commune: str = ""  # the xã/phường/đặc khu it serves (two-level government since 1/7/2025)
+    nearby: tuple[str, ...] = ()  # neighbouring communes whose people may come here
+    several_per_person: bool = False  # one person may hold several places in one slot
 
     def session(self, session_id: str) -> Session | None:
         """The session with this id, if the office has one."""
@@ -93,6 +96,7 @@ class Offices:
     offices: Mapping[str, Office] = field(default_factory=dict)
     closures: Mapping[dt.date, str] = field(default_factory=dict)
     make_up_days: Mapping[dt.date, MakeUpDay] = field(default_factory=dict)
+    confirmed_until: dt.date | None = None  # the official calendar is known up to this day
 
     def get(self, office_id: str) -> Office | None:
         return self.offices.get(office_id)

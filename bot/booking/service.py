@@ -43,11 +43,13 @@ class BookingService:
         db: DbEngine | str,
         *,
         max_active: int = 2,
+        max_per_client_day: int = 0,
         offices_dir: Path | None = None,
         clock: Callable[[], dt.datetime] = utc_now,
     ) -> None:
         self._db = db
         self.max_active = max_active
+        self.max_per_client_day = max_per_client_day
         self.offices_dir = offices_dir
         self.clock = clock
         self.offices = Offices()
@@ -57,7 +59,12 @@ class BookingService:
     @classmethod
     def from_config(cls, cfg: Config, **kw: Any) -> BookingService:
         """Settings from the config; the database is opened on first use."""
-        return cls(cfg.database_url, max_active=int(cfg["booking.max_active_per_user"]), **kw)
+        return cls(
+            cfg.database_url,
+            max_active=int(cfg["booking.max_active_per_user"]),
+            max_per_client_day=int(cfg.get("booking.max_per_client_day") or 0),
+            **kw,
+        )
 
     @cached_property
     def db(self) -> DbEngine:
@@ -65,7 +72,12 @@ class BookingService:
 
     @cached_property
     def store(self) -> BookingStore:
-        return BookingStore(self.db, max_active=self.max_active, clock=self.clock)
+        return BookingStore(
+            self.db,
+            max_active=self.max_active,
+            max_per_origin_day=self.max_per_client_day,
+            clock=self.clock,
+        )
 
     @cached_property
     def outbox(self) -> Outbox:

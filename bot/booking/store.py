@@ -26,6 +26,7 @@ from bot.booking.models import (
     NO_SHOW,
     BookingRow,
     CitizenRow,
+    NoticeRow,
     SlotRow,
 )
 from bot.storage.db import dialect_insert, utc_now
@@ -34,13 +35,15 @@ CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L
 CODE_LEN = 6
 CODE_TRIES = 8
 SLOT_CACHE = 20_000
-BOOKED, FULL, CLOSED, LIMIT, GONE, CANCELLED_OK = (
+BOOKED, FULL, CLOSED, LIMIT, GONE, CANCELLED_OK, HELD, ADDED = (
     "booked",
     "full",
     "closed",
     "limit",
     "gone",
     "cancelled",
+    "held",  # the citizen already holds a place in this slot: nothing was booked
+    "added",  # a procedure was added to a booking the citizen holds (same visit)
 )
 
 
@@ -53,6 +56,7 @@ def new_code() -> str:
 class Citizen:
     channel: str
     user_id: str
+    origin: str = ""  # keyed hash of the client address (web); "" where identity is verified
 
 
 @dataclass(frozen=True)
@@ -68,6 +72,12 @@ class BookingView:
     start: dt.datetime
     end: dt.datetime
     status: str
+    also: tuple[str, ...] = ()
+
+    @property
+    def procedures(self) -> tuple[str, ...]:
+        """Every procedure filed at this visit, the first one booked first."""
+        return (self.procedure_id, *self.also)
 
     def params(self) -> dict[str, str]:
         """What a notice needs to be rendered later."""
@@ -76,6 +86,7 @@ class BookingView:
             "office_id": self.office_id,
             "session_id": self.session_id,
             "procedure_id": self.procedure_id,
+            "also": ",".join(self.also),
             "start": self.start.isoformat(),
             "end": self.end.isoformat(),
         }
@@ -83,11 +94,16 @@ class BookingView:
 
 @dataclass(frozen=True)
 class Result:
-    """What happened: booked / full / closed / limit / gone / cancelled, with the booking."""
+    """What happened: booked / added / held / full / closed / limit / gone / cancelled.
+
+    `booking` is the booking made or changed; for `held` it is the place already held (nothing
+    was booked).
+    """
 
     status: str
     booking: BookingView | None = None
     active: int = 0
+    per_client: bool = False  # the limit hit is the client address's, not the citizen's
 
 
 class _Abort(Exception):
@@ -109,6 +125,7 @@ VIEW_COLUMNS = (
     SlotRow.ends_at,
     BookingRow.status,
     BookingRow.slot_id,
+    BookingRow.also,
 )
 
 
@@ -123,7 +140,12 @@ def _view(row: Any) -> BookingView:
         row.starts_at.astimezone(TZ),
         row.ends_at.astimezone(TZ),
         row.status,
+        _also(row.also),
     )
+
+
+def _also(raw: str | None) -> tuple[str, ...]:
+    return tuple(p for p in (raw or "").split(",") if p)
 
 
 def _views() -> Any:
@@ -138,11 +160,13 @@ class BookingStore:
         engine: Engine,
         *,
         max_active: int = 2,
+        max_per_origin_day: int = 0,
         clock: Callable[[], dt.datetime] = utc_now,
         codes: Callable[[], str] = new_code,
     ) -> None:
         self.engine = engine
         self.max_active = max_active
+        self.max_per_origin_day = max_per_origin_day  # 0: no per-address limit
         self.clock = clock
         self.codes = codes
         self._slot_ids: dict[tuple[str, str, dt.datetime], int] = {}  # slot rows are never deleted
@@ -246,8 +270,24 @@ class BookingStore:
         return int(conn.execute(query).scalar_one())
 
     # ---- citizen actions -----------------------------------------------------
-    def book(self, who: Citizen, procedure_id: str, slot: Slot) -> Result:
-        """Take a place: booked, or full / closed / limit (with the count of active bookings)."""
+    def book(
+        self,
+        who: Citizen,
+        procedure_id: str,
+        slot: Slot,
+        *,
+        several: bool = False,
+        notify: Citizen | None = None,
+        label: str = "",
+        remind: bool = True,
+    ) -> Result:
+        """Take a place: booked, or held / full / closed / limit (with the active count).
+
+        One place per citizen per slot: a second request for a slot the citizen holds is `held`
+        (with that booking) — unless the procedure differs and the office allows `several`.
+        Reminders go to `notify` (default: the citizen), labelled with `label` (a volunteer case);
+        `remind=False` queues none (a channel that cannot deliver them later).
+        """
         slot_id = self.slot_id(slot)
         now = self.clock()
         try:
@@ -255,10 +295,13 @@ class BookingStore:
                 self._lock_citizen(conn, who, now)
                 active = self._active_count(conn, who, now)
                 held = self._held(conn, who, slot_id)
-                if held is not None:  # a repeated confirm (e.g. after a crash): the same place
-                    return Result(BOOKED, held, active)
+                same = [h for h in held if procedure_id in h.procedures]
+                if same or (held and not several):
+                    return Result(HELD, (same or held)[0], active)
                 if active >= self.max_active:
                     return Result(LIMIT, active=active)
+                if self._origin_full(conn, who, slot, now):
+                    return Result(LIMIT, active=active, per_client=True)
                 self._take(conn, slot_id, slot.capacity)
                 booking_id, code = self._insert(
                     conn, who, procedure_id, slot.office_id, slot_id, now
@@ -274,19 +317,66 @@ class BookingStore:
                     slot.end.astimezone(TZ),
                     CONFIRMED,
                 )
-                self._remind(conn, booking_id, view, now)
+                if remind:
+                    self._remind(conn, booking_id, view, now, notify or who, label)
                 return Result(BOOKED, view, active + 1)
         except _Abort as abort:
             return Result(abort.status)
 
+    def add_procedure(self, who: Citizen, code: str, procedure_id: str) -> Result:
+        """File one more procedure at a visit the citizen holds (no new place is taken)."""
+        now = self.clock()
+        try:
+            with self.engine.begin() as conn:
+                self._lock_citizen(conn, who, now)
+                row = self._own(conn, who, code, now)
+                view = _view(row)
+                if procedure_id in view.procedures:
+                    return Result(HELD, view)
+                also = ",".join((*view.also, procedure_id))
+                conn.execute(
+                    update(BookingRow)
+                    .where(BookingRow.id == row.id)
+                    .values(also=also, updated_at=now)
+                )
+                self._refresh_notices(conn, row.id, also)
+                return Result(ADDED, self._read(conn, row.id))
+        except _Abort as abort:
+            return Result(abort.status)
+
+    def _origin_full(self, conn: Connection, who: Citizen, slot: Slot, now: dt.datetime) -> bool:
+        """Whether this client address already holds its share of the office's day."""
+        if not who.origin or self.max_per_origin_day < 1:
+            return False
+        self._lock_citizen(conn, Citizen("origin", who.origin), now)  # serialise one address
+        local = slot.start.astimezone(TZ)
+        first = dt.datetime.combine(local.date(), dt.time(0), TZ)
+        query = (
+            select(func.count())
+            .select_from(BookingRow)
+            .join(SlotRow, BookingRow.slot_id == SlotRow.id)
+            .where(
+                BookingRow.origin == who.origin,
+                BookingRow.office_id == slot.office_id,
+                BookingRow.status == CONFIRMED,
+                SlotRow.starts_at >= first,
+                SlotRow.starts_at < first + dt.timedelta(days=1),
+            )
+        )
+        return int(conn.execute(query).scalar_one()) >= self.max_per_origin_day
+
     @staticmethod
-    def _held(conn: Connection, who: Citizen, slot_id: int) -> BookingView | None:
-        """The citizen's confirmed booking in this slot, if any (the citizen row is locked)."""
-        row = conn.execute(_views().where(
-            BookingRow.channel == who.channel, BookingRow.user_id == who.user_id,
-            BookingRow.slot_id == slot_id, BookingRow.status == CONFIRMED,
-        )).first()
-        return _view(row) if row is not None else None
+    def _held(conn: Connection, who: Citizen, slot_id: int) -> list[BookingView]:
+        """The citizen's confirmed bookings in this slot (the citizen row is locked)."""
+        rows = conn.execute(
+            _views().where(
+                BookingRow.channel == who.channel,
+                BookingRow.user_id == who.user_id,
+                BookingRow.slot_id == slot_id,
+                BookingRow.status == CONFIRMED,
+            )
+        ).all()
+        return [_view(r) for r in rows]
 
     def _insert(
         self,
@@ -307,6 +397,7 @@ class BookingStore:
             "status": CONFIRMED,
             "created_at": now,
             "updated_at": now,
+            "origin": who.origin or None,
         }
         for _ in range(CODE_TRIES):
             code = self.codes()
@@ -323,21 +414,72 @@ class BookingStore:
         return _view(conn.execute(_views().where(BookingRow.id == booking_id)).one())
 
     @staticmethod
-    def _remind(conn: Connection, booking_id: int, view: BookingView, now: dt.datetime) -> None:
+    def _remind(
+        conn: Connection,
+        booking_id: int,
+        view: BookingView,
+        now: dt.datetime,
+        to: Citizen,
+        label: str = "",
+    ) -> None:
+        params = {**view.params(), "case": label}
         reminders.add_notices(
             conn,
             [
                 {
                     "booking_id": booking_id,
-                    "channel": view.channel,
-                    "user_id": view.user_id,
+                    "channel": to.channel,
+                    "user_id": to.user_id,
                     "kind": kind,
-                    "params": view.params(),
+                    "params": params,
                     "due_at": due,
                 }
                 for kind, due in reminders.schedule(view.start, now)
             ],
         )
+
+    @staticmethod
+    def _refresh_notices(conn: Connection, booking_id: int, also: str) -> None:
+        """Pending notices of a booking say every procedure of the visit."""
+        pending = conn.execute(
+            select(NoticeRow.id, NoticeRow.params).where(
+                NoticeRow.booking_id == booking_id,
+                NoticeRow.sent_at.is_(None),
+                NoticeRow.cancelled_at.is_(None),
+            )
+        ).all()
+        for notice_id, params in pending:
+            conn.execute(
+                update(NoticeRow)
+                .where(NoticeRow.id == notice_id)
+                .values(params={**params, "also": also})
+            )
+
+    def redirect_notices(self, owner: Citizen, to: Citizen) -> int:
+        """Pending reminders of the owner's bookings go to `to`, unlabelled (a citizen who
+        joined their volunteer case by its code); returns how many moved."""
+        now = self.clock()
+        with self.engine.begin() as conn:
+            ids = select(BookingRow.id).where(
+                BookingRow.channel == owner.channel,
+                BookingRow.user_id == owner.user_id,
+                BookingRow.status == CONFIRMED,
+            )
+            pending = conn.execute(
+                select(NoticeRow.id, NoticeRow.params).where(
+                    NoticeRow.booking_id.in_(ids),
+                    NoticeRow.sent_at.is_(None),
+                    NoticeRow.cancelled_at.is_(None),
+                    NoticeRow.due_at > now,
+                )
+            ).all()
+            for notice_id, params in pending:
+                conn.execute(
+                    update(NoticeRow)
+                    .where(NoticeRow.id == notice_id)
+                    .values(channel=to.channel, user_id=to.user_id, params={**params, "case": ""})
+                )
+        return len(pending)
 
     def active(self, who: Citizen) -> list[BookingView]:
         """The citizen's confirmed bookings that have not ended, soonest first."""
@@ -396,6 +538,9 @@ class BookingStore:
                 row = self._own(conn, who, code, now)
                 if row.slot_id == new_id:
                     return Result(BOOKED, _view(row))
+                held = self._held(conn, who, new_id)
+                if held:  # moving onto another of the citizen's own places: nothing moves
+                    return Result(HELD, held[0])
                 for slot_id in sorted((new_id, row.slot_id)):
                     if slot_id == new_id:
                         self._take(conn, new_id, slot.capacity)
@@ -408,9 +553,17 @@ class BookingStore:
                 )
                 if moved.rowcount != 1:
                     raise _Abort(GONE)
+                last = conn.execute(
+                    select(NoticeRow.channel, NoticeRow.user_id, NoticeRow.params)
+                    .where(NoticeRow.booking_id == row.id)
+                    .order_by(NoticeRow.id.desc())
+                    .limit(1)
+                ).first()
                 reminders.cancel_pending(conn, [row.id], now)
                 view = self._read(conn, row.id)
-                self._remind(conn, row.id, view, now)
+                if last is not None:  # reminders go where they went (none if none were wanted)
+                    to = Citizen(last.channel, last.user_id)
+                    self._remind(conn, row.id, view, now, to, str(last.params.get("case", "")))
                 return Result(BOOKED, view)
         except _Abort as abort:
             return Result(abort.status)
@@ -428,8 +581,11 @@ class BookingStore:
         """Bookings (confirmed or attended) whose slot ended between `since` and `until`."""
         query = (
             _views()
-            .where(SlotRow.ends_at >= since, SlotRow.ends_at < until,
-                   BookingRow.status.in_((CONFIRMED, ATTENDED)))
+            .where(
+                SlotRow.ends_at >= since,
+                SlotRow.ends_at < until,
+                BookingRow.status.in_((CONFIRMED, ATTENDED)),
+            )
             .order_by(SlotRow.ends_at, BookingRow.id)
         )
         with self.engine.begin() as conn:

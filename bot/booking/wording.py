@@ -21,9 +21,10 @@ class Words:
     flows: Flows
     offices: Offices
     catalog: Catalog
+    lang: str = "vi"  # the conversation's language (a key missing in it falls back to Vietnamese)
 
     def t(self, key: str, **kw: Any) -> str:
-        return Renderer(self.flows).vi(key, **kw).rstrip()
+        return Renderer(self.flows, self.lang).t(key, **kw).rstrip()
 
     def weekday(self, index: int) -> str:
         names = self.t("booking_weekdays").split("|")
@@ -69,7 +70,15 @@ class Words:
         hotline = office.hotline.number if office else ""
         return {
             "code": str(params.get("code", "")),
-            "procedure": self.procedure(str(params.get("procedure_id", ""))),
+            "procedure": "; ".join(
+                self.procedure(p)
+                for p in (
+                    str(params.get("procedure_id", "")),
+                    *str(params.get("also", "")).split(","),
+                )
+                if p
+            ),
+            "case": self.t("booking_case_label", case=params["case"]) if params.get("case") else "",
             "office": office.name if office else str(params.get("office_id", "")),
             "address": office.address if office else "",
             "map": office.map_url if office else "",

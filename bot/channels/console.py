@@ -11,8 +11,13 @@ from bot.core.messages import Incoming, numbered
 PROMPT = "> "
 
 
-def run_console(engine: Engine, stdin: TextIO, stdout: TextIO, user: str = "console",
-                on_turn: Callable[[], object] | None = None) -> int:
+def run_console(
+    engine: Engine,
+    stdin: TextIO,
+    stdout: TextIO,
+    user: str = "console",
+    on_turn: Callable[[], object] | None = None,
+) -> int:
     """Read until end of input; typing a number presses that button."""
     interactive = stdin.isatty()
     for reply in engine.handle(Incoming("console", user, "")):

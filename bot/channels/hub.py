@@ -15,6 +15,7 @@ from bot.channels.metrics import Metrics
 from bot.channels.ordered import KeyedLocks
 from bot.core.engine import Engine
 from bot.core.messages import Incoming, Reply
+from bot.storage.state import StateTooLarge
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -74,6 +75,12 @@ class Hub:
             started = time.perf_counter()
             try:
                 replies = await self.run(self.engine.handle, msg)  # takes the store's user lock
+            except StateTooLarge:
+                log.warning(
+                    "a %s conversation reached the state size limit; turn not saved", msg.channel
+                )
+                self.metrics.inc("tthc_errors_total", channel=msg.channel, stage="state_size")
+                replies = [Reply(self.text("state_too_large"))]
             except Exception:
                 log.exception("engine failed on a %s message", msg.channel)
                 self.metrics.inc("tthc_errors_total", channel=msg.channel, stage="engine")

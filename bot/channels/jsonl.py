@@ -18,7 +18,10 @@ CHANNEL = "jsonl"
 
 
 def reply_obj(reply: Reply) -> dict[str, Any]:
-    return {"text": reply.text, "buttons": [{"label": b.label, "payload": b.payload} for b in reply.buttons]}
+    return {
+        "text": reply.text,
+        "buttons": [{"label": b.label, "payload": b.payload} for b in reply.buttons],
+    }
 
 
 def parse(line: str, default_user: str) -> Incoming:

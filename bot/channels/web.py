@@ -1,17 +1,35 @@
-"""The web chat as a channel: turns arrive over HTTP, bot-initiated messages wait in a mailbox."""
+"""The web chat as a channel: turns arrive over HTTP, bot-initiated messages wait in the database
+(any worker can hand them to the page) or, without a database, in this process."""
 
 from __future__ import annotations
 
-from collections import OrderedDict, deque
+import base64
+from typing import Any
 
 from aiohttp import web
 
 from bot.channels.base import Services
 from bot.config import Config
 from bot.core.messages import Outgoing, Reply
+from bot.storage.security import MemoryNotices, Notices, SqlNotices
 
 CHANNEL = "web"
-MAILBOX_SIZE = 20
+
+
+def reply_json(reply: Reply) -> dict[str, Any]:
+    """One reply as the page reads it."""
+    out: dict[str, Any] = {
+        "text": reply.text,
+        "buttons": [{"label": b.label, "payload": b.payload} for b in reply.buttons],
+    }
+    if reply.attachment is not None:
+        att = reply.attachment
+        out["attachment"] = {
+            "filename": att.filename,
+            "mime": att.mime,
+            "data_base64": base64.b64encode(att.content).decode(),
+        }
+    return out
 
 
 class WebChannel:
@@ -19,10 +37,10 @@ class WebChannel:
 
     name = CHANNEL
 
-    def __init__(self, services: Services, max_users: int = 10_000) -> None:
+    def __init__(self, services: Services, notices: Notices | None = None) -> None:
         self.services = services
-        self.max_users = max_users
-        self._mail: OrderedDict[str, deque[Reply]] = OrderedDict()
+        db = getattr(services.store, "engine", None)
+        self.notices: Notices = notices or (SqlNotices(db) if db is not None else MemoryNotices())
 
     @staticmethod
     def enabled(cfg: Config) -> bool:
@@ -44,14 +62,11 @@ class WebChannel:
         """Nothing to stop."""
 
     async def deliver(self, out: Outgoing) -> None:
-        """Keep the replies for the user's page."""
-        box = self._mail.setdefault(out.user, deque(maxlen=MAILBOX_SIZE))
-        box.extend(out.replies)
-        self._mail.move_to_end(out.user)
-        while len(self._mail) > self.max_users:
-            self._mail.popitem(last=False)
+        """Keep the replies for the user's page (blocking work on the hub's threads)."""
+        await self.services.hub.run(
+            self.notices.add, out.user, [reply_json(r) for r in out.replies]
+        )
 
-    def collect(self, user: str) -> list[Reply]:
-        """Take the user's waiting replies."""
-        box = self._mail.pop(user, None)
-        return list(box) if box else []
+    async def collect(self, user: str) -> list[dict[str, Any]]:
+        """Take the user's waiting replies (each one is handed out once, by one worker)."""
+        return await self.services.hub.run(self.notices.take, user)

@@ -89,7 +89,9 @@ def _write_cache(folder: Path, name: str, bundle: CatalogBundle) -> None:
         log.warning("catalogue cache not written: %s", exc)
 
 
-def load_catalog_dir(root: Path, cache_dir: Path | None = None, use_cache: bool = True) -> CatalogBundle:
+def load_catalog_dir(
+    root: Path, cache_dir: Path | None = None, use_cache: bool = True
+) -> CatalogBundle:
     """Load from cache when nothing changed, else load, check, index and cache; or raise ContentError."""
     folder = cache_dir or default_cache_dir()
     name = f"catalog-{_fingerprint(root)}.pickle" if use_cache else ""

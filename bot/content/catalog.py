@@ -10,10 +10,12 @@ from typing import Any
 from bot.content.checker import Checker
 from bot.content.yamlio import ContentError, LineDict, LineList, Problem, load_yaml
 from bot.core.model import (
+    AnswerMap,
     Catalog,
     Document,
     Eligibility,
     Fact,
+    FactSource,
     NotNeeded,
     Online,
     Option,
@@ -63,13 +65,61 @@ PROCEDURE_KEYS: dict[str, tuple[str, bool]] = {
     "members": ("strlist", False),
     "eligibility": ("eligibility", False),
     "replaces": ("strlist", False),
+    "produces": ("strlist", False),
+    "answers": ("answers", False),
     "imported": ("bool", False),
     "imported_on": ("date", False),
 }
-FACT_KEYS = {"text": True, "verify": False, "note": False, "exemptions": False}
-ONLINE_KEYS = {"mode": True, "text": True, "url": False, "verify": False, "note": False}
+FACT_KEYS = {
+    "text": True,
+    "verify": False,
+    "note": False,
+    "exemptions": False,
+    "source": False,
+    "valid_until": False,
+}
+ONLINE_KEYS = {
+    "mode": True,
+    "text": True,
+    "url": False,
+    "verify": False,
+    "note": False,
+    "source": False,
+}
 QUESTION_KEYS = {"id": True, "text": True, "options": False, "default": False, "rare": False}
-DOCUMENT_KEYS = {"key": True, "name": True, "note": False, "when": False, "verify": False}
+DOCUMENT_KEYS = {
+    "key": True,
+    "name": True,
+    "note": False,
+    "when": False,
+    "verify": False,
+    "source": False,
+    "alternatives": False,
+    "verify_note": False,
+}
+FACT_SOURCE_KEYS = {"record": False, "field": False, "hash": False, "law": False}
+ANSWER_KEYS = {"question": True, "value": False, "from": False, "values": False}
+# detail fields of a dvcqg-api record a fact may cite (../shared/reference/dvcqg-api/SOURCES.md)
+RECORD_FIELDS = {
+    "executionSteps",
+    "executionMethods",
+    "fees",
+    "cases",
+    "executionCases",
+    "legalBasisesDetails",
+    "requirementsAndConditions",
+    "resultsDetails",
+    "departmentsExecuting",
+    "unitGroupsExecuting",
+    "subjectTypesDetails",
+    "note",
+    "description",
+    "isWard",
+    "isProvince",
+    "isMinistry",
+    "isFullProcess",
+}
+HASH_RE = re.compile(r"^[0-9a-f]{12}$")
 NOT_NEEDED_KEYS = {"name": True, "reason": True}
 SOURCE_KEYS = {"url": True, "note": False}
 ELIGIBILITY_KEYS = {"question": True, "text": True, "required": True, "fail_text": True}
@@ -94,16 +144,50 @@ class _Checker(Checker):
         return value
 
 
+def _fact_source(ck: _Checker, d: LineDict, what: str) -> FactSource | None:
+    """`source: {record, field, hash}` or `source: {law}`: what settled the fact."""
+    if "source" not in d:
+        return None
+    s = ck.mapping(d["source"], d.line_of("source"), f"{what}.source", FACT_SOURCE_KEYS)
+    if s is None:
+        return None
+    ln = d.line_of("source")
+    src = FactSource(**{k: str(s.get(k, "") or "").strip() for k in FACT_SOURCE_KEYS}, line=ln)
+    if not src.record and not src.law:
+        ck.add(ln, f"{what}.source needs a 'record' (with 'field') or a 'law'")
+    for code in src.records:
+        if not CODE_RE.match(code):
+            ck.add(ln, f"{what}.source record '{code}' is not a national code like 1.001193")
+    if src.record and not src.fields:
+        ck.add(ln, f"{what}.source names record {src.record} but no 'field'")
+    for f in src.fields:
+        if f not in RECORD_FIELDS:
+            ck.add(
+                ln,
+                f"{what}.source field '{f}' is not a record field ({', '.join(sorted(RECORD_FIELDS))})",
+            )
+    if src.hash and not HASH_RE.match(src.hash):
+        ck.add(
+            ln,
+            f"{what}.source hash must be 12 lowercase hex digits (tthc-bot catalog drift --stamp)",
+        )
+    return src
+
 
 def _fact(ck: _Checker, value: Any, line: int, what: str) -> Fact | None:
     d = ck.mapping(value, line, what, FACT_KEYS)
     if d is None:
         return None
+    valid_until = str(d.get("valid_until", "") or "")
+    if valid_until and not DATE_RE.match(valid_until):
+        ck.add(d.line_of("valid_until"), f"{what}.valid_until must be a date YYYY-MM-DD")
     return Fact(
         text=ck.text(d.get("text"), d.line_of("text"), f"{what}.text"),
         verify=ck.flag(d.get("verify", False), d.line_of("verify"), f"{what}.verify"),
         note=str(d.get("note", "") or ""),
         exemptions=str(d.get("exemptions", "") or ""),
+        source=_fact_source(ck, d, what),
+        valid_until=valid_until,
     )
 
 
@@ -113,7 +197,9 @@ def _online(ck: _Checker, value: Any, line: int, what: str) -> Online | None:
         return None
     mode = str(d.get("mode", ""))
     if mode not in ONLINE_MODES:
-        ck.add(d.line_of("mode"), f"online.mode must be one of {sorted(ONLINE_MODES)}, not '{mode}'")
+        ck.add(
+            d.line_of("mode"), f"online.mode must be one of {sorted(ONLINE_MODES)}, not '{mode}'"
+        )
     url = str(d.get("url", "") or "")
     if url and not url.startswith(("https://", "http://")):
         ck.add(d.line_of("url"), "online.url must start with https://")
@@ -122,6 +208,7 @@ def _online(ck: _Checker, value: Any, line: int, what: str) -> Online | None:
         text=ck.text(d.get("text"), d.line_of("text"), "online.text"),
         url=url,
         verify=ck.flag(d.get("verify", False), d.line_of("verify"), "online.verify"),
+        source=_fact_source(ck, d, "online"),
     )
 
 
@@ -172,11 +259,21 @@ def _document(ck: _Checker, value: Any, line: int) -> Document | None:
         note=str(d.get("note", "") or ""),
         when=when,
         verify=ck.flag(d.get("verify", False), d.line_of("verify"), "document verify"),
+        source=_fact_source(ck, d, "document"),
+        alternatives=_strlist(ck, d["alternatives"], d.line_of("alternatives"), "alternatives")
+        if "alternatives" in d
+        else (),
+        verify_note=str(d.get("verify_note", "") or ""),
     )
 
 
 def _record_list(
-    ck: _Checker, value: Any, line: int, what: str, keys: dict[str, bool], make: Callable[[LineDict], Any]
+    ck: _Checker,
+    value: Any,
+    line: int,
+    what: str,
+    keys: dict[str, bool],
+    make: Callable[[LineDict], Any],
 ) -> tuple[Any, ...]:
     out = []
     for item, ln in ck.items(value, line, what):
@@ -184,6 +281,21 @@ def _record_list(
         if d is not None:
             out.append(make(d))
     return tuple(out)
+
+
+def _answer(ck: _Checker, d: LineDict) -> AnswerMap:
+    values = d.get("values") or {}
+    if not isinstance(values, dict):
+        ck.add(d.line_of("values"), "answers: 'values' must map answers to answers")
+        values = {}
+    if ("value" in d) == ("from" in d):
+        ck.add(d.line, "answers: give either 'value' or 'from' (with 'values')")
+    return AnswerMap(
+        str(d.get("question", "")),
+        str(d.get("value", "") or ""),
+        str(d.get("from", "") or ""),
+        {str(k): str(v) for k, v in values.items()},
+    )
 
 
 def _codes(ck: _Checker, value: Any, line: int, data: LineDict) -> tuple[str, ...]:
@@ -226,20 +338,82 @@ def _build(ck: _Checker, data: Any) -> Procedure | None:
     for key in ("verify", "imported"):
         if key in data:
             ck.flag(g(key), ln(key), key)
-    facts = {k: _fact(ck, g(k), ln(k), k) for k in ("where", "processing_time", "fee", "result") if k in data}
+    facts = {
+        k: _fact(ck, g(k), ln(k), k)
+        for k in ("where", "processing_time", "fee", "result")
+        if k in data
+    }
     online = _online(ck, g("online"), ln("online"), "online") if "online" in data else None
-    sl = {k: _strlist(ck, g(k), ln(k), k) if k in data else () for k in
-          ("aliases", "keywords", "english", "bundles", "notes", "legal_basis", "members")}
-    questions = tuple(q for q in (_question(ck, v, li) for v, li in ck.items(g("questions", LineList()), ln("questions"), "questions")) if q)
-    documents = tuple(d for d in (_document(ck, v, li) for v, li in ck.items(g("documents", LineList()), ln("documents"), "documents")) if d)
-    not_needed = _record_list(ck, g("not_needed", LineList()), ln("not_needed"), "not_needed", NOT_NEEDED_KEYS,
-                              lambda d: NotNeeded(str(d.get("name", "")), str(d.get("reason", ""))))
-    sources = _record_list(ck, g("sources", LineList()), ln("sources"), "sources", SOURCE_KEYS,
-                           lambda d: Source(str(d.get("url", "")), str(d.get("note", "") or "")))
-    eligibility = _record_list(ck, g("eligibility", LineList()), ln("eligibility"), "eligibility", ELIGIBILITY_KEYS,
-                               lambda d: Eligibility(str(d.get("question", "")), str(d.get("text", "")),
-                                                     str(d.get("required", "")), str(d.get("fail_text", ""))))
+    sl = {
+        k: _strlist(ck, g(k), ln(k), k) if k in data else ()
+        for k in (
+            "aliases",
+            "keywords",
+            "english",
+            "bundles",
+            "notes",
+            "legal_basis",
+            "members",
+            "replaces",
+            "produces",
+        )
+    }
+    questions = tuple(
+        q
+        for q in (
+            _question(ck, v, li)
+            for v, li in ck.items(g("questions", LineList()), ln("questions"), "questions")
+        )
+        if q
+    )
+    documents = tuple(
+        d
+        for d in (
+            _document(ck, v, li)
+            for v, li in ck.items(g("documents", LineList()), ln("documents"), "documents")
+        )
+        if d
+    )
+    not_needed = _record_list(
+        ck,
+        g("not_needed", LineList()),
+        ln("not_needed"),
+        "not_needed",
+        NOT_NEEDED_KEYS,
+        lambda d: NotNeeded(str(d.get("name", "")), str(d.get("reason", ""))),
+    )
+    sources = _record_list(
+        ck,
+        g("sources", LineList()),
+        ln("sources"),
+        "sources",
+        SOURCE_KEYS,
+        lambda d: Source(str(d.get("url", "")), str(d.get("note", "") or "")),
+    )
+    eligibility = _record_list(
+        ck,
+        g("eligibility", LineList()),
+        ln("eligibility"),
+        "eligibility",
+        ELIGIBILITY_KEYS,
+        lambda d: Eligibility(
+            str(d.get("question", "")),
+            str(d.get("text", "")),
+            str(d.get("required", "")),
+            str(d.get("fail_text", "")),
+        ),
+    )
+    answer_map = _record_list(
+        ck,
+        g("answers", LineList()),
+        ln("answers"),
+        "answers",
+        ANSWER_KEYS,
+        lambda d: _answer(ck, d),
+    )
     _check_questions(ck, data, questions, documents, eligibility)
+    if kind == "procedure" and (answer_map or sl["replaces"] or sl["produces"]):
+        ck.add(data.line, "only a bundle has 'answers', 'replaces' or 'produces'")
     if kind == "bundle" and not sl["members"]:
         ck.add(data.line, "a bundle must list its member procedures in 'members'")
     if kind == "procedure" and sl["members"]:
@@ -250,16 +424,43 @@ def _build(ck: _Checker, data: Any) -> Procedure | None:
     if ck.problems or online is None or any(f is None for f in facts.values()):
         return None
     return Procedure(
-        id=pid, kind=kind, codes=codes, name=str(g("name")), official_name=str(g("official_name")),
-        field=str(g("field")), level=level, aliases=sl["aliases"], keywords=sl["keywords"],
-        english=sl["english"], bundles=sl["bundles"], who=str(g("who", "") or ""),
-        where=facts["where"], processing_time=facts["processing_time"], fee=facts["fee"],  # type: ignore[arg-type]
-        deadline=_fact(ck, g("deadline"), ln("deadline"), "deadline") if "deadline" in data else None,
-        online=online, result=facts["result"], questions=questions, documents=documents,  # type: ignore[arg-type]
-        not_needed=not_needed, notes=sl["notes"], legal_basis=sl["legal_basis"], sources=sources,
-        last_reviewed=str(g("last_reviewed")), members=sl["members"], eligibility=eligibility,
-        verify=bool(g("verify", False)), verify_note=str(g("verify_note", "") or ""),
-        imported=bool(g("imported", False)), source_file=ck.file, lines=_lines(data),
+        id=pid,
+        kind=kind,
+        codes=codes,
+        name=str(g("name")),
+        official_name=str(g("official_name")),
+        field=str(g("field")),
+        level=level,
+        aliases=sl["aliases"],
+        keywords=sl["keywords"],
+        english=sl["english"],
+        bundles=sl["bundles"],
+        who=str(g("who", "") or ""),
+        where=facts["where"],  # type: ignore[arg-type]
+        processing_time=facts["processing_time"],  # type: ignore[arg-type]
+        fee=facts["fee"],  # type: ignore[arg-type]
+        deadline=_fact(ck, g("deadline"), ln("deadline"), "deadline")
+        if "deadline" in data
+        else None,
+        online=online,
+        result=facts["result"],  # type: ignore[arg-type]
+        questions=questions,
+        documents=documents,
+        not_needed=not_needed,
+        notes=sl["notes"],
+        legal_basis=sl["legal_basis"],
+        sources=sources,
+        last_reviewed=str(g("last_reviewed")),
+        members=sl["members"],
+        eligibility=eligibility,
+        replaces=sl["replaces"],
+        produces=sl["produces"],
+        answer_map=answer_map,
+        verify=bool(g("verify", False)),
+        verify_note=str(g("verify_note", "") or ""),
+        imported=bool(g("imported", False)),
+        source_file=ck.file,
+        lines=_lines(data),
     )
 
 
@@ -271,19 +472,33 @@ def _lines(data: LineDict) -> dict[str, int]:
     return lines
 
 
-def _check_questions(ck: _Checker, data: LineDict, questions: Iterable[Question],
-                     documents: Iterable[Document], eligibility: Iterable[Eligibility]) -> None:
+def _check_questions(
+    ck: _Checker,
+    data: LineDict,
+    questions: Iterable[Question],
+    documents: Iterable[Document],
+    eligibility: Iterable[Eligibility],
+) -> None:
     by_id = {q.id: q for q in questions}
     for doc in documents:
         for qid, answer in doc.when.items():
             q = by_id.get(qid)
             if q is None:
-                ck.add(data.line_of("documents"), f"document '{doc.key}' depends on unknown question '{qid}'")
+                ck.add(
+                    data.line_of("documents"),
+                    f"document '{doc.key}' depends on unknown question '{qid}'",
+                )
             elif answer not in {o.value for o in q.options}:
-                ck.add(data.line_of("documents"), f"document '{doc.key}': '{answer}' is not an answer of question '{qid}'")
+                ck.add(
+                    data.line_of("documents"),
+                    f"document '{doc.key}': '{answer}' is not an answer of question '{qid}'",
+                )
     for el in eligibility:
         if el.required not in ("yes", "no"):
-            ck.add(data.line_of("eligibility"), f"eligibility '{el.question}': required must be \"yes\" or \"no\"")
+            ck.add(
+                data.line_of("eligibility"),
+                f'eligibility \'{el.question}\': required must be "yes" or "no"',
+            )
 
 
 def load_procedure_file(path: Path, display: str) -> tuple[Procedure | None, list[Problem]]:
@@ -301,7 +516,9 @@ def load_procedure_file(path: Path, display: str) -> tuple[Procedure | None, lis
 
 def catalog_files(root: Path) -> list[Path]:
     """Every catalogue YAML file under root, sorted (offices/ and lexicon/ excluded)."""
-    files = [p for p in root.rglob("*.yaml") if not (set(p.relative_to(root).parts[:-1]) & SKIP_DIRS)]
+    files = [
+        p for p in root.rglob("*.yaml") if not (set(p.relative_to(root).parts[:-1]) & SKIP_DIRS)
+    ]
     return sorted(files)
 
 
@@ -319,7 +536,9 @@ def check_catalog(root: Path) -> tuple[Catalog, list[Problem]]:
         if proc is None:
             continue
         if proc.id in procs:
-            problems.append(Problem(display, 1, f"duplicate id '{proc.id}' (also in {seen_files[proc.id]})"))
+            problems.append(
+                Problem(display, 1, f"duplicate id '{proc.id}' (also in {seen_files[proc.id]})")
+            )
             continue
         procs[proc.id] = proc
         seen_files[proc.id] = display
@@ -349,15 +568,75 @@ def _cross_check(procs: dict[str, Procedure]) -> list[Problem]:
         for key in ("members", "bundles"):
             for ref in getattr(proc, key):
                 if ref not in procs:
-                    problems.append(Problem(proc.source_file, proc.line(key), f"{key}: '{ref}' is not in the catalogue"))
+                    problems.append(
+                        Problem(
+                            proc.source_file,
+                            proc.line(key),
+                            f"{key}: '{ref}' is not in the catalogue",
+                        )
+                    )
                 elif key == "bundles" and not procs[ref].is_bundle:
-                    problems.append(Problem(proc.source_file, proc.line(key), f"bundles: '{ref}' is not a bundle"))
+                    problems.append(
+                        Problem(
+                            proc.source_file, proc.line(key), f"bundles: '{ref}' is not a bundle"
+                        )
+                    )
+        if proc.is_bundle:
+            problems.extend(_check_bundle(proc, [procs[m] for m in proc.members if m in procs]))
         if proc.imported:
             continue  # imported names may legitimately repeat across national records
         for alias in proc.aliases:
             key = fold(alias)
             other = owners.setdefault(key, proc.id)
             if other != proc.id:
-                problems.append(Problem(proc.source_file, proc.line(f"alias:{alias}"),
-                                        f"alias '{alias}' is also claimed by '{other}'"))
+                problems.append(
+                    Problem(
+                        proc.source_file,
+                        proc.line(f"alias:{alias}"),
+                        f"alias '{alias}' is also claimed by '{other}'",
+                    )
+                )
+    return problems
+
+
+def _check_bundle(bundle: Procedure, members: list[Procedure]) -> list[Problem]:
+    """`replaces` names member documents, `answers` member questions and valid answers."""
+    problems: list[Problem] = []
+    keys = {d.key for m in members for d in m.documents}
+    for key in bundle.replaces:
+        if key not in keys:
+            problems.append(
+                Problem(
+                    bundle.source_file,
+                    bundle.line("replaces"),
+                    f"replaces: no member has a document '{key}'",
+                )
+            )
+    member_q = {q.id: q for m in members for q in m.questions}
+    own_q = {e.question for e in bundle.eligibility} | {q.id for q in bundle.questions}
+    for am in bundle.answer_map:
+        q = member_q.get(am.question)
+        where = bundle.line("answers")
+        if q is None:
+            problems.append(
+                Problem(bundle.source_file, where, f"answers: no member asks '{am.question}'")
+            )
+            continue
+        allowed = {o.value for o in q.options}
+        wanted = [am.value] if am.value else list(am.values.values())
+        problems.extend(
+            Problem(
+                bundle.source_file, where, f"answers: '{v}' is not an answer of '{am.question}'"
+            )
+            for v in wanted
+            if v not in allowed
+        )
+        if am.from_question and am.from_question not in own_q:
+            problems.append(
+                Problem(
+                    bundle.source_file,
+                    where,
+                    f"answers: '{am.from_question}' is not a question of the bundle",
+                )
+            )
     return problems

@@ -23,7 +23,13 @@ def load_lexicon(catalog_dir: Path) -> tuple[Lexicon, list[Topic], list[Problem]
     words: dict[str, list[str]] = {"vi": [], "en": []}
     for key, value in stop.items():
         if key not in words or not isinstance(value, list):
-            problems.append(Problem(str(folder / "stopwords.yaml"), stop.line_of(key), f"'{key}' must be vi or en, a list"))
+            problems.append(
+                Problem(
+                    str(folder / "stopwords.yaml"),
+                    stop.line_of(key),
+                    f"'{key}' must be vi or en, a list",
+                )
+            )
         else:
             words[key].extend(str(w) for w in value)
     _check_abbrev(folder / "abbreviations.yaml", abbrev, problems)
@@ -46,20 +52,38 @@ def _mapping(path: Path, problems: list[Problem]) -> LineDict:
 
 def _check_abbrev(path: Path, data: LineDict, problems: list[Problem]) -> None:
     for key in data:
-        if key not in ("expand", "synonyms", "ambiguous", "concepts", "object_markers", "en_synonyms", "request_markers",
-                       "negation_markers", "negation_ends"):
+        if key not in (
+            "expand",
+            "synonyms",
+            "ambiguous",
+            "concepts",
+            "object_markers",
+            "en_synonyms",
+            "request_markers",
+            "negation_markers",
+            "negation_ends",
+        ):
             problems.append(Problem(str(path), data.line_of(key), f"unknown key '{key}'"))
     for key in ("expand", "synonyms"):
         if not isinstance(data.get(key) or {}, dict):
-            problems.append(Problem(str(path), data.line_of(key), f"'{key}' must map words to their full form"))
+            problems.append(
+                Problem(str(path), data.line_of(key), f"'{key}' must map words to their full form")
+            )
     amb = data.get("ambiguous") or LineDict()
     if not isinstance(amb, dict):
-        problems.append(Problem(str(path), data.line_of("ambiguous"), "'ambiguous' must be a mapping"))
+        problems.append(
+            Problem(str(path), data.line_of("ambiguous"), "'ambiguous' must be a mapping")
+        )
         return
     for token, spec in amb.items():
         rules = spec.get("rules") if isinstance(spec, dict) else None
-        if not isinstance(rules, list) or not all(isinstance(r, dict) and "expand" in r for r in rules):
-            problems.append(Problem(str(path), amb.line_of(token), f"'{token}' needs a list of rules with 'expand'"))
+        if not isinstance(rules, list) or not all(
+            isinstance(r, dict) and "expand" in r for r in rules
+        ):
+            line = amb.line_of(token) if isinstance(amb, LineDict) else data.line_of("ambiguous")
+            problems.append(
+                Problem(str(path), line, f"'{token}' needs a list of rules with 'expand'")
+            )
 
 
 def _topics(path: Path, problems: list[Problem]) -> list[Topic]:
@@ -68,10 +92,20 @@ def _topics(path: Path, problems: list[Problem]) -> list[Topic]:
     topics: list[Topic] = []
     for i, item in enumerate(items):
         line = items.line_of(i) if hasattr(items, "line_of") else 0
-        if not isinstance(item, dict) or item.get("kind") not in TOPIC_KINDS or not item.get("phrases"):
-            problems.append(Problem(str(path), line, "a topic needs id, kind (none|other) and phrases"))
+        if (
+            not isinstance(item, dict)
+            or item.get("kind") not in TOPIC_KINDS
+            or not item.get("phrases")
+        ):
+            problems.append(
+                Problem(str(path), line, "a topic needs id, kind (none|other) and phrases")
+            )
             continue
-        topics.append(Topic(str(item.get("id", "")), str(item["kind"]), tuple(str(p) for p in item["phrases"])))
+        topics.append(
+            Topic(
+                str(item.get("id", "")), str(item["kind"]), tuple(str(p) for p in item["phrases"])
+            )
+        )
     return topics
 
 

@@ -9,7 +9,9 @@ from typing import Any
 
 import yaml
 
-MAX_ALIASES = 20  # YAML aliases allowed per file: content needs few; bounds "billion laughs" expansion
+MAX_ALIASES = (
+    20  # YAML aliases allowed per file: content needs few; bounds "billion laughs" expansion
+)
 MAX_FILE_BYTES = 2_000_000
 
 
@@ -33,7 +35,7 @@ class ContentError(Exception):
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
-class LineDict(dict):
+class LineDict(dict[str, Any]):
     """A mapping that remembers the line of itself and of each key (1-based)."""
 
     line: int = 0
@@ -43,7 +45,7 @@ class LineDict(dict):
         return self.key_lines.get(key, self.line)
 
 
-class LineList(list):
+class LineList(list[Any]):
     """A sequence that remembers the line of itself and of each item (1-based)."""
 
     line: int = 0
@@ -57,7 +59,7 @@ _BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml is ~
 _ALIAS_HINT = re.compile(r"(?:^|[\s\[{,:-])\*[^\s,\]}]")
 
 
-class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
+class _Loader(_BaseLoader):  # type: ignore[misc]
     """Safe loader that records lines and collects duplicate keys."""
 
     def __init__(self, stream: str) -> None:
@@ -74,7 +76,7 @@ def _too_many_aliases(text: str) -> int:
         if isinstance(event, yaml.AliasEvent):
             count += 1
             if count > MAX_ALIASES:
-                return event.start_mark.line + 1
+                return event.start_mark.line + 1 if event.start_mark is not None else 1
     return 0
 
 
@@ -85,7 +87,11 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
     result.key_lines = {}
     for key_node, value_node in node.value:
         # keys are always text here: YAML 1.1 would read `on:`/`yes:` as booleans
-        key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(loader.construct_object(key_node))
+        key = (
+            key_node.value
+            if isinstance(key_node, yaml.ScalarNode)
+            else str(loader.construct_object(key_node))
+        )
         if key in result:
             loader.duplicates.append((key_node.start_mark.line + 1, key))
         result[key] = loader.construct_object(value_node, deep=True)
@@ -118,7 +124,9 @@ def load_yaml(path: Path, display: str | None = None) -> tuple[Any, list[Problem
     except OSError as exc:
         return None, [Problem(name, 0, f"cannot read file: {exc.strerror}")]
     if len(raw) > MAX_FILE_BYTES:
-        return None, [Problem(name, 0, f"file too large ({len(raw)} bytes, limit {MAX_FILE_BYTES})")]
+        return None, [
+            Problem(name, 0, f"file too large ({len(raw)} bytes, limit {MAX_FILE_BYTES})")
+        ]
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

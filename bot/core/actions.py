@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bot.core import guide
+from bot.core import answers, guide
+from bot.core.answers import display_name
 from bot.core.engine import Turn
-from bot.core.feature import Feature, Outcome, action
+from bot.core.feature import Action, Feature, Outcome, action
 from bot.core.messages import Attachment, Button
-from bot.core.model import Procedure
+from bot.core.model import NO, YES, Option, Procedure, Question
+from bot.core.normalize import fold
 
 MAX_CHOICES = 3
-CLEAR_LEAD = 1.8  # the top match must beat the next by this factor (raw score) to skip the choice list
+CLEAR_LEAD = (
+    1.8  # the top match must beat the next by this factor (raw score) to skip the choice list
+)
 
 
 def understand(turn: Turn) -> str:
@@ -23,7 +27,9 @@ def understand(turn: Turn) -> str:
         return "none"
     first = matches[0]
     top = turn.content.catalog.get(first.id)
-    related = set(top.bundles) | set(top.members) if top else set()  # a bundle and its parts are not rivals
+    related = (
+        set(top.bundles) | set(top.members) if top else set()
+    )  # a bundle and its parts are not rivals
     rivals = [m for m in matches[1:] if m.id not in related]
     if rivals and _raw(first.score) < CLEAR_LEAD * _raw(rivals[0].score):
         turn.state.choices = [first.id] + [m.id for m in rivals]
@@ -37,30 +43,74 @@ def _raw(score: float) -> float:
 
 
 def show_choices(turn: Turn) -> str:
+    """Two cases that differ by a few words get the one question that separates them;
+    otherwise a short list to pick from."""
     catalog = turn.content.catalog
+    procs = [p for p in (catalog.get(pid) for pid in turn.state.choices) if p is not None]
+    if separating_question(turn, procs):
+        return "shown"
     buttons = []
-    lines = []
-    for n, pid in enumerate(turn.state.choices, 1):
-        proc = catalog.get(pid)
-        if proc:
-            lines.append(turn.r.t("choose_line", n=n, name=proc.name))
-            buttons.append(Button(proc.name, f"pick:{pid}"))
+    lines = [turn.r.t("choose_intro")]
+    for n, proc in enumerate(procs, 1):
+        name = display_name(turn, proc)
+        lines.append(turn.r.t("choose_line", n=n, name=name))
+        buttons.append(Button(name, f"pick:{proc.id}"))
     buttons.append(Button(turn.r.t("btn_other"), "cmd:restart"))
     turn.say("\n".join(lines), buttons)
     return "shown"
 
 
+def separating_question(turn: Turn, procs: list[Procedure]) -> bool:
+    """'Đăng ký khai sinh' vs 'Đăng ký khai sinh có yếu tố nước ngoài': ask about the extra words."""
+    if len(procs) < 2:
+        return False
+    short, long = sorted(procs[:2], key=lambda p: len(p.name))
+    if not long.name.lower().startswith(short.name.lower()):
+        return False
+    extra = long.name[len(short.name) :].strip(" ,")
+    if not extra:
+        return False
+    told = [
+        turn.state.facts.get(q, "")
+        for q in turn.content.flows.words.separating.get(fold(extra), ())
+    ]
+    if "yes" in told or (told and all(v == "no" for v in told if v) and any(told)):
+        turn.state.switch_procedure(long.id if "yes" in told else short.id)
+        turn.engine.run(turn, "guide.summary")  # what was told answers the separating question
+        return True
+    turn.say(
+        turn.r.t("choose_separate", extra=extra, name=display_name(turn, short)),
+        [
+            Button(turn.r.t("btn_yes"), f"pick:{long.id}"),
+            Button(turn.r.t("btn_no"), f"pick:{short.id}"),
+        ],
+    )
+    return True
+
+
 def summary_card(turn: Turn) -> str:
+    """The first card (one phone screen); the rest is one tap away."""
     proc = turn.proc
     if proc is None:
         return "shown"
-    if turn.state.lang == "en":
-        turn.say(turn.r.t("english_note", name=proc.name))
     text = turn.r.card(turn.content.catalog, proc)
     for bundle in _offered_bundles(turn):
-        text += "\n\n" + turn.r.t("bundle_offer", name=bundle.name)
-    turn.say(text)
+        text += "\n" + turn.r.t("bundle_offer", name=display_name(turn, bundle))
+    text = answers.with_footnote(turn, text)
+    turn.say(text + "\n" + turn.r.t("card_more"))
     return "shown"
+
+
+def info(topic: str) -> Action:
+    """An action showing one part of the procedure (fee and time, where, online) in full."""
+
+    def show(turn: Turn) -> str:
+        proc = turn.proc
+        if proc is not None:
+            turn.say(answers.with_footnote(turn, answers.info(turn, proc, topic)))
+        return "shown"
+
+    return show
 
 
 def _offered_bundles(turn: Turn) -> list[Procedure]:
@@ -69,7 +119,9 @@ def _offered_bundles(turn: Turn) -> list[Procedure]:
         return []
     declined = set(turn.state.declined)
     catalog = turn.content.catalog
-    return [b for b in (catalog.get(x) for x in proc.bundles) if b is not None and b.id not in declined]
+    return [
+        b for b in (catalog.get(x) for x in proc.bundles) if b is not None and b.id not in declined
+    ]
 
 
 def has_bundle(turn: Turn) -> bool:
@@ -93,6 +145,7 @@ def next_question(turn: Turn) -> str:
     if proc is None:
         return "done"
     answers = turn.state.answers
+    _fill_from_facts(turn, proc)
     if guide.failed_eligibility(proc, answers):
         return "not_eligible"
     rare = turn.state.ask_all
@@ -102,9 +155,29 @@ def next_question(turn: Turn) -> str:
     turn.state.pending = q.id
     asked = guide.asked(turn.content.catalog, proc, rare)
     n = next((i for i, x in enumerate(asked, 1) if x.id == q.id), 1)
-    text = f"{turn.r.vi('question_progress', n=n, total=len(asked))} {q.text}"
-    turn.say(text, [Button(o.label, f"answer:{o.value}") for o in q.options])
+    text = f"{turn.r.t('question_progress', n=n, total=len(asked))} {q.text}"
+    turn.say(text, [Button(option_label(turn, o), f"answer:{o.value}") for o in q.options])
     return "asked"
+
+
+def _fill_from_facts(turn: Turn, proc: Procedure) -> None:
+    """What the citizen already said about the case answers its questions: never asked again."""
+    answers, facts = turn.state.answers, turn.state.facts
+    for q in guide.asked(turn.content.catalog, proc, include_rare=True):
+        value = facts.get(q.id)
+        if value and q.id not in answers and value in {o.value for o in q.options}:
+            answers[q.id] = value
+
+
+DEFAULT_OPTIONS = Question("", "").options  # the catalogue's default yes/no options
+
+
+def option_label(turn: Turn, option: Option) -> str:
+    """A plain yes/no option is labelled from the texts (so in English too); others as written."""
+    plain = {YES: DEFAULT_OPTIONS[0].label, NO: DEFAULT_OPTIONS[1].label}
+    if plain.get(option.value) == option.label:
+        return turn.r.t("btn_yes" if option.value == YES else "btn_no")
+    return option.label
 
 
 def ask_special(turn: Turn) -> str:
@@ -115,14 +188,16 @@ def ask_special(turn: Turn) -> str:
 
 def has_special(turn: Turn) -> bool:
     proc = turn.proc
-    return proc is not None and not turn.state.ask_all and guide.has_rare(turn.content.catalog, proc)
+    return (
+        proc is not None and not turn.state.ask_all and guide.has_rare(turn.content.catalog, proc)
+    )
 
 
 def drop_bundle(turn: Turn) -> str:
     proc = turn.proc
     if proc is not None:
         reasons = " ".join(guide.failed_eligibility(proc, turn.state.answers))
-        turn.say(turn.r.vi("bundle_not_eligible", reason=reasons))
+        turn.say(turn.r.t("bundle_not_eligible", reason=reasons))
         back = turn.state.came_from
         member = back if back in proc.members else proc.members[0]
         turn.state.declined.append(proc.id)
@@ -136,10 +211,39 @@ def show_checklist(turn: Turn) -> str:
         return "shown"
     have = set(turn.state.have)
     text, items = turn.r.checklist(turn.content.catalog, proc, turn.state.answers, have)
-    buttons = [Button(turn.r.vi("unhave_button" if i.doc.key in have else "have_button", n=n), f"have:{i.doc.key}")
-               for n, i in enumerate(items, 1)]
-    turn.say(text + "\n" + turn.r.vi("checklist_hint"), buttons)
+    turn.say(
+        answers.with_footnote(turn, text + "\n" + turn.r.t("checklist_hint")),
+        checklist_buttons(turn, items, have),
+    )
     return "shown"
+
+
+def tick_note(turn: Turn) -> str:
+    """Ticking a document: one line, not the whole list again (the buttons are refreshed)."""
+    proc = turn.proc
+    if proc is None:
+        return "shown"
+    have = set(turn.state.have)
+    items = guide.checklist(turn.content.catalog, proc, turn.state.answers)
+    key = turn.text
+    doc = next((i.doc for i in items if i.doc.key == key), None)
+    missing = sum(1 for i in items if i.doc.key not in have)
+    name = doc.name if doc else key
+    line = turn.r.t("tick_done" if key in have else "tick_undone", doc=name, count=missing)
+    if not missing:
+        line += "\n" + turn.r.t("all_ready")
+    turn.say(line, checklist_buttons(turn, items, have))
+    return "shown"
+
+
+def checklist_buttons(turn: Turn, items: list[guide.Item], have: set[str]) -> list[Button]:
+    return [
+        Button(
+            turn.r.t("unhave_button" if i.doc.key in have else "have_button", n=n),
+            f"have:{i.doc.key}",
+        )
+        for n, i in enumerate(items, 1)
+    ]
 
 
 def final_summary(turn: Turn) -> str:
@@ -165,7 +269,15 @@ FEATURE = Feature(
         "ask_special": action(ask_special, Outcome.OK),
         "show_checklist": action(show_checklist, Outcome.SHOWN),
         "final_summary": action(final_summary, Outcome.SHOWN),
+        "info_fees": action(info("fees"), Outcome.SHOWN),
+        "info_where": action(info("where"), Outcome.SHOWN),
+        "info_online": action(info("online"), Outcome.SHOWN),
+        "tick_note": action(tick_note, Outcome.SHOWN),
     },
-    conditions={"has_special": has_special, "has_bundle": has_bundle, "bookable": lambda turn: False},
+    conditions={
+        "has_special": has_special,
+        "has_bundle": has_bundle,
+        "bookable": lambda turn: False,
+    },
     entry_points=("main.help", "main.human"),
 )

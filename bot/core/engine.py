@@ -120,8 +120,10 @@ class Engine:
         idle_seconds: int = 7200,
         volunteers: frozenset[str] = frozenset(),
         clock: Callable[[], float] = time.time,
+        transcript_channels: frozenset[str] = frozenset(),
     ) -> None:
         self._content = content
+        self.transcript_channels = transcript_channels
         self.store = store
         self.idle_seconds = idle_seconds
         self.volunteers = volunteers
@@ -132,6 +134,8 @@ class Engine:
         self.commands: dict[str, Command] = {}
         self.entry_points: set[str] = set()
         self.text_hooks: list[TextHook] = []
+        self.intents: dict[str, frozenset[str]] = {}  # feature commands typed in words
+        self.text_keys: set[str] = set()  # keys features use from the texts
         self.content_checks: list[ContentCheck] = []
         self.features: dict[str, Feature] = {}
         self.typed: TypedHandler | None = None  # the understanding step (bot.core.understand)
@@ -167,6 +171,9 @@ class Engine:
         self.text_hooks.extend(feature.text_hooks)
         self.entry_points.update(feature.entry_points)
         self.content_checks.extend(feature.content_checks)
+        for name, phrases in feature.intents.items():
+            self.intents[name] = frozenset(fold(p) for p in phrases)
+        self.text_keys.update(feature.texts)
         self.features[feature.name] = feature
         if feature.on_include is not None:
             feature.on_include(self)
@@ -198,9 +205,26 @@ class Engine:
         """Handle one message and persist the new state (one user's turns never interleave)."""
         with self.store.lock(msg.channel, msg.user):
             turn = Turn(self, msg, self.load(msg.channel, msg.user))
+            said = self._said(turn)
             self._dispatch(turn)
+            if msg.channel in self.transcript_channels:
+                turn.state.log([*said, *(reply_entry(r) for r in turn.replies)])
             self._save(msg, turn)
             return turn.replies
+
+    def history(self, channel: str, user: str) -> list[dict[str, Any]]:
+        """The conversation so far as stored (oldest first): {"from": "citizen"|"bot", "text", "buttons"}."""
+        raw = self.store.get(channel, user)
+        return ConversationState.from_dict(raw).transcript if raw else []
+
+    @staticmethod
+    def _said(turn: Turn) -> list[dict[str, Any]]:
+        """What the citizen typed, or the label of the button pressed."""
+        msg = turn.msg
+        if msg.button:
+            label = next((lab for lab, payload in turn.state.buttons if payload == msg.button), "")
+            return [{"from": "citizen", "text": label}] if label else []
+        return [{"from": "citizen", "text": msg.text.strip()}] if msg.text.strip() else []
 
     def load(self, channel: str, user: str) -> ConversationState:
         """The user's state, fresh when none or idle too long (volunteer cases are kept)."""
@@ -243,25 +267,14 @@ class Engine:
         turn.text = text
         if not text:
             return self.run(turn, self.content.flows.starts["main"])
+        step = self.step(state.step)
+        if (
+            step is not None and step.on_text
+        ):  # the step takes free text itself (a comment, an office name)
+            return self.run(turn, step.on_text)
         if self.typed is not None and self.typed(turn, text):
             return None
-        step = self.step(state.step)
-        if not state.step or step is None:
-            return self.run(turn, DEFAULT_ON_TEXT)
-        if "answer" in step.on and state.pending and self._yes_no(turn, text):
-            return self.run(turn, step.on["answer"])
-        return self.run(turn, step.on_text or DEFAULT_ON_TEXT)
-
-    def _yes_no(self, turn: Turn, text: str) -> bool:
-        folded = fold(text)
-        yes = {fold(w) for w in turn.r.vi("yes_words").split("|")}
-        no = {fold(w) for w in turn.r.vi("no_words").split("|")}
-        value = "yes" if folded in yes else "no" if folded in no else ""
-        if not value or turn.state.pending is None:
-            return False
-        turn.state.answers[turn.state.pending] = value
-        turn.state.pending = None
-        return True
+        return self.run(turn, DEFAULT_ON_TEXT)
 
     def step(self, name: str) -> Step | None:
         return self.content.flows.steps.get(name)
@@ -284,11 +297,17 @@ class Engine:
         for name, phrases in self.content.flows.commands.items():
             if folded in phrases:
                 return name
+        for name, typed in self.intents.items():
+            if folded in typed:
+                return name
         return ""
 
     def press(self, turn: Turn, payload: str) -> None:
         """A button payload (pressed or typed): exactly one way to act on it."""
         state = turn.state
+        if payload not in {str(b[1]) for b in state.buttons}:  # forged or stale: ask again
+            turn.say(turn.r.t("unknown_button"))
+            return self.rerender(turn)
         verb, _, arg = payload.partition(":")
         if verb == "go":
             return self.run(turn, arg)
@@ -316,7 +335,7 @@ class Engine:
     def command(self, turn: Turn, name: str) -> None:
         flows = self.content.flows
         if name == "restart":
-            turn.state.reset("lang", "cases", "case", "footnote_shown")
+            turn.state.reset("lang", "cases", "case", "footnote_shown", "transcript")
             return self.run(turn, flows.starts["main"])
         if name == "back":
             return self.back(turn)
@@ -337,6 +356,7 @@ class Engine:
         history.pop()
         snap = history.pop()
         turn.state.restore(snap)
+        turn.text = snap.text
         return self.run(turn, snap.entry)
 
     def rerender(self, turn: Turn) -> None:
@@ -345,6 +365,7 @@ class Engine:
         if history:
             snap = history.pop()
             turn.state.restore(snap)
+            turn.text = snap.text
             return self.run(turn, snap.entry)
         return self.run(turn, self.content.flows.starts["main"])
 
@@ -353,7 +374,7 @@ class Engine:
         """Walk steps from `name` until one waits."""
         flows = self.content.flows
         entry = name
-        before = turn.state.snapshot(entry)
+        before = turn.state.snapshot(entry, turn.text)
         for _ in range(MAX_HOPS):
             if name.startswith(COMMAND_PREFIX):
                 return self.command(turn, name[len(COMMAND_PREFIX) :])
@@ -378,7 +399,9 @@ class Engine:
     def _act(self, turn: Turn, step: Step) -> str:
         outcome = self.actions[step.action](turn)
         if outcome not in self.outcomes[step.action]:
-            raise UndeclaredOutcome(f"action '{step.action}' returned undeclared outcome '{outcome}'")
+            raise UndeclaredOutcome(
+                f"action '{step.action}' returned undeclared outcome '{outcome}'"
+            )
         return str(outcome)
 
     def _wait(self, turn: Turn, step: Step, before: Any) -> None:
@@ -395,6 +418,17 @@ class Engine:
         elif buttons:
             turn.say(turn.r.t("ask_again"), buttons)
         turn.state.remember(before)
+
+
+def reply_entry(reply: Reply) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "from": "bot",
+        "text": reply.text,
+        "buttons": [[b.label, b.payload] for b in reply.buttons],
+    }
+    if reply.attachment is not None:
+        entry["file"] = reply.attachment.filename
+    return entry
 
 
 def _payload(goto: str) -> str:

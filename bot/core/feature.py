@@ -57,6 +57,12 @@ class Feature:
     text_hooks: Sequence[TextHook] = ()
     entry_points: Sequence[str] = ()
     content_checks: Sequence[ContentCheck] = ()
+    intents: Mapping[str, Sequence[str]] = field(
+        default_factory=dict
+    )  # command -> phrases typed for it
+    texts: Sequence[
+        str
+    ] = ()  # text keys the feature's code uses (checked to exist in every language)
     on_include: Callable[[Engine], None] | None = None
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from bot.core.understand import Words
+
 DEFAULT_ON_TEXT = "main.understand"
 COMMAND_PREFIX = "cmd:"
 
@@ -42,6 +44,7 @@ class Flows:
     starts: Mapping[str, str]  # flow id -> qualified start step
     texts: Mapping[str, Mapping[str, str]]  # lang -> key -> text
     commands: Mapping[str, tuple[str, ...]]  # command -> phrases (folded)
+    words: Words = field(default_factory=Words)  # flows/understand.yaml
 
     def text(self, key: str, lang: str = "vi") -> str:
         table = self.texts.get(lang) or {}
@@ -62,12 +65,16 @@ def qualify(flow: str, ref: str) -> str:
     return f"{flow}.{ref}"
 
 
-def check_flows(flows: Flows, actions: Mapping[str, frozenset[str]], conditions: frozenset[str],
-                commands: frozenset[str], entry_points: frozenset[str]) -> list[FlowIssue]:
+def check_flows(
+    flows: Flows,
+    actions: Mapping[str, frozenset[str]],
+    conditions: frozenset[str],
+    commands: frozenset[str],
+    entry_points: frozenset[str],
+) -> list[FlowIssue]:
     """Unknown or unreachable steps, missing texts, dead ends and loops without exit."""
     issues: list[FlowIssue] = []
     steps = flows.steps
-    vi = flows.texts.get("vi", {})
 
     def bad(step: Step, message: str, ref: str = "") -> None:
         issues.append(FlowIssue(step.file, step.line_of(ref), message))
@@ -78,13 +85,16 @@ def check_flows(flows: Flows, actions: Mapping[str, frozenset[str]], conditions:
             if not ref:
                 continue
             if ref.startswith(COMMAND_PREFIX):
-                if ref[len(COMMAND_PREFIX):] not in commands:
+                if ref[len(COMMAND_PREFIX) :] not in commands:
                     bad(step, f"step '{step.name}': unknown command '{ref}'", ref)
             elif ref not in steps:
                 bad(step, f"step '{step.name}' goes to unknown step '{ref}'", ref)
         for key in [step.say, *(b.label for b in step.buttons)]:
-            if key and key not in vi:
-                bad(step, f"step '{step.name}': missing text key '{key}' in texts (vi)", key)
+            for lang, table in flows.texts.items():
+                if key and key not in table:
+                    bad(
+                        step, f"step '{step.name}': missing text key '{key}' in texts ({lang})", key
+                    )
         for b in step.buttons:
             if b.when and b.when not in conditions:
                 bad(step, f"step '{step.name}': unknown button condition '{b.when}'")
@@ -94,7 +104,10 @@ def check_flows(flows: Flows, actions: Mapping[str, frozenset[str]], conditions:
             else:
                 missing = actions[step.action] - set(step.on) - ({"*"} if step.next else set())
                 if missing and not step.next:
-                    bad(step, f"step '{step.name}': no way on for outcome(s) {sorted(missing)} of '{step.action}'")
+                    bad(
+                        step,
+                        f"step '{step.name}': no way on for outcome(s) {sorted(missing)} of '{step.action}'",
+                    )
         if not (step.wait or step.next or (step.action and step.on)):
             bad(step, f"step '{step.name}' is a dead end: it neither waits nor goes on")
     issues.extend(_unreachable(flows, entry_points))
@@ -118,14 +131,20 @@ def _unreachable(flows: Flows, entry_points: frozenset[str]) -> list[FlowIssue]:
             continue
         seen.add(name)
         todo.extend(t for t in _targets(flows.steps[name]) if t in flows.steps)
-    return [FlowIssue(s.file, s.line, f"step '{s.name}' is unreachable")
-            for s in flows.steps.values() if s.name not in seen]
+    return [
+        FlowIssue(s.file, s.line, f"step '{s.name}' is unreachable")
+        for s in flows.steps.values()
+        if s.name not in seen
+    ]
 
 
 def _silent_loops(flows: Flows) -> list[FlowIssue]:
     """A cycle of steps none of which waits would spin forever."""
-    graph = {name: [t for t in _auto_targets(step) if t in flows.steps]
-             for name, step in flows.steps.items() if not step.wait}
+    graph = {
+        name: [t for t in _auto_targets(step) if t in flows.steps]
+        for name, step in flows.steps.items()
+        if not step.wait
+    }
     issues: list[FlowIssue] = []
     state: dict[str, int] = {}
 
@@ -133,9 +152,13 @@ def _silent_loops(flows: Flows) -> list[FlowIssue]:
         state[node] = 1
         for nxt in graph.get(node, ()):
             if state.get(nxt) == 1 and nxt in graph:
-                cycle = path[path.index(nxt):] + [nxt] if nxt in path else [node, nxt]
+                cycle = path[path.index(nxt) :] + [nxt] if nxt in path else [node, nxt]
                 step = flows.steps[nxt]
-                issues.append(FlowIssue(step.file, step.line, f"loop without a waiting step: {' -> '.join(cycle)}"))
+                issues.append(
+                    FlowIssue(
+                        step.file, step.line, f"loop without a waiting step: {' -> '.join(cycle)}"
+                    )
+                )
             elif nxt not in state and nxt in graph:
                 visit(nxt, path + [nxt])
         state[node] = 2

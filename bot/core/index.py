@@ -42,15 +42,28 @@ class PhraseIndex:
         # Features in a large share of entries ("đăng ký", "cấp") say little and cost the most to
         # score at scale: above the cut they are dropped, like stopwords learned from the data.
         cut = max(MIN_COMMON_DF, COMMON_SHARE * n_entries)
-        self.idf = {f: math.log(1 + n_entries / d) * (1.3 if " " in f else 1.0) for f, d in df.items() if d <= cut}
-        phrases = [PhraseSpec(ph.entry, ph.kind_weight, frozenset(f for f in ph.features if f in self.idf), ph.text)
-                   for ph in phrases]
+        self.idf = {
+            f: math.log(1 + n_entries / d) * (1.3 if " " in f else 1.0)
+            for f, d in df.items()
+            if d <= cut
+        }
+        phrases = [
+            PhraseSpec(
+                ph.entry,
+                ph.kind_weight,
+                frozenset(f for f in ph.features if f in self.idf),
+                ph.text,
+            )
+            for ph in phrases
+        ]
         self.texts = [ph.text for ph in phrases]
         self.entry = np.array([ph.entry for ph in phrases], dtype=np.int32)
         self.kind_weight = np.array([ph.kind_weight for ph in phrases])
         self.total = np.array([sum(self.idf[f] for f in ph.features) for ph in phrases])
         self.total[self.total == 0] = 1e-9
-        self.uni_total = np.array([sum(self.idf[f] for f in ph.features if " " not in f) for ph in phrases])
+        self.uni_total = np.array(
+            [sum(self.idf[f] for f in ph.features if " " not in f) for ph in phrases]
+        )
         self.uni_total[self.uni_total == 0] = 1e-9
         posting: dict[str, list[int]] = defaultdict(list)
         for i, ph in enumerate(phrases):
@@ -66,31 +79,45 @@ class PhraseIndex:
         """Every syllable some phrase holds."""
         return frozenset(t for f in self.idf for t in f.split())
 
-    def score(self, qfeats: Mapping[str, tuple[float, bool]]) -> tuple[dict[int, float], dict[int, int]]:
+    def score(
+        self, qfeats: Mapping[str, tuple[float, bool]]
+    ) -> tuple[dict[int, float], dict[int, int]]:
         """Per entry: best phrase score (+ a share of its next two); and the best phrase index."""
         st = self.starts
-        parts = [(self.ids[st[k]:st[k + 1]], self.idf[f], boost, strong, " " not in f)
-                 for f, (boost, strong) in qfeats.items() if (k := self.slot.get(f)) is not None]
+        parts = [
+            (self.ids[st[k] : st[k + 1]], self.idf[f], boost, strong, " " not in f)
+            for f, (boost, strong) in qfeats.items()
+            if (k := self.slot.get(f)) is not None
+        ]
         if not parts:
             return {}, {}
         ids = np.concatenate([p[0] for p in parts])
         lengths = [len(p[0]) for p in parts]
         w = np.repeat([p[1] for p in parts], lengths)
-        boosted = np.bincount(ids, w * np.repeat([p[2] for p in parts], lengths), minlength=self.size)
+        boosted = np.bincount(
+            ids, w * np.repeat([p[2] for p in parts], lengths), minlength=self.size
+        )
         plain = np.bincount(ids, w, minlength=self.size)
         uni = np.bincount(ids, w * np.repeat([p[4] for p in parts], lengths), minlength=self.size)
-        strong = np.bincount(ids, w * np.repeat([p[3] for p in parts], lengths), minlength=self.size)
+        strong = np.bincount(
+            ids, w * np.repeat([p[3] for p in parts], lengths), minlength=self.size
+        )
         rows = np.flatnonzero(strong >= MIN_STRONG)
         if rows.size == 0:
             return {}, {}
-        cover = UNI_SHARE * uni[rows] / self.uni_total[rows] + (1 - UNI_SHARE) * plain[rows] / self.total[rows]
+        cover = (
+            UNI_SHARE * uni[rows] / self.uni_total[rows]
+            + (1 - UNI_SHARE) * plain[rows] / self.total[rows]
+        )
         scores = boosted[rows] * cover * cover * self.kind_weight[rows]
         keep = scores >= max(NEGLIGIBLE, NEGLIGIBLE_SHARE * float(scores.max()))
         if not keep.any():
             return {}, {}
         return self._per_entry(rows[keep], scores[keep])
 
-    def _per_entry(self, rows: np.ndarray, scores: np.ndarray) -> tuple[dict[int, float], dict[int, int]]:
+    def _per_entry(
+        self, rows: np.ndarray, scores: np.ndarray
+    ) -> tuple[dict[int, float], dict[int, int]]:
         entries = self.entry[rows]
         order = np.lexsort((-scores, entries))
         e_sorted, s_sorted, r_sorted = entries[order], scores[order], rows[order]
@@ -115,7 +142,9 @@ class BM25Index:
     Postings are stored flat (one id array, one weight array, offsets per feature): a handful of
     arrays load from the cache in milliseconds where thousands of small ones took seconds."""
 
-    def __init__(self, docs: Sequence[Sequence[str]], k1: float = 1.2, b: float = 0.75, keep_idf: bool = True) -> None:
+    def __init__(
+        self, docs: Sequence[Sequence[str]], k1: float = 1.2, b: float = 0.75, keep_idf: bool = True
+    ) -> None:
         self.size = len(docs)
         lengths = np.array([max(1, len(d)) for d in docs], dtype=float)
         avg = float(lengths.mean()) if len(docs) else 1.0
@@ -133,7 +162,9 @@ class BM25Index:
             ids = np.fromiter(p.keys(), dtype=np.int32, count=len(p))
             cnt = np.fromiter(p.values(), dtype=float, count=len(p))
             ids_parts.append(ids)
-            w_parts.append(cnt * (k1 + 1) / (cnt + k1 * (1 - b + b * lengths[ids] / avg)) * self.idf[f])
+            w_parts.append(
+                cnt * (k1 + 1) / (cnt + k1 * (1 - b + b * lengths[ids] / avg)) * self.idf[f]
+            )
             self.slot[f] = len(starts) - 1
             starts.append(starts[-1] + len(p))
         self.starts = np.array(starts, dtype=np.int64)
@@ -145,7 +176,11 @@ class BM25Index:
     def score(self, qfeats: Mapping[str, float]) -> np.ndarray:
         """Dense scores, one per entry (query features weighted by the given factors)."""
         st = self.starts
-        parts = [(int(st[k]), int(st[k + 1]), q) for f, q in qfeats.items() if (k := self.slot.get(f)) is not None and q > 0]
+        parts = [
+            (int(st[k]), int(st[k + 1]), q)
+            for f, q in qfeats.items()
+            if (k := self.slot.get(f)) is not None and q > 0
+        ]
         if not parts:
             return np.zeros(self.size, dtype=np.float32)
         ids = np.concatenate([self.ids[a:b] for a, b, _ in parts])

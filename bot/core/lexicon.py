@@ -33,8 +33,12 @@ class Lexicon:
     ambiguous: Mapping[str, tuple[Rule, ...]] = field(default_factory=dict)
     stopwords: frozenset[str] = frozenset()
     en_stopwords: frozenset[str] = frozenset()
-    stop_accented: frozenset[str] = frozenset()  # the same words with their accents (NFC, lower case)
-    concepts: Mapping[str, Mapping[tuple[str, ...], tuple[str, ...]]] = field(default_factory=dict)  # lang -> trigger -> words
+    stop_accented: frozenset[str] = (
+        frozenset()
+    )  # the same words with their accents (NFC, lower case)
+    concepts: Mapping[str, Mapping[tuple[str, ...], tuple[str, ...]]] = field(
+        default_factory=dict
+    )  # lang -> trigger -> words
     object_markers: frozenset[tuple[str, ...]] = frozenset()
     en_expand: Mapping[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict)
     request_markers: frozenset[tuple[str, ...]] = frozenset()
@@ -44,15 +48,24 @@ class Lexicon:
     negation_ends: frozenset[tuple[str, ...]] = frozenset()  # "mà", "chỉ cần": the wanted thing follows
 
     @classmethod
-    def from_data(cls, data: Mapping[str, object], stopwords: Iterable[str] = (),
-                  en_stopwords: Iterable[str] = ()) -> Lexicon:
+    def from_data(
+        cls,
+        data: Mapping[str, object],
+        stopwords: Iterable[str] = (),
+        en_stopwords: Iterable[str] = (),
+    ) -> Lexicon:
         """Build from the parsed abbreviations YAML (keys and values are folded here)."""
         table = {**dict(data.get("expand") or {}), **dict(data.get("synonyms") or {})}  # type: ignore[call-overload]
-        expand = {tuple(fold(k).split()): tuple(fold(str(v)).split()) for k, v in table.items() if fold(k)}
+        expand = {
+            tuple(fold(k).split()): tuple(fold(str(v)).split()) for k, v in table.items() if fold(k)
+        }
         ambiguous: dict[str, tuple[Rule, ...]] = {}
         for token, spec in dict(data.get("ambiguous") or {}).items():  # type: ignore[call-overload]
             rules = tuple(
-                Rule(tuple(fold(r["expand"]).split()), tuple(tuple(fold(n).split()) for n in r.get("near") or ()))
+                Rule(
+                    tuple(fold(r["expand"]).split()),
+                    tuple(tuple(fold(n).split()) for n in r.get("near") or ()),
+                )
                 for r in (spec or {}).get("rules", ())
             )
             ambiguous[fold(token)] = rules
@@ -65,15 +78,45 @@ class Lexicon:
                     key = tuple(fold(t).split())
                     if key:
                         out[key] = out.get(key, ()) + tuple(fold(concept).split())
-        markers = frozenset(tuple(fold(m).split()) for m in data.get("object_markers") or () if fold(m))  # type: ignore[attr-defined]
-        en_expand = {tuple(stem(t) for t in fold(k).split()): tuple(stem(t) for t in fold(str(v)).split())
-                     for k, v in dict(data.get("en_synonyms") or {}).items() if fold(k)}  # type: ignore[call-overload]
-        requests = frozenset(tuple(fold(m).split()) for m in data.get("request_markers") or () if fold(m))  # type: ignore[attr-defined]
+        markers = frozenset(
+            tuple(fold(m).split())
+            for m in data.get("object_markers") or ()  # type: ignore[attr-defined]
+            if fold(m)
+        )
+        en_expand = {
+            tuple(stem(t) for t in fold(k).split()): tuple(stem(t) for t in fold(str(v)).split())
+            for k, v in dict(data.get("en_synonyms") or {}).items()  # type: ignore[call-overload]
+            if fold(k)
+        }
+        requests = frozenset(
+            tuple(fold(m).split())
+            for m in data.get("request_markers") or ()  # type: ignore[attr-defined]
+            if fold(m)
+        )
         accented = frozenset(clean(w) for w in stopwords)
-        negs = frozenset(tuple(fold(m).split()) for m in data.get("negation_markers") or () if fold(m))  # type: ignore[attr-defined]
-        ends = frozenset(tuple(fold(m).split()) for m in data.get("negation_ends") or () if fold(m))  # type: ignore[attr-defined]
-        return cls(expand, ambiguous, vi, vi | frozenset(fold(w) for w in en_stopwords), accented, concepts,
-                   markers, en_expand, requests, negation_markers=negs, negation_ends=ends)
+        negs = frozenset(
+            tuple(fold(m).split())
+            for m in data.get("negation_markers") or ()  # type: ignore[attr-defined]
+            if fold(m)
+        )
+        ends = frozenset(
+            tuple(fold(m).split())
+            for m in data.get("negation_ends") or ()  # type: ignore[attr-defined]
+            if fold(m)
+        )
+        return cls(
+            expand,
+            ambiguous,
+            vi,
+            vi | frozenset(fold(w) for w in en_stopwords),
+            accented,
+            concepts,
+            markers,
+            en_expand,
+            requests,
+            negation_markers=negs,
+            negation_ends=ends,
+        )
 
     def rewrite_english(self, toks: list[str]) -> list[str]:
         """Stem English words and apply the English synonyms ('passed away' -> 'die')."""
@@ -85,8 +128,9 @@ class Lexicon:
         out, added, _ = self.add_concepts_tracked(toks, list(range(len(toks))), lang)
         return out, added
 
-    def add_concepts_tracked(self, toks: list[str], origin: list[int],
-                             lang: str = "vi") -> tuple[list[str], set[int], list[int]]:
+    def add_concepts_tracked(
+        self, toks: list[str], origin: list[int], lang: str = "vi"
+    ) -> tuple[list[str], set[int], list[int]]:
         """add_concepts that also carries each token's origin (-1 for inserted words)."""
         table = self.concepts.get(lang) or {}
         if not table:
@@ -98,10 +142,10 @@ class Lexicon:
         i = 0
         while i < len(toks):
             for n in range(min(longest, len(toks) - i), 0, -1):
-                key = tuple(toks[i:i + n])
+                key = tuple(toks[i : i + n])
                 if key in table:
                     out.extend(key)
-                    where.extend(origin[i:i + n])
+                    where.extend(origin[i : i + n])
                     added.update(range(len(out), len(out) + len(table[key])))
                     out.extend(table[key])
                     where.extend([-1] * len(table[key]))
@@ -118,7 +162,7 @@ class Lexicon:
         out: set[int] = set()
         for i in range(len(toks)):
             for n in (2, 1):
-                if tuple(toks[i:i + n]) in self.request_markers:
+                if tuple(toks[i : i + n]) in self.request_markers:
                     out.update(range(i + n, min(len(toks), i + n + span)))
         return out
 
@@ -128,13 +172,13 @@ class Lexicon:
         out: set[int] = set()
         i = 0
         while i < len(toks):
-            n = next((n for n in (3, 2, 1) if tuple(toks[i:i + n]) in self.negation_markers), 0)
+            n = next((n for n in (3, 2, 1) if tuple(toks[i : i + n]) in self.negation_markers), 0)
             if not n:
                 i += 1
                 continue
             j = i + n
             while j < min(len(toks), i + n + span):
-                if any(tuple(toks[j:j + m]) in self.negation_ends for m in (2, 1)):
+                if any(tuple(toks[j : j + m]) in self.negation_ends for m in (2, 1)):
                     break
                 out.add(j)
                 j += 1
@@ -156,7 +200,7 @@ class Lexicon:
         out: set[int] = set()
         for i in range(len(toks)):
             for n in (2, 1):
-                if tuple(toks[i:i + n]) in self.object_markers:
+                if tuple(toks[i : i + n]) in self.object_markers:
                     out.update(range(i + n, min(len(toks), i + n + span)))
         return out
 
@@ -172,7 +216,7 @@ class Lexicon:
         longest = max((len(k) for k in self.expand), default=1)
         while i < len(toks):
             for n in range(min(longest, len(toks) - i), 0, -1):
-                key = tuple(toks[i:i + n])
+                key = tuple(toks[i : i + n])
                 if key in self.expand:
                     out.extend(self.expand[key])
                     origin.extend([-1] * len(self.expand[key]))
@@ -189,7 +233,7 @@ class Lexicon:
         rules = self.ambiguous.get(toks[i])
         if not rules:
             return (toks[i],)
-        context = toks[max(0, i - CONTEXT_WINDOW):i] + toks[i + 1:i + 1 + CONTEXT_WINDOW]
+        context = toks[max(0, i - CONTEXT_WINDOW) : i] + toks[i + 1 : i + 1 + CONTEXT_WINDOW]
         joined = " " + " ".join(context) + " "
         for rule in rules:
             if not rule.near or any(f" {' '.join(n)} " in joined for n in rule.near):
@@ -251,7 +295,7 @@ def stem(word: str) -> str:
 
 
 def _deletions(word: str) -> set[str]:
-    return {word[:i] + word[i + 1:] for i in range(len(word))}
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}
 
 
 def _telex_candidates(token: str) -> list[str]:

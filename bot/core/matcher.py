@@ -39,11 +39,43 @@ NEGATED_FACTOR = 0.1  # "không phải X": X is what the citizen does not want
 # records' text (field, documents). Widths measured: wider adds cost, not recall (README).
 CAND_PHRASE, CAND_NAME, CAND_TEXT = 12, 12, 5
 CTX_DOCS = 6  # document names per entry in the text field
-RANK_FEATURES = ("ph_log", "ph_rel", "ph_rr", "bm_log", "bm_rel", "bm_rr", "cx_rel", "cx_rr", "ncov", "qcov",
-                 "curated", "bundle", "name_len", "topic_rel", "english_curated", "legacy_first", "legacy_listed",
-                 "legacy_curated")
-GATE_FEATURES = ("top", "margin", "ph_max", "bm_max", "topic_none", "topic_other", "about", "ntok", "english",
-                 "top_ncov", "top_qcov", "known", "top_curated", "legacy_any", "legacy_none_topic")
+RANK_FEATURES = (
+    "ph_log",
+    "ph_rel",
+    "ph_rr",
+    "bm_log",
+    "bm_rel",
+    "bm_rr",
+    "cx_rel",
+    "cx_rr",
+    "ncov",
+    "qcov",
+    "curated",
+    "bundle",
+    "name_len",
+    "topic_rel",
+    "english_curated",
+    "legacy_first",
+    "legacy_listed",
+    "legacy_curated",
+)
+GATE_FEATURES = (
+    "top",
+    "margin",
+    "ph_max",
+    "bm_max",
+    "topic_none",
+    "topic_other",
+    "about",
+    "ntok",
+    "english",
+    "top_ncov",
+    "top_qcov",
+    "known",
+    "top_curated",
+    "legacy_any",
+    "legacy_none_topic",
+)
 
 
 @dataclass(frozen=True)
@@ -71,7 +103,9 @@ class Analysis:
     matches: tuple[Match, ...]
     english: bool
     topic: str = ""  # id of a winning not-a-procedure topic
-    administrative: bool = False  # the message asks for an administrative thing (even with no match)
+    administrative: bool = (
+        False  # the message asks for an administrative thing (even with no match)
+    )
     confidence: float = 0.0  # P(answer with a procedure), from the gate model
 
 
@@ -111,7 +145,9 @@ class Candidates:
     ph_max: float
     legacy_any: bool = False  # the hand-weighted phrase ranking alone would answer
     legacy_none: bool = False  # ...or it saw a not-a-procedure topic win
-    other_topic: bool = False  # an uncovered-procedure topic (lexicon/not_procedures.yaml) beat every curated entry
+    other_topic: bool = (
+        False  # an uncovered-procedure topic (lexicon/not_procedures.yaml) beat every curated entry
+    )
 
     @property
     def topic_id(self) -> str:
@@ -128,8 +164,13 @@ def _split(text: str) -> tuple[list[str], list[str], bool]:
 class Matcher:
     """Index over a catalogue; `match(text)` returns the best procedures, best first."""
 
-    def __init__(self, catalog: Catalog, lexicon: Lexicon, topics: Iterable[Topic] = (),
-                 models: Models | None = None) -> None:
+    def __init__(
+        self,
+        catalog: Catalog,
+        lexicon: Lexicon,
+        topics: Iterable[Topic] = (),
+        models: Models | None = None,
+    ) -> None:
         self.catalog = catalog
         self.lexicon = lexicon
         self.procs: list[Procedure] = list(catalog)
@@ -150,24 +191,34 @@ class Matcher:
         content: set[str] = set()
         for p in self.procs:
             for phrase in (p.name, p.official_name, *p.aliases, *p.keywords):
-                content.update(a for a in clean(phrase).split() if a not in self.lexicon.stop_accented)
+                content.update(
+                    a for a in clean(phrase).split() if a not in self.lexicon.stop_accented
+                )
         clashes = {strip_marks(a) for a in content}
         return frozenset(w for w in self.lexicon.stopwords if w not in clashes)
 
-    def _stop_flags(self, toks: list[str], origin: list[int], acc: list[str | None], accented: bool) -> list[bool]:
+    def _stop_flags(
+        self, toks: list[str], origin: list[int], acc: list[str | None], accented: bool
+    ) -> list[bool]:
         """Decide stopwords on the accented word when known, else on the folded one."""
         flags = []
         for t, o in zip(toks, origin, strict=True):
             a = acc[o] if accented and o >= 0 else None
-            flags.append(a in self.lexicon.stop_accented if a is not None else t in self.folded_stop)
+            flags.append(
+                a in self.lexicon.stop_accented if a is not None else t in self.folded_stop
+            )
         return flags
 
     def _phrases(self) -> list[PhraseSpec]:
         specs: list[PhraseSpec] = []
         for i, p in enumerate(self.procs):
             seen: set[tuple[str, ...]] = set()
-            for kind, phrases in (("name", (p.name, p.official_name)), ("alias", p.aliases),
-                                  ("keyword", p.keywords), ("english", p.english)):
+            for kind, phrases in (
+                ("name", (p.name, p.official_name)),
+                ("alias", p.aliases),
+                ("keyword", p.keywords),
+                ("english", p.english),
+            ):
                 for phrase in phrases:
                     prep = self._phrase(phrase, kind)
                     if tuple(prep.tokens) not in seen:
@@ -183,7 +234,9 @@ class Matcher:
         if kind == "english":
             toks = fold(phrase).split()
             self._english_words.update(toks)
-            toks = [t for t in self.lexicon.rewrite_english(toks) if t not in self.lexicon.en_stopwords]
+            toks = [
+                t for t in self.lexicon.rewrite_english(toks) if t not in self.lexicon.en_stopwords
+            ]
             return Prepared(toks, [False] * len(toks), set(), True)
         folded, acc, accented = _split(phrase)
         toks, origin = self.lexicon.rewrite_tracked(folded)
@@ -208,13 +261,21 @@ class Matcher:
     def prepare(self, text: str) -> Prepared:
         """Fold, repair typos, expand abbreviations, add concepts, mark stopwords."""
         folded, acc, accented = _split(text)
-        if self._looks_english(folded):  # English words are neither Vietnamese typos nor abbreviations
+        if self._looks_english(
+            folded
+        ):  # English words are neither Vietnamese typos nor abbreviations
             toks, added = self.lexicon.add_concepts(self.lexicon.rewrite_english(folded), "en")
             keep = [i for i, t in enumerate(toks) if t not in self.lexicon.en_stopwords]
-            return Prepared([toks[i] for i in keep], [False] * len(keep),
-                            {n for n, i in enumerate(keep) if i in added}, True)
+            return Prepared(
+                [toks[i] for i in keep],
+                [False] * len(keep),
+                {n for n, i in enumerate(keep) if i in added},
+                True,
+            )
         fixed = [self.speller.correct(t) for t in folded]
-        known: list[str | None] = [a if f == c else None for a, f, c in zip(acc, folded, fixed, strict=True)]
+        known: list[str | None] = [
+            a if f == c else None for a, f, c in zip(acc, folded, fixed, strict=True)
+        ]
         toks, origin = self.lexicon.rewrite_tracked(fixed)
         toks, added, origin = self.lexicon.add_concepts_tracked(toks, origin, "vi")
         return Prepared(toks, self._stop_flags(toks, origin, known, accented), added, False)
@@ -228,10 +289,16 @@ class Matcher:
             weak |= self.lexicon.done_positions(toks)
         asked = self.lexicon.request_positions(toks)
         denied = self.lexicon.negated_positions(toks)
-        return {f: ((1.0 + POSITION_BONUS * (1.0 - pos / n)) * (WEAK_FACTOR if pos in weak else 1.0)
-                    * (REQUEST_BONUS if pos in asked else 1.0) * (NEGATED_FACTOR if pos in denied else 1.0),
-                    pos not in prep.added and pos not in weak and pos not in denied)
-                for f, pos in _features(toks, prep.stops).items()}
+        return {
+            f: (
+                (1.0 + POSITION_BONUS * (1.0 - pos / n))
+                * (WEAK_FACTOR if pos in weak else 1.0)
+                * (REQUEST_BONUS if pos in asked else 1.0)
+                * (NEGATED_FACTOR if pos in denied else 1.0),
+                pos not in prep.added and pos not in weak and pos not in denied,
+            )
+            for f, pos in _features(toks, prep.stops).items()
+        }
 
     def analyse(self, text: str, top: int = 3) -> Analysis:
         """Rank procedures for a question; empty matches when it is about none."""
@@ -247,16 +314,33 @@ class Matcher:
         gate = sigmoid(float(self.models.gate.logit(self.gate_features(prep, cs, logits, order))))
         about = sigmoid(cs.about)
         if gate < 0.5:
-            return Analysis(tuple(prep.tokens), (), prep.english, cs.topic_id, about >= 0.5 or gate >= 0.25, gate)
+            return Analysis(
+                tuple(prep.tokens),
+                (),
+                prep.english,
+                cs.topic_id,
+                about >= 0.5 or gate >= 0.25,
+                gate,
+            )
         # An uncovered-procedure topic won: the bot must not claim a curated entry (the admins' rule
         # in not_procedures.yaml); a national record may still answer.
-        ranked = [(self.procs[cs.ids[k]].id, sigmoid(float(logits[k]))) for k in order
-                  if not (cs.other_topic and not self.procs[cs.ids[k]].imported)]
+        ranked = [
+            (self.procs[cs.ids[k]].id, sigmoid(float(logits[k])))
+            for k in order
+            if not (cs.other_topic and not self.procs[cs.ids[k]].imported)
+        ]
         if not ranked:
             return Analysis(tuple(prep.tokens), (), prep.english, "", True, gate)
         ranked = self._follow_bundles(ranked)
-        matches = tuple(Match(pid, self.catalog.procedures[pid].name, round(sc, 4), self.catalog.procedures[pid].code)
-                        for pid, sc in ranked[:top])
+        matches = tuple(
+            Match(
+                pid,
+                self.catalog.procedures[pid].name,
+                round(sc, 4),
+                self.catalog.procedures[pid].code,
+            )
+            for pid, sc in ranked[:top]
+        )
         return Analysis(tuple(prep.tokens), matches, prep.english, "", True, gate)
 
     def _legacy(self, prep: Prepared, top: int) -> Analysis:
@@ -286,16 +370,23 @@ class Matcher:
             ctx: list[str] = []
             for phrase in (p.field, *(d.name for d in p.documents[:CTX_DOCS])):
                 prep = self._phrase(phrase, "name")
-                ctx.extend(f for f in _features(prep.tokens, prep.stops) if " " not in f)  # words: pairs add size, not rank
+                ctx.extend(
+                    f for f in _features(prep.tokens, prep.stops) if " " not in f
+                )  # words: pairs add size, not rank
             texts.append(ctx)
         self.names_bm25 = BM25Index(names)
         self.text_bm25 = BM25Index(texts, keep_idf=False)
         self.name_feats = [frozenset(d) for d in names]
-        self.name_len = np.array([math.log1p(len([f for f in d if " " not in f])) for d in self.name_feats])
+        self.name_len = np.array(
+            [math.log1p(len([f for f in d if " " not in f])) for d in self.name_feats]
+        )
         self.curated = np.array([0.0 if p.imported else 1.0 for p in self.procs])
         self.is_bundle = np.array([1.0 if p.is_bundle else 0.0 for p in self.procs])
         self.entry_of = {p.id: i for i, p in enumerate(self.procs)}
-        self.vocab = frozenset(t for d in self.name_feats for f in d for t in f.split()) | self.index.vocab_words()
+        self.vocab = (
+            frozenset(t for d in self.name_feats for f in d for t in f.split())
+            | self.index.vocab_words()
+        )
 
     def bag(self, prep: Prepared) -> list[str]:
         """The words of a message for the aboutness model: syllables and syllable pairs."""
@@ -333,11 +424,28 @@ class Matcher:
             x[:, -1] = x[:, -3] * self.curated[np.array(ids)]
         best = max(ranked.values(), default=0.0)
         other = topic[0] == "other" and topic[2] >= max(best, MIN_SCORE * 0.8)
-        return Candidates(ids, x, topic, about, float(bm.max()) if bm.size else 0.0,
-                          best, bool(legacy.matches), bool(legacy.topic), other)
+        return Candidates(
+            ids,
+            x,
+            topic,
+            about,
+            float(bm.max()) if bm.size else 0.0,
+            best,
+            bool(legacy.matches),
+            bool(legacy.topic),
+            other,
+        )
 
-    def _rows(self, prep: Prepared, qfeats: QueryFeatures, ids: list[int], ph_order: list[tuple[str, float]],
-              bm: np.ndarray, cx: np.ndarray, topic: tuple[str, str, float]) -> np.ndarray:
+    def _rows(
+        self,
+        prep: Prepared,
+        qfeats: QueryFeatures,
+        ids: list[int],
+        ph_order: list[tuple[str, float]],
+        bm: np.ndarray,
+        cx: np.ndarray,
+        topic: tuple[str, str, float],
+    ) -> np.ndarray:
         if not ids:
             return np.zeros((0, len(RANK_FEATURES)))
         ph_rank = {self.entry_of[pid]: (r, sc) for r, (pid, sc) in enumerate(ph_order)}
@@ -357,14 +465,31 @@ class Matcher:
             nf = self.name_feats[e]
             n_total = sum(idf.get(f, 0.0) for f in nf) or 1.0
             shared = sum(idf.get(f, 0.0) for f in nf if f in strong)
-            rows[k] = (math.log1p(ph), ph / ph_max if ph_max else 0.0, 1.0 / (1 + r),
-                       math.log1p(float(bm_c[k])), float(bm_c[k]) / bm_max, 1.0 / (1 + bm_rank[k]),
-                       float(cx_c[k]) / cx_max, 1.0 / (1 + cx_rank[k]), shared / n_total, shared / q_total,
-                       self.curated[e], self.is_bundle[e], self.name_len[e], topic_log - math.log1p(ph),
-                       self.curated[e] * prep.english, 0.0, 0.0, 0.0)
+            rows[k] = (
+                math.log1p(ph),
+                ph / ph_max if ph_max else 0.0,
+                1.0 / (1 + r),
+                math.log1p(float(bm_c[k])),
+                float(bm_c[k]) / bm_max,
+                1.0 / (1 + bm_rank[k]),
+                float(cx_c[k]) / cx_max,
+                1.0 / (1 + cx_rank[k]),
+                shared / n_total,
+                shared / q_total,
+                self.curated[e],
+                self.is_bundle[e],
+                self.name_len[e],
+                topic_log - math.log1p(ph),
+                self.curated[e] * prep.english,
+                0.0,
+                0.0,
+                0.0,
+            )
         return rows
 
-    def gate_features(self, prep: Prepared, cs: Candidates, logits: np.ndarray, order: np.ndarray) -> np.ndarray:
+    def gate_features(
+        self, prep: Prepared, cs: Candidates, logits: np.ndarray, order: np.ndarray
+    ) -> np.ndarray:
         top = float(logits[order[0]])
         second = float(logits[order[1]]) if len(order) > 1 else top - 10.0
         row = cs.x[order[0]]
@@ -373,15 +498,29 @@ class Matcher:
         known = sum(t in self.vocab for t in content) / max(1, len(content))
         kind, _, tscore = cs.topic
         ph_log = math.log1p(cs.ph_max)
-        return np.array([top, top - second, ph_log, math.log1p(cs.bm_max),
-                         (math.log1p(tscore) - ph_log) if kind == "none" else -3.0,
-                         (math.log1p(tscore) - ph_log) if kind == "other" else -3.0,
-                         cs.about, math.log1p(len(prep.tokens)), float(prep.english),
-                         row[names.index("ncov")], row[names.index("qcov")], known, row[names.index("curated")],
-                         float(cs.legacy_any), float(cs.legacy_none)])
+        return np.array(
+            [
+                top,
+                top - second,
+                ph_log,
+                math.log1p(cs.bm_max),
+                (math.log1p(tscore) - ph_log) if kind == "none" else -3.0,
+                (math.log1p(tscore) - ph_log) if kind == "other" else -3.0,
+                cs.about,
+                math.log1p(len(prep.tokens)),
+                float(prep.english),
+                row[names.index("ncov")],
+                row[names.index("qcov")],
+                known,
+                row[names.index("curated")],
+                float(cs.legacy_any),
+                float(cs.legacy_none),
+            ]
+        )
 
-    def _phrase_ranking(self, scores: dict[int, float],
-                        qfeats: QueryFeatures) -> tuple[dict[str, float], tuple[str, str, float]]:
+    def _phrase_ranking(
+        self, scores: dict[int, float], qfeats: QueryFeatures
+    ) -> tuple[dict[str, float], tuple[str, str, float]]:
         """Phrase scores per procedure id (imported discounted, bundles applied) and the best topic."""
         n = len(self.procs)
         ranked: dict[str, float] = {}
@@ -411,24 +550,43 @@ class Matcher:
         return lines
 
     # ---- decision ----------------------------------------------------------
-    def _decide(self, toks: tuple[str, ...], scores: dict[int, float], top: int, english: bool,
-                qfeats: QueryFeatures) -> Analysis:
+    def _decide(
+        self,
+        toks: tuple[str, ...],
+        scores: dict[int, float],
+        top: int,
+        english: bool,
+        qfeats: QueryFeatures,
+    ) -> Analysis:
         ranked, (topic_kind, topic_id, topic_best) = self._phrase_ranking(scores, qfeats)
         order = sorted(ranked.items(), key=lambda kv: (-kv[1], kv[0]))
         best = order[0][1] if order else 0.0
         if topic_best >= max(best, MIN_SCORE * 0.8):
             if topic_kind == "none":
                 return Analysis(toks, (), english, topic_id)
-            order = [(pid, s) for pid, s in order if self.catalog.procedures[pid].imported and s >= 0.8 * topic_best]
+            order = [
+                (pid, s)
+                for pid, s in order
+                if self.catalog.procedures[pid].imported and s >= 0.8 * topic_best
+            ]
         order = self._follow_bundles([(pid, s) for pid, s in order if s >= MIN_SCORE])
-        matches = tuple(Match(pid, self.catalog.procedures[pid].name, round(s / (s + 6.0), 4),
-                              self.catalog.procedures[pid].code) for pid, s in order[:top])
+        matches = tuple(
+            Match(
+                pid,
+                self.catalog.procedures[pid].name,
+                round(s / (s + 6.0), 4),
+                self.catalog.procedures[pid].code,
+            )
+            for pid, s in order[:top]
+        )
         return Analysis(toks, matches, english, topic_id if not matches else "", bool(matches))
 
     def _apply_bundles(self, ranked: dict[str, float], qfeats: QueryFeatures) -> None:
         """A question that asks for two or more members of a bundle is about the whole bundle.
         Members count only on what the citizen asks for, not on what is already done."""
-        bundles = [b for b in self.bundles if sum(ranked.get(m, 0.0) >= MIN_SCORE for m in b.members) >= 2]
+        bundles = [
+            b for b in self.bundles if sum(ranked.get(m, 0.0) >= MIN_SCORE for m in b.members) >= 2
+        ]
         if not bundles:
             return
         typed, _ = self.index.score({f: v for f, v in qfeats.items() if v[1]})
@@ -467,5 +625,41 @@ class Matcher:
 
 
 _EN_MARKERS = frozenset(
-    ["the", "a", "an", "i", "my", "we", "our", "you", "your", "is", "are", "how", "what", "where", "when", "do", "does", "can", "need", "to", "of", "in", "for", "with", "and", "get", "have", "has", "please", "hello", "hi", "thanks", "want", "register", "certificate"]
+    [
+        "the",
+        "a",
+        "an",
+        "i",
+        "my",
+        "we",
+        "our",
+        "you",
+        "your",
+        "is",
+        "are",
+        "how",
+        "what",
+        "where",
+        "when",
+        "do",
+        "does",
+        "can",
+        "need",
+        "to",
+        "of",
+        "in",
+        "for",
+        "with",
+        "and",
+        "get",
+        "have",
+        "has",
+        "please",
+        "hello",
+        "hi",
+        "thanks",
+        "want",
+        "register",
+        "certificate",
+    ]
 )

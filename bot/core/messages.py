@@ -13,6 +13,10 @@ class Incoming:
     user: str
     text: str = ""
     button: str = ""
+    # Keyed hash of the client's address where identity is not verified (web); limits count it.
+    origin: str = ""
+    # True only when the channel verified a volunteer's personal login (web: `/dangnhap`).
+    volunteer: bool = False
 
 
 @dataclass(frozen=True)

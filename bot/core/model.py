@@ -3,9 +3,32 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as default  # Procedure has a field named `field`
 
 YES, NO = "yes", "no"
+
+
+@dataclass(frozen=True)
+class FactSource:
+    """What settled a fact: a portal record's field(s) (with a hash of their text at review), or a law."""
+
+    record: str = ""
+    field: str = ""  # detail field(s) of the dvcqg-api record, joined by "+"
+    hash: str = ""  # first 12 hex digits of sha256 of those fields' JSON at review time
+    law: str = ""
+    line: int = default(
+        default=0, compare=False
+    )  # where it stands in its file, for FILE:LINE reports
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        return tuple(f for f in self.field.split("+") if f)
+
+    @property
+    def records(self) -> tuple[str, ...]:
+        """Several records may settle one fact together (e.g. one benefit per branch): "1.001731+2.000821"."""
+        return tuple(r for r in self.record.split("+") if r)
 
 
 @dataclass(frozen=True)
@@ -16,6 +39,12 @@ class Fact:
     verify: bool = False
     note: str = ""
     exemptions: str = ""
+    source: FactSource | None = None
+    valid_until: str = ""  # YYYY-MM-DD: past this day the fact is not stated any more
+
+    def expired(self, today: str) -> bool:
+        """True when `today` (YYYY-MM-DD) is after valid_until."""
+        return bool(self.valid_until) and today > self.valid_until
 
 
 @dataclass(frozen=True)
@@ -26,6 +55,7 @@ class Online:
     text: str
     url: str = ""
     verify: bool = False
+    source: FactSource | None = None
 
 
 @dataclass(frozen=True)
@@ -52,8 +82,15 @@ class Document:
     key: str
     name: str
     note: str = ""
-    when: Mapping[str, str] = field(default_factory=dict)
+    when: Mapping[str, str] = default(default_factory=dict)
     verify: bool = False
+    source: FactSource | None = None
+    alternatives: tuple[
+        str, ...
+    ] = ()  # keys of papers that serve instead (e.g. a death extract for a death notice)
+    verify_note: str = (
+        ""  # for editors: what would settle an unverified item (never shown to citizens)
+    )
 
     def applies(self, answers: Mapping[str, str]) -> bool:
         """True when the answers given so far satisfy every condition."""
@@ -74,6 +111,21 @@ class Eligibility:
     text: str
     required: str
     fail_text: str
+
+
+@dataclass(frozen=True)
+class AnswerMap:
+    """A bundle settles a member question: a fixed `value`, or `values[answer of from_question]`."""
+
+    question: str
+    value: str = ""
+    from_question: str = ""
+    values: Mapping[str, str] = default(default_factory=dict)
+
+    def resolve(self, answers: Mapping[str, str]) -> str | None:
+        if self.from_question:
+            return self.values.get(answers.get(self.from_question, ""))
+        return self.value or None
 
 
 @dataclass(frozen=True)
@@ -113,11 +165,14 @@ class Procedure:
     notes: tuple[str, ...] = ()
     members: tuple[str, ...] = ()
     eligibility: tuple[Eligibility, ...] = ()
+    replaces: tuple[str, ...] = ()  # bundle: member document keys its own papers stand in for
+    produces: tuple[str, ...] = ()  # bundle: document keys it issues itself (never asked for)
+    answer_map: tuple[AnswerMap, ...] = ()  # bundle: member questions it settles
     verify: bool = False
     verify_note: str = ""
     imported: bool = False
     source_file: str = ""
-    lines: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)
+    lines: Mapping[str, int] = default(default_factory=dict, compare=False, repr=False)
 
     def line(self, key: str) -> int:
         """Where a key (or 'alias:<text>') stands in the source file, for FILE:LINE messages."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -28,13 +29,19 @@ class Linear:
     intercept: float
 
     @classmethod
-    def from_dict(cls, d: Mapping[str, object]) -> Linear:
-        names = tuple(d["features"])  # type: ignore[arg-type]
-        arr = lambda k: np.asarray(d[k], dtype=float)  # noqa: E731
-        return cls(names, arr("mean"), arr("scale"), arr("coef"), float(d["intercept"]))  # type: ignore[arg-type]
+    def from_dict(cls, d: Mapping[str, Any]) -> Linear:
+        names = tuple(d["features"])
+        return cls(
+            names,
+            np.asarray(d["mean"], dtype=float),
+            np.asarray(d["scale"], dtype=float),
+            np.asarray(d["coef"], dtype=float),
+            float(d["intercept"]),
+        )
 
     def logit(self, x: np.ndarray) -> np.ndarray:
-        return ((x - self.mean) / self.scale) @ self.coef + self.intercept
+        out: np.ndarray = ((x - self.mean) / self.scale) @ self.coef + self.intercept
+        return out
 
 
 @dataclass(frozen=True)
@@ -53,8 +60,8 @@ class Trees:
     depth: int
 
     @classmethod
-    def from_dict(cls, d: Mapping[str, object]) -> Trees:
-        trees: list = d["trees"]  # type: ignore[assignment]
+    def from_dict(cls, d: Mapping[str, Any]) -> Trees:
+        trees: list[dict[str, Any]] = d["trees"]
         width = max(len(t["feature"]) for t in trees)
         shape = (len(trees), width)
         feature, left, right = (np.zeros(shape, dtype=np.int32) for _ in range(3))
@@ -69,8 +76,17 @@ class Trees:
             left[k, :n] = np.where(leaf, own, lo)
             right[k, :n] = np.where(leaf, own, hi)
             value[k, :n] = t["value"]
-        return cls(tuple(d["features"]), feature, threshold, left, right, value,  # type: ignore[arg-type]
-                   float(d["rate"]), float(d["init"]), int(d["depth"]))  # type: ignore[arg-type]
+        return cls(
+            tuple(d["features"]),
+            feature,
+            threshold,
+            left,
+            right,
+            value,
+            float(d["rate"]),
+            float(d["init"]),
+            int(d["depth"]),
+        )
 
     def logit(self, x: np.ndarray) -> np.ndarray:
         n_trees = self.feature.shape[0]
@@ -80,10 +96,11 @@ class Trees:
         for _ in range(self.depth):
             go_left = x[rows, self.feature[tree, node]] <= self.threshold[tree, node]
             node = np.where(go_left, self.left[tree, node], self.right[tree, node])
-        return self.init + self.rate * self.value[tree, node].sum(axis=1)
+        out: np.ndarray = self.init + self.rate * self.value[tree, node].sum(axis=1)
+        return out
 
 
-def model_from_dict(d: Mapping[str, object]) -> Linear | Trees:
+def model_from_dict(d: Mapping[str, Any]) -> Linear | Trees:
     return Trees.from_dict(d) if d.get("kind") == "trees" else Linear.from_dict(d)
 
 
@@ -95,8 +112,8 @@ class Bag:
     intercept: float
 
     @classmethod
-    def from_dict(cls, d: Mapping[str, object]) -> Bag:
-        return cls(dict(d["weights"]), float(d["intercept"]))  # type: ignore[call-overload, arg-type]
+    def from_dict(cls, d: Mapping[str, Any]) -> Bag:
+        return cls(dict(d["weights"]), float(d["intercept"]))
 
     def logit(self, feats: Sequence[str]) -> float:
         w = self.weights
@@ -108,12 +125,16 @@ class Models:
     ranker: Linear | Trees
     gate: Linear | Trees
     about: Bag
-    meta: Mapping[str, object]
+    meta: Mapping[str, Any]
 
     @classmethod
-    def from_dict(cls, d: Mapping[str, object]) -> Models:
-        return cls(model_from_dict(d["ranker"]), model_from_dict(d["gate"]),  # type: ignore[arg-type]
-                   Bag.from_dict(d["about"]), dict(d.get("meta") or {}))  # type: ignore[arg-type, call-overload]
+    def from_dict(cls, d: Mapping[str, Any]) -> Models:
+        return cls(
+            model_from_dict(d["ranker"]),
+            model_from_dict(d["gate"]),
+            Bag.from_dict(d["about"]),
+            dict(d.get("meta") or {}),
+        )
 
 
 def sigmoid(x: float) -> float:

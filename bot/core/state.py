@@ -13,6 +13,7 @@ from typing import Any
 
 STATE_VERSION = 2
 HISTORY_LIMIT = 30
+TRANSCRIPT_LIMIT = 80  # messages a reloaded web page shows again
 
 
 @dataclass
@@ -21,17 +22,29 @@ class Snapshot:
 
     entry: str
     state: dict[str, Any]
+    text: str = ""  # what the citizen had typed when the step was entered (re-read by `understand`)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"entry": self.entry, "ctx": self.state}
+        return {"entry": self.entry, "ctx": self.state, "text": self.text}
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> Snapshot:
-        return cls(str(raw.get("entry", "")), dict(raw.get("ctx") or raw.get("state") or {}))
+        state = dict(raw.get("ctx") or raw.get("state") or {})
+        return cls(str(raw.get("entry", "")), state, str(raw.get("text", "")))
 
 
 # The fields that belong to the procedure in hand (snapshot for `back`, reset on switch).
-PROCEDURE_FIELDS = ("proc", "answers", "have", "pending", "choices", "data", "declined", "ask_all", "came_from")
+PROCEDURE_FIELDS = (
+    "proc",
+    "answers",
+    "have",
+    "pending",
+    "choices",
+    "data",
+    "declined",
+    "ask_all",
+    "came_from",
+)
 
 
 @dataclass
@@ -58,7 +71,17 @@ class ConversationState:
     expired: bool = False
     misses: int = 0  # typed messages in a row the bot did not understand
     footnote_shown: bool = False  # the "(*) unverified" footnote is said once per conversation
-    facts: dict[str, str] = field(default_factory=dict)  # what the citizen said about the case, by question id
+    facts: dict[str, str] = field(
+        default_factory=dict
+    )  # what the citizen said about the case, by question id
+    transcript: list[dict[str, Any]] = field(
+        default_factory=list
+    )  # channels that show history (web)
+
+    def log(self, entries: list[dict[str, Any]]) -> None:
+        """Add messages to the transcript, keeping the last TRANSCRIPT_LIMIT."""
+        self.transcript.extend(entries)
+        del self.transcript[:-TRANSCRIPT_LIMIT]
 
     # ---- procedure -----------------------------------------------------------
     def switch_procedure(self, pid: str) -> None:
@@ -83,8 +106,8 @@ class ConversationState:
         for f in fields(self):
             setattr(self, f.name, getattr(other, f.name))
 
-    def snapshot(self, entry: str) -> Snapshot:
-        return Snapshot(entry, copy.deepcopy({k: getattr(self, k) for k in PROCEDURE_FIELDS}))
+    def snapshot(self, entry: str, text: str = "") -> Snapshot:
+        return Snapshot(entry, copy.deepcopy({k: getattr(self, k) for k in PROCEDURE_FIELDS}), text)
 
     def restore(self, snap: Snapshot) -> None:
         fresh = ConversationState()

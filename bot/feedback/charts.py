@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 from matplotlib.axes import Axes
@@ -18,17 +19,20 @@ FORMATS = ("png", "svg")
 MONTHLY = "monthly-index"
 GROUPS = "groups"
 NO_DATA = "Chưa có dữ liệu"
-RC = {"svg.hashsalt": "tthc-bot", "font.size": 10}
+RC: Any = {"svg.hashsalt": "tthc-bot", "font.size": 10}  # matplotlib types the keys as a Literal
 
 
-def write_charts(report: Report, out_dir: Path,
-                 office_names: Mapping[str, str] | None = None) -> list[Path]:
+def write_charts(
+    report: Report, out_dir: Path, office_names: Mapping[str, str] | None = None
+) -> list[Path]:
     """Write monthly-index.{png,svg} and groups.{png,svg}; returns the paths written."""
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     with matplotlib.rc_context(RC):
-        for name, figure in ((MONTHLY, monthly_figure(report, office_names or {})),
-                             (GROUPS, groups_figure(report))):
+        for name, figure in (
+            (MONTHLY, monthly_figure(report, office_names or {})),
+            (GROUPS, groups_figure(report)),
+        ):
             for fmt in FORMATS:
                 path = out_dir / f"{name}.{fmt}"
                 figure.savefig(path, format=fmt, dpi=150, metadata=_metadata(fmt))
@@ -73,9 +77,19 @@ def groups_figure(report: Report) -> Figure:
     shares = [100 * s.share if s.share is not None else 0.0 for s in stats]
     bars = ax.barh(list(GROUP_LABELS)[::-1], shares[::-1], color="#2a7ab9")
     for bar, stat in zip(bars, stats[::-1], strict=True):
-        text = "—" if stat.mean is None else f"{bar.get_width():.0f}% · TB {stat.mean:.2f} · n={stat.count}"
-        ax.annotate(text, (bar.get_width(), bar.get_y() + bar.get_height() / 2),
-                    xytext=(4, 0), textcoords="offset points", va="center", fontsize=8)
+        text = (
+            "—"
+            if stat.mean is None
+            else f"{bar.get_width():.0f}% · TB {stat.mean:.2f} · n={stat.count}"
+        )
+        ax.annotate(
+            text,
+            (bar.get_width(), bar.get_y() + bar.get_height() / 2),
+            xytext=(4, 0),
+            textcoords="offset points",
+            va="center",
+            fontsize=8,
+        )
     ax.set_xlim(0, 130)
     ax.set_xlabel("%")
     if not any(s.count for s in stats):

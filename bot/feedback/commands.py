@@ -21,12 +21,20 @@ def add_parsers(sub: Any) -> None:
     """Add `qr` and `report feedback` to the top-level subcommands."""
     q = sub.add_parser("qr", help="printable QR codes (PNG, SVG) of an office's feedback links")
     q.add_argument("--office", required=True, metavar="ID")
-    q.add_argument("--counter", default="", metavar="CODE", help="counter or officer code (optional)")
-    q.add_argument("--bot-username", metavar="NAME", help="Telegram bot (default telegram.bot_username)")
-    q.add_argument("--zalo-oa", metavar="OA_ID", help="Zalo Official Account id (link form to verify)")
+    q.add_argument(
+        "--counter", default="", metavar="CODE", help="counter or officer code (optional)"
+    )
+    q.add_argument(
+        "--bot-username", metavar="NAME", help="Telegram bot (default telegram.bot_username)"
+    )
+    q.add_argument(
+        "--zalo-oa", metavar="OA_ID", help="Zalo Official Account id (link form to verify)"
+    )
     q.add_argument("--out", default="qr", metavar="DIR")
     q.add_argument("--config")
-    report = sub.add_parser("report", help="reports").add_subparsers(dest="report_cmd", required=True)
+    report = sub.add_parser("report", help="reports").add_subparsers(
+        dest="report_cmd", required=True
+    )
     f = report.add_parser("feedback", help="satisfaction survey report (SIPAS groups)")
     f.add_argument("--office", metavar="ID")
     f.add_argument("--from", dest="date_from", type=date.fromisoformat, metavar="YYYY-MM-DD")
@@ -57,8 +65,10 @@ def run_qr(args: argparse.Namespace, cfg: Config) -> int:
         return 2
     bot = args.bot_username or cfg["telegram.bot_username"]
     if not bot and not args.zalo_oa:
-        print("give --bot-username (or telegram.bot_username in the config) and/or --zalo-oa",
-              file=sys.stderr)
+        print(
+            "give --bot-username (or telegram.bot_username in the config) and/or --zalo-oa",
+            file=sys.stderr,
+        )
         return 2
     try:
         start = qr.payload(args.office, args.counter)
@@ -73,7 +83,13 @@ def run_qr(args: argparse.Namespace, cfg: Config) -> int:
     if bot:
         links.append(("telegram", qr.telegram_link(bot, start), caption))
     if args.zalo_oa:
-        links.append(("zalo", qr.zalo_link(args.zalo_oa, start), [*caption, r.t("fb_qr_zalo_hint", code=start)]))
+        links.append(
+            (
+                "zalo",
+                qr.zalo_link(args.zalo_oa, start),
+                [*caption, r.t("fb_qr_zalo_hint", code=start)],
+            )
+        )
     out = Path(args.out)
     for channel, link, lines in links:
         stem = out / f"{start.removeprefix(PAYLOAD_PREFIX)}-{channel}"
@@ -83,7 +99,9 @@ def run_qr(args: argparse.Namespace, cfg: Config) -> int:
     return 0
 
 
-def local_range(date_from: date | None, date_to: date | None) -> tuple[datetime | None, datetime | None]:
+def local_range(
+    date_from: date | None, date_to: date | None
+) -> tuple[datetime | None, datetime | None]:
     """Inclusive local dates as [start, end) moments in Việt Nam time."""
     start = datetime.combine(date_from, time.min, LOCAL) if date_from else None
     end = datetime.combine(date_to + timedelta(days=1), time.min, LOCAL) if date_to else None

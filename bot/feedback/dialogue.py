@@ -11,7 +11,7 @@ from bot.core.feature import Feature, action
 from bot.core.messages import Button
 from bot.feedback.models import GROUPS
 from bot.feedback.offices import PAYLOAD_PREFIX, Offices, load_offices
-from bot.feedback.store import Entry, FeedbackStore, Refused, respondent_key
+from bot.feedback.store import Entry, FeedbackStore, Refused
 
 SCRATCH = "feedback"
 START = "feedback.start"
@@ -20,7 +20,9 @@ OFFER_COMMAND = "danhgia"
 GENERAL_COMMAND = "gopy"
 # "/start fb-office[-counter]" (Telegram, Zalo bridge), a pasted "...?start=fb-..." link, or the
 # code typed alone (the fallback printed under the Zalo QR code).
-DEEP_LINK = re.compile(rf"^(?:/start(?:@\w+)?\s+|\S*[?&]start=)?{PAYLOAD_PREFIX}([a-z0-9_-]{{1,61}})$", re.I)
+DEEP_LINK = re.compile(
+    rf"^(?:/start(?:@\w+)?\s+|\S*[?&]start=)?{PAYLOAD_PREFIX}([a-z0-9_-]{{1,61}})$", re.I
+)
 
 
 class Survey:
@@ -40,19 +42,31 @@ class Survey:
         if split is None:
             turn.say(turn.r.t("fb_unknown_office"))
         office, counter = split or ("", "")
-        self._enter(turn, source="qr", office=office or None, counter=counter or None,
-                    procedure=turn.state.proc)
+        self._enter(
+            turn,
+            source="qr",
+            office=office or None,
+            counter=counter or None,
+            procedure=turn.state.proc,
+        )
         return True
 
     def from_offer(self, turn: Turn) -> None:
         """Command 'danhgia <booking>' behind the post-visit button: that booking's survey."""
         parts = (turn.msg.button or turn.msg.text).split()
         offer = self.store.offer(parts[1]) if len(parts) > 1 else None
-        if offer is None or offer.respondent != respondent_key(turn.msg.channel, turn.msg.user):
+        if offer is None or offer.respondent != self.store.respondent(
+            turn.msg.channel, turn.msg.user
+        ):
             turn.say(turn.r.t("fb_offer_unknown"))
             return
-        self._enter(turn, source="booking", office=offer.office, procedure=offer.procedure,
-                    booking=offer.booking)
+        self._enter(
+            turn,
+            source="booking",
+            office=offer.office,
+            procedure=offer.procedure,
+            booking=offer.booking,
+        )
 
     def general(self, turn: Turn) -> None:
         """Command 'gopy': a survey not tied to an office."""
@@ -76,11 +90,14 @@ class Survey:
         booking = data["entry"].get("booking")
         if booking and self.store.answered(booking):
             return "answered"
-        if not self.store.can_start(_respondent(turn)):
+        if not self.store.can_start(self._respondent(turn), turn.msg.origin):
             return "limited"
         office = data["entry"].get("office")
-        turn.say(turn.r.t("fb_intro_office", office=self.offices.name(office)) if office
-                 else turn.r.t("fb_intro"))
+        turn.say(
+            turn.r.t("fb_intro_office", office=self.offices.name(office))
+            if office
+            else turn.r.t("fb_intro")
+        )
         return "ask"
 
     def ask(self, turn: Turn) -> str:
@@ -131,6 +148,9 @@ class Survey:
             self.store.contact(int(response), turn.text)
         return "saved"
 
+    def _respondent(self, turn: Turn) -> str:
+        return self.store.respondent(turn.msg.channel, turn.msg.user)
+
     def _response(self, turn: Turn) -> int | str:
         """The response row of this survey, created on the first answer; or 'answered'/'limited'."""
         data = turn.data(SCRATCH)
@@ -138,7 +158,7 @@ class Survey:
             return int(data["id"])
         entry = _entry(turn.msg.channel, data.get("entry", {}))
         try:
-            data["id"] = self.store.create(entry, _respondent(turn))
+            data["id"] = self.store.create(entry, self._respondent(turn), turn.msg.origin)
         except Refused as refused:
             return refused.reason
         return int(data["id"])
@@ -147,10 +167,6 @@ class Survey:
 def _entry(channel: str, entry: dict[str, Any]) -> Entry:
     links = {k: entry.get(k) or None for k in ("office", "counter", "procedure", "booking")}
     return Entry(channel=channel, source=str(entry.get("source") or "menu"), **links)
-
-
-def _respondent(turn: Turn) -> str:
-    return respondent_key(turn.msg.channel, turn.msg.user)
 
 
 def feature(store: FeedbackStore, offices: Offices | None = None) -> Feature:
@@ -175,5 +191,9 @@ def feature_for(cfg: Config) -> Feature:
     """The feedback feature for a configuration: its database and the catalogue's offices."""
     from bot.storage.db import make_engine
 
-    store = FeedbackStore(make_engine(cfg.database_url), max_per_hour=int(cfg["feedback.max_per_hour"]))
+    store = FeedbackStore(
+        make_engine(cfg.database_url),
+        max_per_hour=int(cfg["feedback.max_per_hour"]),
+        max_per_client_hour=int(cfg.get("feedback.max_per_client_hour") or 0),
+    )
     return feature(store, load_offices(cfg["catalog.dir"]))

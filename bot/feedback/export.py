@@ -17,8 +17,22 @@ GROUP_LABELS = (
     "5. Tiếp nhận, xử lý góp ý, phản ánh, kiến nghị",
 )
 UNKNOWN = "(không rõ)"
-CSV_COLUMNS = ("created_at", "office", "counter", "procedure", "booking", "source", "overall",
-               "g_access", "g_procedure", "g_staff", "g_result", "g_handling", "comment", "contact")
+CSV_COLUMNS = (
+    "created_at",
+    "office",
+    "counter",
+    "procedure",
+    "booking",
+    "source",
+    "overall",
+    "g_access",
+    "g_procedure",
+    "g_staff",
+    "g_result",
+    "g_handling",
+    "comment",
+    "contact",
+)
 
 
 def stat_text(stat: Stat) -> str:
@@ -43,16 +57,35 @@ def render_text(report: Report, office_names: Mapping[str, str] | None = None) -
         return f"{names[key]} [{key}]" if key in names else key or UNKNOWN
 
     total = report.total
-    lines = ["BÁO CÁO MỨC ĐỘ HÀI LÒNG (nhóm câu hỏi theo SIPAS)", f"Số phản hồi: {total.responses}",
-             f"Hài lòng chung: {stat_text(total.overall)}", "Theo nhóm:"]
-    lines += [f"  {label}: {stat_text(stat)}" for label, stat in zip(GROUP_LABELS, total.groups, strict=True)]
+    lines = [
+        "BÁO CÁO MỨC ĐỘ HÀI LÒNG (nhóm câu hỏi theo SIPAS)",
+        f"Số phản hồi: {total.responses}",
+        f"Hài lòng chung: {stat_text(total.overall)}",
+        "Theo nhóm:",
+    ]
+    lines += [
+        f"  {label}: {stat_text(stat)}"
+        for label, stat in zip(GROUP_LABELS, total.groups, strict=True)
+    ]
     lines += _slice("Theo cơ quan:", report.by_office, office)
     lines += _slice("Theo thủ tục:", report.by_procedure, lambda k: k or UNKNOWN)
     lines += _slice("Theo tháng:", report.by_month, str)
     lines.append(f"Góp ý, phản ánh ({len(report.comments)}):")
-    lines += [f"  {c.day.isoformat()} · {office(c.office)} · {c.procedure or UNKNOWN}: {c.text}"
-              for c in report.comments]
+    lines += [
+        f"  {c.day.isoformat()} · {office(c.office)} · {c.procedure or UNKNOWN}: {c.text}"
+        for c in report.comments
+    ]
     return "\n".join(lines) + "\n"
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: object) -> str:
+    """A cell a spreadsheet shows as text, never runs: a leading = + - @ (or a tab or CR, which
+    some programs skip before one) gets a ' in front (OWASP CSV injection guidance)."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_START) else text
 
 
 def write_csv(rows: Iterable[ResponseRow], path: Path, tz: tzinfo = LOCAL) -> int:
@@ -63,9 +96,19 @@ def write_csv(rows: Iterable[ResponseRow], path: Path, tz: tzinfo = LOCAL) -> in
         writer = csv.writer(out)
         writer.writerow(CSV_COLUMNS)
         for r in rows:
-            writer.writerow([r.created_at.astimezone(tz).isoformat(timespec="seconds"), r.office or "",
-                             r.counter or "", r.procedure or "", r.booking or "", r.source,
-                             _cell(r.overall), *(_cell(g) for g in r.groups), r.comment or "", r.contact or ""])
+            cells = [
+                r.created_at.astimezone(tz).isoformat(timespec="seconds"),
+                r.office or "",
+                r.counter or "",
+                r.procedure or "",
+                r.booking or "",
+                r.source,
+                _cell(r.overall),
+                *(_cell(g) for g in r.groups),
+                r.comment or "",
+                r.contact or "",
+            ]
+            writer.writerow([spreadsheet_safe(c) for c in cells])
             count += 1
     return count
 

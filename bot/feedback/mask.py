@@ -1,7 +1,7 @@
 """Hide phone and ID-card numbers a citizen types into a comment, before anything is stored.
 
-Any run of at least `MIN_DIGITS` digits, with up to three spaces, dots, hyphens or brackets
-between them, has every digit replaced by `*`: Vietnamese mobiles (0912 345 678, 0912.345.678,
+Any run of at least `MIN_DIGITS` digits, with up to three spaces, dots, hyphens, dashes,
+brackets, slashes, underscores or commas between them, has every digit replaced by `*`: Vietnamese mobiles (0912 345 678, 0912.345.678,
 +84 912 345 678, 0912 - 345 - 678), landlines with area code ((024) 3825 1234), CMND (9 digits)
 and CCCD (12 digits). Shorter numbers
 (dates, amounts, house numbers) stay. Everything else keeps its place, so the comment still reads.
@@ -13,7 +13,9 @@ import re
 
 MIN_DIGITS = 9  # the shortest identifying number: a 9-digit CMND, or a mobile without its 0
 MASK = "*"
-RUN = re.compile(r"\d(?:[\s.()\-]{0,3}\d)*")  # up to 3 spaces, dots, hyphens or brackets between
+# Up to 3 separators between digits: spaces, dots, hyphens and dashes, brackets, slashes,
+# underscores, commas (0912/345/678, 0912_345_678, 0912,345,678 are all seen in practice).
+RUN = re.compile(r"\d(?:[\s.()\-‐-―/_,]{0,3}\d)*")
 DIGIT = re.compile(r"\d")
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Integer, SmallInteger, String, Text
+from sqlalchemy import Boolean, CheckConstraint, Integer, SmallInteger, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.storage.db import Base, UtcDateTime
@@ -25,7 +25,9 @@ class FeedbackResponse(Base):
     __tablename__ = "feedback_response"
     __table_args__ = (
         *(_in_range(c) for c in RATINGS),
-        CheckConstraint("contact IS NULL OR contact_consent_at IS NOT NULL", name="contact_consent"),
+        CheckConstraint(
+            "contact IS NULL OR contact_consent_at IS NOT NULL", name="contact_consent"
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -57,6 +59,9 @@ class FeedbackOffer(Base):
     procedure: Mapped[str | None] = mapped_column(String(128))
     respondent: Mapped[str] = mapped_column(String(64))
     offered_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # Set when the survey is answered; the answer itself keeps no booking code, so it cannot be
+    # joined back to the citizen who booked.
+    answered: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class FeedbackQuota(Base):

@@ -39,8 +39,8 @@ class Offices:
         for office in sorted(self.names, key=len, reverse=True):
             if code == office:
                 return office, ""
-            if code.startswith(office + "-") and OFFICE_ID.match(code[len(office) + 1:]):
-                return office, code[len(office) + 1:]
+            if code.startswith(office + "-") and OFFICE_ID.match(code[len(office) + 1 :]):
+                return office, code[len(office) + 1 :]
         return None
 
 

@@ -28,7 +28,9 @@ def payload(office: str, counter: str = "") -> str:
     """'fb-<office>' or 'fb-<office>-<counter>'; ValueError when Telegram would refuse it."""
     value = f"{PAYLOAD_PREFIX}{office}" + (f"-{counter}" if counter else "")
     if not START_PARAM.match(value):
-        raise ValueError(f"'{value}' is not a valid start parameter (A-Z, a-z, 0-9, _ and -, at most 64)")
+        raise ValueError(
+            f"'{value}' is not a valid start parameter (A-Z, a-z, 0-9, _ and -, at most 64)"
+        )
     return value
 
 
@@ -51,7 +53,9 @@ def matrix(link: str) -> np.ndarray:
 
 def caption_lines(lines: Sequence[str]) -> list[tuple[str, bool]]:
     """Caption lines wrapped to fit under the code, each with whether it is bold (the first)."""
-    return [(part, n == 0) for n, line in enumerate(lines) for part in textwrap.wrap(line, LINE_CHARS)]
+    return [
+        (part, n == 0) for n, line in enumerate(lines) for part in textwrap.wrap(line, LINE_CHARS)
+    ]
 
 
 def write_png(link: str, caption: Sequence[str], path: Path) -> Path:
@@ -64,12 +68,26 @@ def write_png(link: str, caption: Sequence[str], path: Path) -> Path:
     height = image.shape[0] + line_px * len(lines)
     figure = Figure(figsize=(width / 100, height / 100), dpi=100, facecolor="white")
     FigureCanvasAgg(figure)
-    figure.figimage(1 - image.astype(float), xo=0, yo=height - image.shape[0], cmap="gray",
-                    vmin=0, vmax=1, origin="upper")
+    figure.figimage(
+        1 - image.astype(float),
+        xo=0,
+        yo=height - image.shape[0],
+        cmap="gray",
+        vmin=0,
+        vmax=1,
+        origin="upper",
+    )
     for n, (line, bold) in enumerate(lines):
         y = (line_px * (len(lines) - n - 0.5)) / height
-        figure.text(0.5, y, line, ha="center", va="center", fontsize=line_px * 0.5 * 72 / 100,
-                    weight="bold" if bold else "normal")
+        figure.text(
+            0.5,
+            y,
+            line,
+            ha="center",
+            va="center",
+            fontsize=line_px * 0.5 * 72 / 100,
+            weight="bold" if bold else "normal",
+        )
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path, format="png", dpi=100)
     return path

@@ -107,16 +107,25 @@ def month_of(moment: datetime, tz: tzinfo = LOCAL) -> str:
 def compute(rows: Iterable[ResponseRow], tz: tzinfo = LOCAL) -> Report:
     """Responses, mean and share satisfied, overall and per group, office, procedure and month."""
     total = _Acc()
-    slices: dict[str, defaultdict[str, _Acc]] = {k: defaultdict(_Acc) for k in ("office", "proc", "month")}
+    slices: dict[str, defaultdict[str, _Acc]] = {
+        k: defaultdict(_Acc) for k in ("office", "proc", "month")
+    }
     office_month: defaultdict[str, defaultdict[str, _Acc]] = defaultdict(lambda: defaultdict(_Acc))
     comments = []
     for row in rows:
         office, proc, month = row.office or "", row.procedure or "", month_of(row.created_at, tz)
-        for acc in (total, slices["office"][office], slices["proc"][proc], slices["month"][month],
-                    office_month[office][month]):
+        for acc in (
+            total,
+            slices["office"][office],
+            slices["proc"][proc],
+            slices["month"][month],
+            office_month[office][month],
+        ):
             acc.add(row)
         if row.comment:
-            comments.append(Comment(row.created_at.astimezone(tz).date(), office, proc, row.comment))
+            comments.append(
+                Comment(row.created_at.astimezone(tz).date(), office, proc, row.comment)
+            )
     return Report(
         total=total.freeze(),
         by_office=_frozen(slices["office"]),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -15,13 +16,19 @@ from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, func, s
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, Connection, Dialect, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
-from sqlalchemy.sql.dml import Insert
 from sqlalchemy.types import TypeDecorator
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 MIGRATION_LOCK = 7_406_301  # pg_advisory_lock key shared by every process migrating the database
 # busy_timeout first: switching a new file to WAL needs a lock another process may hold.
-SQLITE_PRAGMAS = ("busy_timeout=5000", "journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON")
+# secure_delete: deleted rows (purged comments, contacts) are overwritten, not left in free pages.
+SQLITE_PRAGMAS = (
+    "busy_timeout=5000",
+    "journal_mode=WAL",
+    "synchronous=NORMAL",
+    "foreign_keys=ON",
+    "secure_delete=ON",
+)
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -73,11 +80,24 @@ def make_engine(url: str) -> Engine:
     if parsed.get_backend_name() != "sqlite":
         return create_engine(parsed, pool_pre_ping=True)
     if parsed.database and parsed.database != ":memory:" and not parsed.query.get("uri"):
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        private_file(Path(parsed.database))
     engine = create_engine(parsed, connect_args={"check_same_thread": False})
     event.listen(engine, "connect", _sqlite_connect)
     event.listen(engine, "begin", _sqlite_begin)
     return engine
+
+
+def private_file(path: Path) -> None:
+    """Create the database file readable by its owner only (SQLite gives its -wal and -shm
+    files the same mode); an existing file readable by others is tightened."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        mode = os.fstat(fd).st_mode & 0o777
+        if mode & 0o077:
+            os.fchmod(fd, mode & 0o700)
+    finally:
+        os.close(fd)
 
 
 def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -99,7 +119,7 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
-def dialect_insert(connection: Connection, table: Any) -> Insert:
+def dialect_insert(connection: Connection, table: Any) -> postgresql.Insert | sqlite.Insert:
     """An INSERT that supports `on_conflict_do_nothing` / `on_conflict_do_update`."""
     name = connection.dialect.name
     if name == "postgresql":
@@ -129,7 +149,11 @@ def migrate(url: str) -> None:
 def _sqlite_file_lock(url: str) -> Iterator[None]:
     """Serialise migrations of one SQLite file across processes (busy_timeout alone can expire)."""
     parsed = normalize_url(url)
-    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+    if (
+        parsed.get_backend_name() != "sqlite"
+        or not parsed.database
+        or parsed.database == ":memory:"
+    ):
         yield
         return
     lock_path = Path(parsed.database).with_name(Path(parsed.database).name + ".migrate-lock")

@@ -10,6 +10,9 @@ from sqlalchemy import Engine, delete
 from bot.storage.db import dialect_insert, utc_now
 from bot.storage.models import InboxKey
 
+# Zalo accepts events stamped up to 15 minutes from now; keys are kept well beyond that.
+MIN_KEEP_SECONDS = 3600
+
 
 class SqlInbox:
     """Idempotency keys per channel, shared by every process using the database."""
@@ -29,7 +32,8 @@ class SqlInbox:
             return result.rowcount == 1
 
     def purge_older_than(self, seconds: float) -> int:
-        """Forget keys recorded more than `seconds` ago; returns how many went."""
-        cutoff = self.clock() - timedelta(seconds=seconds)
+        """Forget keys recorded more than `seconds` ago (never younger than MIN_KEEP_SECONDS,
+        so a key outlives the window in which its event is still accepted); returns how many."""
+        cutoff = self.clock() - timedelta(seconds=max(seconds, MIN_KEEP_SECONDS))
         with self.engine.begin() as conn:
             return conn.execute(delete(InboxKey).where(InboxKey.seen_at < cutoff)).rowcount

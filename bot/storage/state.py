@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -15,7 +16,16 @@ from bot.storage.db import dialect_insert, utc_now
 from bot.storage.models import ConversationState
 
 Row = ConversationState
-_STRIPES = [threading.Lock() for _ in range(256)]  # per process: users hash onto a fixed set of locks
+MAX_STATE_BYTES = 64 * 1024  # one conversation; a turn that would grow it beyond is refused
+
+
+class StateTooLarge(ValueError):
+    """A conversation state over MAX_STATE_BYTES: not saved, the previous one stays."""
+
+
+_STRIPES = [
+    threading.Lock() for _ in range(256)
+]  # per process: users hash onto a fixed set of locks
 
 
 class SqlStateStore:
@@ -34,7 +44,9 @@ class SqlStateStore:
             if self.engine.dialect.name != "postgresql":
                 yield
                 return
-            key = int.from_bytes(hashlib.sha256(f"{channel}\0{user}".encode()).digest()[:8], "big", signed=True)
+            key = int.from_bytes(
+                hashlib.sha256(f"{channel}\0{user}".encode()).digest()[:8], "big", signed=True
+            )
             with self.engine.connect() as conn:
                 conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": key})
                 conn.commit()
@@ -51,7 +63,10 @@ class SqlStateStore:
             return conn.execute(query).scalar_one_or_none()
 
     def put(self, channel: str, user: str, state: dict[str, Any]) -> None:
-        """Save the state, replacing any previous one."""
+        """Save the state, replacing any previous one; StateTooLarge over MAX_STATE_BYTES."""
+        size = len(json.dumps(state, ensure_ascii=False, default=str).encode())
+        if size > MAX_STATE_BYTES:
+            raise StateTooLarge(f"conversation state of {size} bytes refused")
         values = {"channel": channel, "user_id": user, "state": state, "updated_at": self.clock()}
         with self.engine.begin() as conn:
             insert = dialect_insert(conn, Row).values(values)

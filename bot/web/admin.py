@@ -11,7 +11,9 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
-from bot.web.auth import COOKIE, COOKIE_MAX_AGE, admin_only, login_ok, session_value
+from bot.feedback.export import spreadsheet_safe
+from bot.web.auth import COOKIE, COOKIE_MAX_AGE, admin_only, login_ok
+from bot.web.clients import cross_site, https_of
 from bot.web.pages import login_page, page, para, section, table, unavailable
 from bot.web.reports import CHARTS
 from bot.web.runtime import RUNTIME, Runtime
@@ -75,29 +77,38 @@ async def status_json(request: web.Request) -> web.Response:
 
 
 async def login(request: web.Request) -> web.Response:
-    """Check the posted token and set the session cookie."""
+    """Check the posted token and set the session cookie. Another site's form is refused before
+    anything is counted (it could otherwise spend the admin's own attempts)."""
+    if cross_site(request):
+        return web.Response(status=403, text="cross-site login refused")
     form = await request.post()
     refusal = login_ok(request, str(form.get("token", "")))
     if refusal is not None:
         if refusal.status == 401:
             return login_page(status=401, message="Mã không đúng.")
         return refusal
-    token = str(request.app[RUNTIME].cfg["admin.token"])
+    sessions = request.app[RUNTIME].admin_sessions
+    session = await asyncio.to_thread(sessions.issue, dt.timedelta(seconds=COOKIE_MAX_AGE))
     response = web.HTTPSeeOther("/admin")
     response.set_cookie(
         COOKIE,
-        session_value(token),
+        session,
         max_age=COOKIE_MAX_AGE,
         httponly=True,
         samesite="Strict",
         path="/admin",
-        secure=request.secure,
+        secure=https_of(request),
     )
     raise response
 
 
 async def logout(request: web.Request) -> web.Response:
-    """Forget the session cookie."""
+    """End the session on the server (the old cookie stops working) and in the browser."""
+    if cross_site(request):
+        return web.Response(status=403, text="cross-site logout refused")
+    cookie = request.cookies.get(COOKIE, "")
+    if cookie:
+        await asyncio.to_thread(request.app[RUNTIME].admin_sessions.revoke, cookie)
     response = web.HTTPSeeOther("/admin")
     response.del_cookie(COOKIE, path="/admin")
     raise response
@@ -143,7 +154,7 @@ async def bookings_csv(request: web.Request) -> web.Response:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(result.head)
-    writer.writerows(result.rows)
+    writer.writerows([spreadsheet_safe(c) for c in row] for row in result.rows)
     return web.Response(
         body=("\ufeff" + out.getvalue()).encode(),
         content_type="text/csv",
@@ -198,6 +209,38 @@ async def feedback_csv(request: web.Request) -> web.Response:
     )
 
 
+@admin_only
+async def fact_reports(request: web.Request) -> web.Response:
+    """ "Thông tin này sai?" reports per entry and field, with where the field stands in its file."""
+    rt = request.app[RUNTIME]
+    counts = await asyncio.to_thread(rt.reports.fact_reports)
+    if counts is None:
+        return page("Báo thông tin sai", unavailable("Báo thông tin sai"))
+    catalog = rt.engine.content.catalog
+    rows = []
+    for c in counts:
+        proc = catalog.get(c.entry)
+        block = "documents" if c.field.startswith("document") else c.field
+        where = f"{proc.source_file}:{proc.line(block)}" if proc else "(không còn trong danh mục)"
+        rows.append(
+            (
+                c.entry,
+                proc.name if proc else "",
+                c.field,
+                c.count,
+                f"{c.last_at:%d/%m/%Y %H:%M}",
+                where,
+            )
+        )
+    body = para(
+        f"{sum(c.count for c in counts)} lượt báo, {len({c.entry for c in counts})} thủ tục."
+    )
+    body += table(
+        ("Mã mục", "Thủ tục", "Mục bị báo", "Số người báo", "Lần gần nhất", "Tệp:dòng"), rows
+    )
+    return page("Báo thông tin sai", body)
+
+
 def register(app: web.Application) -> None:
     """Add the admin routes."""
     app.router.add_get("/admin", dashboard)
@@ -209,3 +252,4 @@ def register(app: web.Application) -> None:
     app.router.add_get("/admin/feedback", feedback)
     app.router.add_get("/admin/feedback.csv", feedback_csv)
     app.router.add_get("/admin/feedback/{name}.png", feedback_chart)
+    app.router.add_get("/admin/fact-reports", fact_reports)

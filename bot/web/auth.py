@@ -1,25 +1,24 @@
-"""Admin access: `Authorization: Bearer <admin.token>` or a session cookie from the login form."""
+"""Admin access: `Authorization: Bearer <admin.token>` or a session cookie from the login form.
+
+Each login gets a new random session (only its hash is stored, with its expiry); logout deletes
+it. Failed attempts are counted per real client (bot.web.clients), so one client's guesses
+never lock out another admin.
+"""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import secrets
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
+from bot.web.clients import client_key, client_of
 from bot.web.pages import login_page
 from bot.web.runtime import RUNTIME
 
 COOKIE = "tthc_admin"
 COOKIE_MAX_AGE = 12 * 3600
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-
-
-def session_value(token: str) -> str:
-    """The cookie value for a token: changes when the token changes, reveals nothing about it."""
-    return hmac.new(token.encode(), b"tthc-admin-session-v1", hashlib.sha256).hexdigest()
 
 
 def check(request: web.Request, token: str) -> bool | None:
@@ -32,7 +31,7 @@ def check(request: web.Request, token: str) -> bool | None:
         )
     cookie = request.cookies.get(COOKIE, "")
     if cookie:
-        return secrets.compare_digest(cookie.encode(), session_value(token).encode())
+        return request.app[RUNTIME].admin_sessions.valid(cookie)
     return None
 
 
@@ -42,14 +41,14 @@ def guard(request: web.Request) -> web.Response | None:
     token = str(rt.cfg["admin.token"])
     if not token:
         return web.Response(status=403, text="admin pages are disabled (admin.token is empty)")
-    ip = request.remote or ""
-    if not rt.login_limit.available(ip):
+    client = client_key(client_of(request))
+    if not rt.login_limit.available(client):
         return web.Response(status=429, text="too many failed attempts; try again later")
     verdict = check(request, token)
     if verdict:
         return None
     if verdict is False:
-        rt.login_limit.try_take(ip)
+        rt.login_limit.try_take(client)
     return web.Response(
         status=401,
         headers={"WWW-Authenticate": 'Bearer realm="tthc-admin"'},
@@ -77,10 +76,10 @@ def login_ok(request: web.Request, given: str) -> web.Response | None:
     token = str(rt.cfg["admin.token"])
     if not token:
         return web.Response(status=403, text="admin pages are disabled (admin.token is empty)")
-    ip = request.remote or ""
-    if not rt.login_limit.available(ip):
+    client = client_key(client_of(request))
+    if not rt.login_limit.available(client):
         return web.Response(status=429, text="too many failed attempts; try again later")
     if secrets.compare_digest(given.encode(), token.encode()):
         return None
-    rt.login_limit.try_take(ip)
+    rt.login_limit.try_take(client)
     return web.Response(status=401, text="wrong token")

@@ -12,7 +12,7 @@ HEAD = """<!doctype html><html lang="vi"><head><meta charset="utf-8">
 <title>{title}</title><link rel="stylesheet" href="/static/admin.css"></head><body>
 <header><a href="/admin">tthc-bot · quản trị</a>
 <nav><a href="/admin">Nội dung</a><a href="/admin/bookings">Lịch hẹn</a>
-<a href="/admin/feedback">Góp ý</a></nav></header><main><h1>{title}</h1>"""
+<a href="/admin/feedback">Góp ý</a><a href="/admin/fact-reports">Báo sai</a></nav></header><main><h1>{title}</h1>"""
 TAIL = "</main></body></html>"
 
 

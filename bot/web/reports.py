@@ -32,6 +32,7 @@ class Reports(Protocol):
     def feedback_text(self) -> str | None: ...
     def feedback_chart(self, name: str) -> bytes | None: ...
     def feedback_csv(self) -> bytes | None: ...
+    def fact_reports(self) -> list[Any] | None: ...
 
 
 class NoReports:
@@ -53,6 +54,10 @@ class NoReports:
         """Not available."""
         return None
 
+    def fact_reports(self) -> list[Any] | None:
+        """Not available."""
+        return None
+
 
 class SqlReports(NoReports):
     """Bookings (bot.booking) and feedback (bot.feedback) read from the shared database."""
@@ -63,10 +68,16 @@ class SqlReports(NoReports):
         bookings: Any = None,
         feedback: Any = None,
         office_names: dict[str, str] | None = None,
+        facts: Any = None,
     ) -> None:
         self.booking_store = bookings
         self.feedback_store = feedback
         self.office_names = office_names or {}
+        self.fact_store = facts
+
+    def fact_reports(self) -> list[Any] | None:
+        """ "Thông tin này sai?" reports per entry and field (bot.reports)."""
+        return None if self.fact_store is None else self.fact_store.counts()
 
     def bookings(self, office: str, day: dt.date | None) -> Table | None:
         """One office's bookings on one day (today, Vietnam time, by default); no personal data."""
@@ -163,8 +174,14 @@ def default_reports(cfg: Config, db: Any) -> Reports:
 
         return dict(load_offices(cfg["catalog.dir"]).names)
 
+    def fact_store() -> Any:
+        from bot.reports.store import FactReportStore
+
+        return FactReportStore(db)
+
     return SqlReports(
         bookings=_optional(booking_store, "booking"),
         feedback=_optional(feedback_store, "feedback"),
         office_names=_optional(names, "office") or {},
+        facts=_optional(fact_store, "fact report"),
     )

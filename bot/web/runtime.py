@@ -14,6 +14,12 @@ from bot.channels.limits import KeyedBuckets
 from bot.config import Config
 from bot.core.engine import Engine
 from bot.core.messages import Outgoing
+from bot.storage.security import (
+    AdminSessions,
+    MemoryAdminSessions,
+    MemorySessions,
+    Sessions,
+)
 from bot.web.reports import NoReports, Reports
 
 
@@ -38,7 +44,13 @@ class Runtime:
     services: Services
     channels: dict[str, Channel] = field(default_factory=dict)
     reports: Reports = field(default_factory=NoReports)
-    chat_limit: KeyedBuckets = field(default_factory=lambda: KeyedBuckets(10, 30))
+    sessions: Sessions = field(default_factory=MemorySessions)
+    admin_sessions: AdminSessions = field(default_factory=MemoryAdminSessions)
+    origin_secret: bytes = b""  # keys the hash of client addresses (per installation)
+    # Limits count the real client (see bot.web.clients), and chat turns also the session.
+    chat_limit: KeyedBuckets = field(default_factory=lambda: KeyedBuckets(10, 60))
+    session_turn_limit: KeyedBuckets = field(default_factory=lambda: KeyedBuckets(2, 20))
+    new_session_limit: KeyedBuckets = field(default_factory=lambda: KeyedBuckets(120 / 3600, 120))
     login_limit: KeyedBuckets = field(default_factory=lambda: KeyedBuckets(5 / 60, 5))
     failed: dict[str, str] = field(default_factory=dict)  # channel -> why it did not start
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 import signal
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, cast
 
 from aiohttp import web
 
@@ -20,8 +21,16 @@ from bot.core.engine import StateStore
 from bot.core.feature import Feature
 from bot.core.messages import Outgoing
 from bot.web.app import make_app
+from bot.web.clients import parse_networks
+from bot.web.guard import (
+    ConnectionCap,
+    QuietErrors,
+    cap_connections,
+    limit_noisy_logs,
+    raise_open_files_limit,
+)
 from bot.web.reports import NoReports, Reports, default_reports
-from bot.web.runtime import OutboxSource, Runtime
+from bot.web.runtime import ClaimingSource, OutboxSource, Runtime
 
 log = logging.getLogger(__name__)
 ChannelMaker = Callable[[Config, Services], Channel]
@@ -35,6 +44,24 @@ def _inbox(store: StateStore) -> Inbox:
     from bot.storage.inbox import SqlInbox
 
     return SqlInbox(db)
+
+
+def _due(source: Callable[[], Iterable[Outgoing]]) -> list[Outgoing]:
+    return list(source())
+
+
+def _security_records(store: StateStore) -> dict[str, Any]:
+    """Sessions and the per-install key in the database when there is one (shared by workers)."""
+    db = getattr(store, "engine", None)
+    if db is None:
+        return {"origin_secret": secrets.token_bytes(32)}
+    from bot.storage.security import SqlAdminSessions, SqlSessions, install_secret
+
+    return {
+        "sessions": SqlSessions(db),
+        "admin_sessions": SqlAdminSessions(db),
+        "origin_secret": install_secret(db, "client-origin"),
+    }
 
 
 class Server:
@@ -97,10 +124,23 @@ class Server:
             services,
             self._channels(services),
             reports=reports or NoReports(),
+            **await asyncio.to_thread(_security_records, self.store),
         )
         self.runtime = rt
-        self._runner = web.AppRunner(make_app(rt), handle_signals=False)
+        cfg = self.cfg
+        self._runner = web.AppRunner(
+            make_app(rt),
+            handle_signals=False,
+            keepalive_timeout=float(cfg.get("web.header_timeout_seconds") or 30),
+        )
         await self._runner.setup()
+        networks = parse_networks(cfg.get("web.trusted_proxies") or [])
+        self.connection_cap = ConnectionCap(
+            int(cfg.get("web.max_connections_per_client") or 0), networks
+        )
+        cap_connections(self._runner, self.connection_cap)
+        asyncio.get_running_loop().set_exception_handler(QuietErrors())
+        limit_noisy_logs()
         self._site = web.TCPSite(self._runner, self.cfg["web.host"], int(self.cfg["web.port"]))
         await self._site.start()
         for name, channel in list(rt.channels.items()):
@@ -158,13 +198,15 @@ class Server:
         sent = 0
         for source in self.outbox:
             if hasattr(source, "claim"):
-                items = await asyncio.to_thread(source.claim)
+                claiming = cast(ClaimingSource, source)
+                items = await asyncio.to_thread(claiming.claim)
                 for item in items:
                     ok = await self._deliver(item.outgoing)
-                    await asyncio.to_thread(source.done if ok else source.failed, [item])
+                    await asyncio.to_thread(claiming.done if ok else claiming.failed, [item])
                     sent += ok
             else:
-                for out in await asyncio.to_thread(lambda s=source: list(s())):
+                plain: Callable[[], Iterable[Outgoing]] = source
+                for out in await asyncio.to_thread(_due, plain):
                     sent += await self._deliver(out)
         return sent
 
@@ -178,7 +220,9 @@ class Server:
             await channel.deliver(out)
         except Exception:
             log.exception("delivery on %s failed", out.channel)
-            self.runtime.services.metrics.inc("tthc_errors_total", channel=out.channel, stage="outbox")
+            self.runtime.services.metrics.inc(
+                "tthc_errors_total", channel=out.channel, stage="outbox"
+            )
             return False
         self.runtime.services.metrics.inc("tthc_outgoing_total", channel=out.channel)
         return True
@@ -188,6 +232,7 @@ async def run(server: Server) -> int:
     """Serve until SIGINT or SIGTERM."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
+    log.info("open files allowed: %d", raise_open_files_limit())
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     await server.start()

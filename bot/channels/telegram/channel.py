@@ -159,7 +159,7 @@ class TelegramChannel:
         except web.HTTPRequestEntityTooLarge:
             self.metrics.inc("tthc_webhook_rejects_total", channel=CHANNEL, reason="size")
             return web.Response(status=413)
-        except ValueError:
+        except (ValueError, RecursionError):  # malformed, or nested deeper than the parser goes
             data = None
         if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
             self.metrics.inc("tthc_webhook_rejects_total", channel=CHANNEL, reason="malformed")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -15,15 +16,17 @@ from bot.channels.base import Services, config_error
 from bot.channels.ordered import KeyedQueue
 from bot.channels.textsplit import split_text
 from bot.channels.zalo import signature
-from bot.channels.zalo.client import ZaloClient, ZaloError
+from bot.channels.zalo.client import ZaloAuthError, ZaloClient, ZaloError
 from bot.channels.zalo.events import Event, parse
 from bot.channels.zalo.tokens import TokenBox, Tokens
 from bot.config import Config
 from bot.core.messages import Incoming, Outgoing, Reply, numbered
+from bot.storage.security import MemoryTokenStore, SqlTokenStore
 
 log = logging.getLogger(__name__)
 CHANNEL = "zalo"
 MAX_TEXT = 2000
+FRESH_SECONDS = 15 * 60  # events stamped further than this from now are refused (replays)
 
 
 class ZaloChannel:
@@ -52,8 +55,9 @@ class ZaloChannel:
         self.max_body = int(cfg["zalo.webhook.max_body_bytes"])
         self.hub = services.hub
         self.metrics = services.metrics
+        db = getattr(services.store, "engine", None)
         self.tokens = TokenBox(
-            services.store,
+            SqlTokenStore(db) if db is not None else MemoryTokenStore(),
             self.app_id,
             Tokens(str(cfg["zalo.oa.access_token"]), str(cfg["zalo.oa.refresh_token"])),
         )
@@ -68,6 +72,8 @@ class ZaloChannel:
         self.queue = KeyedQueue(queue_limit)
         self._session: aiohttp.ClientSession | None = None
         self._client: ZaloClient | None = None
+        self.health_problem = ""  # set while Zalo refuses our credentials; /healthz reports it
+        self.clock = time.time
 
     @staticmethod
     def enabled(cfg: Config) -> bool:
@@ -118,17 +124,25 @@ class ZaloChannel:
             return self._reject(403, "signature")
         try:
             data = json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):  # deep nesting too
             return self._reject(400, "malformed")
         if not isinstance(data, dict):
             return self._reject(400, "malformed")
         stamp = str(data.get("timestamp", ""))
         if not signature.valid(given, self.app_id, raw, stamp, self.secret_key):
             return self._reject(403, "signature")
+        if not self._fresh(stamp):
+            return self._reject(403, "stale")
         event = parse(data, raw)
         if event is not None and not self.queue.submit(event.user_id, lambda: self._process(event)):
             return web.Response(status=503)
         return web.json_response({"error": 0})
+
+    def _fresh(self, stamp: str) -> bool:
+        """A timestamp (milliseconds) within FRESH_SECONDS of now: old signed events are replays."""
+        if not stamp.isdigit() or len(stamp) > 16:
+            return False
+        return abs(self.clock() - int(stamp) / 1000) <= FRESH_SECONDS
 
     def _reject(self, status: int, reason: str) -> web.Response:
         self.metrics.inc("tthc_webhook_rejects_total", channel=CHANNEL, reason=reason)
@@ -164,10 +178,18 @@ class ZaloChannel:
             log.warning("zalo send failed: code %s", exc.code)
 
     async def _send_all(self, user_id: str, replies: Sequence[Reply]) -> None:
-        for reply in replies:
-            for piece in split_text(numbered(reply), MAX_TEXT):
-                if piece:
-                    await self.client.send_text(user_id, piece)
+        """Send every piece; a refusal of our credentials marks the channel degraded."""
+        try:
+            for reply in replies:
+                for piece in split_text(numbered(reply), MAX_TEXT):
+                    if piece:
+                        await self.client.send_text(user_id, piece)
+        except ZaloAuthError as exc:
+            self.health_problem = f"Zalo refuses the OA credentials (code {exc.code})"
+            self.metrics.inc("tthc_errors_total", channel=CHANNEL, stage="auth")
+            log.error("zalo send failed: the OA credentials are refused (code %s)", exc.code)
+            raise
+        self.health_problem = ""
 
 
 async def _read_at_most(request: web.Request, limit: int) -> bytes | None:

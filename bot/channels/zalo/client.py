@@ -29,6 +29,10 @@ class ZaloError(Exception):
         return self.code == 0
 
 
+class ZaloAuthError(ZaloError):
+    """The OA credentials no longer work (refresh refused, or a fresh token still invalid)."""
+
+
 class _Retry(Exception):
     pass
 
@@ -71,6 +75,8 @@ class ZaloClient:
                 self.send_url, json=body, headers={"access_token": token}
             )
         code = int(result.get("error") or 0)
+        if code == INVALID_TOKEN:
+            raise ZaloAuthError(code, str(result.get("message", "")))
         if code != 0:
             raise ZaloError(code, str(result.get("message", "")))
         return result
@@ -91,7 +97,7 @@ class ZaloClient:
             )
             access = str(data.get("access_token") or "")
             if not access:
-                raise ZaloError(int(data.get("error") or -1), "access token refresh refused")
+                raise ZaloAuthError(int(data.get("error") or -1), "access token refresh refused")
             tokens = Tokens(access, str(data.get("refresh_token") or current.refresh))
             await asyncio.to_thread(self.tokens.save, tokens)
             log.info("zalo access token refreshed")

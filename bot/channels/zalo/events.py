@@ -42,7 +42,8 @@ def parse(data: dict[str, Any], raw: bytes) -> Event | None:
     user_id = str(sender.get("id", "")) if isinstance(sender, dict) else ""
     if not user_id:
         return None
-    message = data.get("message") if isinstance(data.get("message"), dict) else {}
+    raw_message = data.get("message")
+    message = raw_message if isinstance(raw_message, dict) else {}
     msg_id = str(message.get("msg_id") or "") or hashlib.sha256(raw).hexdigest()[:40]
     if name == TEXT:
         return Event("text", user_id, msg_id, str(message.get("text") or ""))

@@ -1,16 +1,17 @@
-"""OA access and refresh tokens, kept in the shared store so a refresh survives restarts.
+"""OA access and refresh tokens, kept in the database so a refresh survives restarts.
 
 Zalo refresh tokens are single-use: after a refresh only the new pair works, so every worker
-must read the pair from the database, not from the (now stale) configuration.
+must read the pair from the database, not from the (now stale) configuration. The pair lives in
+its own table (`channel_token`), which `tthc-bot purge` never touches.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.core.engine import StateStore
+from bot.storage.security import TokenStore
 
-STORE_CHANNEL = "zalo-oauth"
+STORE_CHANNEL = "zalo"
 
 
 @dataclass(frozen=True)
@@ -22,7 +23,7 @@ class Tokens:
 class TokenBox:
     """The current token pair; configuration values win when an operator changes them."""
 
-    def __init__(self, store: StateStore, app_id: str, configured: Tokens) -> None:
+    def __init__(self, store: TokenStore, app_id: str, configured: Tokens) -> None:
         self.store = store
         self.app_id = app_id or "default"
         self.configured = configured

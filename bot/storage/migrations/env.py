@@ -6,6 +6,7 @@ from alembic import context
 
 import bot.booking.models  # noqa: F401  (booking tables, revision 0002)
 import bot.feedback.models  # noqa: F401  (feedback tables, revision 0003)
+import bot.reports.models  # noqa: F401  (fact reports, revision 0005)
 import bot.storage.models  # noqa: F401  (registers the tables on Base.metadata)
 from bot.storage.db import Base, make_engine, migration_lock, normalize_url
 

@@ -2,7 +2,6 @@
 "use strict";
 
 (function () {
-  const USER_RE = /^[A-Za-z0-9_.:-]{1,64}$/;
   const log = document.getElementById("log");
   const form = document.getElementById("composer");
   const input = document.getElementById("text");
@@ -11,22 +10,11 @@
   const INBOX_EVERY_MS = 30000;
   let busy = false;
 
-  function userId() {
-    const fromUrl = new URLSearchParams(location.search).get("user");
-    if (fromUrl && USER_RE.test(fromUrl)) {
-      localStorage.setItem("tthc-user", fromUrl);
-      return { id: fromUrl, fresh: false };
-    }
-    const known = localStorage.getItem("tthc-user");
-    if (known && USER_RE.test(known)) return { id: known, fresh: false };
-    const bytes = new Uint8Array(8);
-    crypto.getRandomValues(bytes);
-    const id = "w-" + Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-    localStorage.setItem("tthc-user", id);
-    return { id: id, fresh: true };
-  }
-
-  const user = userId();
+  // The server issues the session (an HttpOnly cookie); the page only remembers that it has
+  // been here before, to greet a first visit differently from a return.
+  const fresh = localStorage.getItem("tthc-seen") !== "1";
+  localStorage.setItem("tthc-seen", "1");
+  localStorage.removeItem("tthc-user");
 
   function scrollDown() {
     log.scrollTop = log.scrollHeight;
@@ -68,7 +56,15 @@
     a.href = url;
     a.download = att.filename;
     a.textContent = "📎 Tải tệp: " + att.filename;
-    return a;
+    if ((att.mime || "").indexOf("image/") !== 0) return a;
+    const box = document.createElement("div");  // an image (the booking QR code) is shown
+    const img = document.createElement("img");
+    img.className = "attachment-image";
+    img.src = url;
+    img.alt = att.filename;
+    box.appendChild(img);
+    box.appendChild(a);
+    return box;
   }
 
   function disableOldChoices() {
@@ -111,7 +107,7 @@
       const res = await fetch("/api/chat", {
         method: "POST",
         headers: { "Content-Type": "application/json" },
-        body: JSON.stringify(Object.assign({ user: user.id }, body)),
+        body: JSON.stringify(body),
       });
       if (!res.ok) throw new Error("HTTP " + res.status);
       const data = await res.json();
@@ -127,7 +123,7 @@
   async function checkInbox() {
     if (busy || document.hidden) return;
     try {
-      const res = await fetch("/api/inbox?user=" + encodeURIComponent(user.id));
+      const res = await fetch("/api/inbox");
       if (res.ok) ((await res.json()).replies || []).forEach(showReply);
     } catch (err) {
       /* offline: try again later */
@@ -163,8 +159,25 @@
     turn({ button: "cmd:restart" });
   });
 
-  // A first visit gets the welcome; a returning visitor starts over (an empty text mid-flow
-  // would read as a question the bot does not understand).
-  turn(user.fresh ? { text: "" } : { button: "cmd:restart" });
+  // A returning visitor sees the conversation so far (from the database) and goes on from there;
+  // a first visit, or one with nothing stored, gets the welcome.
+  async function resume() {
+    if (!fresh) {
+      try {
+        const res = await fetch("/api/history");
+        const messages = res.ok ? (await res.json()).messages || [] : [];
+        if (messages.length) {
+          messages.forEach(function (m) {
+            if (m.from === "citizen") { disableOldChoices(); bubble("user", m.text); } else { showReply(m); }
+          });
+          return;
+        }
+      } catch (err) {
+        /* offline: start fresh */
+      }
+    }
+    turn({ text: "" });
+  }
+  resume();
   setInterval(checkInbox, INBOX_EVERY_MS);
 })();

@@ -37,10 +37,16 @@ def upgrade() -> None:
         sa.Column("comment", sa.Text(), nullable=True),
         sa.Column("contact", sa.String(200), nullable=True),
         sa.Column("contact_consent_at", UTC_TIME, nullable=True),
-        *(sa.CheckConstraint(f"{name} BETWEEN 1 AND 5", name=op.f(f"ck_feedback_response_{name}_range"))
-          for name in RATINGS),
-        sa.CheckConstraint("contact IS NULL OR contact_consent_at IS NOT NULL",
-                           name=op.f("ck_feedback_response_contact_consent")),
+        *(
+            sa.CheckConstraint(
+                f"{name} BETWEEN 1 AND 5", name=op.f(f"ck_feedback_response_{name}_range")
+            )
+            for name in RATINGS
+        ),
+        sa.CheckConstraint(
+            "contact IS NULL OR contact_consent_at IS NOT NULL",
+            name=op.f("ck_feedback_response_contact_consent"),
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_feedback_response")),
         sa.UniqueConstraint("booking", name=op.f("uq_feedback_response_booking")),
     )

@@ -1,0 +1,178 @@
+"""Short answers about the procedure in hand, from its catalogue entry (no I/O).
+
+Used by the understanding step (a typed question) and by the card's buttons (one tap away).
+`(*)` marks only the unverified line; the footnote is said once per conversation.
+"""
+
+from __future__ import annotations
+
+from bot.core import guide
+from bot.core.engine import Turn
+from bot.core.model import Fact, Procedure
+from bot.core.normalize import fold
+from bot.core.render import TITLE_CHARS
+
+MAX_DOCS_NAMED = 3
+
+
+def display_name(turn: Turn, proc: Procedure) -> str:
+    return turn.r.name(proc)
+
+
+def fact_line(turn: Turn, fact: Fact) -> str:
+    if turn.r.expired(fact):  # a time-bound fact past its valid_until: say to check instead
+        return turn.r.expired(fact)
+    text = fact.text + (f" {fact.exemptions}" if fact.exemptions else "")
+    return text + turn.r.english(text) + (turn.r.t("card_verify_mark") if fact.verify else "")
+
+
+def with_footnote(turn: Turn, text: str) -> str:
+    """The '(*) unverified' footnote, once per conversation, under the first text that needs it."""
+    mark = turn.r.t("card_verify_mark").strip()
+    if mark and mark in text and not turn.state.footnote_shown:
+        turn.state.footnote_shown = True
+        return text + "\n" + turn.r.t("card_verify_note")
+    return text
+
+
+MAX_REPLY = 1500  # characters: a reply fits about two phone screens
+
+
+def fit(turn: Turn, proc: Procedure, text: str) -> str:
+    """Cut an over-long answer (some national records run to pages) at a line, pointing to the rest."""
+    if len(text) <= MAX_REPLY:
+        return text
+    more = (
+        turn.r.t("more_on_portal", url=proc.portal_url) if proc.portal_url else turn.r.t("more_cut")
+    )
+    room = MAX_REPLY - len(more) - 2
+    head = text[:room]
+    cut = head.rfind("\n")
+    head = head[:cut] if cut > room // 2 else head.rsplit(" ", 1)[0] + "…"
+    return head + "\n" + more
+
+
+def answer_about(turn: Turn, proc: Procedure, topic: str, text: str = "") -> str:
+    """One short message about the procedure in hand, from its catalogue entry (≤ MAX_REPLY)."""
+    return fit(turn, proc, _answer_about(turn, proc, topic, text))
+
+
+def _answer_about(turn: Turn, proc: Procedure, topic: str, text: str = "") -> str:
+    r = turn.r
+    if topic == "fee":
+        return r.t("card_fee", fee=fact_line(turn, proc.fee))
+    if topic == "time":
+        return r.t("card_time", time=fact_line(turn, proc.processing_time))
+    if topic == "where":
+        return r.t("card_where", where=fact_line(turn, proc.where)) + "\n" + r.t("ask_hours")
+    if topic == "online":
+        mark = r.t("card_verify_mark") if proc.online.verify else ""
+        return r.t(
+            "card_online", online=f"{r.t('online_' + proc.online.mode)} — {proc.online.text}{mark}"
+        )
+    if topic == "deadline":
+        members = [m for m in turn.content.catalog.members(proc) if m.deadline is not None]
+        if proc.deadline is None and members:  # a bundle: its members' deadlines
+            lines = [r.t("card_deadline", deadline="")]
+            lines += [
+                f"• {display_name(turn, m)}: {fact_line(turn, m.deadline)}"
+                for m in members
+                if m.deadline
+            ]
+            return "\n".join(lines)
+        if proc.deadline is None:
+            return r.t("ask_no_deadline")
+        return r.t("card_deadline", deadline=fact_line(turn, proc.deadline))
+    if topic == "result":
+        return r.t("card_result", result=fact_line(turn, proc.result))
+    if topic == "legal":
+        return r.t("ask_legal", laws="; ".join(proc.legal_basis) or r.t("ask_unknown"))
+    if topic == "who":
+        return r.t("ask_who", who=proc.who) if proc.who else r.t("ask_who_none")
+    if topic == "document" or (topic == "documents" and names_document(turn, proc, text)):
+        return document_answer(turn, proc, text)
+    return documents_answer(turn, proc)
+
+
+def documents_answer(turn: Turn, proc: Procedure) -> str:
+    items = guide.checklist(turn.content.catalog, proc, {**turn.state.facts, **turn.state.answers})
+    lines = [turn.r.t("ask_documents", name=display_name(turn, proc))]
+    for n, item in enumerate(items, 1):
+        mark = turn.r.t("card_verify_mark") if item.doc.verify else ""
+        lines.append(f"{n}. {item.doc.name}{turn.r.english(item.doc.name)}{mark}")
+    return "\n".join(lines)
+
+
+def _doc_words(turn: Turn, text: str) -> set[str]:
+    """The words of a question that could name a document (not 'cần mang những gì')."""
+    words = turn.content.flows.words
+    asked = {t for phrases in words.asks.values() for p in phrases for t in p.split()}
+    return (
+        set(text.split()) - set(words.particles) - set(words.question_marks) - words.generic - asked
+    )
+
+
+def _doc_hits(turn: Turn, proc: Procedure, text: str) -> list[tuple[int, str, str]]:
+    """(shared words, line, note) for checklist documents and 'no need to bring' items the text names."""
+    words = _doc_words(turn, text)
+    mark = turn.r.t("card_verify_mark")
+    hits = []
+    for part in guide.parts(turn.content.catalog, proc):
+        for doc in part.documents:
+            hit = len(words & set(fold(doc.name).split()))
+            if hit >= 2 or (hit and len(words) <= 2):
+                hits.append((hit, doc.name + (mark if doc.verify else ""), doc.note))
+        for nn in part.not_needed:
+            hit = len(words & set(fold(nn.name).split()))
+            if hit >= 2 or (hit and len(words) <= 2):
+                hits.append((hit + 1, turn.r.t("doc_not_needed", name=nn.name), nn.reason))
+    hits.sort(key=lambda x: -x[0])
+    return hits
+
+
+def names_document(turn: Turn, proc: Procedure, text: str) -> bool:
+    return bool(text) and bool(_doc_hits(turn, proc, text))
+
+
+def document_answer(turn: Turn, proc: Procedure, text: str) -> str:
+    """One document asked about: the checklist lines (or 'no need to bring' items) sharing its words."""
+    hits = _doc_hits(turn, proc, text)
+    if not hits:
+        return turn.r.t("ask_document_none") + "\n" + documents_answer(turn, proc)
+    lines = [
+        f"• {line}" + (f"\n  ↳ {note}" if note else "") for _, line, note in hits[:MAX_DOCS_NAMED]
+    ]
+    return turn.r.t("ask_document", lines="\n".join(lines))
+
+
+def info(turn: Turn, proc: Procedure, topic: str) -> str:
+    """What the card's info buttons show in full: fees (fee, time, deadline, notes), where, online."""
+    return fit(turn, proc, _info(turn, proc, topic))
+
+
+def _info(turn: Turn, proc: Procedure, topic: str) -> str:
+    r = turn.r
+    if topic == "fees":
+        lines = [
+            r.t("card_fee", fee=fact_line(turn, proc.fee)),
+            r.t("card_time", time=fact_line(turn, proc.processing_time)),
+        ]
+        if proc.fee.note:
+            lines.append(f"  ↳ {proc.fee.note}")
+        if proc.deadline is not None:
+            lines.append(r.t("card_deadline", deadline=fact_line(turn, proc.deadline)))
+        if proc.notes:
+            lines += [r.t("info_notes"), *(f"• {n}" for n in proc.notes)]
+        return "\n".join(lines)
+    if topic == "where":
+        lines = [r.t("card_where", where=fact_line(turn, proc.where)), r.t("ask_hours")]
+        if len(r.name(proc)) > TITLE_CHARS:  # the card showed a clipped name
+            lines.insert(0, r.t("card_title", name=r.name(proc)))
+        if proc.code:
+            lines.append(r.t("card_code", code=", ".join(proc.codes)))
+        lines.append(r.t("card_confirm"))
+        return "\n".join(lines)
+    lines = [answer_about(turn, proc, "online")]
+    if proc.portal_url:
+        lines.append(r.t("card_link", url=proc.portal_url))
+    return "\n".join(lines)

@@ -1,0 +1,255 @@
+"""The understanding step on every typed message: read it (bot.core.understand), then act.
+
+A typed answer goes through exactly the same path as the pressed button (`Engine.press`);
+a question about the procedure in hand is answered from its catalogue entry and the pending
+question comes back with its buttons; small talk gets a warm short answer; a new need goes
+to the matcher; what is not understood gets what was understood and the likeliest next steps.
+"""
+
+from __future__ import annotations
+
+import math
+
+from bot.core import guide
+from bot.core.answers import answer_about, display_name, with_footnote
+from bot.core.engine import Turn
+from bot.core.flows import COMMAND_PREFIX, DEFAULT_ON_TEXT
+from bot.core.messages import Button
+from bot.core.model import Procedure, Question
+from bot.core.normalize import fold
+from bot.core.understand import Context, Kind, Option, Reading, is_question, language, read
+
+MISSES_FOR_HUMAN = 2
+CLEAR_QUESTION_TOKENS = (
+    4  # a question this long that names no procedure is out of scope, not gibberish
+)
+MIN_WORDS_FOR_OTHER = 3
+NAMED_SHARE = 0.67  # of a procedure name's own words the message must contain  # a question this long may name another procedure; ask the matcher
+CHOOSE_STEP = "main.choose"  # asks the separating question or shows the short list again
+
+
+def pending_question(turn: Turn) -> Question | None:
+    proc, pid = turn.proc, turn.state.pending
+    if proc is None or not pid:
+        return None
+    for q in guide.asked(turn.content.catalog, proc, include_rare=True):
+        if q.id == pid:
+            return q
+    return None
+
+
+def context_of(turn: Turn) -> Context:
+    state = turn.state
+    step = turn.engine.step(state.step)
+    q = pending_question(turn) if step is not None and "answer" in step.on else None
+    options = [Option(o.value, o.label) for o in q.options] if q else []
+    buttons = [(label, payload) for label, payload in state.buttons]
+    return Context(
+        options, q.id if q else "", buttons, turn.proc is not None or bool(choosing(turn))
+    )
+
+
+def choosing(turn: Turn) -> list[Procedure]:
+    """The procedures offered to choose from, while the choice is pending."""
+    state = turn.state
+    if turn.proc is not None or not any(p.startswith("pick:") for _, p in state.buttons):
+        return []
+    found = (turn.content.catalog.get(pid) for pid in state.choices)
+    return [p for p in found if p is not None]
+
+
+def typed(turn: Turn, text: str) -> bool:
+    """Handle a typed message; False leaves it to the flow's own text handling."""
+    words = turn.content.flows.words
+    lang = language(text, words)
+    if lang and (
+        len(text.split()) > 1 or turn.proc is None
+    ):  # "thanks" alone mid-guide keeps the language
+        turn.state.lang = lang
+    reading = read(text, context_of(turn), words)
+    turn.state.facts.update(reading.facts)
+    if reading.kind != Kind.UNKNOWN and reading.kind != Kind.NEED:
+        turn.state.misses = 0
+    handler = HANDLERS.get(reading.kind, _need)
+    return handler(turn, reading)
+
+
+def _control(turn: Turn, reading: Reading) -> bool:
+    turn.engine.command(turn, reading.value)
+    return True
+
+
+def _answer(turn: Turn, reading: Reading) -> bool:
+    turn.engine.press(turn, f"answer:{reading.value}")
+    return True
+
+
+def _button(turn: Turn, reading: Reading) -> bool:
+    payload = reading.value
+    if payload.startswith(COMMAND_PREFIX):
+        turn.engine.command(turn, payload[len(COMMAND_PREFIX) :])
+    else:
+        turn.engine.press(turn, payload)
+    return True
+
+
+def _talk(turn: Turn, reading: Reading) -> bool:
+    if reading.value == "hello" and turn.proc is None:
+        turn.engine.run(turn, turn.content.flows.starts["main"])
+        return True
+    turn.say(turn.r.t(f"talk_{reading.value}"))
+    reprompt(turn)
+    return True
+
+
+def _facts(turn: Turn, reading: Reading) -> bool:
+    turn.say(turn.r.t("facts_noted"))
+    reprompt(turn)
+    return True
+
+
+def _ask(turn: Turn, reading: Reading) -> bool:
+    proc = turn.proc
+    if proc is None:
+        options = choosing(turn)
+        if not options:
+            return _need(turn, reading)
+        parts = [
+            f"{display_name(turn, p)}:\n{answer_about(turn, p, reading.value, reading.text)}"
+            for p in options
+        ]
+        turn.say(with_footnote(turn, "\n\n".join(parts)))
+        reprompt(turn)
+        return True
+    if names_another(
+        turn, proc, reading
+    ):  # "còn khai tử thì lệ phí sao?": the other procedure's card
+        return _need(turn, Reading(Kind.NEED, text=turn.text))
+    parts = [answer_about(turn, proc, topic, reading.text) for topic in reading.value.split(",")]
+    turn.say(with_footnote(turn, "\n".join(parts)))
+    reprompt(turn)
+    return True
+
+
+def names_another(turn: Turn, proc: Procedure, reading: Reading) -> bool:
+    """A question that also names a different procedure (several words besides the question)."""
+    words = turn.content.flows.words
+    toks = [
+        t
+        for t in fold(turn.text).split()
+        if t not in words.particles and t not in words.question_marks
+    ]
+    if len(toks) < MIN_WORDS_FOR_OTHER:
+        return False
+    matches = turn.content.matcher.analyse(turn.text, top=2).matches
+    if not matches or matches[0].id == proc.id:
+        return False
+    other = turn.content.catalog.get(matches[0].id)
+    if other is None or other.id in {*proc.bundles, *proc.members}:
+        return False
+    said = set(toks)
+    own_docs = {
+        t
+        for part in guide.parts(turn.content.catalog, proc)
+        for d in part.documents
+        for t in fold(d.name).split()
+    }
+    # the other procedure is named, not guessed from one word
+    for phrase in (other.name, *other.aliases):
+        named = set(fold(phrase).split()) - words.generic
+        if named <= own_docs:  # "giấy ủy quyền" is a document of this procedure, not another one
+            continue
+        if len(named) >= 2 and len(named & said) >= max(2, math.ceil(NAMED_SHARE * len(named))):
+            return True
+    return False
+
+
+def _need(turn: Turn, reading: Reading) -> bool:
+    text = reading.text or turn.text
+    if reading.value == "complaint":  # "cán bộ làm chậm quá, bực cả mình": listen first
+        turn.state.misses = 0
+        return _talk(turn, reading)
+    analysis = turn.content.matcher.analyse(text, top=3)
+    if analysis.matches:
+        turn.state.misses = 0
+        turn.text = text
+        turn.engine.run(turn, DEFAULT_ON_TEXT)
+        return True
+    if reading.value:  # "chào em, cho hỏi chút": small talk around no procedure
+        turn.state.misses = 0
+        return _talk(turn, reading)
+    words = turn.content.flows.words
+    clear = (
+        is_question(text, fold(text), words) and len(fold(text).split()) >= CLEAR_QUESTION_TOKENS
+    )
+    if analysis.topic or clear:  # a clear question about something else: say so, with the hotline
+        turn.state.misses = 0
+        turn.say(turn.r.t("out_of_scope"))
+        reprompt(turn)
+        return True
+    return not_understood(turn)
+
+
+def not_understood(turn: Turn) -> bool:
+    """Say what was understood and offer the likeliest next steps; a second miss offers a person."""
+    state = turn.state
+    state.misses += 1
+    r = turn.r
+    proc = turn.proc
+    q = pending_question(turn)
+    if q is not None:
+        text = r.t("not_understood_question", question=q.text)
+    elif proc is not None:
+        text = r.t("not_understood_proc", name=display_name(turn, proc))
+    else:
+        text = r.t("not_understood")
+    buttons = [
+        Button(label, payload)
+        for label, payload in state.buttons
+        if not payload.startswith(COMMAND_PREFIX)
+    ]
+    buttons = buttons[:3]
+    shown = {b.payload for b in buttons}
+    if state.misses >= MISSES_FOR_HUMAN:
+        text += "\n" + r.t("not_understood_again")
+        buttons += [
+            Button(r.t("btn_human"), "cmd:human"),
+            Button(r.t("btn_restart"), "cmd:restart"),
+        ]
+    elif proc is None and "cmd:help" not in shown:
+        buttons += [Button(r.t("btn_help"), "cmd:help")]
+    turn.say(text, buttons)
+    return True
+
+
+HANDLERS = {
+    Kind.CONTROL: _control,
+    Kind.ANSWER: _answer,
+    Kind.BUTTON: _button,
+    Kind.TALK: _talk,
+    Kind.FACTS: _facts,
+    Kind.ASK: _ask,
+    Kind.NEED: _need,
+}
+
+
+def reprompt(turn: Turn) -> None:
+    """Come back to where the conversation stands: the pending question or the last buttons."""
+    state = turn.state
+    buttons = [Button(label, payload) for label, payload in state.buttons]
+    q = pending_question(turn)
+    if q is not None:
+        turn.say(question_text(turn, q), buttons)
+    elif choosing(turn) and CHOOSE_STEP in turn.content.flows.steps:
+        turn.engine.run(turn, CHOOSE_STEP)
+    elif buttons:
+        turn.say(turn.r.t("what_next"), buttons)
+
+
+def question_text(turn: Turn, q: Question) -> str:
+    proc = turn.proc
+    if proc is None:
+        return q.text
+    asked = guide.asked(turn.content.catalog, proc, turn.state.ask_all)
+    n = next((i for i, x in enumerate(asked, 1) if x.id == q.id), 1)
+    return f"{turn.r.t('question_progress', n=n, total=len(asked))} {q.text}"

@@ -1,0 +1,427 @@
+"""What a typed message IS, given where the conversation stands. Pure: no I/O, no matcher.
+
+`read(text, context, words)` returns a `Reading`: an answer to the pending question, a question
+about the procedure in hand, a control command, small talk, facts about the case, a possible
+new need (the caller asks the matcher), or nothing understood. The words come from
+flows/understand.yaml (`Words.from_data`), which admins edit.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from bot.core.normalize import fold, nfc, strip_marks
+
+MAX_ANSWER_TOKENS = 8  # a longer message is a story or a question, not a bare answer
+SHORT_REPLY_TOKENS = 6
+MAX_CONTROL_TOKENS = 8  # a control phrase inside a longer message is part of something else
+MAX_GLOSSES = 4
+ENGLISH_SHARE = 0.6  # of a message's words known as English (and one of 4+ letters) to answer in English  # "có, sinh ở viện": a yes/no word leading a short clause
+
+
+class Kind(StrEnum):
+    ANSWER = "answer"  # value = the option value picked
+    BUTTON = "button"  # value = payload of a shown button picked by its words or number
+    ASK = "ask"  # value = topic (fee, time, where, online, deadline, documents, document, result, legal, who)
+    CONTROL = "control"  # value = command (back, restart, help, human)
+    TALK = "talk"  # value = small-talk intent (hello, thanks, who, human_check, complaint, bye, ok)
+    NEED = "need"  # value = the text to match against the catalogue (a new or different need)
+    FACTS = "facts"  # only facts about the case
+    UNKNOWN = "unknown"
+
+
+def _mapping(raw: object) -> Mapping[object, object]:
+    return raw if isinstance(raw, Mapping) else {}
+
+
+def _plain_list(raw: object) -> tuple[str, ...]:
+    """Step names, kept as written (not folded)."""
+    return tuple(str(x) for x in raw) if isinstance(raw, list) else ()
+
+
+def _phrases(items: Iterable[object]) -> tuple[str, ...]:
+    out = {fold(str(x)) for x in items}
+    out.discard("")
+    return tuple(sorted(out, key=len, reverse=True))  # longest first
+
+
+@dataclass(frozen=True)
+class Words:
+    """The understanding data, folded once."""
+
+    yes: frozenset[str] = frozenset()
+    no: frozenset[str] = frozenset()
+    particles: frozenset[str] = frozenset()
+    asks: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    document_words: tuple[str, ...] = ()
+    question_marks: frozenset[str] = frozenset()
+    small_talk: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    control: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    switch_markers: tuple[str, ...] = ()
+    negation_split: tuple[str, ...] = ()
+    negators: tuple[str, ...] = ()
+    numbers: Mapping[str, int] = field(default_factory=dict)
+    english: frozenset[str] = frozenset()
+    generic: frozenset[str] = frozenset()
+    facts: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
+    buttons: Mapping[str, tuple[str, ...]] = field(
+        default_factory=dict
+    )  # step a button goes to -> phrases
+    yes_buttons: tuple[str, ...] = ()  # steps a bare "yes" picks when no yes/no question is pending
+    separating: Mapping[str, tuple[str, ...]] = field(
+        default_factory=dict
+    )  # folded words -> fact ids
+    english_gloss: tuple[
+        tuple[re.Pattern[str], str], ...
+    ] = ()  # Vietnamese pattern -> English note
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, object]) -> Words:
+        def table(key: str) -> dict[str, tuple[str, ...]]:
+            raw = data.get(key) or {}
+            assert isinstance(raw, Mapping)
+            return {str(k): _phrases(v) for k, v in raw.items()}
+
+        def seq(key: str) -> tuple[str, ...]:
+            raw = data.get(key) or []
+            assert isinstance(raw, list)
+            return _phrases(raw)
+
+        raw_facts = data.get("facts") or {}
+        assert isinstance(raw_facts, Mapping)
+        facts = {
+            str(q): {str(v): _phrases(p) for v, p in values.items()}
+            for q, values in raw_facts.items()
+        }
+        raw_numbers = data.get("numbers") or {}
+        assert isinstance(raw_numbers, Mapping)
+        return cls(
+            yes=frozenset(seq("yes")),
+            no=frozenset(seq("no")),
+            particles=frozenset(seq("particles")),
+            asks=table("asks"),
+            document_words=seq("document_words"),
+            question_marks=frozenset(seq("question_marks")),
+            small_talk=table("small_talk"),
+            control=table("control"),
+            switch_markers=seq("switch_markers"),
+            negation_split=seq("negation_split"),
+            negators=seq("negators"),
+            numbers={fold(str(k)): int(v) for k, v in raw_numbers.items()},
+            english=frozenset(t for p in seq("english_words") for t in p.split()),
+            generic=frozenset(t for p in seq("generic_words") for t in p.split()),
+            facts=facts,
+            buttons=table("buttons"),
+            yes_buttons=_plain_list(data.get("yes_buttons")),
+            separating={
+                fold(str(k)): _plain_list(v) for k, v in _mapping(data.get("separating")).items()
+            },
+            english_gloss=tuple(
+                (re.compile(str(k)), str(v)) for k, v in _mapping(data.get("english_gloss")).items()
+            ),
+        )
+
+
+@dataclass(frozen=True)
+class Option:
+    value: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Context:
+    """Where the conversation stands when the message arrives."""
+
+    options: Sequence[Option] = ()  # the pending question's options (empty: no question pending)
+    pending: str = ""  # the pending question's id
+    buttons: Sequence[tuple[str, str]] = ()  # (label, payload) of the buttons last shown
+    has_procedure: bool = False
+
+
+@dataclass(frozen=True)
+class Reading:
+    kind: Kind
+    value: str = ""
+    facts: Mapping[str, str] = field(default_factory=dict)
+    text: str = ""  # for NEED: what to match; for ASK 'document': the words asked about
+
+
+def gloss(text: str, words: Words) -> str:
+    """English notes for a Vietnamese fact: '03 ngày làm việc' -> '3 working days'."""
+    notes: list[str] = []
+    for pattern, english in words.english_gloss:
+        for m in pattern.finditer(text):
+            groups = [g.lstrip("0") or g for g in m.groups() if g]
+            note = english.format(*groups) if groups else english
+            if note not in notes:
+                notes.append(note)
+    return "; ".join(notes[:MAX_GLOSSES])
+
+
+def contains(text: str, phrase: str) -> bool:
+    """Whole-syllable containment on folded text."""
+    return f" {phrase} " in f" {text} "
+
+
+def strip_particles(folded: str, words: Words) -> str:
+    toks = folded.split()
+    while toks and toks[0] in words.particles:
+        toks.pop(0)
+    while toks and toks[-1] in words.particles:
+        toks.pop()
+    return " ".join(toks)
+
+
+def yes_no(folded: str, words: Words) -> str:
+    """'yes', 'no' or '' for a bare yes/no answer in any of its forms."""
+    for candidate in (folded, strip_particles(folded, words)):
+        if candidate in words.yes:
+            return "yes"
+        if candidate in words.no:
+            return "no"
+    return ""
+
+
+def is_question(raw: str, folded: str, words: Words) -> bool:
+    if "?" in raw:
+        return True
+    toks = folded.split()
+    if len(toks) > 1 and toks[-1] in words.question_marks:
+        return True
+    inner = [m for m in words.question_marks if " " in m or len(m) > 3]
+    return any(contains(folded, m) for m in inner)
+
+
+def language(raw: str, words: Words) -> str:
+    """'en' for English, 'vi' for accented Vietnamese, '' when it cannot tell (accentless, short)."""
+    folded = fold(raw)
+    if not folded:
+        return ""
+    lowered = nfc(raw).lower()
+    if strip_marks(lowered) != lowered:
+        return "vi"
+    toks = folded.split()
+    known = [t for t in toks if t in words.english]
+    if len(known) >= ENGLISH_SHARE * len(toks) and any(len(t) >= 4 for t in known):
+        return "en"
+    return ""
+
+
+def facts_in(folded: str, words: Words) -> dict[str, str]:
+    """Facts about the case said in passing: question id -> value."""
+    out: dict[str, str] = {}
+    for qid, values in words.facts.items():
+        for value, phrases in values.items():
+            if any(contains(folded, p) for p in phrases):
+                out[qid] = value
+                break
+    return out
+
+
+def _intent(folded: str, table: Mapping[str, tuple[str, ...]], *, whole: bool) -> str:
+    """The intent whose phrase IS the message (whole) or is in it (the longest phrase wins)."""
+    best, best_len = "", 0
+    for name, phrases in table.items():
+        for p in phrases:
+            if ((folded == p) if whole else contains(folded, p)) and len(p) > best_len:
+                best, best_len = name, len(p)
+    return best
+
+
+def ask_topics(folded: str, words: Words) -> list[str]:
+    """Every topic asked about ("bao lâu, lệ phí bao nhiêu" -> time, fee), longest phrases first."""
+    found: list[tuple[int, str]] = []
+    taken: list[tuple[int, int]] = []
+    text = f" {folded} "
+    phrases = sorted(((p, t) for t, ps in words.asks.items() for p in ps), key=lambda x: -len(x[0]))
+    for phrase, topic in phrases:
+        at = text.find(f" {phrase} ")
+        if at < 0 or any(a <= at < b or at <= a < at + len(phrase) + 1 for a, b in taken):
+            continue
+        taken.append((at, at + len(phrase) + 1))
+        if topic not in (t for _, t in found):
+            found.append((at, topic))
+    return [t for _, t in sorted(found)]
+
+
+def _number(folded: str, words: Words) -> int:
+    toks = [
+        t
+        for t in folded.split()
+        if t not in ("so", "cai", "thu", "lua", "chon", "number", "the", "option")
+    ]
+    if len(toks) == 1:
+        if toks[0].isdecimal():
+            return int(toks[0])
+        return words.numbers.get(toks[0], 0)
+    if len(toks) == 2 and " ".join(toks) in words.numbers:
+        return words.numbers[" ".join(toks)]
+    return 0
+
+
+def pick_label(folded: str, labels: Sequence[str], words: Words) -> int:
+    """Index of the one label the message names (its words, or most of them), else -1."""
+    toks = [t for t in folded.split() if t not in words.particles]
+    if not toks or len(toks) > MAX_ANSWER_TOKENS:
+        return -1
+    scores: list[tuple[float, float, int]] = []
+    for i, label in enumerate(labels):
+        ltoks = set(fold(label).split())
+        hit = sum(1 for t in toks if t in ltoks)
+        scores.append((hit / len(toks), hit / max(1, len(ltoks)), i))
+    scores.sort(reverse=True)
+    top = scores[0]
+    if top[0] < 0.75 or (top[0] < 1 and len(toks) < 2):
+        return -1
+    if len(scores) > 1 and scores[1][:2] == top[:2]:
+        return -1
+    return top[2]
+
+
+def answer(raw: str, folded: str, context: Context, words: Words) -> str:
+    """The option value a typed message picks for the pending question, or ''."""
+    options = context.options
+    yn = _option_for(yes_no(folded, words), options)
+    if yn:
+        return yn
+    n = _number(folded, words)
+    if 1 <= n <= len(options):
+        return options[n - 1].value
+    i = pick_label(folded, [o.label for o in options], words)
+    if i >= 0:
+        return options[i].value
+    toks = folded.split()
+    if len(toks) <= MAX_ANSWER_TOKENS and not is_question(raw, folded, words):
+        for size in (3, 2, 1):  # "dạ có, bé sinh ở viện" / "không, tự đi nộp"
+            lead = _option_for(yes_no(" ".join(toks[:size]), words), options)
+            if lead and len(toks) - size <= SHORT_REPLY_TOKENS:
+                return lead
+    return ""
+
+
+def _option_for(yn: str, options: Sequence[Option]) -> str:
+    """The option a yes/no picks: the option valued yes/no, or of two options the first/second."""
+    if not yn:
+        return ""
+    if yn in {o.value for o in options}:
+        return yn
+    if len(options) == 2:  # "Có giấy chứng sinh" / "Không có"; "Đã có" / "Chưa có"
+        return options[0].value if yn == "yes" else options[1].value
+    return ""
+
+
+def button_named(folded: str, context: Context, words: Words) -> str:
+    """The payload of a shown button the message asks for in other words ("cho mình đặt lịch")."""
+    for _, payload in context.buttons:
+        target = payload.partition(":")[2] if payload.startswith("go:") else ""
+        if any(contains(folded, p) for p in words.buttons.get(target, ())):
+            return payload
+    return ""
+
+
+def negated_need(folded: str, words: Words, raw: str = "") -> str:
+    """'không phải khai sinh mà là khai tử' -> 'khai tu'; 'khai tử chứ không phải khai sinh' -> 'khai tu';
+    'Sorry, not birth. I need to register a death.' -> the clauses without the negation."""
+    if raw:
+        clauses = [fold(c) for c in re.split(r"[.;!?\n]+", raw) if fold(c)]
+        if len(clauses) > 1:
+            kept = [c for c in clauses if not any(contains(c, n) for n in words.negators)]
+            if kept and len(kept) < len(clauses):
+                return " ".join(kept)
+    text = f" {folded} "
+    for negator in words.negators:
+        at = text.find(f" {negator} ")
+        if at < 0:
+            continue
+        before, after = text[:at].strip(), text[at + len(negator) + 2 :].strip()
+        for marker in words.negation_split:
+            if contains(after, marker):
+                tail = f" {after} ".split(f" {marker} ", 1)[1].strip()
+                if tail:
+                    return tail
+        if before and negator.startswith("chu"):  # "X chứ không phải Y"
+            return before
+    return ""
+
+
+def read(raw: str, context: Context, words: Words) -> Reading:
+    """Decide what the message is. Order: control, answer, question about the procedure,
+    small talk, facts, else a possible new need."""
+    folded = fold(raw)
+    if not folded:
+        return Reading(Kind.UNKNOWN)
+    facts = facts_in(folded, words)
+    core = strip_particles(folded, words) or folded
+    command = _intent(core, words.control, whole=True)
+    if command:
+        return Reading(Kind.CONTROL, command)
+    negated = negated_need(folded, words, raw)
+    if negated:
+        return Reading(Kind.NEED, text=negated, facts=facts)
+    if context.options:
+        told = facts.get(context.pending, "")
+        if told in {o.value for o in context.options}:
+            return Reading(Kind.ANSWER, told, facts)
+        value = answer(raw, folded, context, words)
+        if value:
+            return Reading(Kind.ANSWER, value, facts)
+    elif context.buttons:
+        yn = yes_no(folded, words)
+        if yn:
+            wanted = words.yes if yn == "yes" else words.no
+            hit = [p for label, p in context.buttons if fold(label) in wanted]
+            if not hit and yn == "yes":
+                hit = [
+                    p
+                    for _, p in context.buttons
+                    if p.startswith("go:") and p[3:] in words.yes_buttons
+                ][:1]
+            if len(hit) == 1:
+                return Reading(Kind.BUTTON, hit[0])
+        n = _number(folded, words)
+        if 1 <= n <= len(context.buttons):
+            return Reading(Kind.BUTTON, context.buttons[n - 1][1])
+        i = pick_label(folded, [label for label, _ in context.buttons], words)
+        if i >= 0 and not is_question(
+            raw, folded, words
+        ):  # "cần giấy tờ gì?" is asked, not pressed
+            return Reading(Kind.BUTTON, context.buttons[i][1])
+    if len(folded.split()) <= MAX_CONTROL_TOKENS:  # "cho tôi gặp cán bộ với", "thôi quay lại đi"
+        command = _intent(folded, words.control, whole=False)
+        if command:
+            return Reading(Kind.CONTROL, command)
+    named = button_named(folded, context, words)
+    if named:
+        return Reading(Kind.BUTTON, named)
+    switching = any(contains(folded, m) for m in words.switch_markers)
+    if context.has_procedure and not switching:
+        complaint = _intent(
+            folded, {"complaint": words.small_talk.get("complaint", ())}, whole=False
+        )
+        if complaint:
+            return Reading(Kind.TALK, complaint, facts)
+        topics = ask_topics(folded, words)
+        if topics:
+            return Reading(Kind.ASK, ",".join(topics), facts, text=folded)
+        if is_question(raw, folded, words) and any(
+            contains(folded, w) for w in words.document_words
+        ):
+            return Reading(Kind.ASK, "document", facts, text=folded)
+    talk = _intent(core, words.small_talk, whole=True)
+    if talk:
+        return Reading(Kind.TALK, talk)
+    if not context.options and yes_no(folded, words):
+        return Reading(Kind.TALK, "ok" if yes_no(folded, words) == "yes" else "no")
+    if facts and (context.options or context.has_procedure):
+        return Reading(Kind.FACTS, facts=facts)
+    talk = (
+        _intent(folded, words.small_talk, whole=False)
+        if len(folded.split()) <= MAX_ANSWER_TOKENS
+        else ""
+    )
+    return Reading(
+        Kind.NEED, talk, facts, text=folded
+    )  # value: small talk to fall back on if no procedure
