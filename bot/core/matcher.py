@@ -145,9 +145,9 @@ class Candidates:
     ph_max: float
     legacy_any: bool = False  # the hand-weighted phrase ranking alone would answer
     legacy_none: bool = False  # ...or it saw a not-a-procedure topic win
-    other_topic: bool = (
-        False  # an uncovered-procedure topic (lexicon/not_procedures.yaml) beat every curated entry
-    )
+    legacy: Analysis | None = None  # the hand-weighted phrase ranking's own answer
+    # an uncovered-procedure topic (lexicon/not_procedures.yaml) beat every curated entry
+    other_topic: bool = False
 
     @property
     def topic_id(self) -> str:
@@ -322,6 +322,17 @@ class Matcher:
                 about >= 0.5 or gate >= 0.25,
                 gate,
             )
+        if (
+            cs.legacy is not None
+            and cs.legacy.matches
+            and not self.procs[self.entry_of[cs.legacy.matches[0].id]].imported
+        ):
+            # Cascade: the hand-written aliases of the curated entries answered; keep their ranking
+            # (and scores the conversation layer's choice list was built on). The learned ranker
+            # answers the rest of the national catalogue.
+            return Analysis(
+                tuple(prep.tokens), cs.legacy.matches[:top], prep.english, "", True, gate
+            )
         # An uncovered-procedure topic won: the bot must not claim a curated entry (the admins' rule
         # in not_procedures.yaml); a national record may still answer.
         ranked = [
@@ -433,6 +444,7 @@ class Matcher:
             best,
             bool(legacy.matches),
             bool(legacy.topic),
+            legacy,
             other,
         )
 
