@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import sys
 from collections.abc import Callable, Sequence
@@ -117,12 +118,17 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     cfg = _config(args)
     _refuse_weak_secrets(cfg)
-    engine = build(cfg, MemoryStore()).engine()  # checks content; keeps no conversation
+    app = build(cfg, MemoryStore())
+    engine = app.engine()  # checks content; keeps no conversation
     print(
         f"OK: {len(engine.content.catalog)} catalogue entries, "
         f"{len(engine.content.flows.steps)} flow steps, config {cfg.path or '(defaults)'}"
     )
     _warn_expiring(engine.content.catalog)
+    from bot.booking.calendar import TZ
+
+    if warning := app.booking.calendar_warning(dt.datetime.now(TZ).date()):
+        print(warning, file=sys.stderr)
     return 0
 
 

@@ -180,3 +180,15 @@ def test_check_requires_a_confirmed_until_date(tmp_path: Path, calendar: str, me
     (tmp_path / "calendar.yaml").write_text(calendar, encoding="utf-8")
     offices, problems = load_offices(tmp_path)
     assert offices is None and any(message in p.message for p in problems)
+
+
+def test_check_warns_when_the_confirmed_calendar_runs_out(tmp_path: Path) -> None:
+    from bot.booking.service import BookingService
+
+    svc = BookingService(f"sqlite:///{tmp_path / 'unused.db'}")
+    assert svc.load(SAMPLE_OFFICES) == []
+    assert svc.calendar_warning(dt.date(2026, 12, 4)) is None
+    soon = svc.calendar_warning(dt.date(2027, 1, 10))
+    assert soon is not None and "confirmed_until ends on 2027-01-31" in soon
+    late = svc.calendar_warning(dt.date(2027, 2, 2))
+    assert late is not None and "ended" in late

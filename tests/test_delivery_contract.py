@@ -65,3 +65,44 @@ async def test_zalo_down_four_times_is_not_marked_sent(
         assert await server.flush_outbox() == 1  # Zalo is back: delivered and acknowledged
         assert claims.done_items == claims.items
         assert "nhắc lịch" in (await api.wait_texts(1, USER))[0]
+
+
+async def test_a_booking_reminder_on_zalo_is_retried_then_delivered_once(
+    tmp_path: Path, zalo: tuple[FakeZalo, str], db_url: str
+) -> None:
+    """The real booking outbox: Zalo down → the reminder is not marked sent; back → sent once."""
+    import datetime as dt
+
+    from booking_helpers import MONDAY, Clock, service, slot_at
+    from channel_support import running
+    from sqlalchemy import select
+
+    from bot.booking.calendar import TZ
+    from bot.booking.models import NoticeRow
+    from bot.booking.store import Citizen
+
+    clock = Clock(dt.datetime(2026, 11, 23, 6, 0, tzinfo=TZ))  # booked the same morning
+    svc = service(db_url, tmp_path / "offices", clock=clock)
+    api, base = zalo
+    svc.store.book(Citizen("zalo", USER), "khai-sinh", slot_at(svc, MONDAY, "08:00"))
+    clock.now = dt.datetime(2026, 11, 23, 7, 0, tzinfo=TZ)  # the hour reminder is due
+
+    def sent() -> list[object]:
+        with svc.db.begin() as conn:
+            return [
+                r
+                for (r,) in conn.execute(
+                    select(NoticeRow.sent_at).where(NoticeRow.kind == "remind_hour")
+                )
+            ]
+
+    async with running(zalo_config(tmp_path, base), makers={"zalo": quick}, outbox=[svc]) as server:
+        svc.attach(lambda: server.runtime.engine.content)  # type: ignore[union-attr]
+        api.fail_next = [500] * 4
+        assert await server.flush_outbox() == 0
+        assert sent() == [None] and api.attempts == 4  # given back, never marked sent
+        assert await server.flush_outbox() == 1  # Zalo is back
+        assert await server.flush_outbox() == 0  # and only once
+        assert sent() != [None]
+        assert "Còn khoảng 1 giờ nữa" in (await api.wait_texts(1, USER))[0]
+    svc.db.dispose()

@@ -30,7 +30,6 @@ FORMATTED = [
     "bot/core/render.py",
     "bot/core/volunteer.py",
     "bot/app.py",
-    "bot/cli.py",
     "bot/channels/jsonl.py",
     "scripts/make_conversations.py",
     "scripts/conversation_stats.py",

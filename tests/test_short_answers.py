@@ -47,11 +47,11 @@ def test_unverified_mark_is_on_the_line_and_the_footnote_said_once(engine: Engin
     from chat import Chat
 
     chat = Chat(engine, user="footnote")
-    chat.say("đăng ký tạm trú")
+    chat.say("thông báo lưu trú cho khách đến ở nhà")
     card = chat.text
     fee_line = next(line for line in card.splitlines() if line.startswith("💰"))
-    assert fee_line.endswith("(*)")  # the fee is marked unverified in the catalogue
-    assert not next(line for line in card.splitlines() if line.startswith("📍")).endswith("(*)")
+    assert fee_line.endswith("(*)")  # "no fee" is not settled by the record: marked in the catalogue
+    assert not next(line for line in card.splitlines() if line.startswith("⏰")).endswith("(*)")
     assert card.count("chưa được kiểm chứng") == 1
     chat.say("lệ phí bao nhiêu")
     assert (

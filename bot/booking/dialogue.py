@@ -284,27 +284,6 @@ class Dialogue:
             return "no"
         return "again" if not folded else "none"
 
-    def offices(self, turn: Turn) -> str:
-        proc = self._data(turn).get("proc") or ""
-        found = self.svc.offices.offering(proc)
-        if not found:
-            return "none"
-        words = self._words(turn)
-        lines = [words.t("booking_pick_office", procedure=words.procedure(proc))]
-        lines += [words.office_block(n, o, proc) for n, o in enumerate(found, 1)]
-        turn.say("\n\n".join(lines), [Button(o.name, f"office:{o.id}") for o in found])
-        return "shown"
-
-    def office_by_name(self, turn: Turn) -> str:
-        """A typed office name ('Việt Hưng', 'hai ba trung'); anything else is a new question."""
-        typed = fold(turn.text)
-        proc = self._data(turn).get("proc") or ""
-        found = [o for o in self.svc.offices.offering(proc) if typed and typed in fold(o.name)]
-        if len(found) != 1:
-            return "none"
-        self._data(turn)["office"] = found[0].id
-        return "found"
-
     def set_office(self, turn: Turn) -> str:
         self._data(turn)["office"] = turn.text
         return "ok" if self._office(turn) else "gone"
@@ -622,8 +601,6 @@ def feature(service: BookingService) -> Feature:
         "booking_slot_by_text": action(d.slot_by_text, "found", "day", "none", "again"),
         "booking_confirm_by_text": action(d.confirm_by_text, "yes", "no", "none", "again"),
         "booking_add": action(d.add_to_visit, "added", "gone"),
-        "booking_offices": action(d.offices, "shown", "none"),
-        "booking_office_by_name": action(d.office_by_name, "found", "none"),
         "booking_set_office": action(d.set_office, "ok", "gone"),
         "booking_dates": action(d.dates, "shown", "none"),
         "booking_slots": action(d.slots, "shown", "none"),

@@ -96,6 +96,18 @@ class BookingService:
         """The content check `tthc-bot check` and hot reload run (a Feature content check)."""
         return self.load(self.offices_dir or paths.catalog / OFFICES_DIR, catalog)
 
+    def calendar_warning(self, today: dt.date, days: int = 30) -> str | None:
+        """A word for `tthc-bot check` when the confirmed calendar ends within `days`: after
+        `confirmed_until` no booking is offered at all."""
+        until = self.offices.confirmed_until
+        if until is None or (until - today).days > days:
+            return None
+        state = "ended" if until < today else "ends"
+        return (
+            f"{OFFICES_DIR}/calendar.yaml: warning: confirmed_until {state} on {until}: no booking "
+            "is offered after it; add the next official days off and make-up days, then move it"
+        )
+
     def attach(self, content: Callable[[], Content]) -> None:
         """Where current texts and catalogue come from (the engine's content)."""
         self._content = content

@@ -94,6 +94,10 @@ def summary_card(turn: Turn) -> str:
     if proc is None:
         return "shown"
     text = turn.r.card(turn.content.catalog, proc)
+    for note in answers.notes_for(turn, proc, turn.state.last_text)[
+        :1
+    ]:  # the note about what they told us
+        text += "\n" + turn.r.t("card_note", note=note)
     for bundle in _offered_bundles(turn):
         text += "\n" + turn.r.t("bundle_offer", name=display_name(turn, bundle))
     text = answers.with_footnote(turn, text)

@@ -176,3 +176,18 @@ def _info(turn: Turn, proc: Procedure, topic: str) -> str:
     if proc.portal_url:
         lines.append(r.t("card_link", url=proc.portal_url))
     return "\n".join(lines)
+
+
+MIN_NOTE_WORDS = 3  # words a note must share with the message to be shown on the first card
+
+
+def notes_for(turn: Turn, proc: Procedure, text: str) -> list[str]:
+    """The procedure's notes that speak to what the citizen wrote ("chưa đăng ký kết hôn" ->
+    the note on recognising the father), best first."""
+    said = _doc_words(turn, fold(text))
+    scored = []
+    for note in proc.notes:
+        shared = len(said & set(fold(note).split()))
+        if shared >= MIN_NOTE_WORDS:
+            scored.append((shared, note))
+    return [n for _, n in sorted(scored, key=lambda x: -x[0])]

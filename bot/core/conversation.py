@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 
 from bot.core import guide
-from bot.core.answers import answer_about, display_name, with_footnote
+from bot.core.answers import answer_about, display_name, notes_for, with_footnote
 from bot.core.engine import Turn
 from bot.core.flows import COMMAND_PREFIX, DEFAULT_ON_TEXT
 from bot.core.messages import Button
@@ -61,6 +61,7 @@ def choosing(turn: Turn) -> list[Procedure]:
 def typed(turn: Turn, text: str) -> bool:
     """Handle a typed message; False leaves it to the flow's own text handling."""
     words = turn.content.flows.words
+    turn.state.last_text = text
     lang = language(text, words)
     if lang and (
         len(text.split()) > 1 or turn.proc is None
@@ -185,6 +186,12 @@ def _need(turn: Turn, reading: Reading) -> bool:
     if analysis.topic or clear:  # a clear question about something else: say so, with the hotline
         turn.state.misses = 0
         turn.say(turn.r.t("out_of_scope"))
+        reprompt(turn)
+        return True
+    notes = notes_for(turn, turn.proc, text) if turn.proc is not None else []
+    if notes:  # "chưa đăng ký kết hôn thì sao?": the procedure's own note about it
+        turn.state.misses = 0
+        turn.say(turn.r.t("card_note", note=notes[0]))
         reprompt(turn)
         return True
     return not_understood(turn)

@@ -77,6 +77,7 @@ class ConversationState:
     transcript: list[dict[str, Any]] = field(
         default_factory=list
     )  # channels that show history (web)
+    last_text: str = ""  # the citizen's last typed message (the card's notes speak to it)
 
     def log(self, entries: list[dict[str, Any]]) -> None:
         """Add messages to the transcript, keeping the last TRANSCRIPT_LIMIT."""
