@@ -12,7 +12,7 @@ from pathlib import Path
 from bot.config import Config, load_config
 from bot.content.bundle import check_catalog_dir, load_catalog_dir
 from bot.content.yamlio import ContentError
-from bot.core.matcher import Match
+from bot.core.matcher import Analysis
 from bot.importer import SourceError, import_dvcqg
 
 Handler = Callable[[argparse.Namespace], int]
@@ -90,19 +90,23 @@ def cmd_match(args: argparse.Namespace) -> int:
     top = max(1, args.top)
     if args.text:
         text = " ".join(args.text)
-        matches = matcher.match(text, top)
+        analysis = matcher.analyse(text, top)
+        matches = list(analysis.matches)
         if args.json:
-            print(json.dumps(_match_obj(text, matches), ensure_ascii=False))
+            print(json.dumps(_match_obj(text, analysis), ensure_ascii=False))
         elif not matches:
-            print("(không khớp thủ tục nào)")
+            print(
+                "(không khớp thủ tục nào"
+                + ("; câu hỏi về thủ tục hành chính)" if analysis.administrative else ")")
+            )
         else:
             for i, m in enumerate(matches, 1):
-                print(f"{i}. {m.name} [{m.id}] {m.score:.3f}")
+                print(f"{i}. {m.name} [{m.id} {m.code}] {m.score:.3f}")
         return 0
     for line in sys.stdin:
         text = line.rstrip("\n")
         print(
-            json.dumps(_match_obj(text, matcher.match(text, top)), ensure_ascii=False), flush=True
+            json.dumps(_match_obj(text, matcher.analyse(text, top)), ensure_ascii=False), flush=True
         )
     return 0
 
@@ -268,10 +272,15 @@ def cmd_drift(args: argparse.Namespace) -> int:
     return 1 if drifts else 0
 
 
-def _match_obj(text: str, matches: Sequence[Match]) -> dict[str, object]:
+def _match_obj(text: str, analysis: Analysis) -> dict[str, object]:
+    """The `match` contract: query, matches (id, name, score, national code) and whether the message
+    is administrative (true with no match: the bot says so and points to the national portal)."""
     return {
         "query": text,
-        "matches": [{"id": m.id, "name": m.name, "score": m.score} for m in matches],
+        "matches": [
+            {"id": m.id, "name": m.name, "score": m.score, "code": m.code} for m in analysis.matches
+        ],
+        "administrative": analysis.administrative,
     }
 
 

@@ -157,3 +157,92 @@ def test_cli_match_json_lines(tmp_path: Path) -> None:
         timeout=120,
     )
     assert json.loads(one.stdout)["matches"][0]["id"] == "khai-tu"
+    assert lines[0]["matches"][0]["code"] == "1.004194" and lines[0]["administrative"] is True
+    assert lines[1]["administrative"] is False
+
+
+def test_match_carries_the_national_code(matcher: Matcher) -> None:
+    m = matcher.match("đăng ký khai sinh cho con", 3)[0]
+    assert (m.id, m.code) == ("khai-sinh", "1.001193")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "không phải đăng ký kết hôn, tôi cần giấy xác nhận độc thân",
+            "xac-nhan-tinh-trang-hon-nhan",
+        ),
+        ("không phải tạm trú đâu, em muốn đăng ký thường trú cho vợ", "dang-ky-thuong-tru"),
+        ("ko phải khai sinh, mình cần làm khai tử cho ông", "khai-tu"),
+    ],
+)
+def test_negation_picks_what_is_asked(matcher: Matcher, text: str, expected: str) -> None:
+    assert first(matcher, text) == expected
+
+
+def test_negated_words_weigh_little(matcher: Matcher) -> None:
+    toks = matcher.prepare("không phải đăng ký kết hôn mà là xác nhận độc thân").tokens
+    denied = matcher.lexicon.negated_positions(toks)
+    assert {toks[i] for i in denied} == {"dang", "ky", "ket", "hon"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "đặt bánh kem thôi nôi cho bé ở đâu đẹp",
+        "mặc gì đi đám cưới bạn thân",
+        "tối qua việt nam đá với thái lan mấy bàn",
+        "anh thương em, em là nơi anh muốn thường trú cả đời",
+        "công thức làm bánh flan",
+    ],
+)
+def test_topic_words_without_a_need_match_nothing(matcher: Matcher, text: str) -> None:
+    analysis = matcher.analyse(text)
+    assert analysis.matches == () and analysis.administrative is False
+
+
+def test_a_match_is_administrative(matcher: Matcher) -> None:
+    analysis = matcher.analyse("làm hộ chiếu cho con ở đâu")
+    assert analysis.administrative is True
+
+
+def test_model_ships_as_json() -> None:
+    from bot.content.lexicon import MODEL_FILE, load_models
+
+    data = json.loads(MODEL_FILE.read_text(encoding="utf-8"))
+    assert {"ranker", "gate", "about"} <= set(data)
+    models = load_models()
+    assert models is not None and models.ranker.names == tuple(data["ranker"]["features"])
+
+
+def test_exported_trees_reproduce_scikit_learn() -> None:
+    np = pytest.importorskip("numpy")
+    pytest.importorskip("sklearn")
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from sklearn.ensemble import GradientBoostingClassifier
+    from train_matcher import TREE_DEPTH, TREE_RATE, TREES, _trees
+
+    from bot.core.ranker import Trees
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(500, 4))
+    y = (x[:, 0] + x[:, 1] * x[:, 2] > 0).astype(float)
+    exported = Trees.from_dict(_trees(x, y, ["a", "b", "c", "d"]))
+    gb = GradientBoostingClassifier(
+        n_estimators=TREES,
+        max_depth=TREE_DEPTH,
+        learning_rate=TREE_RATE,
+        subsample=0.8,
+        random_state=0,
+    ).fit(x, y)
+    assert np.allclose(exported.logit(x), gb.decision_function(x), atol=1e-4)
+
+
+def test_national_code_labels_are_scored(matcher: Matcher) -> None:
+    rows = [
+        {"q": "đăng ký khai sinh cho con", "expect": ["1.001193"], "style": "diacritics"},
+        {"q": "đăng ký khai sinh cho con", "expect": ["1.999999"], "style": "diacritics"},
+    ]
+    s = evaluate(matcher, rows, covered_ids())
+    assert (s.n_code, s.code_top1, s.top1) == (2, 1, 1)

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from bot.content import snapshot
 from bot.content.catalog import check_catalog
-from bot.content.lexicon import load_lexicon
+from bot.content.lexicon import MODEL_FILE, load_lexicon, load_models
 from bot.content.yamlio import ContentError, Problem
 from bot.core.matcher import Matcher
 from bot.core.model import Catalog
@@ -37,7 +37,7 @@ MAX_CACHE_BYTES = 512 * 1024 * 1024
 def _code_fingerprint() -> str:
     """The code that builds the bundle, as imported now (a later edit must not reuse old caches)."""
     h = hashlib.sha256()
-    for f in sorted(p for d in CODE_DIRS for p in d.glob("*.py")):
+    for f in sorted([*(p for d in CODE_DIRS for p in d.glob("*.py")), *MODEL_FILE.parent.glob("*.json")]):
         h.update(f.read_bytes())
     return h.hexdigest()
 
@@ -58,7 +58,7 @@ def check_catalog_dir(root: Path) -> tuple[CatalogBundle | None, list[Problem]]:
     problems = problems + lex_problems
     if problems:
         return None, problems
-    return CatalogBundle(catalog, Matcher(catalog, lexicon, topics)), []
+    return CatalogBundle(catalog, Matcher(catalog, lexicon, topics, load_models())), []
 
 
 def default_cache_dir() -> Path:

@@ -7,6 +7,9 @@ from pathlib import Path
 from bot.content.yamlio import LineDict, Problem, load_yaml
 from bot.core.lexicon import Lexicon
 from bot.core.matcher import Topic
+from bot.core.ranker import Models
+
+MODEL_FILE = Path(__file__).resolve().parent.parent / "models" / "matcher.json"
 
 TOPIC_KINDS = {"none", "other"}
 
@@ -57,6 +60,8 @@ def _check_abbrev(path: Path, data: LineDict, problems: list[Problem]) -> None:
             "object_markers",
             "en_synonyms",
             "request_markers",
+            "negation_markers",
+            "negation_ends",
         ):
             problems.append(Problem(str(path), data.line_of(key), f"unknown key '{key}'"))
     for key in ("expand", "synonyms"):
@@ -102,3 +107,12 @@ def _topics(path: Path, problems: list[Problem]) -> list[Topic]:
             )
         )
     return topics
+
+
+def load_models(path: Path = MODEL_FILE) -> Models | None:
+    """The matcher's learned models (JSON coefficients); None when the file is absent."""
+    import json
+
+    if not path.exists():
+        return None
+    return Models.from_dict(json.loads(path.read_text(encoding="utf-8")))

@@ -69,17 +69,25 @@ class PhraseIndex:
         for i, ph in enumerate(phrases):
             for f in ph.features:
                 posting[f].append(i)
-        self.postings = {f: np.array(ids, dtype=np.int32) for f, ids in posting.items()}
+        # flat postings (see BM25Index): feature -> slot; ids[starts[slot]:starts[slot + 1]]
+        self.slot = {f: k for k, f in enumerate(posting)}
+        self.starts = np.cumsum([0, *(len(v) for v in posting.values())]).astype(np.int64)
+        self.ids = np.array([i for v in posting.values() for i in v], dtype=np.int32)
         self.size = len(phrases)
+
+    def vocab_words(self) -> frozenset[str]:
+        """Every syllable some phrase holds."""
+        return frozenset(t for f in self.idf for t in f.split())
 
     def score(
         self, qfeats: Mapping[str, tuple[float, bool]]
     ) -> tuple[dict[int, float], dict[int, int]]:
         """Per entry: best phrase score (+ a share of its next two); and the best phrase index."""
+        st = self.starts
         parts = [
-            (self.postings[f], self.idf[f], boost, strong, " " not in f)
+            (self.ids[st[k] : st[k + 1]], self.idf[f], boost, strong, " " not in f)
             for f, (boost, strong) in qfeats.items()
-            if f in self.postings
+            if (k := self.slot.get(f)) is not None
         ]
         if not parts:
             return {}, {}
@@ -126,3 +134,55 @@ class PhraseIndex:
         out = {int(e_sorted[starts[k]]): float(total[k]) for k in keep}
         best = {int(e_sorted[starts[k]]): int(r_sorted[starts[k]]) for k in keep}
         return out, best
+
+
+class BM25Index:
+    """Okapi BM25 over one text field per entry (features with repeats), scored densely with numpy:
+    a question costs one bincount over the postings of its features, whatever the catalogue size.
+    Postings are stored flat (one id array, one weight array, offsets per feature): a handful of
+    arrays load from the cache in milliseconds where thousands of small ones took seconds."""
+
+    def __init__(
+        self, docs: Sequence[Sequence[str]], k1: float = 1.2, b: float = 0.75, keep_idf: bool = True
+    ) -> None:
+        self.size = len(docs)
+        lengths = np.array([max(1, len(d)) for d in docs], dtype=float)
+        avg = float(lengths.mean()) if len(docs) else 1.0
+        tf: dict[str, dict[int, int]] = defaultdict(dict)
+        for i, doc in enumerate(docs):
+            for f in doc:
+                tf[f][i] = tf[f].get(i, 0) + 1
+        n = max(1, self.size)
+        self.idf = {f: math.log(1 + (n - len(p) + 0.5) / (len(p) + 0.5)) for f, p in tf.items()}
+        self.slot: dict[str, int] = {}
+        ids_parts: list[np.ndarray] = []
+        w_parts: list[np.ndarray] = []
+        starts = [0]
+        for f, p in tf.items():
+            ids = np.fromiter(p.keys(), dtype=np.int32, count=len(p))
+            cnt = np.fromiter(p.values(), dtype=float, count=len(p))
+            ids_parts.append(ids)
+            w_parts.append(
+                cnt * (k1 + 1) / (cnt + k1 * (1 - b + b * lengths[ids] / avg)) * self.idf[f]
+            )
+            self.slot[f] = len(starts) - 1
+            starts.append(starts[-1] + len(p))
+        self.starts = np.array(starts, dtype=np.int64)
+        self.ids = np.concatenate(ids_parts) if ids_parts else np.zeros(0, dtype=np.int32)
+        self.weights = (np.concatenate(w_parts) if w_parts else np.zeros(0)).astype(np.float32)
+        if not keep_idf:
+            self.idf = {}
+
+    def score(self, qfeats: Mapping[str, float]) -> np.ndarray:
+        """Dense scores, one per entry (query features weighted by the given factors)."""
+        st = self.starts
+        parts = [
+            (int(st[k]), int(st[k + 1]), q)
+            for f, q in qfeats.items()
+            if (k := self.slot.get(f)) is not None and q > 0
+        ]
+        if not parts:
+            return np.zeros(self.size, dtype=np.float32)
+        ids = np.concatenate([self.ids[a:b] for a, b, _ in parts])
+        w = np.concatenate([self.weights[a:b] * q for a, b, q in parts])
+        return np.bincount(ids, w, minlength=self.size)

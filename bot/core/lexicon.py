@@ -44,6 +44,8 @@ class Lexicon:
     request_markers: frozenset[tuple[str, ...]] = frozenset()
     done_before: frozenset[str] = frozenset({"da"})  # "đã làm khai sinh": already done
     done_after: frozenset[str] = frozenset({"roi", "r"})  # "khai sinh rồi"
+    negation_markers: frozenset[tuple[str, ...]] = frozenset()  # "không phải", "không cần"
+    negation_ends: frozenset[tuple[str, ...]] = frozenset()  # "mà", "chỉ cần": the wanted thing follows
 
     @classmethod
     def from_data(
@@ -92,6 +94,16 @@ class Lexicon:
             if fold(m)
         )
         accented = frozenset(clean(w) for w in stopwords)
+        negs = frozenset(
+            tuple(fold(m).split())
+            for m in data.get("negation_markers") or ()  # type: ignore[attr-defined]
+            if fold(m)
+        )
+        ends = frozenset(
+            tuple(fold(m).split())
+            for m in data.get("negation_ends") or ()  # type: ignore[attr-defined]
+            if fold(m)
+        )
         return cls(
             expand,
             ambiguous,
@@ -102,6 +114,8 @@ class Lexicon:
             markers,
             en_expand,
             requests,
+            negation_markers=negs,
+            negation_ends=ends,
         )
 
     def rewrite_english(self, toks: list[str]) -> list[str]:
@@ -150,6 +164,25 @@ class Lexicon:
             for n in (2, 1):
                 if tuple(toks[i : i + n]) in self.request_markers:
                     out.update(range(i + n, min(len(toks), i + n + span)))
+        return out
+
+    def negated_positions(self, toks: list[str], span: int = 6) -> set[int]:
+        """Words a citizen denies ("không phải đăng ký kết hôn, tôi cần ..."): up to `span` words after
+        a negation marker, stopping where the wanted thing starts ("mà", "chỉ cần", "tôi cần")."""
+        out: set[int] = set()
+        i = 0
+        while i < len(toks):
+            n = next((n for n in (3, 2, 1) if tuple(toks[i : i + n]) in self.negation_markers), 0)
+            if not n:
+                i += 1
+                continue
+            j = i + n
+            while j < min(len(toks), i + n + span):
+                if any(tuple(toks[j : j + m]) in self.negation_ends for m in (2, 1)):
+                    break
+                out.add(j)
+                j += 1
+            i = j
         return out
 
     def done_positions(self, toks: list[str], span: int = 4) -> set[int]:

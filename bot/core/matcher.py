@@ -12,13 +12,17 @@ make a match alone. See bot/core/index.py for the scoring itself.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from bot.core.index import PhraseIndex, PhraseSpec
+import numpy as np
+
+from bot.core.index import BM25Index, PhraseIndex, PhraseSpec
 from bot.core.lexicon import Lexicon, Speller
 from bot.core.model import Catalog, Procedure
 from bot.core.normalize import clean, fold, strip_marks
+from bot.core.ranker import Models, sigmoid
 
 KIND_WEIGHT = {"name": 1.0, "alias": 1.0, "english": 1.0, "keyword": 0.55}
 MIN_SCORE = 2.2  # below this the question is about no procedure
@@ -30,6 +34,48 @@ BUNDLE_FOLLOW = 0.55  # a top member's bundle is offered next at this share of i
 POSITION_BONUS = 0.15  # what a citizen names first weighs a little more
 REQUEST_BONUS = 1.5  # "... giờ xin tiền mai táng ở đâu": what follows 'giờ', 'muốn', 'cần'
 WEAK_FACTOR = 0.5  # objects ("cần mang cccd") and what is already done count half
+NEGATED_FACTOR = 0.1  # "không phải X": X is what the citizen does not want
+# Candidates the learned ranker sees: the phrase index's best, BM25 over names, BM25 over the
+# records' text (field, documents). Widths measured: wider adds cost, not recall (README).
+CAND_PHRASE, CAND_NAME, CAND_TEXT = 12, 12, 5
+CTX_DOCS = 6  # document names per entry in the text field
+RANK_FEATURES = (
+    "ph_log",
+    "ph_rel",
+    "ph_rr",
+    "bm_log",
+    "bm_rel",
+    "bm_rr",
+    "cx_rel",
+    "cx_rr",
+    "ncov",
+    "qcov",
+    "curated",
+    "bundle",
+    "name_len",
+    "topic_rel",
+    "english_curated",
+    "legacy_first",
+    "legacy_listed",
+    "legacy_curated",
+)
+GATE_FEATURES = (
+    "top",
+    "margin",
+    "ph_max",
+    "bm_max",
+    "topic_none",
+    "topic_other",
+    "about",
+    "ntok",
+    "english",
+    "top_ncov",
+    "top_qcov",
+    "known",
+    "top_curated",
+    "legacy_any",
+    "legacy_none_topic",
+)
 
 
 @dataclass(frozen=True)
@@ -46,6 +92,7 @@ class Match:
     id: str
     name: str
     score: float
+    code: str = ""  # the national ma_thu_tuc (the first one for multi-code entries)
 
 
 @dataclass(frozen=True)
@@ -56,6 +103,10 @@ class Analysis:
     matches: tuple[Match, ...]
     english: bool
     topic: str = ""  # id of a winning not-a-procedure topic
+    administrative: bool = (
+        False  # the message asks for an administrative thing (even with no match)
+    )
+    confidence: float = 0.0  # P(answer with a procedure), from the gate model
 
 
 QueryFeatures = dict[str, tuple[float, bool]]  # feature -> (weight, typed as the request)
@@ -82,6 +133,27 @@ class Prepared:
     english: bool
 
 
+@dataclass(frozen=True)
+class Candidates:
+    """What the retrievers found for one question: entry indexes, feature rows, the best topic."""
+
+    ids: list[int]
+    x: np.ndarray
+    topic: tuple[str, str, float]  # (kind, id, score) of the best not-a-procedure topic
+    about: float  # the aboutness model's logit
+    bm_max: float
+    ph_max: float
+    legacy_any: bool = False  # the hand-weighted phrase ranking alone would answer
+    legacy_none: bool = False  # ...or it saw a not-a-procedure topic win
+    legacy: Analysis | None = None  # the hand-weighted phrase ranking's own answer
+    # an uncovered-procedure topic (lexicon/not_procedures.yaml) beat every curated entry
+    other_topic: bool = False
+
+    @property
+    def topic_id(self) -> str:
+        return self.topic[1] if self.topic[0] == "none" else ""
+
+
 def _split(text: str) -> tuple[list[str], list[str], bool]:
     """(folded tokens, accented tokens, whether the text had accents at all)."""
     pairs = [(a, strip_marks(a)) for a in clean(text).split()]
@@ -92,7 +164,13 @@ def _split(text: str) -> tuple[list[str], list[str], bool]:
 class Matcher:
     """Index over a catalogue; `match(text)` returns the best procedures, best first."""
 
-    def __init__(self, catalog: Catalog, lexicon: Lexicon, topics: Iterable[Topic] = ()) -> None:
+    def __init__(
+        self,
+        catalog: Catalog,
+        lexicon: Lexicon,
+        topics: Iterable[Topic] = (),
+        models: Models | None = None,
+    ) -> None:
         self.catalog = catalog
         self.lexicon = lexicon
         self.procs: list[Procedure] = list(catalog)
@@ -103,6 +181,8 @@ class Matcher:
         specs = self._phrases()
         self.speller = Speller(self._vocabulary(specs))
         self.index = PhraseIndex(specs, len(self.procs) + len(self.topics))
+        self.models = models
+        self._build_retrieval()
 
     # ---- index -------------------------------------------------------------
     def _unambiguous_stops(self) -> frozenset[str]:
@@ -208,12 +288,14 @@ class Matcher:
         if done_is_weak:
             weak |= self.lexicon.done_positions(toks)
         asked = self.lexicon.request_positions(toks)
+        denied = self.lexicon.negated_positions(toks)
         return {
             f: (
                 (1.0 + POSITION_BONUS * (1.0 - pos / n))
                 * (WEAK_FACTOR if pos in weak else 1.0)
-                * (REQUEST_BONUS if pos in asked else 1.0),
-                pos not in prep.added and pos not in weak,
+                * (REQUEST_BONUS if pos in asked else 1.0)
+                * (NEGATED_FACTOR if pos in denied else 1.0),
+                pos not in prep.added and pos not in weak and pos not in denied,
             )
             for f, pos in _features(toks, prep.stops).items()
         }
@@ -221,6 +303,59 @@ class Matcher:
     def analyse(self, text: str, top: int = 3) -> Analysis:
         """Rank procedures for a question; empty matches when it is about none."""
         prep = self.prepare(text)
+        if self.models is None:
+            return self._legacy(prep, top)
+        cs = self.candidates(prep)
+        if not cs.ids:
+            about = sigmoid(self.models.about.logit(self.bag(prep)))
+            return Analysis(tuple(prep.tokens), (), prep.english, cs.topic_id, about >= 0.5, 0.0)
+        logits = self.models.ranker.logit(cs.x)
+        order = np.argsort(-logits, kind="stable")
+        gate = sigmoid(float(self.models.gate.logit(self.gate_features(prep, cs, logits, order))))
+        about = sigmoid(cs.about)
+        if gate < 0.5:
+            return Analysis(
+                tuple(prep.tokens),
+                (),
+                prep.english,
+                cs.topic_id,
+                about >= 0.5 or gate >= 0.25,
+                gate,
+            )
+        if (
+            cs.legacy is not None
+            and cs.legacy.matches
+            and not self.procs[self.entry_of[cs.legacy.matches[0].id]].imported
+        ):
+            # Cascade: the hand-written aliases of the curated entries answered; keep their ranking
+            # (and scores the conversation layer's choice list was built on). The learned ranker
+            # answers the rest of the national catalogue.
+            return Analysis(
+                tuple(prep.tokens), cs.legacy.matches[:top], prep.english, "", True, gate
+            )
+        # An uncovered-procedure topic won: the bot must not claim a curated entry (the admins' rule
+        # in not_procedures.yaml); a national record may still answer.
+        ranked = [
+            (self.procs[cs.ids[k]].id, sigmoid(float(logits[k])))
+            for k in order
+            if not (cs.other_topic and not self.procs[cs.ids[k]].imported)
+        ]
+        if not ranked:
+            return Analysis(tuple(prep.tokens), (), prep.english, "", True, gate)
+        ranked = self._follow_bundles(ranked)
+        matches = tuple(
+            Match(
+                pid,
+                self.catalog.procedures[pid].name,
+                round(sc, 4),
+                self.catalog.procedures[pid].code,
+            )
+            for pid, sc in ranked[:top]
+        )
+        return Analysis(tuple(prep.tokens), matches, prep.english, "", True, gate)
+
+    def _legacy(self, prep: Prepared, top: int) -> Analysis:
+        """The hand-weighted phrase ranking alone (no learned model loaded)."""
         qfeats = self.query_features(prep)
         scores, _ = self.index.score(qfeats)
         analysis = self._decide(tuple(prep.tokens), scores, top, prep.english, qfeats)
@@ -231,6 +366,186 @@ class Matcher:
         qfeats = self.query_features(prep, done_is_weak=False)
         scores, _ = self.index.score(qfeats)
         return self._decide(tuple(prep.tokens), scores, top, prep.english, qfeats)
+
+    # ---- retrieval and features (the learned ranker's inputs) ----------------
+    def _build_retrieval(self) -> None:
+        """BM25 over each entry's names, and over its field and document names; name feature sets."""
+        names: list[list[str]] = []
+        texts: list[list[str]] = []
+        for p in self.procs:
+            doc: list[str] = []
+            for phrase in dict.fromkeys((p.name, p.official_name)):
+                prep = self._phrase(phrase, "name")
+                doc.extend(_features(prep.tokens, prep.stops))
+            names.append(doc)
+            ctx: list[str] = []
+            for phrase in (p.field, *(d.name for d in p.documents[:CTX_DOCS])):
+                prep = self._phrase(phrase, "name")
+                ctx.extend(
+                    f for f in _features(prep.tokens, prep.stops) if " " not in f
+                )  # words: pairs add size, not rank
+            texts.append(ctx)
+        self.names_bm25 = BM25Index(names)
+        self.text_bm25 = BM25Index(texts, keep_idf=False)
+        self.name_feats = [frozenset(d) for d in names]
+        self.name_len = np.array(
+            [math.log1p(len([f for f in d if " " not in f])) for d in self.name_feats]
+        )
+        self.curated = np.array([0.0 if p.imported else 1.0 for p in self.procs])
+        self.is_bundle = np.array([1.0 if p.is_bundle else 0.0 for p in self.procs])
+        self.entry_of = {p.id: i for i, p in enumerate(self.procs)}
+        self.vocab = (
+            frozenset(t for d in self.name_feats for f in d for t in f.split())
+            | self.index.vocab_words()
+        )
+
+    def bag(self, prep: Prepared) -> list[str]:
+        """The words of a message for the aboutness model: syllables and syllable pairs."""
+        toks = prep.tokens
+        return [*toks, *(f"{a} {b}" for a, b in zip(toks, toks[1:], strict=False))]
+
+    def candidates(self, prep: Prepared) -> Candidates:
+        """Candidates from the three retrievers, with one feature row each."""
+        qfeats = self.query_features(prep)
+        scores, _ = self.index.score(qfeats)
+        ranked, topic = self._phrase_ranking(scores, qfeats)
+        if not ranked or max(ranked.values()) < MIN_SCORE:  # everything named was "already done"
+            qfeats2 = self.query_features(prep, done_is_weak=False)
+            scores2, _ = self.index.score(qfeats2)
+            ranked2, topic2 = self._phrase_ranking(scores2, qfeats2)
+            if ranked2 and max(ranked2.values()) > max(ranked.values(), default=0.0):
+                ranked, topic, qfeats = ranked2, topic2, qfeats2
+        legacy = self._decide(tuple(prep.tokens), scores, 3, prep.english, qfeats)
+        about = self.models.about.logit(self.bag(prep)) if self.models else 0.0
+        bmq = {f: w for f, (w, _) in qfeats.items()}
+        bm = self.names_bm25.score(bmq)
+        cx = self.text_bm25.score(bmq)
+        ph_order = sorted(ranked.items(), key=lambda kv: (-kv[1], kv[0]))
+        ids: list[int] = [self.entry_of[pid] for pid, _ in ph_order[:CAND_PHRASE]]
+        for arr, k in ((bm, CAND_NAME), (cx, CAND_TEXT)):
+            if arr.size and float(arr.max()) > 0:
+                top = np.argpartition(-arr, min(k, arr.size - 1))[:k]
+                ids.extend(int(i) for i in top[np.argsort(-arr[top])] if arr[i] > 0)
+        ids = list(dict.fromkeys(ids))
+        listed = [self.entry_of[x.id] for x in legacy.matches]
+        x = self._rows(prep, qfeats, ids, ph_order, bm, cx, topic)
+        if ids:
+            x[:, -3] = [float(bool(listed) and e == listed[0]) for e in ids]
+            x[:, -2] = [float(e in listed) for e in ids]
+            x[:, -1] = x[:, -3] * self.curated[np.array(ids)]
+        best = max(ranked.values(), default=0.0)
+        other = topic[0] == "other" and topic[2] >= max(best, MIN_SCORE * 0.8)
+        return Candidates(
+            ids,
+            x,
+            topic,
+            about,
+            float(bm.max()) if bm.size else 0.0,
+            best,
+            bool(legacy.matches),
+            bool(legacy.topic),
+            legacy,
+            other,
+        )
+
+    def _rows(
+        self,
+        prep: Prepared,
+        qfeats: QueryFeatures,
+        ids: list[int],
+        ph_order: list[tuple[str, float]],
+        bm: np.ndarray,
+        cx: np.ndarray,
+        topic: tuple[str, str, float],
+    ) -> np.ndarray:
+        if not ids:
+            return np.zeros((0, len(RANK_FEATURES)))
+        ph_rank = {self.entry_of[pid]: (r, sc) for r, (pid, sc) in enumerate(ph_order)}
+        ph_max = ph_order[0][1] if ph_order else 0.0
+        idx = np.array(ids)
+        bm_c, cx_c = bm[idx], cx[idx]
+        bm_max, cx_max = float(bm.max()) or 1.0, float(cx.max()) or 1.0
+        bm_rank = (bm[None, :] > bm_c[:, None]).sum(axis=1)
+        cx_rank = (cx[None, :] > cx_c[:, None]).sum(axis=1)
+        strong = {f: w for f, (w, _) in qfeats.items() if w > NEGATED_FACTOR * 2}
+        idf = self.names_bm25.idf
+        q_total = sum(idf.get(f, 0.0) for f in strong) or 1.0
+        topic_log = math.log1p(topic[2])
+        rows = np.zeros((len(ids), len(RANK_FEATURES)))
+        for k, e in enumerate(ids):
+            r, ph = ph_rank.get(e, (10_000, 0.0))
+            nf = self.name_feats[e]
+            n_total = sum(idf.get(f, 0.0) for f in nf) or 1.0
+            shared = sum(idf.get(f, 0.0) for f in nf if f in strong)
+            rows[k] = (
+                math.log1p(ph),
+                ph / ph_max if ph_max else 0.0,
+                1.0 / (1 + r),
+                math.log1p(float(bm_c[k])),
+                float(bm_c[k]) / bm_max,
+                1.0 / (1 + bm_rank[k]),
+                float(cx_c[k]) / cx_max,
+                1.0 / (1 + cx_rank[k]),
+                shared / n_total,
+                shared / q_total,
+                self.curated[e],
+                self.is_bundle[e],
+                self.name_len[e],
+                topic_log - math.log1p(ph),
+                self.curated[e] * prep.english,
+                0.0,
+                0.0,
+                0.0,
+            )
+        return rows
+
+    def gate_features(
+        self, prep: Prepared, cs: Candidates, logits: np.ndarray, order: np.ndarray
+    ) -> np.ndarray:
+        top = float(logits[order[0]])
+        second = float(logits[order[1]]) if len(order) > 1 else top - 10.0
+        row = cs.x[order[0]]
+        names = RANK_FEATURES
+        content = [t for t, st in zip(prep.tokens, prep.stops, strict=True) if not st]
+        known = sum(t in self.vocab for t in content) / max(1, len(content))
+        kind, _, tscore = cs.topic
+        ph_log = math.log1p(cs.ph_max)
+        return np.array(
+            [
+                top,
+                top - second,
+                ph_log,
+                math.log1p(cs.bm_max),
+                (math.log1p(tscore) - ph_log) if kind == "none" else -3.0,
+                (math.log1p(tscore) - ph_log) if kind == "other" else -3.0,
+                cs.about,
+                math.log1p(len(prep.tokens)),
+                float(prep.english),
+                row[names.index("ncov")],
+                row[names.index("qcov")],
+                known,
+                row[names.index("curated")],
+                float(cs.legacy_any),
+                float(cs.legacy_none),
+            ]
+        )
+
+    def _phrase_ranking(
+        self, scores: dict[int, float], qfeats: QueryFeatures
+    ) -> tuple[dict[str, float], tuple[str, str, float]]:
+        """Phrase scores per procedure id (imported discounted, bundles applied) and the best topic."""
+        n = len(self.procs)
+        ranked: dict[str, float] = {}
+        topic: tuple[str, str, float] = ("", "", 0.0)
+        for entry, sc in scores.items():
+            if entry < n:
+                p = self.procs[entry]
+                ranked[p.id] = sc * (IMPORTED_FACTOR if p.imported else 1.0)
+            elif sc > topic[2]:
+                t = self.topics[entry - n]
+                topic = (t.kind, t.id, sc)
+        self._apply_bundles(ranked, qfeats)
+        return ranked, topic
 
     def match(self, text: str, top: int = 3) -> list[Match]:
         return list(self.analyse(text, top).matches)
@@ -255,17 +570,7 @@ class Matcher:
         english: bool,
         qfeats: QueryFeatures,
     ) -> Analysis:
-        n = len(self.procs)
-        ranked: dict[str, float] = {}
-        topic_best, topic_id, topic_kind = 0.0, "", ""
-        for entry, s in scores.items():
-            if entry < n:
-                p = self.procs[entry]
-                ranked[p.id] = s * (IMPORTED_FACTOR if p.imported else 1.0)
-            elif s > topic_best:
-                topic = self.topics[entry - n]
-                topic_best, topic_id, topic_kind = s, topic.id, topic.kind
-        self._apply_bundles(ranked, qfeats)
+        ranked, (topic_kind, topic_id, topic_best) = self._phrase_ranking(scores, qfeats)
         order = sorted(ranked.items(), key=lambda kv: (-kv[1], kv[0]))
         best = order[0][1] if order else 0.0
         if topic_best >= max(best, MIN_SCORE * 0.8):
@@ -278,10 +583,15 @@ class Matcher:
             ]
         order = self._follow_bundles([(pid, s) for pid, s in order if s >= MIN_SCORE])
         matches = tuple(
-            Match(pid, self.catalog.procedures[pid].name, round(s / (s + 6.0), 4))
+            Match(
+                pid,
+                self.catalog.procedures[pid].name,
+                round(s / (s + 6.0), 4),
+                self.catalog.procedures[pid].code,
+            )
             for pid, s in order[:top]
         )
-        return Analysis(toks, matches, english, topic_id if not matches else "")
+        return Analysis(toks, matches, english, topic_id if not matches else "", bool(matches))
 
     def _apply_bundles(self, ranked: dict[str, float], qfeats: QueryFeatures) -> None:
         """A question that asks for two or more members of a bundle is about the whole bundle.
@@ -302,13 +612,22 @@ class Matcher:
                 ranked[bundle.id] = max(ranked.get(bundle.id, 0.0), boosted)
 
     def _follow_bundles(self, order: list[tuple[str, float]]) -> list[tuple[str, float]]:
-        """Offer a top procedure's bundle right after it."""
+        """Offer a top procedure's bundle right after it (moved up when ranked lower)."""
         if not order:
             return order
-        present = {pid for pid, _ in order}
         first = self.catalog.procedures[order[0][0]]
-        extra = [(b, order[0][1] * BUNDLE_FOLLOW) for b in first.bundles if b not in present]
-        return order[:1] + extra + order[1:]
+        if not first.bundles:
+            return order
+        rest = [(pid, sc) for pid, sc in order[1:] if pid not in first.bundles]
+        nxt = rest[0][1] if rest else 0.0
+        if self.models:
+            follow = max(order[0][1] * BUNDLE_FOLLOW, (order[0][1] + nxt) / 2)
+        else:
+            present = {pid for pid, _ in order}
+            if any(b in present for b in first.bundles):
+                return order
+            follow = order[0][1] * BUNDLE_FOLLOW
+        return order[:1] + [(b, follow) for b in first.bundles] + rest
 
     def _looks_english(self, toks: Sequence[str]) -> bool:
         if not toks:
