@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from bot.content.checker import Checker
+from bot.content.aliases import FILE as ALIASES_FILE
+from bot.content.aliases import apply_aliases, load_aliases
 from bot.content.yamlio import ContentError, LineDict, LineList, Problem, load_yaml
 from bot.core.model import (
     AnswerMap,
@@ -542,6 +544,9 @@ def check_catalog(root: Path) -> tuple[Catalog, list[Problem]]:
             continue
         procs[proc.id] = proc
         seen_files[proc.id] = display
+    names, name_problems = load_aliases(root)
+    problems.extend(name_problems)
+    problems.extend(apply_aliases(procs, names, _display(root / ALIASES_FILE)))
     problems.extend(_cross_check(procs))
     return Catalog(dict(sorted(procs.items()))), problems
 

@@ -422,6 +422,5 @@ def read(raw: str, context: Context, words: Words) -> Reading:
         if len(folded.split()) <= MAX_ANSWER_TOKENS
         else ""
     )
-    return Reading(
-        Kind.NEED, talk, facts, text=folded
-    )  # value: small talk to fall back on if no procedure
+    # the matcher gets the words as written: accents tell "lại" (again) from "lai" (mixed race)
+    return Reading(Kind.NEED, talk, facts, text=raw)  # value: small talk if no procedure
