@@ -37,7 +37,9 @@ MAX_CACHE_BYTES = 512 * 1024 * 1024
 def _code_fingerprint() -> str:
     """The code that builds the bundle, as imported now (a later edit must not reuse old caches)."""
     h = hashlib.sha256()
-    for f in sorted([*(p for d in CODE_DIRS for p in d.glob("*.py")), *MODEL_FILE.parent.glob("*.json")]):
+    for f in sorted(
+        [*(p for d in CODE_DIRS for p in d.glob("*.py")), *MODEL_FILE.parent.glob("*.json")]
+    ):
         h.update(f.read_bytes())
     return h.hexdigest()
 

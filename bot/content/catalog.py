@@ -7,9 +7,9 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from bot.content.checker import Checker
 from bot.content.aliases import FILE as ALIASES_FILE
 from bot.content.aliases import apply_aliases, load_aliases
+from bot.content.checker import Checker
 from bot.content.yamlio import ContentError, LineDict, LineList, Problem, load_yaml
 from bot.core.model import (
     AnswerMap,
