@@ -15,7 +15,7 @@ from bot.content.yamlio import LineDict, Problem, load_yaml
 from bot.core.model import Procedure
 
 FILE = Path("lexicon") / "national_aliases.yaml"
-Names = tuple[tuple[str, ...], tuple[str, ...]]  # (vi, en)
+Names = tuple[tuple[str, ...], tuple[str, ...], int]  # (vi, en, line in the file)
 
 
 def load_aliases(catalog_dir: Path) -> tuple[dict[str, Names], list[Problem]]:
@@ -30,7 +30,7 @@ def load_aliases(catalog_dir: Path) -> tuple[dict[str, Names], list[Problem]]:
         return {}, [Problem(str(path), 1, "expected a mapping of national codes")]
     out: dict[str, Names] = {}
     for code, value in data.items():
-        names = _names(value)
+        names = _names(value, data.line_of(code))
         if names is None:
             problems.append(
                 Problem(str(path), data.line_of(code), f"'{code}': expected vi/en lists")
@@ -40,13 +40,13 @@ def load_aliases(catalog_dir: Path) -> tuple[dict[str, Names], list[Problem]]:
     return out, problems
 
 
-def _names(value: object) -> Names | None:
+def _names(value: object, line: int) -> Names | None:
     if not isinstance(value, dict) or set(value) - {"vi", "en"}:
         return None
     vi, en = value.get("vi") or [], value.get("en") or []
     if not isinstance(vi, list) or not isinstance(en, list):
         return None
-    return tuple(str(v) for v in vi), tuple(str(v) for v in en)
+    return tuple(str(v) for v in vi), tuple(str(v) for v in en), line
 
 
 def apply_aliases(
@@ -58,10 +58,12 @@ def apply_aliases(
         for code in proc.codes:
             holders.setdefault(code, []).append(proc.id)
     problems: list[Problem] = []
-    for code, (vi, en) in names.items():
+    has_imported = any(p.imported for p in procs.values())  # a catalogue without imported/ is fine
+    for code, (vi, en, line) in names.items():
         ids = holders.get(code)
         if not ids:
-            problems.append(Problem(display, 0, f"national code {code} is in no catalogue entry"))
+            if has_imported:
+                problems.append(Problem(display, line, f"national code {code} is in no entry"))
             continue
         for pid in ids:
             proc = procs[pid]
