@@ -15,6 +15,7 @@ from enum import StrEnum
 
 from bot.core.normalize import fold, nfc, strip_marks
 
+TALK_SHARE = 0.5  # a small-talk phrase covering half the message or more is the message
 MAX_ANSWER_TOKENS = 8  # a longer message is a story or a question, not a bare answer
 SHORT_REPLY_TOKENS = 6
 MAX_CONTROL_TOKENS = 8  # a control phrase inside a longer message is part of something else
@@ -223,12 +224,19 @@ def facts_in(folded: str, words: Words) -> dict[str, str]:
 
 def _intent(folded: str, table: Mapping[str, tuple[str, ...]], *, whole: bool) -> str:
     """The intent whose phrase IS the message (whole) or is in it (the longest phrase wins)."""
-    best, best_len = "", 0
+    return _intent_phrase(folded, table, whole=whole)[0]
+
+
+def _intent_phrase(
+    folded: str, table: Mapping[str, tuple[str, ...]], *, whole: bool
+) -> tuple[str, str]:
+    """(intent, the phrase found): the longest phrase wins."""
+    best, phrase = "", ""
     for name, phrases in table.items():
         for p in phrases:
-            if ((folded == p) if whole else contains(folded, p)) and len(p) > best_len:
-                best, best_len = name, len(p)
-    return best
+            if ((folded == p) if whole else contains(folded, p)) and len(p) > len(phrase):
+                best, phrase = name, p
+    return best, phrase
 
 
 def ask_topics(folded: str, words: Words) -> list[str]:
@@ -417,10 +425,14 @@ def read(raw: str, context: Context, words: Words) -> Reading:
         return Reading(Kind.TALK, "ok" if yes_no(folded, words) == "yes" else "no")
     if facts and (context.options or context.has_procedure):
         return Reading(Kind.FACTS, facts=facts)
-    talk = (
-        _intent(folded, words.small_talk, whole=False)
+    talk, phrase = (
+        _intent_phrase(folded, words.small_talk, whole=False)
         if len(folded.split()) <= MAX_ANSWER_TOKENS
-        else ""
+        else ("", "")
     )
+    if talk and len(phrase.split()) >= TALK_SHARE * len(folded.split()):
+        # "bạn có phải người thật không": the small talk IS the message; a topic word
+        # ("thật" ~ "thất nghiệp") must not turn it into a procedure
+        return Reading(Kind.TALK, talk, facts)
     # the matcher gets the words as written: accents tell "lại" (again) from "lai" (mixed race)
     return Reading(Kind.NEED, talk, facts, text=raw)  # value: small talk if no procedure
