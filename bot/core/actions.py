@@ -78,8 +78,9 @@ def separating_question(turn: Turn, procs: list[Procedure]) -> bool:
         turn.state.switch_procedure(long.id if "yes" in told else short.id)
         turn.engine.run(turn, "guide.summary")  # what was told answers the separating question
         return True
+    asked = extra[3:] if fold(extra).startswith("co ") else extra  # the text already says "có"
     turn.say(
-        turn.r.t("choose_separate", extra=extra, name=display_name(turn, short)),
+        turn.r.t("choose_separate", extra=asked, name=display_name(turn, short)),
         [
             Button(turn.r.t("btn_yes"), f"pick:{long.id}"),
             Button(turn.r.t("btn_no"), f"pick:{short.id}"),
