@@ -97,7 +97,7 @@ def test_stopwords_are_decided_on_accents_when_typed() -> None:
 
 def test_uncovered_procedure_does_not_claim_a_covered_one(matcher: Matcher) -> None:
     ids = [m.id for m in matcher.match("làm hộ chiếu ở đâu", 3)]
-    assert not ids or ids[0] not in covered_ids()
+    assert not ids or ids[0] not in curated_ids(matcher)
 
 
 def test_scores_are_between_zero_and_one_and_sorted(matcher: Matcher) -> None:
@@ -244,5 +244,10 @@ def test_national_code_labels_are_scored(matcher: Matcher) -> None:
         {"q": "đăng ký khai sinh cho con", "expect": ["1.001193"], "style": "diacritics"},
         {"q": "đăng ký khai sinh cho con", "expect": ["1.999999"], "style": "diacritics"},
     ]
-    s = evaluate(matcher, rows, covered_ids())
+    s = evaluate(matcher, rows, curated_ids(matcher))
     assert (s.n_code, s.code_top1, s.top1) == (2, 1, 1)
+
+
+def curated_ids(matcher: Matcher) -> set[str]:
+    """The curated entries (what coverage.yaml lists), read from the catalogue itself."""
+    return {p.id for p in matcher.catalog if not p.imported}
