@@ -18,7 +18,7 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 $(RUNVENV)/.installed: pyproject.toml constraints.txt
 	python3 -m venv $(RUNVENV)
 	$(RUNVENV)/bin/python -m pip install -q --upgrade '$(PIP_MIN)'
-	$(RUNVENV)/bin/python -m pip install -q -c constraints.txt .
+	$(RUNVENV)/bin/python -m pip install -q -c constraints.txt -e .  # editable: content is read from this checkout
 	touch $@
 
 constraints: $(VENV)/.installed  ## re-pin every installed package after changing pyproject.toml
