@@ -68,18 +68,14 @@ def purge(engine: Engine, older_than: timedelta, now: datetime | None = None) ->
         counts["bookings"] = conn.execute(
             delete(BookingRow).where(BookingRow.slot_id.in_(old_slots))
         ).rowcount
-        counts["booking citizens"] = conn.execute(
-            delete(CitizenRow).where(CitizenRow.touched_at < cutoff)
-        ).rowcount
-        counts["web sessions"] = conn.execute(
-            delete(WebSession).where(WebSession.seen_at < cutoff)
-        ).rowcount
-        counts["web notices"] = conn.execute(
-            delete(WebNotice).where(WebNotice.created_at < cutoff)
-        ).rowcount
-        counts["admin sessions"] = conn.execute(
-            delete(AdminSession).where(AdminSession.expires_at < now)
-        ).rowcount
+        expired = {  # rows that only live until a time: (table, its time column, the limit)
+            "booking citizens": (CitizenRow, CitizenRow.touched_at, cutoff),
+            "web sessions": (WebSession, WebSession.seen_at, cutoff),
+            "web notices": (WebNotice, WebNotice.created_at, cutoff),
+            "admin sessions": (AdminSession, AdminSession.expires_at, now),
+        }
+        for name, (table, column, limit) in expired.items():
+            counts[name] = conn.execute(delete(table).where(column < limit)).rowcount
     if engine.dialect.name == "sqlite":  # move the deletions out of the WAL into the (secure) file
         raw = engine.raw_connection()  # outside a transaction (the engine begins IMMEDIATE ones)
         try:
