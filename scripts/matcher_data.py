@@ -17,6 +17,7 @@ import hashlib
 import json
 import random
 import re
+from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -431,6 +432,8 @@ class Example:
     half: int  # 0 train, 1 validation
     admin: bool = True
     code: str = ""
+    skip: tuple[int, ...] = ()  # example documents that are this very question (left out)
+    skip_non: tuple[int, ...] = ()  # ...or non-request messages
 
 
 def entry_phrases(p: Procedure) -> list[str]:
@@ -750,4 +753,26 @@ def siblings_of(catalog: Catalog, rank) -> dict[str, str]:  # type: ignore[no-un
             if pid != p.id and fold(catalog.procedures[pid].name) != fold(p.name):
                 out[p.id] = pid
                 break
+    return out
+
+
+def written(catalog: Catalog, non_requests: tuple[str, ...]) -> list[Example]:
+    """The writers' messages: every entry's example questions (each scored without itself: the
+    matcher indexes them) and the messages about no procedure."""
+    docs: dict[str, list[int]] = defaultdict(list)
+    owners: dict[str, list[str]] = defaultdict(list)
+    k = 0
+    for p in catalog:  # the order the matcher numbers its example documents in
+        for q in p.examples:
+            docs[q].append(k)
+            owners[q].append(p.id)
+            k += 1
+    out = [
+        Example(q, owners[q], "written", stable_half(q, "written"), skip=tuple(ks))
+        for q, ks in docs.items()
+    ]
+    for k, q in enumerate(non_requests):
+        out.append(
+            Example(q, [], "written-none", stable_half(q, "written"), admin=False, skip_non=(k,))
+        )
     return out

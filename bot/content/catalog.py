@@ -9,6 +9,7 @@ from typing import Any
 
 from bot.content.aliases import FILE as ALIASES_FILE
 from bot.content.aliases import apply_aliases, load_aliases
+from bot.content.examples import apply_examples, load_examples
 from bot.content.checker import Checker
 from bot.content.yamlio import ContentError, LineDict, LineList, Problem, load_yaml
 from bot.core.model import (
@@ -547,6 +548,9 @@ def check_catalog(root: Path) -> tuple[Catalog, list[Problem]]:
     names, name_problems = load_aliases(root)
     problems.extend(name_problems)
     problems.extend(apply_aliases(procs, names, _display(root / ALIASES_FILE)))
+    examples, example_problems = load_examples(root)
+    problems.extend(example_problems)
+    problems.extend(apply_examples(procs, examples))
     problems.extend(_cross_check(procs))
     return Catalog(dict(sorted(procs.items()))), problems
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from pathlib import Path
 
 from bot.content.yamlio import LineDict, Problem, load_yaml
@@ -34,7 +36,22 @@ def load_lexicon(catalog_dir: Path) -> tuple[Lexicon, list[Topic], list[Problem]
             words[key].extend(str(w) for w in value)
     _check_abbrev(folder / "abbreviations.yaml", abbrev, problems)
     topics = _topics(folder / "not_procedures.yaml", problems)
-    return Lexicon.from_data(abbrev, words["vi"], words["en"]), topics, problems
+    lexicon = Lexicon.from_data(abbrev, words["vi"], words["en"])
+    lexicon = dataclasses.replace(
+        lexicon, non_requests=_messages(folder / "non_requests.yaml", problems)
+    )
+    return lexicon, topics, problems
+
+
+def _messages(path: Path, problems: list[Problem]) -> tuple[str, ...]:
+    """Messages that ask for no procedure (`messages:` list): the matcher's nearest neighbours
+    on the 'no' side, as example_questions.yaml is on the 'yes' side."""
+    data = _mapping(path, problems)
+    value = data.get("messages", [])
+    if set(data) - {"messages"} or not isinstance(value, list):
+        problems.append(Problem(str(path), 1, "expected one key, messages: a list"))
+        return ()
+    return tuple(str(v).strip() for v in value if str(v).strip())
 
 
 def _mapping(path: Path, problems: list[Problem]) -> LineDict:

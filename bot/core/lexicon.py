@@ -46,6 +46,7 @@ class Lexicon:
     done_after: frozenset[str] = frozenset({"roi", "r"})  # "khai sinh rồi"
     negation_markers: frozenset[tuple[str, ...]] = frozenset()  # "không phải", "không cần"
     negation_ends: frozenset[tuple[str, ...]] = frozenset()  # "mà", "chỉ cần": the wanted thing follows
+    non_requests: tuple[str, ...] = ()  # messages that ask for no procedure (non_requests.yaml)
 
     @classmethod
     def from_data(

@@ -37,7 +37,7 @@ WEAK_FACTOR = 0.5  # objects ("cần mang cccd") and what is already done count 
 NEGATED_FACTOR = 0.1  # "không phải X": X is what the citizen does not want
 # Candidates the learned ranker sees: the phrase index's best, BM25 over names, BM25 over the
 # records' text (field, documents). Widths measured: wider adds cost, not recall (README).
-CAND_PHRASE, CAND_NAME, CAND_TEXT = 12, 12, 5
+CAND_PHRASE, CAND_NAME, CAND_TEXT, CAND_EXAMPLE = 12, 12, 5, 8
 CTX_DOCS = 6  # document names per entry in the text field
 RANK_FEATURES = (
     "ph_log",
@@ -55,6 +55,12 @@ RANK_FEATURES = (
     "name_len",
     "topic_rel",
     "english_curated",
+    "ex_log",
+    "ex_rel",
+    "ex_rr",
+    "ex_has",
+    "al_rel",
+    "al_rr",
     "legacy_first",
     "legacy_listed",
     "legacy_curated",
@@ -75,7 +81,11 @@ GATE_FEATURES = (
     "top_curated",
     "legacy_any",
     "legacy_none_topic",
+    "ex_max",
+    "neg_max",
+    "ex_minus_neg",
 )
+LEGACY_COLUMNS = [RANK_FEATURES.index(f) for f in ("legacy_first", "legacy_listed", "legacy_curated")]
 
 
 @dataclass(frozen=True)
@@ -143,6 +153,8 @@ class Candidates:
     about: float  # the aboutness model's logit
     bm_max: float
     ph_max: float
+    ex_max: float
+    neg_max: float
     legacy_any: bool = False  # the hand-weighted phrase ranking alone would answer
     legacy_none: bool = False  # ...or it saw a not-a-procedure topic win
     legacy: Analysis | None = None  # the hand-weighted phrase ranking's own answer
@@ -152,6 +164,11 @@ class Candidates:
     @property
     def topic_id(self) -> str:
         return self.topic[1] if self.topic[0] == "none" else ""
+
+
+def _ranks(scores: np.ndarray, of: np.ndarray) -> np.ndarray:
+    """How many entries score strictly above each value of `of` (0 for the best)."""
+    return scores.size - np.searchsorted(np.sort(scores), of, side="right")
 
 
 def _split(text: str) -> tuple[list[str], list[str], bool]:
@@ -387,7 +404,11 @@ class Matcher:
             texts.append(ctx)
         self.names_bm25 = BM25Index(names)
         self.text_bm25 = BM25Index(texts, keep_idf=False)
+        self._build_examples()
         self.name_feats = [frozenset(d) for d in names]
+        self.name_idf = [
+            sum(self.names_bm25.idf.get(f, 0.0) for f in nf) or 1.0 for nf in self.name_feats
+        ]
         self.name_len = np.array(
             [math.log1p(len([f for f in d if " " not in f])) for d in self.name_feats]
         )
@@ -399,13 +420,66 @@ class Matcher:
             | self.index.vocab_words()
         )
 
+    def _build_examples(self) -> None:
+        """BM25 over every example question (one document each), and over every entry's names
+        with its aliases, keywords and English names (one document per entry)."""
+        docs: list[list[str]] = []
+        owner: list[int] = []
+        aliases: list[list[str]] = []
+        for i, p in enumerate(self.procs):
+            for q in p.examples:
+                prep = self.prepare(q)
+                docs.append(list(_features(prep.tokens, prep.stops)))
+                owner.append(i)
+            doc: list[str] = []
+            for kind, phrases in (
+                ("name", (p.name, *p.aliases, *p.keywords)),
+                ("english", p.english),
+            ):
+                for phrase in dict.fromkeys(phrases):
+                    prep = self._phrase(phrase, kind)
+                    doc.extend(_features(prep.tokens, prep.stops))
+            aliases.append(doc)
+        self.ex_bm25 = BM25Index(docs, keep_idf=False)
+        self.ex_owner = np.array(owner, dtype=np.int64)
+        # documents are in entry order: each entry's examples are one contiguous block
+        self.ex_starts = np.searchsorted(self.ex_owner, np.arange(len(self.procs)))
+        self.ex_has = np.array([1.0 if p.examples else 0.0 for p in self.procs])
+        self.al_bm25 = BM25Index(aliases, keep_idf=False)
+        negs = [self.prepare(q) for q in self.lexicon.non_requests]
+        self.neg_bm25 = BM25Index([list(_features(n.tokens, n.stops)) for n in negs], keep_idf=False)
+
+    def example_scores(self, bmq: dict[str, float], skip: Sequence[int] = ()) -> np.ndarray:
+        """Per entry, the best BM25 score of one of its example questions (`skip`: documents
+        left out, so a training question is not scored against itself)."""
+        out = np.zeros(len(self.procs))
+        if not self.ex_bm25.size:
+            return out
+        doc = self.ex_bm25.score(bmq)
+        if skip:
+            doc[list(skip)] = 0.0
+        has = self.ex_has > 0
+        out[has] = np.maximum.reduceat(doc, self.ex_starts[has])
+        return out
+
+    def non_request_score(self, bmq: dict[str, float], skip: Sequence[int] = ()) -> float:
+        """The best BM25 score of a known message that asks for no procedure."""
+        if not self.neg_bm25.size:
+            return 0.0
+        doc = self.neg_bm25.score(bmq)
+        if skip:
+            doc[list(skip)] = 0.0
+        return float(doc.max())
+
     def bag(self, prep: Prepared) -> list[str]:
         """The words of a message for the aboutness model: syllables and syllable pairs."""
         toks = prep.tokens
         return [*toks, *(f"{a} {b}" for a, b in zip(toks, toks[1:], strict=False))]
 
-    def candidates(self, prep: Prepared) -> Candidates:
-        """Candidates from the three retrievers, with one feature row each."""
+    def candidates(
+        self, prep: Prepared, skip_example: Sequence[int] = (), skip_non: Sequence[int] = ()
+    ) -> Candidates:
+        """Candidates from the four retrievers, with one feature row each."""
         qfeats = self.query_features(prep)
         scores, _ = self.index.score(qfeats)
         ranked, topic = self._phrase_ranking(scores, qfeats)
@@ -420,19 +494,22 @@ class Matcher:
         bmq = {f: w for f, (w, _) in qfeats.items()}
         bm = self.names_bm25.score(bmq)
         cx = self.text_bm25.score(bmq)
+        ex = self.example_scores(bmq, skip_example)
+        al = self.al_bm25.score(bmq)
         ph_order = sorted(ranked.items(), key=lambda kv: (-kv[1], kv[0]))
         ids: list[int] = [self.entry_of[pid] for pid, _ in ph_order[:CAND_PHRASE]]
-        for arr, k in ((bm, CAND_NAME), (cx, CAND_TEXT)):
+        for arr, k in ((bm, CAND_NAME), (cx, CAND_TEXT), (ex, CAND_EXAMPLE), (al, CAND_NAME)):
             if arr.size and float(arr.max()) > 0:
                 top = np.argpartition(-arr, min(k, arr.size - 1))[:k]
                 ids.extend(int(i) for i in top[np.argsort(-arr[top])] if arr[i] > 0)
         ids = list(dict.fromkeys(ids))
         listed = [self.entry_of[x.id] for x in legacy.matches]
-        x = self._rows(prep, qfeats, ids, ph_order, bm, cx, topic)
+        x = self._rows(prep, ids, ph_order, (bm, cx, ex, al), qfeats, topic)
         if ids:
-            x[:, -3] = [float(bool(listed) and e == listed[0]) for e in ids]
-            x[:, -2] = [float(e in listed) for e in ids]
-            x[:, -1] = x[:, -3] * self.curated[np.array(ids)]
+            first, listed_col, cur = LEGACY_COLUMNS
+            x[:, first] = [float(bool(listed) and e == listed[0]) for e in ids]
+            x[:, listed_col] = [float(e in listed) for e in ids]
+            x[:, cur] = x[:, first] * self.curated[np.array(ids)]
         best = max(ranked.values(), default=0.0)
         other = topic[0] == "other" and topic[2] >= max(best, MIN_SCORE * 0.8)
         return Candidates(
@@ -442,6 +519,8 @@ class Matcher:
             about,
             float(bm.max()) if bm.size else 0.0,
             best,
+            float(ex.max()) if ex.size else 0.0,
+            self.non_request_score(bmq, skip_non),
             bool(legacy.matches),
             bool(legacy.topic),
             legacy,
@@ -451,22 +530,23 @@ class Matcher:
     def _rows(
         self,
         prep: Prepared,
-        qfeats: QueryFeatures,
         ids: list[int],
         ph_order: list[tuple[str, float]],
-        bm: np.ndarray,
-        cx: np.ndarray,
+        scores: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+        qfeats: QueryFeatures,
         topic: tuple[str, str, float],
     ) -> np.ndarray:
         if not ids:
             return np.zeros((0, len(RANK_FEATURES)))
         ph_rank = {self.entry_of[pid]: (r, sc) for r, (pid, sc) in enumerate(ph_order)}
         ph_max = ph_order[0][1] if ph_order else 0.0
+        bm, cx, ex, al = scores
         idx = np.array(ids)
-        bm_c, cx_c = bm[idx], cx[idx]
+        bm_c, cx_c, ex_c, al_c = bm[idx], cx[idx], ex[idx], al[idx]
+        ex_max, al_max = float(ex.max()) or 1.0, float(al.max()) or 1.0
+        ex_rank, al_rank = _ranks(ex, ex_c), _ranks(al, al_c)
         bm_max, cx_max = float(bm.max()) or 1.0, float(cx.max()) or 1.0
-        bm_rank = (bm[None, :] > bm_c[:, None]).sum(axis=1)
-        cx_rank = (cx[None, :] > cx_c[:, None]).sum(axis=1)
+        bm_rank, cx_rank = _ranks(bm, bm_c), _ranks(cx, cx_c)
         strong = {f: w for f, (w, _) in qfeats.items() if w > NEGATED_FACTOR * 2}
         idf = self.names_bm25.idf
         q_total = sum(idf.get(f, 0.0) for f in strong) or 1.0
@@ -475,7 +555,7 @@ class Matcher:
         for k, e in enumerate(ids):
             r, ph = ph_rank.get(e, (10_000, 0.0))
             nf = self.name_feats[e]
-            n_total = sum(idf.get(f, 0.0) for f in nf) or 1.0
+            n_total = self.name_idf[e]
             shared = sum(idf.get(f, 0.0) for f in nf if f in strong)
             rows[k] = (
                 math.log1p(ph),
@@ -493,6 +573,12 @@ class Matcher:
                 self.name_len[e],
                 topic_log - math.log1p(ph),
                 self.curated[e] * prep.english,
+                math.log1p(float(ex_c[k])),
+                float(ex_c[k]) / ex_max,
+                1.0 / (1 + ex_rank[k]),
+                self.ex_has[e],
+                float(al_c[k]) / al_max,
+                1.0 / (1 + al_rank[k]),
                 0.0,
                 0.0,
                 0.0,
@@ -527,6 +613,9 @@ class Matcher:
                 row[names.index("curated")],
                 float(cs.legacy_any),
                 float(cs.legacy_none),
+                math.log1p(cs.ex_max),
+                math.log1p(cs.neg_max),
+                math.log1p(cs.ex_max) - math.log1p(cs.neg_max),
             ]
         )
 

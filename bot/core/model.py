@@ -157,6 +157,7 @@ class Procedure:
     last_reviewed: str
     keywords: tuple[str, ...] = ()
     english: tuple[str, ...] = ()
+    examples: tuple[str, ...] = ()  # messages as citizens write them (lexicon/examples/)
     bundles: tuple[str, ...] = ()
     who: str = ""
     deadline: Fact | None = None
