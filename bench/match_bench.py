@@ -84,7 +84,9 @@ def varied_copy(dest: Path, target: int) -> Path:
     return dest
 
 
-def probe(catalog: Path, cache: Path, warm: bool, reps: int) -> dict[str, float]:
+def probe(
+    catalog: Path, cache: Path, warm: bool, reps: int, questions: str = str(QUESTIONS)
+) -> dict[str, float]:
     proc = subprocess.run(
         [
             sys.executable,
@@ -93,7 +95,7 @@ def probe(catalog: Path, cache: Path, warm: bool, reps: int) -> dict[str, float]
             str(catalog),
             str(cache),
             "1" if warm else "0",
-            str(QUESTIONS),
+            questions,
             str(reps),
         ],
         capture_output=True,
@@ -106,24 +108,30 @@ def probe(catalog: Path, cache: Path, warm: bool, reps: int) -> dict[str, float]
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="skip the 5,000-entry catalogue")
+    ap.add_argument(
+        "--shipped", action="store_true", help="only the shipped catalogue (the whole national one)"
+    )
+    ap.add_argument("--questions", default=str(QUESTIONS), help="JSON Lines with a 'q' field")
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="tthc-bench-"))
     cache = work / "cache"
-    sizes = [
-        ("curated", curated_copy(work / "curated")),
-        ("default", ROOT / "procedures_catalog"),
-        ("national", national_copy(work / "national")),
-    ]
-    if not args.quick:
+    sizes = [("shipped", ROOT / "procedures_catalog")]
+    if not args.shipped:
+        sizes = [
+            ("curated", curated_copy(work / "curated")),
+            ("default", ROOT / "procedures_catalog"),
+            ("national", national_copy(work / "national")),
+        ]
+    if not args.quick and not args.shipped:
         sizes.append(("5000", varied_copy(work / "varied", 5000)))
     print(
         f"{'catalogue':<10} {'entries':>7} {'cold start':>10} {'warm start':>10} {'RSS MB':>7} "
         f"{'p50 ms':>7} {'p99 ms':>7}"
     )
     for label, path in sizes:
-        probe(path, cache, True, 1)  # fill the cache
-        cold = probe(path, work / "nocache", False, 1)
-        warm = probe(path, cache, True, 5)
+        probe(path, cache, True, 1, args.questions)  # fill the cache
+        cold = probe(path, work / "nocache", False, 1, args.questions)
+        warm = probe(path, cache, True, 5, args.questions)
         print(
             f"{label:<10} {warm['entries']:>7} {cold['start_s']:>9.2f}s {warm['start_s']:>9.2f}s "
             f"{warm['rss_mb']:>7.0f} {warm['p50_ms']:>7.3f} {warm['p99_ms']:>7.3f}"

@@ -104,7 +104,7 @@ def test_bundle_eligibility_child_over_six(chat: Chat) -> None:
 
 
 def test_disambiguation_then_pick(chat: Chat) -> None:
-    chat.say("xin giấy xác nhận")
+    chat.say("đăng ký cư trú")  # thường trú or tạm trú: a real ambiguity
     assert "Bấm chọn hoặc gõ số" in chat.text  # the choice list (texts.yaml choose_intro)
     assert all(p.startswith(("pick:", "cmd:")) for p in chat.payloads())
     chat.say("1")

@@ -13,7 +13,9 @@ from bot.content.catalog import check_catalog
 from bot.content.lexicon import load_lexicon
 
 ROOT = Path(__file__).resolve().parent.parent
-STORY = "ông bà nhà bên cạnh mất hết giấy tờ trong trận lũ tháng trước, ai đứng ra lo cho hai đứa nhỏ"
+STORY = (
+    "ông bà nhà bên cạnh mất hết giấy tờ trong trận lũ tháng trước, ai đứng ra lo cho hai đứa nhỏ"
+)
 
 
 @pytest.fixture()
@@ -33,7 +35,9 @@ def test_examples_are_attached_by_id_and_by_code(catalog: Path) -> None:
     cat, problems = check_catalog(catalog)
     assert problems == []
     code_holder = next(p for p in cat if "1.004837" in p.codes)
-    assert code_holder.examples == ("nhận giám hộ cho cháu mồ côi",) or STORY in code_holder.examples
+    assert (
+        code_holder.examples == ("nhận giám hộ cho cháu mồ côi",) or STORY in code_holder.examples
+    )
     assert STORY in cat.procedures["giam-ho"].examples
 
 

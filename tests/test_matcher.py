@@ -127,11 +127,14 @@ def test_dev_set_quality(matcher: Matcher) -> None:
 
 @pytest.mark.skipif(not COVERAGE.exists(), reason="shared/catalogue not beside the repo")
 def test_held_out_set_quality(matcher: Matcher) -> None:
-    """Written independently of the matcher; guards against tuning to the dev set."""
+    """Written independently of the matcher; guards against tuning to the dev set. (Top-3 was
+    0.982 before the whole catalogue's example questions: the gate now refuses a few implicit
+    stories it answered, for +9 points of national-code top-1 and +4 of rejection on unseen
+    sets; the conversation offers those as a choice list. See README, matcher figures.)"""
     top1, top3, reject, misses = _quality(matcher, HOLDOUT)
     report = "\n".join(misses)
     assert top1 >= 0.92, report
-    assert top3 >= 0.96, report
+    assert top3 >= 0.95, report
     assert reject >= 0.90, report
 
 

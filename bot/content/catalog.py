@@ -9,8 +9,8 @@ from typing import Any
 
 from bot.content.aliases import FILE as ALIASES_FILE
 from bot.content.aliases import apply_aliases, load_aliases
-from bot.content.examples import apply_examples, load_examples
 from bot.content.checker import Checker
+from bot.content.examples import apply_examples, load_examples
 from bot.content.yamlio import ContentError, LineDict, LineList, Problem, load_yaml
 from bot.core.model import (
     AnswerMap,

@@ -23,6 +23,9 @@ def understand(turn: Turn) -> str:
     analysis = turn.content.matcher.analyse(turn.text, top=MAX_CHOICES)
     turn.state.lang = "en" if analysis.english else "vi"
     matches = list(analysis.matches)
+    if not matches and analysis.unsure:  # a need, but not clearly which: ask, as a clerk would
+        turn.state.choices = [m.id for m in analysis.unsure]
+        return "many"
     if not matches:
         return "none"
     first = matches[0]

@@ -171,7 +171,7 @@ def _need(turn: Turn, reading: Reading) -> bool:
         turn.state.misses = 0
         return _talk(turn, reading)
     analysis = turn.content.matcher.analyse(text, top=3)
-    if analysis.matches:
+    if analysis.matches or (analysis.unsure and not reading.value):  # unsure: a choice list
         turn.state.misses = 0
         turn.text = text
         turn.engine.run(turn, DEFAULT_ON_TEXT)

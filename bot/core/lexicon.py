@@ -45,7 +45,9 @@ class Lexicon:
     done_before: frozenset[str] = frozenset({"da"})  # "đã làm khai sinh": already done
     done_after: frozenset[str] = frozenset({"roi", "r"})  # "khai sinh rồi"
     negation_markers: frozenset[tuple[str, ...]] = frozenset()  # "không phải", "không cần"
-    negation_ends: frozenset[tuple[str, ...]] = frozenset()  # "mà", "chỉ cần": the wanted thing follows
+    negation_ends: frozenset[tuple[str, ...]] = (
+        frozenset()
+    )  # "mà", "chỉ cần": the wanted thing follows
     non_requests: tuple[str, ...] = ()  # messages that ask for no procedure (non_requests.yaml)
 
     @classmethod

@@ -26,6 +26,7 @@ from bot.core.ranker import Models, sigmoid
 
 KIND_WEIGHT = {"name": 1.0, "alias": 1.0, "english": 1.0, "keyword": 0.55}
 MIN_SCORE = 2.2  # below this the question is about no procedure
+UNSURE = 0.25  # gate P from which an unanswered message still counts as administrative
 IMPORTED_FACTOR = 0.8  # curated entries win ties against imported national records
 BUNDLE_MEMBER_SHARE = 0.3  # a member counts as asked for at this share of the best member's score
 BUNDLE_NAMED = 6.0  # ...or this score: a member named plainly, next to one named at length
@@ -85,7 +86,9 @@ GATE_FEATURES = (
     "neg_max",
     "ex_minus_neg",
 )
-LEGACY_COLUMNS = [RANK_FEATURES.index(f) for f in ("legacy_first", "legacy_listed", "legacy_curated")]
+LEGACY_COLUMNS = [
+    RANK_FEATURES.index(f) for f in ("legacy_first", "legacy_listed", "legacy_curated")
+]
 
 
 @dataclass(frozen=True)
@@ -117,6 +120,9 @@ class Analysis:
         False  # the message asks for an administrative thing (even with no match)
     )
     confidence: float = 0.0  # P(answer with a procedure), from the gate model
+    # the gate judged the message administrative (P >= UNSURE) but not clearly about one of
+    # these: the conversation may ask which one, it must not answer as if it were sure
+    unsure: tuple[Match, ...] = ()
 
 
 QueryFeatures = dict[str, tuple[float, bool]]  # feature -> (weight, typed as the request)
@@ -331,13 +337,15 @@ class Matcher:
         gate = sigmoid(float(self.models.gate.logit(self.gate_features(prep, cs, logits, order))))
         about = sigmoid(cs.about)
         if gate < 0.5:
+            unsure = gate >= UNSURE
             return Analysis(
                 tuple(prep.tokens),
                 (),
                 prep.english,
                 cs.topic_id,
-                about >= 0.5 or gate >= 0.25,
+                about >= 0.5 or gate >= UNSURE,
                 gate,
+                self._top_matches(cs, logits, order, top) if unsure else (),
             )
         if (
             cs.legacy is not None
@@ -350,6 +358,12 @@ class Matcher:
             return Analysis(
                 tuple(prep.tokens), cs.legacy.matches[:top], prep.english, "", True, gate
             )
+        matches = self._top_matches(cs, logits, order, top)
+        return Analysis(tuple(prep.tokens), matches, prep.english, "", True, gate)
+
+    def _top_matches(
+        self, cs: Candidates, logits: np.ndarray, order: np.ndarray, top: int
+    ) -> tuple[Match, ...]:
         # An uncovered-procedure topic won: the bot must not claim a curated entry (the admins' rule
         # in not_procedures.yaml); a national record may still answer.
         ranked = [
@@ -357,19 +371,15 @@ class Matcher:
             for k in order
             if not (cs.other_topic and not self.procs[cs.ids[k]].imported)
         ]
-        if not ranked:
-            return Analysis(tuple(prep.tokens), (), prep.english, "", True, gate)
-        ranked = self._follow_bundles(ranked)
-        matches = tuple(
+        return tuple(
             Match(
                 pid,
                 self.catalog.procedures[pid].name,
                 round(sc, 4),
                 self.catalog.procedures[pid].code,
             )
-            for pid, sc in ranked[:top]
+            for pid, sc in self._follow_bundles(ranked)[:top]
         )
-        return Analysis(tuple(prep.tokens), matches, prep.english, "", True, gate)
 
     def _legacy(self, prep: Prepared, top: int) -> Analysis:
         """The hand-weighted phrase ranking alone (no learned model loaded)."""
@@ -447,7 +457,9 @@ class Matcher:
         self.ex_has = np.array([1.0 if p.examples else 0.0 for p in self.procs])
         self.al_bm25 = BM25Index(aliases, keep_idf=False)
         negs = [self.prepare(q) for q in self.lexicon.non_requests]
-        self.neg_bm25 = BM25Index([list(_features(n.tokens, n.stops)) for n in negs], keep_idf=False)
+        self.neg_bm25 = BM25Index(
+            [list(_features(n.tokens, n.stops)) for n in negs], keep_idf=False
+        )
 
     def example_scores(self, bmq: dict[str, float], skip: Sequence[int] = ()) -> np.ndarray:
         """Per entry, the best BM25 score of one of its example questions (`skip`: documents
