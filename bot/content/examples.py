@@ -57,8 +57,7 @@ def apply_examples(procs: dict[str, Procedure], examples: Examples) -> list[Prob
     for key, (questions, path, line) in examples.items():
         ids = [i for k in key.split() for i in holders.get(k, [])]  # "1.001456 1.001471"
         if not ids:
-            # a national code may be absent from a catalogue without imported/; an id never
-            if has_imported or not key[:1].isdigit():
+            if has_imported:  # a catalogue without imported/ (a trimmed copy) may lack it
                 problems.append(Problem(path, line, f"'{key}' is in no entry"))
             continue
         for pid in dict.fromkeys(ids):
