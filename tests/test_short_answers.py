@@ -56,7 +56,9 @@ def test_unverified_mark_is_on_the_line_and_the_footnote_said_once(engine: Engin
     chat.say("thông báo lưu trú cho khách đến ở nhà")
     card = chat.text
     fee_line = next(line for line in card.splitlines() if line.startswith("💰"))
-    assert fee_line.endswith("(*)")  # "no fee" is not settled by the record: marked in the catalogue
+    assert fee_line.endswith(
+        "(*)"
+    )  # "no fee" is not settled by the record: marked in the catalogue
     assert not next(line for line in card.splitlines() if line.startswith("⏰")).endswith("(*)")
     assert card.count("chưa được kiểm chứng") == 1
     chat.say("lệ phí bao nhiêu")
