@@ -262,3 +262,12 @@ def test_declined_bundle_returns_to_the_procedure_it_came_from(chat: Chat) -> No
     chat.press("Không")  # the child is not under 6
     assert "không làm được gói liên thông" in chat.text
     assert "📋 Đăng ký thường trú" in chat.text
+
+
+def test_an_unsure_need_is_asked_about_not_refused(chat: Chat) -> None:
+    """The gate is unsure about an implicit story (no procedure word): the citizen gets the likely
+    procedures to choose from, not "việc này tôi chưa hướng dẫn được"."""
+    chat.say("Bố tôi mất tuần trước ở bệnh viện, giờ tôi phải làm giấy tờ gì?")
+    assert "khai tử" in chat.text.lower()
+    assert "18001096" not in chat.text  # the out-of-scope answer's hotline
+    assert any(p.startswith("pick:") for p in chat.payloads())
