@@ -145,9 +145,15 @@ def build(cfg: Config, store: StateStore | None = None) -> App:
     from bot.feedback.dialogue import feature_for
     from bot.reports.dialogue import feature_for as fact_reports_for
 
+    if store is None:
+        store = state_store(cfg)  # migrates the configured database
+    else:  # bookings, feedback and reports still live in the configured database
+        from bot.storage.db import migrate
+
+        migrate(cfg.database_url)
     booking = BookingService.from_config(cfg)
     features = (feature_for(cfg), booking.feature(), fact_reports_for(cfg))
-    return App(cfg, store if store is not None else state_store(cfg), features, booking)
+    return App(cfg, store, features, booking)
 
 
 def _stamp(paths: Paths) -> tuple[tuple[str, float, int], ...]:

@@ -375,7 +375,7 @@ class Matcher:
             Match(
                 pid,
                 self.catalog.procedures[pid].name,
-                round(sc, 4),
+                min(max(round(sc, 4), 0.0001), 0.9999),  # a probability, never 0 or 1 when shown
                 self.catalog.procedures[pid].code,
             )
             for pid, sc in self._follow_bundles(ranked)[:top]
