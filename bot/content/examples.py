@@ -1,8 +1,8 @@
 """Example questions per procedure (`<catalog>/lexicon/examples/*.yaml`).
 
 Official names rarely say what people type: "sổ hồng bị chuột gặm", "đổi bằng lái giấy sang thẻ".
-This file holds messages written the way citizens write them, by writers who saw neither the
-matcher nor its test sets (see the file's header), keyed by national code or curated id. The
+These files hold messages written the way citizens write them, by writers who saw neither the
+matcher nor its test sets (see each file's header), keyed by national code or curated id. The
 matcher indexes them as one more text of the entry (BM25 over each question), so a new message
 close to any of them finds its entry. A key no entry holds is reported with its FILE:LINE.
 """
@@ -24,7 +24,7 @@ Examples = dict[str, tuple[tuple[str, ...], str, int]]
 def load_examples(catalog_dir: Path) -> tuple[Examples, list[Problem]]:
     """{key: (questions, file, line)}; a key is an id or national codes separated by spaces
     (the same procedure at several levels); no folder means no examples."""
-    out: dict[str, tuple[tuple[str, ...], str, int]] = {}
+    out: Examples = {}
     problems: list[Problem] = []
     for path in sorted((catalog_dir / FOLDER).glob("*.yaml")):
         data, probs = load_yaml(path)

@@ -44,7 +44,7 @@ def load_lexicon(catalog_dir: Path) -> tuple[Lexicon, list[Topic], list[Problem]
 
 def _messages(path: Path, problems: list[Problem]) -> tuple[str, ...]:
     """Messages that ask for no procedure (`messages:` list): the matcher's nearest neighbours
-    on the 'no' side, as example_questions.yaml is on the 'yes' side."""
+    on the 'no' side, as lexicon/examples/ is on the 'yes' side."""
     data = _mapping(path, problems)
     value = data.get("messages", [])
     if set(data) - {"messages"} or not isinstance(value, list):

@@ -177,6 +177,13 @@ def _ranks(scores: np.ndarray, of: np.ndarray) -> np.ndarray:
     return scores.size - np.searchsorted(np.sort(scores), of, side="right")
 
 
+def _without(doc_scores: np.ndarray, skip: Sequence[int]) -> np.ndarray:
+    """Document scores with the `skip` documents set to 0 (a training message left out)."""
+    if skip:
+        doc_scores[list(skip)] = 0.0
+    return doc_scores
+
+
 def _split(text: str) -> tuple[list[str], list[str], bool]:
     """(folded tokens, accented tokens, whether the text had accents at all)."""
     pairs = [(a, strip_marks(a)) for a in clean(text).split()]
@@ -414,7 +421,7 @@ class Matcher:
             texts.append(ctx)
         self.names_bm25 = BM25Index(names)
         self.text_bm25 = BM25Index(texts, keep_idf=False)
-        self._build_examples()
+        self._build_written()
         self.name_feats = [frozenset(d) for d in names]
         self.name_idf = [
             sum(self.names_bm25.idf.get(f, 0.0) for f in nf) or 1.0 for nf in self.name_feats
@@ -430,58 +437,49 @@ class Matcher:
             | self.index.vocab_words()
         )
 
-    def _build_examples(self) -> None:
-        """BM25 over every example question (one document each), and over every entry's names
-        with its aliases, keywords and English names (one document per entry)."""
-        docs: list[list[str]] = []
-        owner: list[int] = []
-        aliases: list[list[str]] = []
-        for i, p in enumerate(self.procs):
-            for q in p.examples:
-                prep = self.prepare(q)
-                docs.append(list(_features(prep.tokens, prep.stops)))
-                owner.append(i)
-            doc: list[str] = []
-            for kind, phrases in (
-                ("name", (p.name, *p.aliases, *p.keywords)),
-                ("english", p.english),
-            ):
-                for phrase in dict.fromkeys(phrases):
-                    prep = self._phrase(phrase, kind)
-                    doc.extend(_features(prep.tokens, prep.stops))
-            aliases.append(doc)
-        self.ex_bm25 = BM25Index(docs, keep_idf=False)
-        self.ex_owner = np.array(owner, dtype=np.int64)
-        # documents are in entry order: each entry's examples are one contiguous block
-        self.ex_starts = np.searchsorted(self.ex_owner, np.arange(len(self.procs)))
-        self.ex_has = np.array([1.0 if p.examples else 0.0 for p in self.procs])
-        self.al_bm25 = BM25Index(aliases, keep_idf=False)
-        negs = [self.prepare(q) for q in self.lexicon.non_requests]
-        self.neg_bm25 = BM25Index(
-            [list(_features(n.tokens, n.stops)) for n in negs], keep_idf=False
+    def _build_written(self) -> None:
+        """BM25 over the messages people wrote: every example question and every non-request
+        (one document each, prepared as a question is); and over every entry's names with its
+        aliases, keywords and English names (one document per entry)."""
+        self.ex_bm25 = BM25Index(
+            [self._message_doc(q) for p in self.procs for q in p.examples], keep_idf=False
         )
+        # documents are in entry order: each entry's examples are one contiguous block
+        counts = np.array([len(p.examples) for p in self.procs])
+        self.ex_has = (counts > 0).astype(float)
+        self.ex_with = np.flatnonzero(counts)
+        self.ex_starts = (np.cumsum(counts) - counts)[self.ex_with]
+        self.neg_bm25 = BM25Index(
+            [self._message_doc(q) for q in self.lexicon.non_requests], keep_idf=False
+        )
+        self.al_bm25 = BM25Index([self._alias_doc(p) for p in self.procs], keep_idf=False)
+
+    def _message_doc(self, text: str) -> list[str]:
+        prep = self.prepare(text)
+        return list(_features(prep.tokens, prep.stops))
+
+    def _alias_doc(self, p: Procedure) -> list[str]:
+        doc: list[str] = []
+        for kind, phrases in (("name", (p.name, *p.aliases, *p.keywords)), ("english", p.english)):
+            for phrase in dict.fromkeys(phrases):
+                prep = self._phrase(phrase, kind)
+                doc.extend(_features(prep.tokens, prep.stops))
+        return doc
 
     def example_scores(self, bmq: dict[str, float], skip: Sequence[int] = ()) -> np.ndarray:
         """Per entry, the best BM25 score of one of its example questions (`skip`: documents
         left out, so a training question is not scored against itself)."""
         out = np.zeros(len(self.procs))
-        if not self.ex_bm25.size:
-            return out
-        doc = self.ex_bm25.score(bmq)
-        if skip:
-            doc[list(skip)] = 0.0
-        has = self.ex_has > 0
-        out[has] = np.maximum.reduceat(doc, self.ex_starts[has])
+        if self.ex_bm25.size:
+            doc = _without(self.ex_bm25.score(bmq), skip)
+            out[self.ex_with] = np.maximum.reduceat(doc, self.ex_starts)
         return out
 
     def non_request_score(self, bmq: dict[str, float], skip: Sequence[int] = ()) -> float:
         """The best BM25 score of a known message that asks for no procedure."""
         if not self.neg_bm25.size:
             return 0.0
-        doc = self.neg_bm25.score(bmq)
-        if skip:
-            doc[list(skip)] = 0.0
-        return float(doc.max())
+        return float(_without(self.neg_bm25.score(bmq), skip).max())
 
     def bag(self, prep: Prepared) -> list[str]:
         """The words of a message for the aboutness model: syllables and syllable pairs."""
@@ -491,7 +489,7 @@ class Matcher:
     def candidates(
         self, prep: Prepared, skip_example: Sequence[int] = (), skip_non: Sequence[int] = ()
     ) -> Candidates:
-        """Candidates from the four retrievers, with one feature row each."""
+        """Candidates from the five retrievers, with one feature row each."""
         qfeats = self.query_features(prep)
         scores, _ = self.index.score(qfeats)
         ranked, topic = self._phrase_ranking(scores, qfeats)
