@@ -85,7 +85,8 @@ def _read_cache(path: Path) -> CatalogBundle | None:
     try:
         if path.stat().st_size > MAX_CACHE_BYTES:
             return None
-        bundle = snapshot.loads(path.read_bytes())
+        with path.open("rb") as fh:
+            bundle = snapshot.load(fh)
     except (
         OSError,
         ValueError,

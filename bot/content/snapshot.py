@@ -133,7 +133,9 @@ class _Decoder:
     ) -> None:
         self.strings = strings
         self.classes = [
-            (_class(strings[path]), tuple(strings[n] for n in names)) for path, names in classes
+            (klass, tuple(strings[n] for n in names), _plain(klass))
+            for path, names in classes
+            for klass in (_class(strings[path]),)
         ]
         self.raw, self.arrays = objects, arrays
         self.built: list[Any] = [None] * len(objects)
@@ -177,19 +179,25 @@ class _Decoder:
         if self.done[index]:
             return self.built[index]
         spec = self.raw[index]
-        cls, names = self.classes[spec[0]]
+        self.raw[index] = None  # the parsed JSON goes as the objects are built (lower peak RSS)
+        cls, names, plain = self.classes[spec[0]]
         obj = cls.__new__(cls)
         self.built[index], self.done[index] = obj, True
         if len(spec) > 2:
             base = self.dec(spec[2])
             (dict.update if isinstance(obj, dict) else list.extend)(obj, base)
         values = self.items(spec[1])
-        if hasattr(obj, "__dict__") and not any(hasattr(k, "__slots__") for k in cls.__mro__[:-1]):
+        if plain:
             obj.__dict__.update(zip(names, values, strict=True))
         else:
             for name, value in zip(names, values, strict=True):
                 object.__setattr__(obj, name, value)
         return obj
+
+
+def _plain(cls: type) -> bool:
+    """Instances keep every attribute in `__dict__` (no slots anywhere): set them in one update."""
+    return "__dict__" in dir(cls) and not any(hasattr(k, "__slots__") for k in cls.__mro__[:-1])
 
 
 def _pack(arrays: list[np.ndarray]) -> tuple[list[list[Any]], list[np.ndarray]]:
@@ -257,21 +265,32 @@ def dumps(value: Any) -> bytes:
 
 
 def loads(data: bytes) -> Any:
-    """Rebuild a snapshot; raises ValueError (or KeyError/TypeError) on anything malformed."""
-    if not data.startswith(MAGIC):
+    """Rebuild a snapshot from bytes (see `load`)."""
+    return load(io.BytesIO(data))
+
+
+def load(fh: BinaryIO) -> Any:
+    """Rebuild a snapshot read from a binary file, part by part (no copy of the whole file in
+    memory); raises ValueError (or KeyError/TypeError) on anything malformed."""
+    head = fh.read(len(MAGIC) + struct.calcsize("<QQI"))
+    if not head.startswith(MAGIC) or len(head) < len(MAGIC) + struct.calcsize("<QQI"):
         raise ValueError("not a snapshot")
-    head = len(MAGIC)
-    n_texts, size, count = struct.unpack_from("<QQI", data, head)
-    start = head + struct.calcsize("<QQI")
-    strings = data[start : start + n_texts].decode("utf-8").split("\x00")
-    start += n_texts
-    doc = json.loads(data[start : start + size])
-    stream = io.BytesIO(data[start + size :])
-    buffers = [np.load(stream, allow_pickle=False) for _ in range(count)]
+    n_texts, size, count = struct.unpack_from("<QQI", head, len(MAGIC))
+    strings = _exactly(fh, n_texts).decode("utf-8").split("\x00")
+    doc = json.loads(_exactly(fh, size))
+    buffers = [np.load(fh, allow_pickle=False) for _ in range(count)]
     arrays = _unpack(doc["arrays"], buffers)
     if strings[0] != TUPLE:
         raise ValueError("bad string table")
-    return _Decoder(strings, doc["classes"], doc["objects"], arrays).dec(doc["root"])
+    decoder = _Decoder(strings, doc.pop("classes"), doc.pop("objects"), arrays)
+    return decoder.dec(doc["root"])
+
+
+def _exactly(fh: BinaryIO, size: int) -> bytes:
+    data = fh.read(size)
+    if len(data) != size:
+        raise ValueError("truncated snapshot")
+    return data
 
 
 def owned_dir(path: Path) -> Path:
