@@ -104,7 +104,7 @@ def main(out_dir: Path, tasks_dir: Path) -> int:
     shards: dict[str, list[str]] = defaultdict(lambda: [HEADER.rstrip("\n")])
     for key in sorted(by_key):
         note = f"  # {names[key]}" if key in names else ""
-        shard = shards[key[:4] if key[0].isdigit() else "curated"]  # files under the size limit
+        shard = shards[key[:5] if key[0].isdigit() else "curated"]  # files under the size limit
         shard.append(f"{_quote(key)}:{note}")
         shard.extend(f"  - {_quote(q)}" for q in by_key[key])
     EXAMPLES.mkdir(parents=True, exist_ok=True)

@@ -52,12 +52,16 @@ C_RANK, C_GATE, C_BAG = (
     1.0,
     0.5,
 )  # L2 strengths: the library default; the bag a little stronger (many features)
-RANKER_KIND = "trees"  # measured: linear 0.737 top-1 on validation, trees see the README
+# generated validation top-1: linear 0.737, trees 0.745 (24 features); hist 0.773 with the two
+# summed-example features and the narrower cascade (README)
+RANKER_KIND = "hist"
 TREES, TREE_DEPTH, TREE_RATE = (
     120,
     3,
     0.15,
 )  # boosting: small trees, enough rounds for the loss to flatten
+# histogram boosting (_hist_trees); 500 rounds of 31 leaves: +0.004 top-1, twice the cost
+HIST_TREES, HIST_LEAVES, HIST_RATE = 300, 15, 0.1
 MIN_BAG_COUNT = 3
 CURATED_TRAFFIC = 0.7  # chosen on validation: maximises top-1 when 85 % of questions are about curated entries (eval README shares); see README
 
@@ -134,6 +138,8 @@ def fit_ranker(rows: list[dict]):  # type: ignore[no-untyped-def]
     x, y, w = np.vstack(xs), np.concatenate(ys), np.concatenate(ws)
     if RANKER_KIND == "linear":
         return _linear(LogisticRegression(C=C_RANK, max_iter=2000), x, y, RANK_FEATURES)
+    if RANKER_KIND == "hist":
+        return _hist_trees(x, y, RANK_FEATURES, w)
     return _trees(x, y, RANK_FEATURES, w)
 
 
@@ -183,6 +189,46 @@ def _trees(x, y, names, w=None) -> dict:  # type: ignore[no-untyped-def]
         "rate": TREE_RATE,
         "init": round(math.log(p / (1 - p)), 6),
         "depth": TREE_DEPTH,
+    }
+
+
+def _hist_trees(x, y, names, w=None) -> dict:  # type: ignore[no-untyped-def]
+    """Histogram gradient boosting (scikit-learn): minutes where GradientBoostingClassifier takes
+    a quarter of an hour on millions of candidate rows, so more and larger trees are affordable.
+    Exported in the same node format as `_trees` (leaf values already carry the learning rate)."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    gb = HistGradientBoostingClassifier(
+        max_iter=HIST_TREES,
+        max_leaf_nodes=HIST_LEAVES,
+        learning_rate=HIST_RATE,
+        l2_regularization=1.0,
+        early_stopping=False,
+        random_state=0,
+    ).fit(x, y, sample_weight=w)
+    trees, depth = [], 1
+    for (pred,) in gb._predictors:  # one predictor per round (binary loss)
+        nodes = pred.nodes
+        leaf = nodes["is_leaf"].astype(bool)
+        trees.append(
+            {
+                "feature": np.where(leaf, -2, nodes["feature_idx"].astype(np.int64)).tolist(),
+                "threshold": np.where(
+                    leaf, -2.0, nodes["num_threshold"]
+                ).tolist(),  # exact: data sit on bin edges
+                "left": np.where(leaf, -1, nodes["left"].astype(np.int64)).tolist(),
+                "right": np.where(leaf, -1, nodes["right"].astype(np.int64)).tolist(),
+                "value": nodes["value"].round(6).tolist(),
+            }
+        )
+        depth = max(depth, int(nodes["depth"].max()))
+    return {
+        "kind": "trees",
+        "features": list(names),
+        "trees": trees,
+        "rate": 1.0,
+        "init": round(float(np.ravel(gb._baseline_prediction)[0]), 6),
+        "depth": depth,
     }
 
 

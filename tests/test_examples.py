@@ -76,13 +76,14 @@ def test_an_example_brings_its_entry_forward(catalog: Path, tmp_path: Path) -> N
     prep = before.prepare(STORY)
     bmq = {f: w for f, (w, _) in before.query_features(prep).items()}
     entry = before.entry_of["giam-ho"]
-    assert before.example_scores(bmq)[entry] == 0.0
+    assert before.example_scores(bmq)[0][entry] == 0.0
     (catalog / "lexicon" / "examples" / "a.yaml").write_text(
         f'giam-ho:\n  - "{STORY}"\n', encoding="utf-8"
     )
     after = load_catalog_dir(catalog, cache_dir=tmp_path / "c2").matcher
-    scores = after.example_scores(bmq)
+    scores, total = after.example_scores(bmq)
     assert int(scores.argmax()) == after.entry_of["giam-ho"] and scores.max() > 0
-    assert after.example_scores(bmq, skip=[0])[entry] == 0.0  # left out: scored without itself
+    assert total[entry] == scores[entry]  # one example: its sum is its best
+    assert after.example_scores(bmq, skip=[0])[0][entry] == 0.0  # left out: scored without itself
     cs = after.candidates(after.prepare(STORY))
     assert entry in cs.ids

@@ -242,6 +242,32 @@ def test_exported_trees_reproduce_scikit_learn() -> None:
     assert np.allclose(exported.logit(x), gb.decision_function(x), atol=1e-4)
 
 
+def test_exported_histogram_trees_reproduce_scikit_learn() -> None:
+    """The histogram booster's nodes (unsigned child indices, exact thresholds) walk to the same
+    leaves as scikit-learn's own prediction."""
+    np = pytest.importorskip("numpy")
+    pytest.importorskip("sklearn")
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from train_matcher import HIST_LEAVES, HIST_RATE, HIST_TREES, _hist_trees
+
+    from bot.core.ranker import Trees
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(2000, 4))
+    y = (x[:, 0] + x[:, 1] * x[:, 2] > 0).astype(float)
+    exported = Trees.from_dict(_hist_trees(x, y, ["a", "b", "c", "d"]))
+    gb = HistGradientBoostingClassifier(
+        max_iter=HIST_TREES,
+        max_leaf_nodes=HIST_LEAVES,
+        learning_rate=HIST_RATE,
+        l2_regularization=1.0,
+        early_stopping=False,
+        random_state=0,
+    ).fit(x, y)
+    assert np.allclose(exported.logit(x), gb.decision_function(x), atol=1e-4)
+
+
 def test_national_code_labels_are_scored(matcher: Matcher) -> None:
     rows = [
         {"q": "đăng ký khai sinh cho con", "expect": ["1.001193"], "style": "diacritics"},

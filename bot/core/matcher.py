@@ -60,6 +60,8 @@ RANK_FEATURES = (
     "ex_rel",
     "ex_rr",
     "ex_has",
+    "ex_cnt",
+    "ex_sum_rel",
     "al_rel",
     "al_rr",
     "legacy_first",
@@ -213,6 +215,9 @@ class Matcher:
         self.index = PhraseIndex(specs, len(self.procs) + len(self.topics))
         self.models = models
         self._build_retrieval()
+        # the last answer: the conversation layer and the action it hands a message to ask
+        # about the same text in one turn, and pay for it once
+        self._last: tuple[tuple[str, int, int], Analysis] | None = None
 
     # ---- index -------------------------------------------------------------
     def _unambiguous_stops(self) -> frozenset[str]:
@@ -332,6 +337,15 @@ class Matcher:
 
     def analyse(self, text: str, top: int = 3) -> Analysis:
         """Rank procedures for a question; empty matches when it is about none."""
+        key = (text, top, id(self.models))
+        last = self._last
+        if last is not None and last[0] == key:
+            return last[1]
+        analysis = self._analyse(text, top)
+        self._last = (key, analysis)
+        return analysis
+
+    def _analyse(self, text: str, top: int) -> Analysis:
         prep = self.prepare(text)
         if self.models is None:
             return self._legacy(prep, top)
@@ -358,10 +372,13 @@ class Matcher:
             cs.legacy is not None
             and cs.legacy.matches
             and not self.procs[self.entry_of[cs.legacy.matches[0].id]].imported
+            and not self.procs[cs.ids[order[0]]].imported
         ):
-            # Cascade: the hand-written aliases of the curated entries answered; keep their ranking
-            # (and scores the conversation layer's choice list was built on). The learned ranker
-            # answers the rest of the national catalogue.
+            # Cascade: the hand-written aliases of the curated entries answered and the ranker
+            # agrees it is a curated entry; keep the aliases' ranking (and scores the conversation
+            # layer's choice list was built on). When the ranker, which sees the aliases' choice
+            # as a feature, puts a national record first, it has overruled them on evidence they
+            # lack (written examples, the names of the whole catalogue): it answers.
             return Analysis(
                 tuple(prep.tokens), cs.legacy.matches[:top], prep.english, "", True, gate
             )
@@ -447,6 +464,7 @@ class Matcher:
         # documents are in entry order: each entry's examples are one contiguous block
         counts = np.array([len(p.examples) for p in self.procs])
         self.ex_has = (counts > 0).astype(float)
+        self.ex_cnt = np.log1p(counts)
         self.ex_with = np.flatnonzero(counts)
         self.ex_starts = (np.cumsum(counts) - counts)[self.ex_with]
         self.neg_bm25 = BM25Index(
@@ -466,14 +484,18 @@ class Matcher:
                 doc.extend(_features(prep.tokens, prep.stops))
         return doc
 
-    def example_scores(self, bmq: dict[str, float], skip: Sequence[int] = ()) -> np.ndarray:
-        """Per entry, the best BM25 score of one of its example questions (`skip`: documents
-        left out, so a training question is not scored against itself)."""
-        out = np.zeros(len(self.procs))
+    def example_scores(
+        self, bmq: dict[str, float], skip: Sequence[int] = ()
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Per entry, the best BM25 score of one of its example questions, and the sum over all
+        of them (evidence from several paraphrases, not one lucky neighbour). `skip`: documents
+        left out, so a training question is not scored against itself."""
+        best, total = np.zeros(len(self.procs)), np.zeros(len(self.procs))
         if self.ex_bm25.size:
             doc = _without(self.ex_bm25.score(bmq), skip)
-            out[self.ex_with] = np.maximum.reduceat(doc, self.ex_starts)
-        return out
+            best[self.ex_with] = np.maximum.reduceat(doc, self.ex_starts)
+            total[self.ex_with] = np.add.reduceat(doc, self.ex_starts)
+        return best, total
 
     def non_request_score(self, bmq: dict[str, float], skip: Sequence[int] = ()) -> float:
         """The best BM25 score of a known message that asks for no procedure."""
@@ -504,7 +526,7 @@ class Matcher:
         bmq = {f: w for f, (w, _) in qfeats.items()}
         bm = self.names_bm25.score(bmq)
         cx = self.text_bm25.score(bmq)
-        ex = self.example_scores(bmq, skip_example)
+        ex, ex_sum = self.example_scores(bmq, skip_example)
         al = self.al_bm25.score(bmq)
         ph_order = sorted(ranked.items(), key=lambda kv: (-kv[1], kv[0]))
         ids: list[int] = [self.entry_of[pid] for pid, _ in ph_order[:CAND_PHRASE]]
@@ -514,7 +536,7 @@ class Matcher:
                 ids.extend(int(i) for i in top[np.argsort(-arr[top])] if arr[i] > 0)
         ids = list(dict.fromkeys(ids))
         listed = [self.entry_of[x.id] for x in legacy.matches]
-        x = self._rows(prep, ids, ph_order, (bm, cx, ex, al), qfeats, topic)
+        x = self._rows(prep, ids, ph_order, (bm, cx, ex, al, ex_sum), qfeats, topic)
         if ids:
             first, listed_col, cur = LEGACY_COLUMNS
             x[:, first] = [float(bool(listed) and e == listed[0]) for e in ids]
@@ -542,7 +564,7 @@ class Matcher:
         prep: Prepared,
         ids: list[int],
         ph_order: list[tuple[str, float]],
-        scores: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+        scores: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray],
         qfeats: QueryFeatures,
         topic: tuple[str, str, float],
     ) -> np.ndarray:
@@ -550,9 +572,10 @@ class Matcher:
             return np.zeros((0, len(RANK_FEATURES)))
         ph_rank = {self.entry_of[pid]: (r, sc) for r, (pid, sc) in enumerate(ph_order)}
         ph_max = ph_order[0][1] if ph_order else 0.0
-        bm, cx, ex, al = scores
+        bm, cx, ex, al, ex_sum = scores
         idx = np.array(ids)
         bm_c, cx_c, ex_c, al_c = bm[idx], cx[idx], ex[idx], al[idx]
+        sum_c = ex_sum[idx] / (float(ex_sum.max()) or 1.0)
         ex_max, al_max = float(ex.max()) or 1.0, float(al.max()) or 1.0
         ex_rank, al_rank = _ranks(ex, ex_c), _ranks(al, al_c)
         bm_max, cx_max = float(bm.max()) or 1.0, float(cx.max()) or 1.0
@@ -587,6 +610,8 @@ class Matcher:
                 float(ex_c[k]) / ex_max,
                 1.0 / (1 + ex_rank[k]),
                 self.ex_has[e],
+                self.ex_cnt[e],
+                float(sum_c[k]),
                 float(al_c[k]) / al_max,
                 1.0 / (1 + al_rank[k]),
                 0.0,

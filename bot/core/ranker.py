@@ -46,15 +46,16 @@ class Linear:
 
 @dataclass(frozen=True)
 class Trees:
-    """Gradient-boosted regression trees (log-odds). All trees are padded to one node count and
-    walked together: a handful of numpy gathers per question, whatever the number of trees."""
+    """Gradient-boosted regression trees (log-odds). The nodes of all trees are numbered in one
+    flat array and walked together: per level, a few `take`s over (candidates x trees), stopping
+    when every walk has reached its leaf (leaves point to themselves)."""
 
     names: tuple[str, ...]
-    feature: np.ndarray  # (trees, nodes); leaves point to themselves
-    threshold: np.ndarray
-    left: np.ndarray
-    right: np.ndarray
-    value: np.ndarray
+    feature: np.ndarray  # (nodes,) feature tested at each node (0 at leaves)
+    threshold: np.ndarray  # (nodes,) go left when x <= threshold (inf at leaves)
+    child: np.ndarray  # (2 * nodes,) left child at 2i, right child at 2i + 1 (itself at leaves)
+    value: np.ndarray  # (nodes,) leaf values
+    roots: np.ndarray  # (trees,) each tree's first node
     rate: float
     init: float
     depth: int
@@ -62,41 +63,46 @@ class Trees:
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Trees:
         trees: list[dict[str, Any]] = d["trees"]
-        width = max(len(t["feature"]) for t in trees)
-        shape = (len(trees), width)
-        feature, left, right = (np.zeros(shape, dtype=np.int32) for _ in range(3))
-        threshold, value = np.zeros(shape), np.zeros(shape)
-        for k, t in enumerate(trees):
+        feature, threshold, child, value, roots = [], [], [], [], []
+        start = 0
+        for t in trees:
             n = len(t["feature"])
-            own = np.arange(n)
+            own = np.arange(start, start + n)
             lo, hi = np.asarray(t["left"]), np.asarray(t["right"])
             leaf = lo < 0
-            feature[k, :n] = np.where(leaf, 0, t["feature"])
-            threshold[k, :n] = np.where(leaf, np.inf, t["threshold"])
-            left[k, :n] = np.where(leaf, own, lo)
-            right[k, :n] = np.where(leaf, own, hi)
-            value[k, :n] = t["value"]
+            feature.append(np.where(leaf, 0, t["feature"]))
+            threshold.append(np.where(leaf, np.inf, t["threshold"]))
+            pair = np.empty((n, 2), dtype=np.int64)
+            pair[:, 0] = np.where(leaf, own, lo + start)
+            pair[:, 1] = np.where(leaf, own, hi + start)
+            child.append(pair.ravel())
+            value.append(np.asarray(t["value"], dtype=float))
+            roots.append(start)
+            start += n
         return cls(
             tuple(d["features"]),
-            feature,
-            threshold,
-            left,
-            right,
-            value,
+            np.concatenate(feature).astype(np.intp),
+            np.concatenate(threshold).astype(float),
+            np.concatenate(child).astype(np.intp),
+            np.concatenate(value),
+            np.asarray(roots, dtype=np.intp),
             float(d["rate"]),
             float(d["init"]),
             int(d["depth"]),
         )
 
     def logit(self, x: np.ndarray) -> np.ndarray:
-        n_trees = self.feature.shape[0]
-        tree = np.arange(n_trees)[None, :]
-        rows = np.arange(x.shape[0])[:, None]
-        node = np.zeros((x.shape[0], n_trees), dtype=np.int32)
+        x = np.ascontiguousarray(x, dtype=float)
+        flat = x.ravel()
+        base = (np.arange(x.shape[0]) * x.shape[1])[:, None]
+        node = np.broadcast_to(self.roots, (x.shape[0], self.roots.size))
         for _ in range(self.depth):
-            go_left = x[rows, self.feature[tree, node]] <= self.threshold[tree, node]
-            node = np.where(go_left, self.left[tree, node], self.right[tree, node])
-        out: np.ndarray = self.init + self.rate * self.value[tree, node].sum(axis=1)
+            right = flat.take(base + self.feature.take(node)) > self.threshold.take(node)
+            step = self.child.take(2 * node + right)
+            if np.array_equal(step, node):
+                break
+            node = step
+        out: np.ndarray = self.init + self.rate * self.value.take(node).sum(axis=1)
         return out
 
 
