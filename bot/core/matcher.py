@@ -217,7 +217,7 @@ class Matcher:
         self._build_retrieval()
         # the last answer: the conversation layer and the action it hands a message to ask
         # about the same text in one turn, and pay for it once
-        self._last: tuple[tuple[str, int, int], Analysis] | None = None
+        self._last: tuple[str, int, Models | None, Analysis] | None = None
 
     # ---- index -------------------------------------------------------------
     def _unambiguous_stops(self) -> frozenset[str]:
@@ -337,12 +337,11 @@ class Matcher:
 
     def analyse(self, text: str, top: int = 3) -> Analysis:
         """Rank procedures for a question; empty matches when it is about none."""
-        key = (text, top, id(self.models))
         last = self._last
-        if last is not None and last[0] == key:
-            return last[1]
+        if last is not None and last[:2] == (text, top) and last[2] is self.models:
+            return last[3]
         analysis = self._analyse(text, top)
-        self._last = (key, analysis)
+        self._last = (text, top, self.models, analysis)
         return analysis
 
     def _analyse(self, text: str, top: int) -> Analysis:

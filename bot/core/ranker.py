@@ -93,7 +93,9 @@ class Trees:
 
     def logit(self, x: np.ndarray) -> np.ndarray:
         """Log-odds per row of x (one row given as a vector gives one value)."""
-        x = np.ascontiguousarray(np.atleast_2d(x), dtype=float)
+        if np.ndim(x) == 1:
+            return self.logit(np.asarray(x)[None, :]).reshape(())
+        x = np.ascontiguousarray(x, dtype=float)
         flat = x.ravel()
         base = (np.arange(x.shape[0]) * x.shape[1])[:, None]
         node = np.broadcast_to(self.roots, (x.shape[0], self.roots.size))
