@@ -62,8 +62,8 @@ TREES, TREE_DEPTH, TREE_RATE = (
 )  # boosting: small trees, enough rounds for the loss to flatten
 # histogram boosting (_hist_trees); 500 rounds of 31 leaves: +0.004 top-1, twice the cost
 HIST_TREES, HIST_LEAVES, HIST_RATE = 300, 15, 0.1
-# the gate as small trees: the evidence of a near non-request matters only when the rest is weak
-GATE_KIND, GATE_TREES, GATE_LEAVES = "hist", 150, 7
+# the gate as small trees was measured (holdout top-1 0.906 -> 0.871, covered 0.871 -> 0.853): linear
+GATE_KIND, GATE_TREES, GATE_LEAVES = "linear", 150, 7
 MIN_BAG_COUNT = 3
 CURATED_TRAFFIC = 0.7  # chosen on validation: maximises top-1 when 85 % of questions are about curated entries (eval README shares); see README
 

@@ -367,22 +367,35 @@ class Matcher:
                 gate,
                 self._top_matches(cs, logits, order, top) if unsure else (),
             )
-        if (
-            cs.legacy is not None
+        lead = (
+            cs.legacy.matches[0]
+            if cs.legacy is not None
             and cs.legacy.matches
             and not self.procs[self.entry_of[cs.legacy.matches[0].id]].imported
-            and not self.procs[cs.ids[order[0]]].imported
-        ):
+            else None
+        )
+        if lead is not None and cs.legacy is not None and not self.procs[cs.ids[order[0]]].imported:
             # Cascade: the hand-written aliases of the curated entries answered and the ranker
             # agrees it is a curated entry; keep the aliases' ranking (and scores the conversation
-            # layer's choice list was built on). When the ranker, which sees the aliases' choice
-            # as a feature, puts a national record first, it has overruled them on evidence they
-            # lack (written examples, the names of the whole catalogue): it answers.
+            # layer's choice list was built on).
             return Analysis(
                 tuple(prep.tokens), cs.legacy.matches[:top], prep.english, "", True, gate
             )
-        matches = self._top_matches(cs, logits, order, top)
-        return Analysis(tuple(prep.tokens), matches, prep.english, "", True, gate)
+        matches = self._top_matches(cs, logits, order, top + 1)
+        if lead is not None:
+            # The ranker, which sees the aliases' choice as a feature, put a national record
+            # first: it overruled them on evidence they lack (written examples, the names of the
+            # whole catalogue). The aliases' curated choice stays second, so a choice list
+            # still offers it.
+            rest = [m for m in matches[1:] if m.id != lead.id]
+            matches = (*matches[:1], self._ranked_as(lead, cs, logits), *rest)
+        return Analysis(tuple(prep.tokens), matches[:top], prep.english, "", True, gate)
+
+    def _ranked_as(self, m: Match, cs: Candidates, logits: np.ndarray) -> Match:
+        """`m` with the ranker's probability (one scale in one list: CLEAR_LEAD compares them)."""
+        k = cs.ids.index(self.entry_of[m.id]) if self.entry_of[m.id] in cs.ids else -1
+        score = sigmoid(float(logits[k])) if k >= 0 else m.score
+        return Match(m.id, m.name, min(max(round(score, 4), 0.0001), 0.9999), m.code)
 
     def _top_matches(
         self, cs: Candidates, logits: np.ndarray, order: np.ndarray, top: int
