@@ -34,7 +34,8 @@ def understand(turn: Turn) -> str:
         set(top.bundles) | set(top.members) if top else set()
     )  # a bundle and its parts are not rivals
     rivals = [m for m in matches[1:] if m.id not in related]
-    if rivals and _raw(first.score) < CLEAR_LEAD * _raw(rivals[0].score):
+    if rivals and (analysis.contested or _raw(first.score) < CLEAR_LEAD * _raw(rivals[0].score)):
+        # close scores, or the ranker and the curated aliases read the message differently
         turn.state.choices = [first.id] + [m.id for m in rivals]
         return "many"
     turn.state.switch_procedure(first.id)

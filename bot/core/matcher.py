@@ -125,6 +125,9 @@ class Analysis:
     # the gate judged the message administrative (P >= UNSURE) but not clearly about one of
     # these: the conversation may ask which one, it must not answer as if it were sure
     unsure: tuple[Match, ...] = ()
+    # the learned ranker put a national record first where the curated entries' hand-written
+    # aliases chose a curated one (kept second): two readings, the conversation asks which
+    contested: bool = False
 
 
 QueryFeatures = dict[str, tuple[float, bool]]  # feature -> (weight, typed as the request)
@@ -389,7 +392,15 @@ class Matcher:
             # still offers it.
             rest = [m for m in matches[1:] if m.id != lead.id]
             matches = (*matches[:1], self._ranked_as(lead, cs, logits), *rest)
-        return Analysis(tuple(prep.tokens), matches[:top], prep.english, "", True, gate)
+        return Analysis(
+            tuple(prep.tokens),
+            matches[:top],
+            prep.english,
+            "",
+            True,
+            gate,
+            contested=lead is not None and top > 1,
+        )
 
     def _ranked_as(self, m: Match, cs: Candidates, logits: np.ndarray) -> Match:
         """`m` with the ranker's probability (one scale in one list: CLEAR_LEAD compares them)."""
@@ -651,7 +662,7 @@ class Matcher:
                 math.log1p(cs.bm_max),
                 (math.log1p(tscore) - ph_log) if kind == "none" else -3.0,
                 (math.log1p(tscore) - ph_log) if kind == "other" else -3.0,
-                cs.about,
+                sigmoid(cs.about),  # a probability: an overconfident bag cannot dominate
                 math.log1p(len(prep.tokens)),
                 float(prep.english),
                 row[names.index("ncov")],
