@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import unicodedata
 
 from bot.core.lexicon import Lexicon, Speller
@@ -65,3 +68,20 @@ def test_speller_repairs_telex_and_doubled_letters() -> None:
     ]
     assert [sp.correct(t) for t in ["tamj", "trus"]] == ["tam", "tru"]
     assert sp.correct("tui") == "tui"  # short words are never "corrected" into another word
+
+
+def test_typo_repair_does_not_depend_on_the_hash_seed() -> None:
+    """'hqua' is one letter from 'qua' and from 'hua': every worker must repair it the same way
+    (it was 'qua' in one process and 'chua' in another, and a holdout answer flipped)."""
+    code = "from bot.core.lexicon import Speller; print(Speller(['qua', 'hua', 'chua']).correct('hqua'))"
+    seen = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            env={**os.environ, "PYTHONHASHSEED": str(seed)},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        for seed in range(8)
+    }
+    assert seen == {"qua"}

@@ -297,8 +297,10 @@ def stem(word: str) -> str:
     return word
 
 
-def _deletions(word: str) -> set[str]:
-    return {word[:i] + word[i + 1 :] for i in range(len(word))}
+def _deletions(word: str) -> list[str]:
+    """One letter removed, first letter first: a fixed order, so a repair never depends on the
+    process's hash seed ('hqua' was 'qua' in one worker and 'chua' in another)."""
+    return list(dict.fromkeys(word[:i] + word[i + 1 :] for i in range(len(word))))
 
 
 def _telex_candidates(token: str) -> list[str]:
