@@ -161,16 +161,33 @@ def traffic_weights(rows: list[dict]) -> list[float]:
     ]
 
 
-def _trees(x, y, names, w=None) -> dict:  # type: ignore[no-untyped-def]
+def gb_model():  # type: ignore[no-untyped-def]
     from sklearn.ensemble import GradientBoostingClassifier
 
-    gb = GradientBoostingClassifier(
+    return GradientBoostingClassifier(
         n_estimators=TREES,
         max_depth=TREE_DEPTH,
         learning_rate=TREE_RATE,
         subsample=0.8,
         random_state=0,
-    ).fit(x, y, sample_weight=w)
+    )
+
+
+def hist_model(rounds=None, leaves=None):  # type: ignore[no-untyped-def]
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    return HistGradientBoostingClassifier(
+        max_iter=rounds or HIST_TREES,
+        max_leaf_nodes=leaves or HIST_LEAVES,
+        learning_rate=HIST_RATE,
+        l2_regularization=1.0,
+        early_stopping=False,
+        random_state=0,
+    )
+
+
+def _trees(x, y, names, w=None) -> dict:  # type: ignore[no-untyped-def]
+    gb = gb_model().fit(x, y, sample_weight=w)
     trees = []
     for est in gb.estimators_[:, 0]:
         t = est.tree_
@@ -198,16 +215,7 @@ def _hist_trees(x, y, names, w=None, rounds=None, leaves=None) -> dict:  # type:
     """Histogram gradient boosting (scikit-learn): minutes where GradientBoostingClassifier takes
     a quarter of an hour on millions of candidate rows, so more and larger trees are affordable.
     Exported in the same node format as `_trees` (leaf values already carry the learning rate)."""
-    from sklearn.ensemble import HistGradientBoostingClassifier
-
-    gb = HistGradientBoostingClassifier(
-        max_iter=rounds or HIST_TREES,
-        max_leaf_nodes=leaves or HIST_LEAVES,
-        learning_rate=HIST_RATE,
-        l2_regularization=1.0,
-        early_stopping=False,
-        random_state=0,
-    ).fit(x, y, sample_weight=w)
+    gb = hist_model(rounds, leaves).fit(x, y, sample_weight=w)
     trees, depth = [], 1
     for (pred,) in gb._predictors:  # one predictor per round (binary loss)
         nodes = pred.nodes

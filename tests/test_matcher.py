@@ -218,53 +218,26 @@ def test_model_ships_as_json() -> None:
     assert models is not None and models.ranker.names == tuple(data["ranker"]["features"])
 
 
-def test_exported_trees_reproduce_scikit_learn() -> None:
+@pytest.mark.parametrize("kind", ["trees", "hist"])
+def test_exported_trees_reproduce_scikit_learn(kind: str) -> None:
+    """Both boosters' nodes (the histogram one's unsigned child indices and exact thresholds)
+    walk to the same leaves as scikit-learn's own prediction."""
     np = pytest.importorskip("numpy")
     pytest.importorskip("sklearn")
     sys.path.insert(0, str(ROOT / "scripts"))
-    from sklearn.ensemble import GradientBoostingClassifier
-    from train_matcher import TREE_DEPTH, TREE_RATE, TREES, _trees
+    import train_matcher
 
     from bot.core.ranker import Trees
 
+    export, model = {
+        "trees": (train_matcher._trees, train_matcher.gb_model()),
+        "hist": (train_matcher._hist_trees, train_matcher.hist_model()),
+    }[kind]
     rng = np.random.default_rng(0)
-    x = rng.normal(size=(500, 4))
+    x = rng.normal(size=(1000, 4))
     y = (x[:, 0] + x[:, 1] * x[:, 2] > 0).astype(float)
-    exported = Trees.from_dict(_trees(x, y, ["a", "b", "c", "d"]))
-    gb = GradientBoostingClassifier(
-        n_estimators=TREES,
-        max_depth=TREE_DEPTH,
-        learning_rate=TREE_RATE,
-        subsample=0.8,
-        random_state=0,
-    ).fit(x, y)
-    assert np.allclose(exported.logit(x), gb.decision_function(x), atol=1e-4)
-
-
-def test_exported_histogram_trees_reproduce_scikit_learn() -> None:
-    """The histogram booster's nodes (unsigned child indices, exact thresholds) walk to the same
-    leaves as scikit-learn's own prediction."""
-    np = pytest.importorskip("numpy")
-    pytest.importorskip("sklearn")
-    sys.path.insert(0, str(ROOT / "scripts"))
-    from sklearn.ensemble import HistGradientBoostingClassifier
-    from train_matcher import HIST_LEAVES, HIST_RATE, HIST_TREES, _hist_trees
-
-    from bot.core.ranker import Trees
-
-    rng = np.random.default_rng(0)
-    x = rng.normal(size=(2000, 4))
-    y = (x[:, 0] + x[:, 1] * x[:, 2] > 0).astype(float)
-    exported = Trees.from_dict(_hist_trees(x, y, ["a", "b", "c", "d"]))
-    gb = HistGradientBoostingClassifier(
-        max_iter=HIST_TREES,
-        max_leaf_nodes=HIST_LEAVES,
-        learning_rate=HIST_RATE,
-        l2_regularization=1.0,
-        early_stopping=False,
-        random_state=0,
-    ).fit(x, y)
-    assert np.allclose(exported.logit(x), gb.decision_function(x), atol=1e-4)
+    exported = Trees.from_dict(export(x, y, ["a", "b", "c", "d"]))
+    assert np.allclose(exported.logit(x), model.fit(x, y).decision_function(x), atol=1e-4)
 
 
 def test_national_code_labels_are_scored(matcher: Matcher) -> None:
