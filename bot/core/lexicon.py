@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
@@ -49,6 +50,16 @@ class Lexicon:
         frozenset()
     )  # "mà", "chỉ cần": the wanted thing follows
     non_requests: tuple[str, ...] = ()  # messages that ask for no procedure (non_requests.yaml)
+
+    @cached_property
+    def longest_expand(self) -> int:
+        """Words in the longest abbreviation (computed once, not per message)."""
+        return max((len(k) for k in self.expand), default=1)
+
+    @cached_property
+    def longest_concept(self) -> dict[str, int]:
+        """Per language, words in the longest phrase that implies a concept."""
+        return {lang: max((len(k) for k in t), default=1) for lang, t in self.concepts.items()}
 
     @classmethod
     def from_data(
@@ -138,7 +149,7 @@ class Lexicon:
         table = self.concepts.get(lang) or {}
         if not table:
             return toks, set(), origin
-        longest = max(len(k) for k in table)
+        longest = self.longest_concept[lang]
         out: list[str] = []
         where: list[int] = []
         added: set[int] = set()
@@ -216,7 +227,7 @@ class Lexicon:
         out: list[str] = []
         origin: list[int] = []
         i = 0
-        longest = max((len(k) for k in self.expand), default=1)
+        longest = self.longest_expand
         while i < len(toks):
             for n in range(min(longest, len(toks) - i), 0, -1):
                 key = tuple(toks[i : i + n])
