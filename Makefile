@@ -12,7 +12,7 @@ PIP_MIN := pip>=25.1
 $(VENV)/.installed: pyproject.toml constraints.txt
 	python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade '$(PIP_MIN)'
-	$(PY) -m pip install -q -c constraints.txt -e '.[test]'
+	$(PY) -m pip install -q -c constraints.txt -e '.[test,train]'  # train: the tree-export tests fit scikit-learn's boosters
 	touch $@
 
 $(RUNVENV)/.installed: pyproject.toml constraints.txt
