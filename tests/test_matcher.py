@@ -229,10 +229,8 @@ def test_exported_trees_reproduce_scikit_learn(kind: str) -> None:
 
     from bot.core.ranker import Trees
 
-    export, model = {
-        "trees": (train_matcher._trees, train_matcher.gb_model()),
-        "hist": (train_matcher._hist_trees, train_matcher.hist_model()),
-    }[kind]
+    export = {"trees": train_matcher._trees, "hist": train_matcher._hist_trees}[kind]
+    model = train_matcher.booster(kind)
     rng = np.random.default_rng(0)
     x = rng.normal(size=(1000, 4))
     y = (x[:, 0] + x[:, 1] * x[:, 2] > 0).astype(float)

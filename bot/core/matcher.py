@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -187,6 +187,11 @@ def _without(doc_scores: np.ndarray, skip: Sequence[int]) -> np.ndarray:
     if skip:
         doc_scores[list(skip)] = 0.0
     return doc_scores
+
+
+def _shown(p: float) -> float:
+    """A probability as shown: 4 decimals, never 0 or 1."""
+    return min(max(round(p, 4), 0.0001), 0.9999)
 
 
 def _split(text: str) -> tuple[list[str], list[str], bool]:
@@ -370,28 +375,27 @@ class Matcher:
                 gate,
                 self._top_matches(cs, logits, order, top) if unsure else (),
             )
+        aliases = cs.legacy.matches if cs.legacy is not None else ()
         lead = (
-            cs.legacy.matches[0]
-            if cs.legacy is not None
-            and cs.legacy.matches
-            and not self.procs[self.entry_of[cs.legacy.matches[0].id]].imported
+            aliases[0]
+            if aliases and not self.procs[self.entry_of[aliases[0].id]].imported
             else None
         )
-        if lead is not None and cs.legacy is not None and not self.procs[cs.ids[order[0]]].imported:
+        if lead is not None and not self.procs[cs.ids[order[0]]].imported:
             # Cascade: the hand-written aliases of the curated entries answered and the ranker
             # agrees it is a curated entry; keep the aliases' ranking (and scores the conversation
             # layer's choice list was built on).
-            return Analysis(
-                tuple(prep.tokens), cs.legacy.matches[:top], prep.english, "", True, gate
-            )
+            return Analysis(tuple(prep.tokens), aliases[:top], prep.english, "", True, gate)
         matches = self._top_matches(cs, logits, order, top + 1)
         if lead is not None:
             # The ranker, which sees the aliases' choice as a feature, put a national record
             # first: it overruled them on evidence they lack (written examples, the names of the
-            # whole catalogue). The aliases' curated choice stays second, so a choice list
-            # still offers it.
+            # whole catalogue). The aliases' curated choice stays second, with the ranker's own
+            # score (one scale in one list: CLEAR_LEAD compares them), so a choice list offers it.
+            k = self.entry_of[lead.id]
+            score = sigmoid(float(logits[cs.ids.index(k)])) if k in cs.ids else lead.score
             rest = [m for m in matches[1:] if m.id != lead.id]
-            matches = (*matches[:1], self._ranked_as(lead, cs, logits), *rest)
+            matches = (*matches[:1], replace(lead, score=_shown(score)), *rest)
         return Analysis(
             tuple(prep.tokens),
             matches[:top],
@@ -401,12 +405,6 @@ class Matcher:
             gate,
             contested=lead is not None and top > 1,
         )
-
-    def _ranked_as(self, m: Match, cs: Candidates, logits: np.ndarray) -> Match:
-        """`m` with the ranker's probability (one scale in one list: CLEAR_LEAD compares them)."""
-        k = cs.ids.index(self.entry_of[m.id]) if self.entry_of[m.id] in cs.ids else -1
-        score = sigmoid(float(logits[k])) if k >= 0 else m.score
-        return Match(m.id, m.name, min(max(round(score, 4), 0.0001), 0.9999), m.code)
 
     def _top_matches(
         self, cs: Candidates, logits: np.ndarray, order: np.ndarray, top: int
@@ -422,7 +420,7 @@ class Matcher:
             Match(
                 pid,
                 self.catalog.procedures[pid].name,
-                min(max(round(sc, 4), 0.0001), 0.9999),  # a probability, never 0 or 1 when shown
+                _shown(sc),
                 self.catalog.procedures[pid].code,
             )
             for pid, sc in self._follow_bundles(ranked)[:top]
