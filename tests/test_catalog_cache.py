@@ -114,5 +114,38 @@ def test_snapshot_has_no_code_only_data(small_catalog: Path, tmp_path: Path) -> 
     start = len(snapshot.MAGIC) + struct.calcsize("<QQI")
     doc = json.loads(data[start + n_texts : start + n_texts + size])
     texts = data[start : start + n_texts].decode().split("\x00")
-    classes = {texts[path] for path, _ in doc["classes"]}
+    classes = {texts[path] for path, *_ in doc["classes"]}
     assert classes and all(c.startswith("bot.") for c in classes)
+
+
+def test_lists_starting_with_false_or_zero_are_not_tuples() -> None:
+    value = [[False, True], [0.0, 1.5], [0, 1], (), (False,)]
+    back = snapshot.loads(snapshot.dumps(value))
+    assert back == value and [type(v) for v in back] == [list, list, list, tuple, tuple]
+
+
+def test_fields_left_at_their_default_come_back_in_field_order() -> None:
+    facts = [Fact("a"), Fact("b", verify=True, note="n"), Fact("", valid_until="2030-01-01")]
+    back = snapshot.loads(snapshot.dumps(facts))
+    assert back == facts
+    assert [vars(f) for f in back] == [vars(f) for f in facts]
+    assert [list(vars(f)) for f in back] == [list(vars(f)) for f in facts]
+
+
+def test_a_left_out_attribute_must_have_a_default() -> None:
+    data = snapshot.dumps(Fact("a"))
+    n_texts, size, count = struct.unpack_from("<QQI", data, len(snapshot.MAGIC))
+    start = len(snapshot.MAGIC) + struct.calcsize("<QQI")
+    doc = json.loads(data[start + n_texts : start + n_texts + size])
+    path, names, omitted = doc["classes"][0]
+    doc["classes"][0] = [path, names, names]  # `text` has no default
+    body = json.dumps(doc, separators=(",", ":")).encode()
+    forged = (
+        snapshot.MAGIC
+        + struct.pack("<QQI", n_texts, len(body), count)
+        + data[start : start + n_texts]
+        + body
+        + data[start + n_texts + size :]
+    )
+    with pytest.raises(ValueError, match="no default"):
+        snapshot.loads(forged)
