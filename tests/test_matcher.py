@@ -238,6 +238,37 @@ def test_exported_trees_reproduce_scikit_learn(kind: str) -> None:
     assert np.allclose(exported.logit(x), model.fit(x, y).decision_function(x), atol=1e-4)
 
 
+def test_the_trees_linear_term_adds_to_their_log_odds() -> None:
+    np = pytest.importorskip("numpy")
+    from bot.core.ranker import Trees
+
+    one_leaf = {"feature": [-2], "threshold": [-2.0], "left": [-1], "right": [-1], "value": [0.5]}
+    spec = {"features": ["a", "b"], "trees": [one_leaf], "rate": 1.0, "init": -1.0, "depth": 1}
+    x = np.array([[2.0, 3.0], [0.0, 1.0]])
+    assert np.allclose(Trees.from_dict(spec).logit(x), [-0.5, -0.5])
+    blended = Trees.from_dict({**spec, "linear": {"b": 2.0}})
+    assert np.allclose(blended.logit(x), [5.5, 1.5])
+    calibrated = Trees.from_dict({**spec, "linear": {"b": 2.0}, "slope": 0.5, "offset": 1.0})
+    assert np.allclose(calibrated.logit(x), [3.75, 1.75])
+    assert np.allclose(calibrated.logit(x, blend=False), [-0.5, -0.5])  # the trees' own
+
+
+def test_the_province_a_question_names_picks_that_provinces_record(matcher: Matcher) -> None:
+    """Land procedures are copied per province: the province named tells them apart."""
+    from bot.core.matcher import province_of
+
+    by_name: dict[str, list[str]] = {}
+    for p in matcher.procs:
+        if province_of(p):
+            by_name.setdefault(p.name, []).append(p.id)
+    name, ids = max(by_name.items(), key=lambda kv: len(kv[1]))
+    assert len(ids) >= 2
+    for pid in ids[:3]:
+        place = province_of(matcher.catalog.procedures[pid])
+        got = matcher.match(f"{name} ở {place}", 3)
+        assert got and got[0].id == pid, (name, place, [m.id for m in got])
+
+
 def test_national_code_labels_are_scored(matcher: Matcher) -> None:
     rows = [
         {"q": "đăng ký khai sinh cho con", "expect": ["1.001193"], "style": "diacritics"},

@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from bot.core.index import BM25Index, PhraseIndex, PhraseSpec
+from bot.core.index import BM25Index, CentroidIndex, PhraseIndex, PhraseSpec
 from bot.core.lexicon import Lexicon, Speller
 from bot.core.model import Catalog, Procedure
 from bot.core.normalize import clean, fold, strip_marks
@@ -38,7 +38,7 @@ WEAK_FACTOR = 0.5  # objects ("cần mang cccd") and what is already done count 
 NEGATED_FACTOR = 0.1  # "không phải X": X is what the citizen does not want
 # Candidates the learned ranker sees: the phrase index's best, BM25 over names, BM25 over the
 # records' text (field, documents). Widths measured: wider adds cost, not recall (README).
-CAND_PHRASE, CAND_NAME, CAND_TEXT, CAND_EXAMPLE = 12, 12, 5, 8
+CAND_PHRASE, CAND_NAME, CAND_TEXT, CAND_EXAMPLE, CAND_CENTROID = 12, 12, 5, 8, 8
 CTX_DOCS = 6  # document names per entry in the text field
 RANK_FEATURES = (
     "ph_log",
@@ -64,6 +64,10 @@ RANK_FEATURES = (
     "ex_sum_rel",
     "al_rel",
     "al_rr",
+    "ce_cos",
+    "ce_rel",
+    "ce_rr",
+    "province",
     "legacy_first",
     "legacy_listed",
     "legacy_curated",
@@ -86,6 +90,7 @@ GATE_FEATURES = (
     "legacy_none_topic",
     "ex_max",
     "neg_max",
+    "ce_max",
     "ex_minus_neg",
 )
 LEGACY_COLUMNS = [
@@ -171,6 +176,7 @@ class Candidates:
     legacy: Analysis | None = None  # the hand-weighted phrase ranking's own answer
     # an uncovered-procedure topic (lexicon/not_procedures.yaml) beat every curated entry
     other_topic: bool = False
+    ce_max: float = 0.0  # the best cosine with an entry's centroid
 
     @property
     def topic_id(self) -> str:
@@ -192,6 +198,29 @@ def _without(doc_scores: np.ndarray, skip: Sequence[int]) -> np.ndarray:
 def _shown(p: float) -> float:
     """A probability as shown: 4 decimals, never 0 or 1."""
     return min(max(round(p, 4), 0.0001), 0.9999)
+
+
+# An imported record of one province lives in imported/<body>/ where the body's folder names the
+# province: ubnd-tinh-dong-thap, ubnd-thanh-pho-ha-noi, so-xay-dung-tinh-quang-ngai.
+PROVINCE_MARKERS = ("-tinh-", "-thanh-pho-")
+# how citizens name a province other than by its name
+PROVINCE_ALIASES = {"hcm": "ho chi minh", "tphcm": "ho chi minh", "sai gon": "ho chi minh"}
+
+
+def province_of(p: Procedure) -> str:
+    """The province (folded words) an imported record belongs to; '' for a nationwide one."""
+    parts = p.source_file.replace("\\", "/").split("/")
+    folder = "-" + parts[-2] if len(parts) > 1 else ""
+    for marker in PROVINCE_MARKERS:
+        if marker in folder:
+            return folder.rsplit(marker, 1)[1].replace("-", " ")
+    return ""
+
+
+def _named_in(toks: Sequence[str], names: Iterable[str]) -> set[str]:
+    """Which of `names` (folded words) the tokens contain as a run."""
+    text = f" {' '.join(toks)} "
+    return {n for n in names if f" {n} " in text}
 
 
 def _split(text: str) -> tuple[list[str], list[str], bool]:
@@ -362,7 +391,10 @@ class Matcher:
             return Analysis(tuple(prep.tokens), (), prep.english, cs.topic_id, about >= 0.5, 0.0)
         logits = self.models.ranker.logit(cs.x)
         order = np.argsort(-logits, kind="stable")
-        gate = sigmoid(float(self.models.gate.logit(self.gate_features(prep, cs, logits, order))))
+        # the gate reads the trees' own log-odds (in the blended order): a short message close to
+        # one entry's centroid ("xin chào" ~ "chào bán chứng quyền") must not look certain to it
+        own = self.models.ranker.logit(cs.x, blend=False)
+        gate = sigmoid(float(self.models.gate.logit(self.gate_features(prep, cs, own, order))))
         about = sigmoid(cs.about)
         if gate < 0.5:
             unsure = gate >= UNSURE
@@ -459,7 +491,7 @@ class Matcher:
             texts.append(ctx)
         self.names_bm25 = BM25Index(names)
         self.text_bm25 = BM25Index(texts, keep_idf=False)
-        self._build_written()
+        self._build_written(names)
         self.name_feats = [frozenset(d) for d in names]
         self.name_idf = [
             sum(self.names_bm25.idf.get(f, 0.0) for f in nf) or 1.0 for nf in self.name_feats
@@ -470,20 +502,28 @@ class Matcher:
         self.curated = np.array([0.0 if p.imported else 1.0 for p in self.procs])
         self.is_bundle = np.array([1.0 if p.is_bundle else 0.0 for p in self.procs])
         self.entry_of = {p.id: i for i, p in enumerate(self.procs)}
+        self.province = [province_of(p) for p in self.procs]
+        self.province_names = {n: n for n in self.province if n} | {
+            a: n for a, n in PROVINCE_ALIASES.items() if n in self.province
+        }
         self.vocab = (
             frozenset(t for d in self.name_feats for f in d for t in f.split())
             | self.index.vocab_words()
         )
 
-    def _build_written(self) -> None:
+    def _build_written(self, names: list[list[str]]) -> None:
         """BM25 over the messages people wrote: every example question and every non-request
         (one document each, prepared as a question is); and over every entry's names with its
-        aliases, keywords and English names (one document per entry)."""
-        self.ex_bm25 = BM25Index(
-            [self._message_doc(q) for p in self.procs for q in p.examples], keep_idf=False
-        )
+        aliases, keywords and English names (one document per entry). The centroid of each
+        entry's messages and names."""
+        docs = [self._message_doc(q) for p in self.procs for q in p.examples]
+        self.ex_bm25 = BM25Index(docs, keep_idf=False)
         # documents are in entry order: each entry's examples are one contiguous block
         counts = np.array([len(p.examples) for p in self.procs])
+        owner = np.repeat(np.arange(len(self.procs)), counts)
+        self.centroids = CentroidIndex(
+            docs + names, [*owner.tolist(), *range(len(self.procs))], len(self.procs)
+        )
         self.ex_has = (counts > 0).astype(float)
         self.ex_cnt = np.log1p(counts)
         self.ex_with = np.flatnonzero(counts)
@@ -492,6 +532,15 @@ class Matcher:
             [self._message_doc(q) for q in self.lexicon.non_requests], keep_idf=False
         )
         self.al_bm25 = BM25Index([self._alias_doc(p) for p in self.procs], keep_idf=False)
+
+    def _own_messages(self, skip: Sequence[int]) -> list[tuple[int, list[str]]]:
+        """(entry, features) of the example documents `skip` (a training message left out)."""
+        out = []
+        for k in skip:
+            j = int(np.searchsorted(self.ex_starts, k, side="right")) - 1
+            e = int(self.ex_with[j])
+            out.append((e, self._message_doc(self.procs[e].examples[k - int(self.ex_starts[j])])))
+        return out
 
     def _message_doc(self, text: str) -> list[str]:
         prep = self.prepare(text)
@@ -549,15 +598,22 @@ class Matcher:
         cx = self.text_bm25.score(bmq)
         ex, ex_sum = self.example_scores(bmq, skip_example)
         al = self.al_bm25.score(bmq)
+        ce = self.centroids.score(bmq, self._own_messages(skip_example))
         ph_order = sorted(ranked.items(), key=lambda kv: (-kv[1], kv[0]))
         ids: list[int] = [self.entry_of[pid] for pid, _ in ph_order[:CAND_PHRASE]]
-        for arr, k in ((bm, CAND_NAME), (cx, CAND_TEXT), (ex, CAND_EXAMPLE), (al, CAND_NAME)):
+        for arr, k in (
+            (bm, CAND_NAME),
+            (cx, CAND_TEXT),
+            (ex, CAND_EXAMPLE),
+            (al, CAND_NAME),
+            (ce, CAND_CENTROID),
+        ):
             if arr.size and float(arr.max()) > 0:
                 top = np.argpartition(-arr, min(k, arr.size - 1))[:k]
                 ids.extend(int(i) for i in top[np.argsort(-arr[top])] if arr[i] > 0)
         ids = list(dict.fromkeys(ids))
         listed = [self.entry_of[x.id] for x in legacy.matches]
-        x = self._rows(prep, ids, ph_order, (bm, cx, ex, al, ex_sum), qfeats, topic)
+        x = self._rows(prep, ids, ph_order, (bm, cx, ex, al, ex_sum, ce), qfeats, topic)
         if ids:
             first, listed_col, cur = LEGACY_COLUMNS
             x[:, first] = [float(bool(listed) and e == listed[0]) for e in ids]
@@ -578,6 +634,7 @@ class Matcher:
             bool(legacy.topic),
             legacy,
             other,
+            float(ce.max()) if ce.size else 0.0,
         )
 
     def _rows(
@@ -585,7 +642,7 @@ class Matcher:
         prep: Prepared,
         ids: list[int],
         ph_order: list[tuple[str, float]],
-        scores: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+        scores: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray],
         qfeats: QueryFeatures,
         topic: tuple[str, str, float],
     ) -> np.ndarray:
@@ -593,9 +650,10 @@ class Matcher:
             return np.zeros((0, len(RANK_FEATURES)))
         ph_rank = {self.entry_of[pid]: (r, sc) for r, (pid, sc) in enumerate(ph_order)}
         ph_max = ph_order[0][1] if ph_order else 0.0
-        bm, cx, ex, al, ex_sum = scores
+        bm, cx, ex, al, ex_sum, ce = scores
         idx = np.array(ids)
-        bm_c, cx_c, ex_c, al_c = bm[idx], cx[idx], ex[idx], al[idx]
+        bm_c, cx_c, ex_c, al_c, ce_c = bm[idx], cx[idx], ex[idx], al[idx], ce[idx]
+        ce_max, ce_rank = float(ce.max()) or 1.0, _ranks(ce, ce_c)
         sum_c = ex_sum[idx] / (float(ex_sum.max()) or 1.0)
         ex_max, al_max = float(ex.max()) or 1.0, float(al.max()) or 1.0
         ex_rank, al_rank = _ranks(ex, ex_c), _ranks(al, al_c)
@@ -605,6 +663,7 @@ class Matcher:
         idf = self.names_bm25.idf
         q_total = sum(idf.get(f, 0.0) for f in strong) or 1.0
         topic_log = math.log1p(topic[2])
+        named = {self.province_names[a] for a in _named_in(prep.tokens, self.province_names)}
         rows = np.zeros((len(ids), len(RANK_FEATURES)))
         for k, e in enumerate(ids):
             r, ph = ph_rank.get(e, (10_000, 0.0))
@@ -635,11 +694,21 @@ class Matcher:
                 float(sum_c[k]),
                 float(al_c[k]) / al_max,
                 1.0 / (1 + al_rank[k]),
+                float(ce_c[k]),
+                float(ce_c[k]) / ce_max,
+                1.0 / (1 + ce_rank[k]),
+                self._province_match(e, named),
                 0.0,
                 0.0,
                 0.0,
             )
         return rows
+
+    def _province_match(self, entry: int, named: set[str]) -> float:
+        """1 when the message names the record's province, -1 another one, 0 when either is
+        silent (no province named, or a record for the whole country)."""
+        own = self.province[entry]
+        return 0.0 if not (named and own) else 1.0 if own in named else -1.0
 
     def gate_features(
         self, prep: Prepared, cs: Candidates, logits: np.ndarray, order: np.ndarray
@@ -671,6 +740,7 @@ class Matcher:
                 float(cs.legacy_none),
                 math.log1p(cs.ex_max),
                 math.log1p(cs.neg_max),
+                cs.ce_max,
                 math.log1p(cs.ex_max) - math.log1p(cs.neg_max),
             ]
         )

@@ -39,7 +39,7 @@ class Linear:
             float(d["intercept"]),
         )
 
-    def logit(self, x: np.ndarray) -> np.ndarray:
+    def logit(self, x: np.ndarray, blend: bool = True) -> np.ndarray:
         out: np.ndarray = ((x - self.mean) / self.scale) @ self.coef + self.intercept
         return out
 
@@ -59,6 +59,15 @@ class Trees:
     rate: float
     init: float
     depth: int
+    # a linear term added to the trees' log-odds (per feature, 0 for most): a pointwise booster
+    # cuts a strong continuous score into steps and underuses it (scripts/train_matcher.py:
+    # BLEND_WEIGHT)
+    linear: np.ndarray | None = None
+    # with the linear term the sum is no longer log-odds: an affine map fitted on the training
+    # candidates (Platt scaling) makes it one again, so shown scores and their ratio (the choice
+    # list compares them) keep their meaning; the order is unchanged
+    slope: float = 1.0
+    offset: float = 0.0
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Trees:
@@ -89,12 +98,16 @@ class Trees:
             float(d["rate"]),
             float(d["init"]),
             int(d["depth"]),
+            _weights(d["features"], d["linear"]) if d.get("linear") else None,
+            float(d.get("slope", 1.0)),
+            float(d.get("offset", 0.0)),
         )
 
-    def logit(self, x: np.ndarray) -> np.ndarray:
-        """Log-odds per row of x (one row given as a vector gives one value)."""
+    def logit(self, x: np.ndarray, blend: bool = True) -> np.ndarray:
+        """Log-odds per row of x (one row given as a vector gives one value); `blend=False`: the
+        trees' own, without the linear term."""
         if np.ndim(x) == 1:
-            return self.logit(np.asarray(x)[None, :]).reshape(())
+            return self.logit(np.asarray(x)[None, :], blend).reshape(())
         x = np.ascontiguousarray(x, dtype=float)
         flat = x.ravel()
         base = (np.arange(x.shape[0]) * x.shape[1])[:, None]
@@ -106,7 +119,14 @@ class Trees:
                 break
             node = step
         out: np.ndarray = self.init + self.rate * self.value.take(node).sum(axis=1)
+        if blend and self.linear is not None:
+            out = self.slope * (out + x @ self.linear) + self.offset
         return out
+
+
+def _weights(names: Sequence[str], linear: Mapping[str, float]) -> np.ndarray:
+    """A linear term's weights as a vector over the model's features."""
+    return np.array([float(linear.get(n, 0.0)) for n in names])
 
 
 def model_from_dict(d: Mapping[str, Any]) -> Linear | Trees:

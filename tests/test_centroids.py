@@ -1,0 +1,65 @@
+"""The centroid index (a Rocchio classifier over the messages written about each entry)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from bot.core.index import CentroidIndex
+
+DOCS = [
+    ["ho chieu", "cap", "moi"],
+    ["ho chieu", "lam", "lan dau"],
+    ["ho chieu", "mat", "cap lai"],
+    ["cap lai", "mat", "bi mat"],
+    ["khai sinh", "con", "lam"],
+    ["khai sinh", "con", "dang ky"],
+]
+OWNER = [0, 0, 1, 1, 2, 2]
+
+
+def _cosines(
+    docs: list[list[str]], owner: list[int], idf: dict[str, float], q: dict[str, float]
+) -> list[float]:
+    """The same cosines, written out by hand: unit TF-IDF per message, summed per entry."""
+
+    def unit(v: dict[str, float]) -> dict[str, float]:
+        n = math.sqrt(sum(x * x for x in v.values())) or 1.0
+        return {f: x / n for f, x in v.items()}
+
+    sums: list[dict[str, float]] = [{} for _ in range(max(owner) + 1)]
+    for doc, e in zip(docs, owner, strict=True):
+        for f, x in unit({f: idf[f] for f in set(doc) if f in idf}).items():
+            sums[e][f] = sums[e].get(f, 0.0) + x
+    qv = unit({f: idf[f] * w for f, w in q.items() if f in idf})
+    return [
+        sum(s.get(f, 0.0) * x for f, x in qv.items())
+        / (math.sqrt(sum(x * x for x in s.values())) or 1.0)
+        for s in sums
+    ]
+
+
+def test_cosine_with_each_entrys_centroid() -> None:
+    index = CentroidIndex(DOCS, OWNER, 3)
+    q = {"ho chieu": 1.0, "mat": 1.0, "cap lai": 0.5}
+    got = index.score(q)
+    assert np.allclose(got, _cosines(DOCS, OWNER, index.idf, q))
+    assert int(np.argmax(got)) == 1  # a lost passport: the re-issue entry
+
+
+def test_a_word_in_one_message_only_is_left_out() -> None:
+    index = CentroidIndex(DOCS, OWNER, 3)
+    assert "bi mat" not in index.idf and "ho chieu" in index.idf
+    assert not index.score({"bi mat": 1.0}).any()
+
+
+def test_a_left_out_message_is_scored_as_if_never_written() -> None:
+    index = CentroidIndex(DOCS, OWNER, 3)
+    q = dict.fromkeys(DOCS[2], 1.0)
+    alone = index.score(q, [(1, DOCS[2])])
+    # the same idf, the message not summed into its entry
+    rest = [d for k, d in enumerate(DOCS) if k != 2]
+    owners = [e for k, e in enumerate(OWNER) if k != 2]
+    assert np.allclose(alone, _cosines(rest, owners, index.idf, q))
+    assert alone[1] < index.score(q)[1]
