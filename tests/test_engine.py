@@ -264,10 +264,38 @@ def test_declined_bundle_returns_to_the_procedure_it_came_from(chat: Chat) -> No
     assert "📋 Đăng ký thường trú" in chat.text
 
 
-def test_an_unsure_need_is_asked_about_not_refused(chat: Chat) -> None:
-    """The gate is unsure about an implicit story (no procedure word): the citizen gets the likely
-    procedures to choose from, not "việc này tôi chưa hướng dẫn được"."""
-    chat.say("Bố tôi mất tuần trước ở bệnh viện, giờ tôi phải làm giấy tờ gì?")
+STORY = "Bố tôi mất tuần trước ở bệnh viện, giờ tôi phải làm giấy tờ gì?"
+
+
+def test_an_implicit_story_is_not_refused(chat: Chat) -> None:
+    """An implicit story (no procedure word) gets khai tử, answered or offered, not "việc này tôi
+    chưa hướng dẫn được"."""
+    chat.say(STORY)
     assert "khai tử" in chat.text.lower()
     assert "18001096" not in chat.text  # the out-of-scope answer's hotline
+
+
+def test_an_unsure_need_is_asked_about_not_refused(chat: Chat) -> None:
+    """When the gate is unsure (UNSURE <= P < 0.5) the citizen gets the likely procedures to
+    choose from. The real matcher and ranker, with a gate that is unsure of every message."""
+    import copy
+    import math
+    from dataclasses import replace
+
+    import numpy as np
+
+    from bot.core.matcher import GATE_FEATURES, UNSURE
+    from bot.core.ranker import Linear
+
+    p = (UNSURE + 0.5) / 2
+    n = len(GATE_FEATURES)
+    unsure = Linear(GATE_FEATURES, np.zeros(n), np.ones(n), np.zeros(n), math.log(p / (1 - p)))
+    matcher = copy.copy(chat.engine.content.matcher)
+    assert matcher.models is not None
+    matcher.models = replace(matcher.models, gate=unsure)
+    chat.engine.content = replace(chat.engine.content, matcher=matcher)
+    chat.say(STORY)
+    assert "khai tử" in chat.text.lower()
+    assert "18001096" not in chat.text
     assert any(p.startswith("pick:") for p in chat.payloads())
+    assert "📋" not in chat.text  # not answered as if sure

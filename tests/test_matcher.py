@@ -250,7 +250,6 @@ def test_the_trees_linear_term_adds_to_their_log_odds() -> None:
     assert np.allclose(blended.logit(x), [5.5, 1.5])
     calibrated = Trees.from_dict({**spec, "linear": {"b": 2.0}, "slope": 0.5, "offset": 1.0})
     assert np.allclose(calibrated.logit(x), [3.75, 1.75])
-    assert np.allclose(calibrated.logit(x, blend=False), [-0.5, -0.5])  # the trees' own
 
 
 def test_the_province_a_question_names_picks_that_provinces_record(matcher: Matcher) -> None:

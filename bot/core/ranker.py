@@ -39,7 +39,7 @@ class Linear:
             float(d["intercept"]),
         )
 
-    def logit(self, x: np.ndarray, blend: bool = True) -> np.ndarray:
+    def logit(self, x: np.ndarray) -> np.ndarray:
         out: np.ndarray = ((x - self.mean) / self.scale) @ self.coef + self.intercept
         return out
 
@@ -103,11 +103,10 @@ class Trees:
             float(d.get("offset", 0.0)),
         )
 
-    def logit(self, x: np.ndarray, blend: bool = True) -> np.ndarray:
-        """Log-odds per row of x (one row given as a vector gives one value); `blend=False`: the
-        trees' own, without the linear term."""
+    def logit(self, x: np.ndarray) -> np.ndarray:
+        """Log-odds per row of x (one row given as a vector gives one value)."""
         if np.ndim(x) == 1:
-            return self.logit(np.asarray(x)[None, :], blend).reshape(())
+            return self.logit(np.asarray(x)[None, :]).reshape(())
         x = np.ascontiguousarray(x, dtype=float)
         flat = x.ravel()
         base = (np.arange(x.shape[0]) * x.shape[1])[:, None]
@@ -119,7 +118,7 @@ class Trees:
                 break
             node = step
         out: np.ndarray = self.init + self.rate * self.value.take(node).sum(axis=1)
-        if blend and self.linear is not None:
+        if self.linear is not None:
             out = self.slope * (out + x @ self.linear) + self.offset
         return out
 
