@@ -137,11 +137,49 @@ class PhraseIndex:
         return out, best
 
 
-class BM25Index:
-    """Okapi BM25 over one text field per entry (features with repeats), scored densely with numpy:
-    a question costs one bincount over the postings of its features, whatever the catalogue size.
-    Postings are stored flat (one id array, one weight array, offsets per feature): a handful of
+class FlatPostings:
+    """Postings stored flat (one id array, one weight array, offsets per feature): a handful of
     arrays load from the cache in milliseconds where thousands of small ones took seconds."""
+
+    size: int
+    slot: dict[str, int]
+    starts: np.ndarray
+    ids: np.ndarray
+    weights: np.ndarray
+
+    def _flatten(self, postings: Iterable[tuple[str, np.ndarray, np.ndarray]]) -> None:
+        """Store (feature, entry ids, weights) postings flat."""
+        self.slot = {}
+        ids_parts: list[np.ndarray] = []
+        w_parts: list[np.ndarray] = []
+        starts = [0]
+        for f, ids, w in postings:
+            ids_parts.append(ids)
+            w_parts.append(w)
+            self.slot[f] = len(starts) - 1
+            starts.append(starts[-1] + len(ids))
+        self.starts = np.array(starts, dtype=np.int64)
+        self.ids = np.concatenate(ids_parts) if ids_parts else np.zeros(0, dtype=np.int32)
+        self.weights = (np.concatenate(w_parts) if w_parts else np.zeros(0)).astype(np.float32)
+
+    def _dots(self, v: Mapping[str, float]) -> np.ndarray:
+        """Per entry, the sum of its posting weights times the features' factors in v."""
+        st = self.starts
+        parts = [
+            (int(st[k]), int(st[k + 1]), w)
+            for f, w in v.items()
+            if (k := self.slot.get(f)) is not None and w > 0
+        ]
+        if not parts:
+            return np.zeros(self.size)
+        ids = np.concatenate([self.ids[a:b] for a, b, _ in parts])
+        w = np.concatenate([self.weights[a:b] * q for a, b, q in parts])
+        return np.bincount(ids, w, minlength=self.size)
+
+
+class BM25Index(FlatPostings):
+    """Okapi BM25 over one text field per entry (features with repeats), scored densely with numpy:
+    a question costs one bincount over the postings of its features, whatever the catalogue size."""
 
     def __init__(
         self, docs: Sequence[Sequence[str]], k1: float = 1.2, b: float = 0.75, keep_idf: bool = True
@@ -155,41 +193,26 @@ class BM25Index:
                 tf[f][i] = tf[f].get(i, 0) + 1
         n = max(1, self.size)
         self.idf = {f: math.log(1 + (n - len(p) + 0.5) / (len(p) + 0.5)) for f, p in tf.items()}
-        self.slot: dict[str, int] = {}
-        ids_parts: list[np.ndarray] = []
-        w_parts: list[np.ndarray] = []
-        starts = [0]
-        for f, p in tf.items():
-            ids = np.fromiter(p.keys(), dtype=np.int32, count=len(p))
-            cnt = np.fromiter(p.values(), dtype=float, count=len(p))
-            ids_parts.append(ids)
-            w_parts.append(
-                cnt * (k1 + 1) / (cnt + k1 * (1 - b + b * lengths[ids] / avg)) * self.idf[f]
-            )
-            self.slot[f] = len(starts) - 1
-            starts.append(starts[-1] + len(p))
-        self.starts = np.array(starts, dtype=np.int64)
-        self.ids = np.concatenate(ids_parts) if ids_parts else np.zeros(0, dtype=np.int32)
-        self.weights = (np.concatenate(w_parts) if w_parts else np.zeros(0)).astype(np.float32)
+        self._flatten(
+            (f, ids, cnt * (k1 + 1) / (cnt + k1 * (1 - b + b * lengths[ids] / avg)) * self.idf[f])
+            for f, p in tf.items()
+            for ids, cnt in [_arrays(p)]
+        )
         if not keep_idf:
             self.idf = {}
 
     def score(self, qfeats: Mapping[str, float]) -> np.ndarray:
         """Dense scores, one per entry (query features weighted by the given factors)."""
-        st = self.starts
-        parts = [
-            (int(st[k]), int(st[k + 1]), q)
-            for f, q in qfeats.items()
-            if (k := self.slot.get(f)) is not None and q > 0
-        ]
-        if not parts:
-            return np.zeros(self.size, dtype=np.float32)
-        ids = np.concatenate([self.ids[a:b] for a, b, _ in parts])
-        w = np.concatenate([self.weights[a:b] * q for a, b, q in parts])
-        return np.bincount(ids, w, minlength=self.size)
+        return self._dots(qfeats)
 
 
-class CentroidIndex:
+def _arrays(p: Mapping[int, float]) -> tuple[np.ndarray, np.ndarray]:
+    """A posting dict {entry: value} as (ids, values) arrays."""
+    ids = np.fromiter(p.keys(), dtype=np.int32, count=len(p))
+    return ids, np.fromiter(p.values(), dtype=float, count=len(p))
+
+
+class CentroidIndex(FlatPostings):
     """Cosine between a question and each entry's centroid (a Rocchio classifier): the sum of its
     messages' TF-IDF vectors, each of unit length, so every message written about an entry counts
     once and the words they share weigh most. BM25 over the messages rewards one close paraphrase;
@@ -209,21 +232,9 @@ class CentroidIndex:
             for f, x in self.unit(set(doc)).items():
                 sums[f][e] = sums[f].get(e, 0.0) + x
         norm2 = np.zeros(size)
-        self.slot: dict[str, int] = {}
-        ids_parts: list[np.ndarray] = []
-        w_parts: list[np.ndarray] = []
-        starts = [0]
-        for f, p in sums.items():
-            ids = np.fromiter(p.keys(), dtype=np.int32, count=len(p))
-            w = np.fromiter(p.values(), dtype=float, count=len(p))
+        for _, ids, w in (post := [(f, *_arrays(p)) for f, p in sums.items()]):
             np.add.at(norm2, ids, w * w)
-            ids_parts.append(ids)
-            w_parts.append(w)
-            self.slot[f] = len(starts) - 1
-            starts.append(starts[-1] + len(p))
-        self.starts = np.array(starts, dtype=np.int64)
-        self.ids = np.concatenate(ids_parts) if ids_parts else np.zeros(0, dtype=np.int32)
-        self.weights = (np.concatenate(w_parts) if w_parts else np.zeros(0)).astype(np.float32)
+        self._flatten(post)
         self.norm2 = norm2
 
     def unit(
@@ -253,16 +264,3 @@ class CentroidIndex:
                 dots[e] -= sum(w * q.get(f, 0.0) for f, w in d.items())
                 norm2[e] += sum(w * w for w in d.values()) - 2.0 * float(self._dots(d)[e])
         return dots / np.sqrt(np.maximum(norm2, 1e-12))
-
-    def _dots(self, v: Mapping[str, float]) -> np.ndarray:
-        st = self.starts
-        parts = [
-            (int(st[k]), int(st[k + 1]), w)
-            for f, w in v.items()
-            if (k := self.slot.get(f)) is not None
-        ]
-        if not parts:
-            return np.zeros(self.size)
-        ids = np.concatenate([self.ids[a:b] for a, b, _ in parts])
-        w = np.concatenate([self.weights[a:b] * q for a, b, q in parts])
-        return np.bincount(ids, w, minlength=self.size)
