@@ -70,7 +70,6 @@ HIST_TREES, HIST_LEAVES, HIST_RATE = 300, 15, 0.1
 # are made from the names, where the centroid adds nothing.
 BLEND_FEATURE, BLEND_WEIGHT = "ce_cos", 20.0
 MIN_BAG_COUNT = 3
-EMPTY_BAG = {"weights": {}, "intercept": 0.0}
 CURATED_TRAFFIC = 0.7  # chosen on validation: maximises top-1 when 85 % of questions are about curated entries (eval README shares); see README
 
 
@@ -292,16 +291,15 @@ def gate_rows(m: Matcher, rows: list[dict], about: list[float], blended: list[np
     return np.vstack(xs), np.array(ys)
 
 
-def calibrate(ranker: dict, rows: list[dict], own: list[np.ndarray]) -> dict[str, float]:
-    """Slope and offset that make the trees plus their linear term log-odds again (Platt scaling
-    on out-of-fold log-odds of the training candidates, weighted as the ranker was)."""
+def calibrate(rows: list[dict], z: list[np.ndarray]) -> dict[str, float]:
+    """Slope and offset that make the trees plus their linear term (`z`, out of fold) log-odds
+    again: Platt scaling on the training candidates, weighted as the ranker was."""
     from sklearn.linear_model import LogisticRegression
 
-    lin = _linear_term(ranker)
     zs, ys, ws = [], [], []
-    for r, w, z in zip(rows, traffic_weights(rows), own, strict=True):
+    for r, w, zr in zip(rows, traffic_weights(rows), z, strict=True):
         if r["y"].any():
-            zs.append(z + r["cs"].x @ lin)
+            zs.append(zr)
             ys.append(r["y"])
             ws.append(np.full(len(r["y"]), w))
     fit = LogisticRegression(C=1e6, max_iter=1000).fit(
@@ -310,32 +308,22 @@ def calibrate(ranker: dict, rows: list[dict], own: list[np.ndarray]) -> dict[str
     return {"slope": round(float(fit.coef_[0][0]), 6), "offset": round(float(fit.intercept_[0]), 6)}
 
 
-def _linear_term(ranker: dict) -> np.ndarray:
-    return np.array([float(ranker["linear"].get(n, 0.0)) for n in ranker["features"]])
-
-
-def _own_trees(ranker: dict):  # type: ignore[no-untyped-def]
-    """The ranker's trees alone (no linear term), ready to score candidate rows."""
-    own = {k: v for k, v in ranker.items() if k not in ("linear", "slope", "offset")}
-    return Models.from_dict({"ranker": own, "gate": own, "about": EMPTY_BAG}).ranker
-
-
 def out_of_fold(rows: list[dict], fold_of: np.ndarray):  # type: ignore[no-untyped-def]
-    """Per question: the ranker's own log-odds and the aboutness log-odds from models fitted on the
-    other fold. A model scores its training questions far more confidently than new ones; the
-    gate and the calibration must learn how far to trust what a new question gets."""
-    own: list[np.ndarray] = [np.zeros(0)] * len(rows)
+    """Per question: the ranker's log-odds with its linear term (not yet calibrated) and the
+    aboutness log-odds, from models fitted on the other fold. A model scores its training
+    questions far more confidently than new ones; the gate and the calibration must learn how far
+    to trust what a new question gets."""
+    z: list[np.ndarray] = [np.zeros(0)] * len(rows)
     about = [0.0] * len(rows)
     for k in (0, 1):
         rest = [r for r, f in zip(rows, fold_of, strict=True) if f != k]
-        part = fit_ranker(rest)
-        trees = _own_trees(part)
-        bag = Models.from_dict({"ranker": part, "gate": part, "about": fit_bag(rest)}).about
+        part = fit_ranker(rest) | {"linear": {BLEND_FEATURE: BLEND_WEIGHT}}
+        models = Models.from_dict({"ranker": part, "gate": part, "about": fit_bag(rest)})
         for i, r in enumerate(rows):
             if fold_of[i] == k:
-                own[i] = trees.logit(r["cs"].x) if r["cs"].ids else np.zeros(0)
-                about[i] = bag.logit(r["bag"])
-    return own, about
+                z[i] = models.ranker.logit(r["cs"].x) if r["cs"].ids else np.zeros(0)
+                about[i] = models.about.logit(r["bag"])
+    return z, about
 
 
 def fit_all(m: Matcher, rows: list[dict], seed: int) -> dict:
@@ -345,13 +333,9 @@ def fit_all(m: Matcher, rows: list[dict], seed: int) -> dict:
     ranker["linear"] = {BLEND_FEATURE: BLEND_WEIGHT}
     rng = np.random.default_rng(seed)
     fold_of = rng.integers(0, 2, len(rows))
-    own, about_oof = out_of_fold(rows, fold_of)
-    ranker.update(calibrate(ranker, rows, own))
-    lin, cal = _linear_term(ranker), (ranker["slope"], ranker["offset"])
-    blended = [
-        cal[0] * (z + r["cs"].x @ lin) + cal[1] if z.size else z
-        for z, r in zip(own, rows, strict=True)
-    ]
+    z, about_oof = out_of_fold(rows, fold_of)
+    ranker.update(calibrate(rows, z))
+    blended = [ranker["slope"] * zr + ranker["offset"] for zr in z]
     x, y = gate_rows(m, rows, about_oof, blended)
     # small trees as the gate were measured: holdout top-1 0.906 -> 0.871 (README)
     gate = _linear(LogisticRegression(C=C_GATE, max_iter=2000), x, y, GATE_FEATURES)

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import copy
+import math
 import shutil
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 from chat import ROOT, Chat, make_config, make_engine
 
 from bot.app import Paths, Reloader, build
 from bot.core.engine import MemoryStore
+from bot.core.matcher import GATE_FEATURES, UNSURE
 from bot.core.messages import Incoming
+from bot.core.ranker import Linear
 
 
 @pytest.fixture
@@ -278,15 +284,6 @@ def test_an_implicit_story_is_not_refused(chat: Chat) -> None:
 def test_an_unsure_need_is_asked_about_not_refused(chat: Chat) -> None:
     """When the gate is unsure (UNSURE <= P < 0.5) the citizen gets the likely procedures to
     choose from. The real matcher and ranker, with a gate that is unsure of every message."""
-    import copy
-    import math
-    from dataclasses import replace
-
-    import numpy as np
-
-    from bot.core.matcher import GATE_FEATURES, UNSURE
-    from bot.core.ranker import Linear
-
     p = (UNSURE + 0.5) / 2
     n = len(GATE_FEATURES)
     unsure = Linear(GATE_FEATURES, np.zeros(n), np.ones(n), np.zeros(n), math.log(p / (1 - p)))

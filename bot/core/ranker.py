@@ -64,7 +64,7 @@ class Trees:
     # BLEND_WEIGHT)
     linear: np.ndarray | None = None
     # with the linear term the sum is no longer log-odds: an affine map fitted on the training
-    # candidates (Platt scaling) makes it one again, so shown scores and their ratio (the choice
+    # candidates' out-of-fold scores (Platt scaling) makes it one again, so shown scores and their ratio (the choice
     # list compares them) keep their meaning; the order is unchanged
     slope: float = 1.0
     offset: float = 0.0
