@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from bot.core.index import CentroidIndex
+from bot.core.index import BM25Index, CentroidIndex
 
 DOCS = [
     ["ho chieu", "cap", "moi"],
@@ -17,6 +17,15 @@ DOCS = [
     ["khai sinh", "con", "dang ky"],
 ]
 OWNER = [0, 0, 1, 1, 2, 2]
+
+
+def _idf(docs: list[list[str]]) -> dict[str, float]:
+    """log(messages / messages with the feature), for features in two messages or more."""
+    df: dict[str, int] = {}
+    for doc in docs:
+        for f in set(doc):
+            df[f] = df.get(f, 0) + 1
+    return {f: math.log(len(docs) / c) for f, c in df.items() if c >= 2}
 
 
 def _cosines(
@@ -44,13 +53,14 @@ def test_cosine_with_each_entrys_centroid() -> None:
     index = CentroidIndex(DOCS, OWNER, 3)
     q = {"ho chieu": 1.0, "mat": 1.0, "cap lai": 0.5}
     got = index.score(q)
-    assert np.allclose(got, _cosines(DOCS, OWNER, index.idf, q))
+    assert np.allclose(got, _cosines(DOCS, OWNER, _idf(DOCS), q))
     assert int(np.argmax(got)) == 1  # a lost passport: the re-issue entry
 
 
 def test_a_word_in_one_message_only_is_left_out() -> None:
     index = CentroidIndex(DOCS, OWNER, 3)
-    assert "bi mat" not in index.idf and "ho chieu" in index.idf
+    assert index.slots(["bi mat", "ho chieu", "never seen"]).tolist()[::2] == [-1, -1]
+    assert index.slots(["ho chieu"])[0] >= 0
     assert not index.score({"bi mat": 1.0}).any()
 
 
@@ -61,5 +71,13 @@ def test_a_left_out_message_is_scored_as_if_never_written() -> None:
     # the same idf, the message not summed into its entry
     rest = [d for k, d in enumerate(DOCS) if k != 2]
     owners = [e for k, e in enumerate(OWNER) if k != 2]
-    assert np.allclose(alone, _cosines(rest, owners, index.idf, q))
+    assert np.allclose(alone, _cosines(rest, owners, _idf(DOCS), q))
     assert alone[1] < index.score(q)[1]
+
+
+def test_bm25_finds_features_by_key_and_ignores_unknown_ones() -> None:
+    index = BM25Index(DOCS)
+    assert (index.keys[1:] > index.keys[:-1]).all()  # sorted, no two features alike
+    assert index.score({"never seen": 1.0, "bi mat": 0.0}).tolist() == [0.0] * len(DOCS)
+    got = index.score({"bi mat": 1.0, "unknown": 1.0})
+    assert int(np.argmax(got)) == 3 and np.count_nonzero(got) == 1

@@ -3,10 +3,12 @@ scored exactly, in a few vectorised passes, so thousands of procedures cost abou
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -137,38 +139,66 @@ class PhraseIndex:
         return out, best
 
 
+@lru_cache(maxsize=4096)  # a question's features are looked up in several indexes
+def feature_key(feature: str) -> int:
+    """A feature's stable 64-bit key (BLAKE2b): the same in every process and on every machine.
+    Between 200k features a collision has odds of about 1e-9, and building refuses one."""
+    return int.from_bytes(hashlib.blake2b(feature.encode(), digest_size=8).digest(), "little")
+
+
 class FlatPostings:
     """Postings stored flat (one id array, one weight array, offsets per feature): a handful of
-    arrays load from the cache in milliseconds where thousands of small ones took seconds."""
+    arrays load from the cache in milliseconds where thousands of small ones took seconds.
+    Features are found by their sorted 64-bit keys, not in a dict: 200k strings, their dict and
+    its int values cost a worker ~30 MB, the key array 2 MB."""
 
     size: int
-    slot: dict[str, int]
+    keys: np.ndarray  # uint64, sorted: feature_key of each slot's feature
     starts: np.ndarray
     ids: np.ndarray
     weights: np.ndarray
 
-    def _flatten(self, postings: Iterable[tuple[str, np.ndarray, np.ndarray]]) -> None:
-        """Store (feature, entry ids, weights) postings flat."""
-        self.slot = {}
+    def _flatten(self, postings: Iterable[tuple[str, np.ndarray, np.ndarray]]) -> list[str]:
+        """Store (feature, entry ids, weights) postings flat; return the features in slot order."""
+        feats: list[str] = []
         ids_parts: list[np.ndarray] = []
         w_parts: list[np.ndarray] = []
-        starts = [0]
         for f, ids, w in postings:
+            feats.append(f)
             ids_parts.append(ids)
             w_parts.append(w)
-            self.slot[f] = len(starts) - 1
-            starts.append(starts[-1] + len(ids))
-        self.starts = np.array(starts, dtype=np.int64)
-        self.ids = np.concatenate(ids_parts) if ids_parts else np.zeros(0, dtype=np.int32)
-        self.weights = (np.concatenate(w_parts) if w_parts else np.zeros(0)).astype(np.float32)
+        keys = np.array([feature_key(f) for f in feats], dtype=np.uint64)
+        order = np.argsort(keys, kind="stable")
+        self.keys = keys[order]
+        if (same := np.flatnonzero(self.keys[1:] == self.keys[:-1])).size:
+            k = int(same[0])
+            raise ValueError(f"feature keys collide: {feats[order[k]]!r}, {feats[order[k + 1]]!r}")
+        lengths = np.array([len(ids_parts[k]) for k in order], dtype=np.int64)
+        self.starts = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+        self.ids = (
+            np.concatenate([ids_parts[k] for k in order]) if feats else np.zeros(0, dtype=np.int32)
+        )
+        self.weights = (
+            np.concatenate([w_parts[k] for k in order]) if feats else np.zeros(0)
+        ).astype(np.float32)
+        return [feats[k] for k in order]
+
+    def slots(self, feats: Sequence[str]) -> np.ndarray:
+        """Each feature's slot, or -1 when the index does not hold it."""
+        if not len(self.keys) or not feats:
+            return np.full(len(feats), -1, dtype=np.int64)
+        q = np.fromiter((feature_key(f) for f in feats), dtype=np.uint64, count=len(feats))
+        pos = np.minimum(np.searchsorted(self.keys, q), len(self.keys) - 1)
+        return np.where(self.keys[pos] == q, pos, -1)
 
     def _dots(self, v: Mapping[str, float]) -> np.ndarray:
         """Per entry, the sum of its posting weights times the features' factors in v."""
+        feats = [f for f, w in v.items() if w > 0]
         st = self.starts
         parts = [
-            (int(st[k]), int(st[k + 1]), w)
-            for f, w in v.items()
-            if (k := self.slot.get(f)) is not None and w > 0
+            (int(st[k]), int(st[k + 1]), v[f])
+            for f, k in zip(feats, self.slots(feats).tolist(), strict=True)
+            if k >= 0
         ]
         if not parts:
             return np.zeros(self.size)
@@ -226,26 +256,33 @@ class CentroidIndex(FlatPostings):
             for f in set(doc):
                 df[f] += 1
         n = max(1, len(docs))
-        self.idf = {f: math.log(n / c) for f, c in df.items() if c >= CENTROID_MIN_DF}
-        sums: dict[str, dict[int, float]] = defaultdict(dict)
+        idf = {f: math.log(n / c) for f, c in df.items() if c >= CENTROID_MIN_DF}
+        sums: dict[str, dict[int, float]] = {f: {} for f in idf}
         for doc, e in zip(docs, owner, strict=True):
-            for f, x in self.unit(set(doc)).items():
+            for f, x in self._unit(set(doc), idf).items():
                 sums[f][e] = sums[f].get(e, 0.0) + x
         norm2 = np.zeros(size)
         for _, ids, w in (post := [(f, *_arrays(p)) for f, p in sums.items()]):
             np.add.at(norm2, ids, w * w)
-        self._flatten(post)
         self.norm2 = norm2
+        # idf aligned to the slots (a second 100k-key dict cost ~6 MB per worker)
+        self.idf = np.array([idf[f] for f in self._flatten(post)], dtype=np.float64)
 
     def unit(
         self, feats: Iterable[str], weight: Mapping[str, float] | None = None
     ) -> dict[str, float]:
         """A text's TF-IDF vector (features weighted by `weight`, default 1), of unit length."""
-        v = {
-            f: self.idf[f] * (weight[f] if weight is not None else 1.0)
-            for f in feats
-            if f in self.idf
-        }
+        feats = tuple(feats)
+        idf = self.idf
+        slots = self.slots(feats).tolist()
+        known = {f: float(idf[k]) for f, k in zip(feats, slots, strict=True) if k >= 0}
+        return self._unit(feats, known, weight)
+
+    @staticmethod
+    def _unit(
+        feats: Iterable[str], idf: Mapping[str, float], weight: Mapping[str, float] | None = None
+    ) -> dict[str, float]:
+        v = {f: idf[f] * (weight[f] if weight is not None else 1.0) for f in feats if f in idf}
         n = math.sqrt(sum(w * w for w in v.values())) or 1.0
         return {f: w / n for f, w in v.items()}
 

@@ -494,7 +494,8 @@ class Matcher:
         self.names_bm25 = BM25Index(names)
         self.text_bm25 = BM25Index(texts, keep_idf=False)
         self._build_written(names)
-        self.name_feats = [frozenset(d) for d in names]
+        # tuples, not frozensets: only iterated, and 5,700 frozensets held ~12 MB per worker
+        self.name_feats = [tuple(dict.fromkeys(d)) for d in names]
         self.name_idf = [
             sum(self.names_bm25.idf.get(f, 0.0) for f in nf) or 1.0 for nf in self.name_feats
         ]
