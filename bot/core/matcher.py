@@ -309,7 +309,9 @@ class Matcher:
     def _phrase(self, phrase: str, kind: str) -> Prepared:
         if kind == "english":
             toks = fold(phrase).split()
-            self._english_words.update(toks)
+            # not the Vietnamese words an English name quotes: "birth certificate (giấy chứng sinh)"
+            folded, typed, _ = _split(phrase)
+            self._english_words.update(f for f, a in zip(folded, typed, strict=True) if f == a)
             toks = [
                 t for t in self.lexicon.rewrite_english(toks) if t not in self.lexicon.en_stopwords
             ]
@@ -337,9 +339,7 @@ class Matcher:
     def prepare(self, text: str) -> Prepared:
         """Fold, repair typos, expand abbreviations, add concepts, mark stopwords."""
         folded, acc, accented = _split(text)
-        if self._looks_english(
-            folded
-        ):  # English words are neither Vietnamese typos nor abbreviations
+        if self._looks_english(folded, acc):  # English words are neither typos nor abbreviations
             toks, added = self.lexicon.add_concepts(self.lexicon.rewrite_english(folded), "en")
             keep = [i for i, t in enumerate(toks) if t not in self.lexicon.en_stopwords]
             return Prepared(
@@ -847,11 +847,17 @@ class Matcher:
             follow = order[0][1] * BUNDLE_FOLLOW
         return order[:1] + [(b, follow) for b in first.bundles] + rest
 
-    def _looks_english(self, toks: Sequence[str]) -> bool:
-        if not toks:
+    def _looks_english(self, folded: Sequence[str], typed: Sequence[str]) -> bool:
+        """More than half the words English (at least two). A word typed with Vietnamese marks is not
+        English: folded, "thẻ", "bé", "tờ" and "cần" read "the", "be", "to" and "can"."""
+        if not folded:
             return False
-        eng = sum(1 for t in toks if t in self._english_words or t in _EN_MARKERS)
-        return eng >= max(2, 0.5 * len(toks))
+        eng = sum(
+            1
+            for f, a in zip(folded, typed, strict=True)
+            if f == a and (f in self._english_words or f in _EN_MARKERS)
+        )
+        return eng >= 2 and eng > 0.5 * len(folded)
 
 
 _EN_MARKERS = frozenset(
