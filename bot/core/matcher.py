@@ -30,6 +30,7 @@ MIN_SCORE = 2.2  # below this the question is about no procedure
 # asks rather than answers (README: 0.05 and 0.1 measured on the older blind sets; 0.05 costs
 # national top-1 0.820 -> 0.816 and lifts covered none-right 0.892 -> 0.898, 0.1: 0.805 and 0.904)
 MIN_TOP = 0.05
+ANSWER = 0.5  # gate P from which the matcher answers
 UNSURE = 0.25  # gate P from which an unanswered message still counts as administrative
 IMPORTED_FACTOR = 0.8  # curated entries win ties against imported national records
 BUNDLE_MEMBER_SHARE = 0.3  # a member counts as asked for at this share of the best member's score
@@ -404,7 +405,7 @@ class Matcher:
             else None
         )
         cascade = lead is not None and not self.procs[cs.ids[order[0]]].imported
-        if gate < 0.5 or (not cascade and sigmoid(float(logits[order[0]])) < MIN_TOP):
+        if gate < ANSWER or (not cascade and sigmoid(float(logits[order[0]])) < MIN_TOP):
             unsure = gate >= UNSURE
             return Analysis(
                 tuple(prep.tokens),
