@@ -320,6 +320,17 @@ def test_every_step_typed_at_a_real_commune(bot: Bot) -> None:
     )
 
 
+def test_a_day_typed_before_the_commune_is_kept_for_the_office(bot: Bot) -> None:
+    bot.open_guide()
+    bot.send("đặt lịch")
+    first = bot.send("thứ 4 tuần sau")  # the day before the place: asked for the place, kept
+    assert bot.text("booking_commune_first", when="thứ 4 tuần sau") in texts(first)
+    assert "office:phuong-viet-hung" in payloads(first)
+    slots = bot.send("viet hung")  # straight to that Wednesday's times
+    assert "Thứ Tư, 25/11/2026" in texts(slots)
+    assert any(p.startswith("slot:") for p in payloads(slots))
+
+
 def test_back_after_typed_steps_keeps_the_booking_going(bot: Bot) -> None:
     bot.open_guide()
     bot.send("đặt lịch")

@@ -15,7 +15,7 @@ from bot.booking.offices import Office
 from bot.booking.reminders import schedule
 from bot.booking.service import BookingService
 from bot.booking.store import ADDED, BOOKED, CLOSED, FULL, HELD, LIMIT, BookingView, Citizen
-from bot.booking.when import parse_when
+from bot.booking.when import When, parse_when
 from bot.booking.wording import Words
 from bot.core import guide, volunteer
 from bot.core.engine import Engine, Turn
@@ -171,7 +171,15 @@ class Dialogue:
         if len(found) >= 1:
             data["office"] = found[0].id
             return "found"
-        if parse_when(turn.text, self._today()) is not None or len(typed.split()) > 5:
+        if parse_when(turn.text, self._today()) is not None:
+            # a day before the place ("thứ 3 tuần sau"): kept for when the office is chosen
+            data["wanted"] = turn.text.strip()
+            turn.say(
+                words.t("booking_commune_first", when=turn.text.strip()),
+                [Button(o.commune or o.name, f"office:{o.id}") for o in offering],
+            )
+            return "listed"
+        if len(typed.split()) > 5:
             return "none"  # not a commune: a question for the understanding step
         near = [o for o in offering if typed in {_commune_words(n) for n in o.nearby}]
         rest = [o for o in offering if o not in near]
@@ -205,8 +213,7 @@ class Dialogue:
 
     def day_by_text(self, turn: Turn) -> str:
         """A typed day ('thứ 4 tuần sau', 'sáng mai', '15/12'): its free slots, or why not."""
-        office, words = self._office(turn), self._words(turn)
-        data = self._data(turn)
+        office = self._office(turn)
         when = parse_when(turn.text, self._today())
         if office is None:
             return "none"
@@ -214,6 +221,11 @@ class Dialogue:
             return "office"  # the citizen named another commune: its days
         if when is None:
             return "again" if not turn.text.strip() else "none"
+        return self._day(turn, office, when)
+
+    def _day(self, turn: Turn, office: Office, when: When) -> str:
+        """The slots of the day (and part, time) asked for: "found", or say why not."""
+        data, words = self._data(turn), self._words(turn)
         day = when.day or (dt.date.fromisoformat(data["day"]) if data.get("day") else None)
         if day is None:
             return "again"
@@ -294,6 +306,9 @@ class Dialogue:
         proc = self._data(turn).get("proc") or ""
         if office is None:
             return "none"
+        wanted = parse_when(self._data(turn).pop("wanted", ""), self._today())
+        if wanted is not None and self._day(turn, office, wanted) == "found":
+            return "day"  # the day typed before the office was chosen
         days = self._cal.next_days(office, proc, self.svc.clock())
         left = self._left(office, days, proc)
         open_days = [(d, sum(n for _, n in left.get(d, []))) for d in days]
@@ -602,7 +617,7 @@ def feature(service: BookingService) -> Feature:
         "booking_confirm_by_text": action(d.confirm_by_text, "yes", "no", "none", "again"),
         "booking_add": action(d.add_to_visit, "added", "gone"),
         "booking_set_office": action(d.set_office, "ok", "gone"),
-        "booking_dates": action(d.dates, "shown", "none"),
+        "booking_dates": action(d.dates, "shown", "day", "none"),
         "booking_slots": action(d.slots, "shown", "none"),
         "booking_confirm": action(d.confirm, "shown", "gone"),
         "booking_book": action(d.book, "booked", "held", "full", "closed", "limit", "gone"),
