@@ -320,6 +320,14 @@ def test_every_step_typed_at_a_real_commune(bot: Bot) -> None:
     )
 
 
+def test_a_need_that_asks_for_booking_gets_the_card_then_the_booking(bot: Bot) -> None:
+    replies = bot.send("cho tôi đặt lịch đăng ký khai sinh cho con")
+    assert "go:booking.start" in payloads(replies)  # the procedure's card first
+    assert "office:phuong-viet-hung" in payloads(replies)  # then where, at once
+    plain = bot.send("đăng ký khai sinh cho con", user="citizen-2")
+    assert not any(p.startswith("office:") for p in payloads(plain))
+
+
 def test_a_day_typed_before_the_commune_is_kept_for_the_office(bot: Bot) -> None:
     bot.open_guide()
     bot.send("đặt lịch")

@@ -228,6 +228,7 @@ WORD_LISTS = (
     "english_words",
     "generic_words",
     "yes_buttons",
+    "need_buttons",
 )
 WORD_TABLES = (
     "asks",

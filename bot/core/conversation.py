@@ -17,7 +17,16 @@ from bot.core.flows import COMMAND_PREFIX, DEFAULT_ON_TEXT
 from bot.core.messages import Button
 from bot.core.model import Procedure, Question
 from bot.core.normalize import fold
-from bot.core.understand import Context, Kind, Option, Reading, is_question, language, read
+from bot.core.understand import (
+    Context,
+    Kind,
+    Option,
+    Reading,
+    contains,
+    is_question,
+    language,
+    read,
+)
 
 MISSES_FOR_HUMAN = 2
 CLEAR_QUESTION_TOKENS = (
@@ -175,6 +184,7 @@ def _need(turn: Turn, reading: Reading) -> bool:
         turn.state.misses = 0
         turn.text = text
         turn.engine.run(turn, DEFAULT_ON_TEXT)
+        _press_asked(turn, text)
         return True
     if reading.value:  # "chào em, cho hỏi chút": small talk around no procedure
         turn.state.misses = 0
@@ -195,6 +205,21 @@ def _need(turn: Turn, reading: Reading) -> bool:
         reprompt(turn)
         return True
     return not_understood(turn)
+
+
+def _press_asked(turn: Turn, text: str) -> None:
+    """ "đặt lịch làm căn cước cho con": after the card, the button the need's words asked for
+    (understand.yaml need_buttons), when the card shows it."""
+    words = turn.content.flows.words
+    shown = [[b.label, b.payload] for reply in turn.replies for b in reply.buttons]
+    folded = fold(text)
+    for step in words.need_buttons:
+        if [p for _, p in shown if p == f"go:{step}"] and any(
+            contains(folded, p) for p in words.buttons.get(step, ())
+        ):
+            turn.state.buttons = shown  # the card's buttons, shown this turn
+            turn.engine.press(turn, f"go:{step}")
+            return
 
 
 def not_understood(turn: Turn) -> bool:

@@ -72,6 +72,7 @@ class Words:
         default_factory=dict
     )  # step a button goes to -> phrases
     yes_buttons: tuple[str, ...] = ()  # steps a bare "yes" picks when no yes/no question is pending
+    need_buttons: tuple[str, ...] = ()  # steps a need's own words press on its card ("đặt lịch …")
     separating: Mapping[str, tuple[str, ...]] = field(
         default_factory=dict
     )  # folded words -> fact ids
@@ -117,6 +118,7 @@ class Words:
             facts=facts,
             buttons=table("buttons"),
             yes_buttons=_plain_list(data.get("yes_buttons")),
+            need_buttons=_plain_list(data.get("need_buttons")),
             separating={
                 fold(str(k)): _plain_list(v) for k, v in _mapping(data.get("separating")).items()
             },
