@@ -328,6 +328,17 @@ def test_a_need_that_asks_for_booking_gets_the_card_then_the_booking(bot: Bot) -
     assert not any(p.startswith("office:") for p in payloads(plain))
 
 
+def test_a_yes_at_the_commune_step_is_not_taken_for_a_commune(bot: Bot) -> None:
+    bot.open_guide()
+    bot.send("đặt lịch")
+    for said in ("ok đúng rồi", "xác nhận", "ừ cháu đặt cho bác nhé"):
+        again = bot.send(said)
+        assert said not in texts(again)  # never "Ở ok đúng rồi chưa có buổi nào…"
+        assert texts(again).startswith(
+            bot.text("booking_ask_commune", procedure="Đăng ký khai sinh")
+        )
+
+
 def test_a_day_typed_before_the_commune_is_kept_for_the_office(bot: Bot) -> None:
     bot.open_guide()
     bot.send("đặt lịch")

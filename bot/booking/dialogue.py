@@ -22,6 +22,8 @@ from bot.core.engine import Engine, Turn
 from bot.core.feature import Feature, action
 from bot.core.messages import Button
 from bot.core.normalize import fold
+from bot.core.understand import Context, Kind, contains, read, yes_no
+from bot.core.understand import Words as Words_
 from bot.core.volunteer import CASE, JOIN_RE, is_volunteer
 
 DAYS_SHOWN = 6
@@ -171,6 +173,8 @@ class Dialogue:
         if len(found) >= 1:
             data["office"] = found[0].id
             return "found"
+        if _not_a_place(turn.text, turn.content.flows.words):
+            return "again"  # "dạ được", "ok đúng rồi", "xác nhận": where, once more
         if parse_when(turn.text, self._today()) is not None:
             # a day before the place ("thứ 3 tuần sau"): kept for when the office is chosen
             data["wanted"] = turn.text.strip()
@@ -585,6 +589,18 @@ def _include(engine: Engine, service: BookingService, d: Dialogue) -> None:
     service.attach(lambda: engine.content)
     hooks = [h for h in engine.text_hooks if not isinstance(getattr(h, "__self__", None), Dialogue)]
     engine.text_hooks = [d.joined, *hooks]  # before the volunteer hook that opens the case
+
+
+def _not_a_place(text: str, words: Words_) -> bool:
+    """A reply that cannot be a commune's name: small talk, a command, a yes ("ừ cháu đặt cho bác
+    nhé"), or a button's words ("xác nhận")."""
+    reading = read(text, Context(), words)
+    if reading.kind in (Kind.TALK, Kind.CONTROL) or reading.value:
+        return True
+    folded = fold(text)
+    if yes_no(folded.split()[0], words):
+        return True
+    return any(contains(folded, p) for phrases in words.buttons.values() for p in phrases)
 
 
 def _commune_words(text: str) -> str:
