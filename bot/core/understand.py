@@ -185,6 +185,13 @@ def yes_no(folded: str, words: Words) -> str:
             return "yes"
         if candidate in words.no:
             return "no"
+    # "dạ có ạ": yes-words among particles only (the particles may include the yes-word itself)
+    toks = folded.split()
+    said = {t for t in toks if t not in words.particles or t in words.yes or t in words.no}
+    if all(t in words.yes or t in words.particles for t in toks) and said & words.yes:
+        return "" if said & words.no else "yes"
+    if all(t in words.no or t in words.particles for t in toks) and said & words.no:
+        return "no"
     return ""
 
 
