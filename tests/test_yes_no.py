@@ -7,9 +7,7 @@ from pathlib import Path
 import pytest
 from chat import Chat, make_config, make_engine
 
-from bot.content.flows import load_flows
 from bot.core.engine import Engine
-from bot.core.understand import Context, Kind, read
 
 # How citizens answer, accents or not, polite particles, southern/central forms, teencode.
 YES = [
@@ -110,13 +108,3 @@ def test_typed_answer_equals_the_button(
     pressed.press(label)
     typed.say(word)
     assert [(r.text, r.buttons) for r in typed.last] == [(r.text, r.buttons) for r in pressed.last]
-
-
-@pytest.mark.parametrize("said", ["dạ có ạ", "vâng ạ", "dạ vâng", "ừ, thế tiếp đi"])
-def test_a_bare_yes_with_no_question_pending_is_heard_not_matched(said: str) -> None:
-    """After "Anh/chị muốn xem tiếp phần nào ạ?" (buttons, no yes/no question), a yes among
-    politeness particles is an acknowledgement, never a new need for the matcher."""
-    flows, problems = load_flows(Path(__file__).resolve().parent.parent / "flows")
-    assert flows is not None, problems
-    context = Context(buttons=[("Nộp ở đâu", "go:guide.where")], has_procedure=True)
-    assert read(said, context, flows.words).kind == Kind.TALK

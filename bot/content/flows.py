@@ -224,6 +224,7 @@ WORD_LISTS = (
     "question_marks",
     "switch_markers",
     "negation_split",
+    "preambles",
     "negators",
     "english_words",
     "generic_words",

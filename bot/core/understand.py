@@ -64,6 +64,7 @@ class Words:
     switch_markers: tuple[str, ...] = ()
     negation_split: tuple[str, ...] = ()
     negators: tuple[str, ...] = ()
+    preambles: tuple[str, ...] = ()  # "nhầm, ý tôi là …": words before a need, not part of it
     numbers: Mapping[str, int] = field(default_factory=dict)
     english: frozenset[str] = frozenset()
     generic: frozenset[str] = frozenset()
@@ -112,6 +113,7 @@ class Words:
             switch_markers=seq("switch_markers"),
             negation_split=seq("negation_split"),
             negators=seq("negators"),
+            preambles=seq("preambles"),
             numbers={fold(str(k)): int(v) for k, v in raw_numbers.items()},
             english=frozenset(t for p in seq("english_words") for t in p.split()),
             generic=frozenset(t for p in seq("generic_words") for t in p.split()),
@@ -364,6 +366,46 @@ def negated_need(folded: str, words: Words, raw: str = "") -> str:
     return ""
 
 
+def raw_span(raw: str, folded_part: str) -> str:
+    """The words of `raw` whose folded form is `folded_part`, accents kept (the matcher reads
+    "lại" and "lai" differently); `folded_part` itself when it is not a run of raw words."""
+    toks = raw.split()
+    folded = [fold(t) for t in toks]
+    want = folded_part.split()
+    for i in range(len(toks)):
+        got: list[str] = []
+        for j in range(i, len(toks)):
+            got += folded[j].split()
+            if got == want:
+                return " ".join(toks[i : j + 1]).strip(" ,.;:!?")
+            if len(got) >= len(want) or got != want[: len(got)]:
+                break
+    return folded_part
+
+
+def without_preamble(text: str, words: Words) -> str:
+    """ "nhầm, ý tôi là tạm trú" -> "tạm trú": leading preamble words off (the whole text if
+    nothing would be left)."""
+    toks = text.split()
+    cut = 0
+    moved = True
+    while moved:
+        moved = False
+        rest = fold(" ".join(toks[cut:]))
+        for p in sorted(words.preambles, key=len, reverse=True):
+            if rest.startswith(p + " "):
+                n = len(p.split())
+                # advance over the raw words that fold to the preamble's words
+                k, seen = cut, 0
+                while k < len(toks) and seen < n:
+                    seen += len(fold(toks[k]).split())
+                    k += 1
+                if seen == n and k < len(toks):
+                    cut, moved = k, True
+                break
+    return " ".join(toks[cut:]) if cut else text
+
+
 def read(raw: str, context: Context, words: Words) -> Reading:
     """Decide what the message is. Order: control, answer, question about the procedure,
     small talk, facts, else a possible new need."""
@@ -377,7 +419,7 @@ def read(raw: str, context: Context, words: Words) -> Reading:
         return Reading(Kind.CONTROL, command)
     negated = negated_need(folded, words, raw)
     if negated:
-        return Reading(Kind.NEED, text=negated, facts=facts)
+        return Reading(Kind.NEED, text=without_preamble(raw_span(raw, negated), words), facts=facts)
     if context.options:
         told = facts.get(context.pending, "")
         if told in {o.value for o in context.options}:
@@ -444,4 +486,5 @@ def read(raw: str, context: Context, words: Words) -> Reading:
         # ("thật" ~ "thất nghiệp") must not turn it into a procedure
         return Reading(Kind.TALK, talk, facts)
     # the matcher gets the words as written: accents tell "lại" (again) from "lai" (mixed race)
-    return Reading(Kind.NEED, talk, facts, text=raw)  # value: small talk if no procedure
+    need = without_preamble(raw, words)
+    return Reading(Kind.NEED, talk, facts, text=need)  # value: small talk if no procedure

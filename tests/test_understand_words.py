@@ -1,0 +1,44 @@
+"""The understanding step's word lists (flows/understand.yaml) on messages read out of context."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.content.flows import load_flows
+from bot.core.understand import Context, Kind, Words, read
+
+FLOWS = Path(__file__).resolve().parent.parent / "flows"
+
+
+@pytest.fixture(scope="module")
+def words() -> Words:
+    flows, problems = load_flows(FLOWS)
+    assert flows is not None, problems
+    return flows.words
+
+
+@pytest.mark.parametrize("said", ["dạ có ạ", "vâng ạ", "dạ vâng", "ừ, thế tiếp đi"])
+def test_a_bare_yes_with_no_question_pending_is_heard_not_matched(said: str, words: Words) -> None:
+    """After "Anh/chị muốn xem tiếp phần nào ạ?" (buttons, no yes/no question), a yes among
+    politeness particles is an acknowledgement, never a new need for the matcher."""
+    context = Context(buttons=[("Nộp ở đâu", "go:guide.where")], has_procedure=True)
+    assert read(said, context, words).kind == Kind.TALK
+
+
+@pytest.mark.parametrize(
+    ("said", "need"),
+    [
+        ("nhầm, ý tôi là tạm trú chứ không phải thường trú, tôi ở trọ", "tạm trú"),
+        ("không phải khai sinh mà là khai tử", "khai tử"),
+        ("Không phải lại khai sinh, mà là khai sinh cho con lai ạ", "khai sinh cho con lai ạ"),
+        ("ờ, con tôi mới đẻ hôm qua", "con tôi mới đẻ hôm qua"),
+    ],
+)
+def test_the_need_is_matched_as_typed_without_its_preamble(
+    said: str, need: str, words: Words
+) -> None:
+    """A correction keeps the citizen's accents ("lai" is not "lại") and drops "nhầm, ý tôi là"."""
+    reading = read(said, Context(has_procedure=True), words)
+    assert (reading.kind, reading.text) == (Kind.NEED, need)
