@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.content.flows import load_flows
-from bot.core.understand import Context, Kind, Words, read
+from bot.core.understand import Context, Kind, Words, language, read
 
 FLOWS = Path(__file__).resolve().parent.parent / "flows"
 
@@ -42,3 +42,13 @@ def test_the_need_is_matched_as_typed_without_its_preamble(
     """A correction keeps the citizen's accents ("lai" is not "lại") and drops "nhầm, ý tôi là"."""
     reading = read(said, Context(has_procedure=True), words)
     assert (reading.kind, reading.text) == (Kind.NEED, need)
+
+
+def test_a_question_about_the_bot_beats_the_greeting_around_it(words: Words) -> None:
+    reading = read("Hello! Are you a real person?", Context(), words)
+    assert (reading.kind, reading.value) == (Kind.TALK, "human_check")
+
+
+def test_plain_english_off_topic_is_answered_in_english(words: Words) -> None:
+    assert language("What's the best pho in Hanoi?", words) == "en"
+    assert language("phở ở đâu ngon nhất Hà Nội", words) == "vi"
