@@ -339,6 +339,19 @@ def test_a_yes_at_the_commune_step_is_not_taken_for_a_commune(bot: Bot) -> None:
         )
 
 
+def test_a_question_about_the_procedure_mid_booking_is_answered_then_booking_goes_on(
+    bot: Bot,
+) -> None:
+    bot.open_guide()
+    bot.send("đặt lịch")
+    asked = bot.send("à mà mang theo giấy tờ gì nhỉ")
+    assert "Giấy chứng sinh" in texts(asked)  # khai sinh's own documents, not another procedure
+    assert "office:phuong-viet-hung" in payloads(asked)  # and where, once more
+    bot.send("viet hung")
+    fee = bot.send("lệ phí bao nhiêu")
+    assert "Lệ phí" in texts(fee) and any(p.startswith("day:") for p in payloads(fee))
+
+
 def test_a_day_typed_before_the_commune_is_kept_for_the_office(bot: Bot) -> None:
     bot.open_guide()
     bot.send("đặt lịch")

@@ -6,6 +6,7 @@ import datetime as dt
 
 from bot.core import answers, guide
 from bot.core.answers import display_name
+from bot.core.conversation import answer_asked
 from bot.core.engine import Turn
 from bot.core.feature import Action, Feature, Outcome, action
 from bot.core.messages import Attachment, Button
@@ -282,6 +283,7 @@ FEATURE = Feature(
         "info_where": action(info("where"), Outcome.SHOWN),
         "info_online": action(info("online"), Outcome.SHOWN),
         "tick_note": action(tick_note, Outcome.SHOWN),
+        "answer_asked": action(answer_asked, "asked", "other"),
     },
     conditions={
         "has_special": has_special,

@@ -207,6 +207,20 @@ def _need(turn: Turn, reading: Reading) -> bool:
     return not_understood(turn)
 
 
+def answer_asked(turn: Turn) -> str:
+    """A question about the procedure in hand, typed where a step waited for something else ("à
+    mà mang theo giấy tờ gì?" while booking): answered; the flow then asks its question again."""
+    proc = turn.proc
+    if proc is None:
+        return "other"
+    reading = read(turn.text, Context(has_procedure=True), turn.content.flows.words)
+    if reading.kind != Kind.ASK or names_another(turn, proc, reading):
+        return "other"
+    parts = [answer_about(turn, proc, topic, reading.text) for topic in reading.value.split(",")]
+    turn.say(with_footnote(turn, "\n".join(parts)))
+    return "asked"
+
+
 def _press_asked(turn: Turn, text: str) -> None:
     """ "đặt lịch làm căn cước cho con": after the card, the button the need's words asked for
     (understand.yaml need_buttons), when the card shows it."""
