@@ -352,6 +352,17 @@ def test_a_question_about_the_procedure_mid_booking_is_answered_then_booking_goe
     assert "Lệ phí" in texts(fee) and any(p.startswith("day:") for p in payloads(fee))
 
 
+def test_politeness_words_after_the_commune_are_not_part_of_it(bot: Bot) -> None:
+    bot.open_guide()
+    bot.send("đặt lịch")
+    none = bot.send("xã Tân Phong cháu ạ")
+    assert bot.text(
+        "booking_commune_none", commune="xã Tân Phong", procedure="Đăng ký khai sinh"
+    ) in texts(none)
+    days = bot.send("Việt Hưng nhé")
+    assert any(p.startswith("day:") for p in payloads(days))
+
+
 def test_a_day_typed_before_the_commune_is_kept_for_the_office(bot: Bot) -> None:
     bot.open_guide()
     bot.send("đặt lịch")

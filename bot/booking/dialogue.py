@@ -158,7 +158,10 @@ class Dialogue:
     def commune_by_text(self, turn: Turn) -> str:
         """A typed commune ('viet hung', 'Phường Việt Hưng'): its office; else say so and offer
         the offices taking the procedure (neighbours first), each with the reason."""
-        typed, words = _commune_words(turn.text), self._words(turn)
+        place = _said_place(
+            turn.text, turn.content.flows.words
+        )  # "xã Sóc Sơn cháu ạ" -> "xã Sóc Sơn"
+        typed, words = _commune_words(place), self._words(turn)
         data = self._data(turn)
         proc = data.get("proc") or ""
         if not typed:
@@ -187,16 +190,12 @@ class Dialogue:
             return "none"  # not a commune: a question for the understanding step
         near = [o for o in offering if typed in {_commune_words(n) for n in o.nearby}]
         rest = [o for o in offering if o not in near]
-        lines = [
-            words.t(
-                "booking_commune_none", commune=turn.text.strip(), procedure=words.procedure(proc)
-            )
-        ]
+        lines = [words.t("booking_commune_none", commune=place, procedure=words.procedure(proc))]
         lines += [
             words.t(
                 "booking_near_line",
                 office=o.name,
-                reason=words.t("booking_reason_near", commune=turn.text.strip()),
+                reason=words.t("booking_reason_near", commune=place),
             )
             for o in near
         ]
@@ -601,6 +600,14 @@ def _not_a_place(text: str, words: Words_) -> bool:
     if yes_no(folded.split()[0], words):
         return True
     return any(contains(folded, p) for phrases in words.buttons.values() for p in phrases)
+
+
+def _said_place(text: str, words: Words_) -> str:
+    """The place as typed, without the politeness words after it ("cháu ạ", "nhé")."""
+    toks = text.strip().rstrip(" .,!?").split()
+    while len(toks) > 1 and fold(toks[-1]) in words.particles:
+        toks.pop()
+    return " ".join(toks)
 
 
 def _commune_words(text: str) -> str:
