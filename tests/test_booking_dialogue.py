@@ -363,6 +363,15 @@ def test_politeness_words_after_the_commune_are_not_part_of_it(bot: Bot) -> None
     assert any(p.startswith("day:") for p in payloads(days))
 
 
+def test_a_day_typed_under_the_card_starts_booking_on_that_day(bot: Bot) -> None:
+    bot.open_guide()
+    where = bot.send("thứ 4 tuần sau ạ")  # under the card: a booking for that day
+    assert "office:phuong-viet-hung" in payloads(where)
+    slots = bot.send("viet hung")
+    assert "Thứ Tư, 25/11/2026" in texts(slots)
+    assert any(p.startswith("slot:") for p in payloads(slots))
+
+
 def test_a_day_typed_before_the_commune_is_kept_for_the_office(bot: Bot) -> None:
     bot.open_guide()
     bot.send("đặt lịch")

@@ -77,3 +77,12 @@ def test_fits_by_part_and_time() -> None:
     assert When(part="toi").fits(dt.time(17, 30)) and When(part="chieu").fits(dt.time(17, 30))
     assert When(time=dt.time(17, 45)).fits(dt.time(17, 45))
     assert not When(time=dt.time(17, 45)).fits(dt.time(18, 0))
+
+
+def test_the_pronoun_toi_is_not_the_evening() -> None:
+    """ "tôi" folds to "toi" like "tối": typed with its marks it is "I", not a part of the day."""
+    assert parse_when("thôi, tôi hỏi đăng ký kết hôn", FRIDAY) is None
+    when = parse_when("mai tôi đi làm căn cước", FRIDAY)
+    assert when is not None and when.part is None
+    evening = parse_when("tối thứ 6", FRIDAY)
+    assert evening is not None and evening.part == "toi"

@@ -29,6 +29,7 @@ from bot.core.volunteer import CASE, JOIN_RE, is_volunteer
 DAYS_SHOWN = 6
 PROCS_SHOWN = 12
 MINE = "booking.mine"
+MAX_DAY_WORDS = 7  # a day typed alone ("sáng thứ năm tuần sau ạ"), not a sentence that names one
 START = "booking.start"
 NO_REMINDERS = frozenset({"web"})  # channels that cannot reach a citizen later (page closed)
 COMMUNE_WORDS = ("phuong ", "xa ", "dac khu ", "p. ", "x. ")
@@ -579,6 +580,24 @@ class Dialogue:
             self.svc.store.redirect_notices(Citizen("case", code), to)
         return False
 
+    def day_on_card(self, turn: Turn, text: str) -> bool:
+        """A bare day typed under a card that offers booking ("sáng thứ năm tuần sau ạ"): the
+        booking starts, and the office, once chosen, opens on that day."""
+        payload = f"go:{START}"
+        if turn.state.step.startswith("booking.") or payload not in {
+            str(b[1]) for b in turn.state.buttons
+        }:
+            return False
+        if len(text.split()) > MAX_DAY_WORDS or "?" in text:
+            return False
+        when = parse_when(text, self._today())
+        if when is None or when.day is None or turn.content.matcher.analyse(text).matches:
+            return False  # no day, or a need that names one ("mai đi làm căn cước")
+        turn.engine.press(turn, payload)
+        if turn.state.step.startswith("booking."):
+            self._data(turn)["wanted"] = text.strip()
+        return True
+
     def start_command(self, turn: Turn) -> None:
         """'đặt lịch' typed anywhere: book the procedure in hand, or ask which one."""
         turn.engine.run(turn, START)
@@ -587,7 +606,7 @@ class Dialogue:
 def _include(engine: Engine, service: BookingService, d: Dialogue) -> None:
     service.attach(lambda: engine.content)
     hooks = [h for h in engine.text_hooks if not isinstance(getattr(h, "__self__", None), Dialogue)]
-    engine.text_hooks = [d.joined, *hooks]  # before the volunteer hook that opens the case
+    engine.text_hooks = [d.joined, d.day_on_card, *hooks]  # before the volunteer hook
 
 
 def _not_a_place(text: str, words: Words_) -> bool:

@@ -11,7 +11,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from bot.core.normalize import strip_marks
+from bot.core.normalize import nfc, strip_marks
 
 MORNING, NOON, AFTERNOON, EVENING = "sang", "trua", "chieu", "toi"
 PARTS = {  # part of the day → [from, to) hours
@@ -36,6 +36,7 @@ DAY_MONTH = re.compile(r"\b(?:ngay\s+)?(\d{1,2})\s+thang\s+(\d{1,2})\b")
 DAY_ONLY = re.compile(r"\bngay\s+(\d{1,2})\b")
 TIME = re.compile(r"\b(\d{1,2})\s*(?:h|g|gio|:)\s*(\d{1,2})?(?:\s*(?:p|phut))?\b")
 PART = re.compile(r"\b(sang|trua|chieu|toi)\b")
+PRONOUN = re.compile(r"(?<!\w)tôi(?!\w)")
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,8 @@ class When:
 
 def parse_when(text: str, today: dt.date) -> When | None:
     """The day, part of day and time in `text`, relative to `today`; None if none is said."""
-    folded = " ".join(strip_marks(text.lower()).replace("đ", "d").split())
+    # "tôi" (I) folds to "toi" like "tối" (evening): typed with its marks, it is the pronoun
+    folded = " ".join(strip_marks(PRONOUN.sub(" ", nfc(text).lower())).replace("đ", "d").split())
     part_m = PART.search(NEXT_WEEK.sub(" ", folded))
     part = part_m.group(1) if part_m else None
     day = _day(folded, today)
