@@ -372,6 +372,13 @@ def test_a_day_typed_under_the_card_starts_booking_on_that_day(bot: Bot) -> None
     assert any(p.startswith("slot:") for p in payloads(slots))
 
 
+@pytest.mark.parametrize("said", ["hôm nay trời mưa to quá", "nhờ một cá nhân"])
+def test_a_sentence_with_a_day_word_in_it_does_not_start_booking(bot: Bot, said: str) -> None:
+    bot.open_guide()
+    replies = bot.send(said)  # "hôm nay", and "một" that folds like "mốt": not a booking
+    assert not any(p.startswith("office:") for p in payloads(replies))
+
+
 def test_a_day_typed_before_the_commune_is_kept_for_the_office(bot: Bot) -> None:
     bot.open_guide()
     bot.send("đặt lịch")

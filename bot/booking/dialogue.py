@@ -30,6 +30,42 @@ DAYS_SHOWN = 6
 PROCS_SHOWN = 12
 MINE = "booking.mine"
 MAX_DAY_WORDS = 7  # a day typed alone ("sáng thứ năm tuần sau ạ"), not a sentence that names one
+DAY_WORDS = frozenset(
+    [
+        "sang",
+        "trua",
+        "chieu",
+        "toi",
+        "dem",
+        "mai",
+        "mot",
+        "kia",
+        "nay",
+        "hom",
+        "ngay",
+        "thu",
+        "hai",
+        "ba",
+        "tu",
+        "nam",
+        "sau",
+        "bay",
+        "chu",
+        "nhat",
+        "cn",
+        "tuan",
+        "truoc",
+        "thang",
+        "luc",
+        "gio",
+        "h",
+        "phut",
+        "ruoi",
+        "kem",
+        "vao",
+        "buoi",
+    ]
+)
 START = "booking.start"
 NO_REMINDERS = frozenset({"web"})  # channels that cannot reach a citizen later (page closed)
 COMMUNE_WORDS = ("phuong ", "xa ", "dac khu ", "p. ", "x. ")
@@ -583,17 +619,18 @@ class Dialogue:
     def day_on_card(self, turn: Turn, text: str) -> bool:
         """A bare day typed under a card that offers booking ("sáng thứ năm tuần sau ạ"): the
         booking starts, and the office, once chosen, opens on that day."""
-        payload = f"go:{START}"
-        if turn.state.step.startswith("booking.") or payload not in {
-            str(b[1]) for b in turn.state.buttons
-        }:
+        if not turn.state.proc or turn.state.step.startswith("booking."):
             return False
-        if len(text.split()) > MAX_DAY_WORDS or "?" in text:
+        if len(text.split()) > MAX_DAY_WORDS or "?" in text or not _only_a_day(text, turn):
             return False
         when = parse_when(text, self._today())
         if when is None or when.day is None or turn.content.matcher.analyse(text).matches:
             return False  # no day, or a need that names one ("mai đi làm căn cước")
-        turn.engine.press(turn, payload)
+        payload = f"go:{START}"
+        if payload in {str(b[1]) for b in turn.state.buttons}:
+            turn.engine.press(turn, payload)
+        else:  # not bookable here: the booking start says so, with whom to ask
+            turn.engine.run(turn, START)
         if turn.state.step.startswith("booking."):
             self._data(turn)["wanted"] = text.strip()
         return True
@@ -619,6 +656,14 @@ def _not_a_place(text: str, words: Words_) -> bool:
     if yes_no(folded.split()[0], words):
         return True
     return any(contains(folded, p) for phrases in words.buttons.values() for p in phrases)
+
+
+def _only_a_day(text: str, turn: Turn) -> bool:
+    """Nothing but day words ("sáng thứ năm tuần sau ạ"), not a sentence with one in it ("hôm nay
+    trời mưa", "nhờ một cá nhân": folded, "một" reads "mốt")."""
+    particles = turn.content.flows.words.particles
+    toks = [t for t in fold(text).replace(",", " ").split() if t not in particles]
+    return bool(toks) and all(t in DAY_WORDS or any(c.isdigit() for c in t) for t in toks)
 
 
 def _said_place(text: str, words: Words_) -> str:
