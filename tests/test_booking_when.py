@@ -86,3 +86,17 @@ def test_the_pronoun_toi_is_not_the_evening() -> None:
     assert when is not None and when.part is None
     evening = parse_when("tối thứ 6", FRIDAY)
     assert evening is not None and evening.part == "toi"
+
+
+@pytest.mark.parametrize(
+    ("text", "day", "part", "time"),
+    [
+        ("next Wednesday at 9 am", dt.date(2026, 12, 9), "sang", dt.time(9, 0)),
+        ("tomorrow afternoon", dt.date(2026, 12, 5), "chieu", None),
+        ("Friday 3:30 pm", dt.date(2026, 12, 4), "chieu", dt.time(15, 30)),
+    ],
+)
+def test_english_days_and_times(
+    text: str, day: dt.date, part: str | None, time: dt.time | None
+) -> None:
+    assert parse_when(text, FRIDAY) == When(day, part, time)

@@ -37,6 +37,16 @@ DAY_ONLY = re.compile(r"\bngay\s+(\d{1,2})\b")
 TIME = re.compile(r"\b(\d{1,2})\s*(?:h|g|gio|:)\s*(\d{1,2})?(?:\s*(?:p|phut))?\b")
 PART = re.compile(r"\b(sang|trua|chieu|toi)\b")
 PRONOUN = re.compile(r"(?<!\w)tôi(?!\w)")
+ENGLISH = (  # English → the Vietnamese (folded) the parser reads, longest first
+    ("day after tomorrow", "ngay kia"), ("tomorrow", "mai"), ("today", "hom nay"),
+    ("next week", "tuan sau"), ("this week", "tuan nay"), ("tonight", "toi nay"),
+    ("monday", "thu hai"), ("tuesday", "thu ba"), ("wednesday", "thu tu"),
+    ("thursday", "thu nam"), ("friday", "thu sau"), ("saturday", "thu bay"),
+    ("sunday", "chu nhat"), ("morning", "sang"), ("noon", "trua"),
+    ("afternoon", "chieu"), ("evening", "toi"),
+)  # fmt: skip
+NEXT_DAY = re.compile(r"\bnext (thu \w+|chu nhat)\b")  # "next wednesday": next week's
+AM_PM = re.compile(r"\b(\d{1,2})(?::(\d{2}))?\s*(am|pm)\b")
 
 
 @dataclass(frozen=True)
@@ -61,6 +71,7 @@ def parse_when(text: str, today: dt.date) -> When | None:
     """The day, part of day and time in `text`, relative to `today`; None if none is said."""
     # "tôi" (I) folds to "toi" like "tối" (evening): typed with its marks, it is the pronoun
     folded = " ".join(strip_marks(PRONOUN.sub(" ", nfc(text).lower())).replace("đ", "d").split())
+    folded = _from_english(folded)
     part_m = PART.search(NEXT_WEEK.sub(" ", folded))
     part = part_m.group(1) if part_m else None
     day = _day(folded, today)
@@ -68,6 +79,20 @@ def parse_when(text: str, today: dt.date) -> When | None:
     if day is None and part is None and time is None:
         return None
     return When(day, part, time)
+
+
+def _from_english(folded: str) -> str:
+    """ "next wednesday at 9 am" → "thu tu tuan sau 9h sang": English days and times in the words
+    the Vietnamese parser reads."""
+    text = f" {folded} "
+    for en, vi in ENGLISH:
+        text = text.replace(f" {en} ", f" {vi} ")
+    text = NEXT_DAY.sub(r"\1 tuan sau", text)
+    text = AM_PM.sub(
+        lambda m: f"{m.group(1)}h{m.group(2) or ''} {'sang' if m.group(3) == 'am' else 'chieu'}",
+        text,
+    )
+    return " ".join(text.split())
 
 
 def _day(folded: str, today: dt.date) -> dt.date | None:
