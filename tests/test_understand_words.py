@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from bot.content.flows import load_flows
-from bot.core.understand import Context, Kind, Words, language, read
+from bot.core.normalize import fold
+from bot.core.understand import Context, Kind, Words, is_question, language, read
 
 FLOWS = Path(__file__).resolve().parent.parent / "flows"
 
@@ -52,3 +53,9 @@ def test_a_question_about_the_bot_beats_the_greeting_around_it(words: Words) -> 
 def test_plain_english_off_topic_is_answered_in_english(words: Words) -> None:
     assert language("What's the best pho in Hanoi?", words) == "en"
     assert language("phở ở đâu ngon nhất Hà Nội", words) == "vi"
+
+
+@pytest.mark.parametrize("said", ["nên tổ chức ở đâu cho vui nhỉ", "con tôi học trường nào nhỉ"])
+def test_nhi_and_o_dau_make_a_question(said: str, words: Words) -> None:
+    """A clear question that names no procedure is answered "out of scope", not "chưa hiểu"."""
+    assert is_question(said, fold(said), words)
