@@ -15,7 +15,7 @@ from bot.booking.offices import Office
 from bot.booking.reminders import schedule
 from bot.booking.service import BookingService
 from bot.booking.store import ADDED, BOOKED, CLOSED, FULL, HELD, LIMIT, BookingView, Citizen
-from bot.booking.when import When, parse_when
+from bot.booking.when import When, only_day_words, parse_when
 from bot.booking.wording import Words
 from bot.core import guide, volunteer
 from bot.core.engine import Engine, Turn
@@ -30,70 +30,6 @@ DAYS_SHOWN = 6
 PROCS_SHOWN = 12
 MINE = "booking.mine"
 MAX_DAY_WORDS = 7  # a day typed alone ("sáng thứ năm tuần sau ạ"), not a sentence that names one
-DAY_WORDS = frozenset(
-    [
-        "sang",
-        "trua",
-        "chieu",
-        "toi",
-        "dem",
-        "mai",
-        "mot",
-        "kia",
-        "nay",
-        "hom",
-        "ngay",
-        "thu",
-        "hai",
-        "ba",
-        "tu",
-        "nam",
-        "sau",
-        "bay",
-        "chu",
-        "nhat",
-        "cn",
-        "tuan",
-        "truoc",
-        "thang",
-        "luc",
-        "gio",
-        "h",
-        "phut",
-        "ruoi",
-        "kem",
-        "vao",
-        "buoi",
-        *[
-            "next",
-            "this",
-            "week",
-            "on",
-            "at",
-            "am",
-            "pm",
-            "the",
-            "day",
-            "after",
-            "tomorrow",
-            "today",
-            "tonight",
-            "morning",
-            "noon",
-        ],
-        *[
-            "afternoon",
-            "evening",
-            "monday",
-            "tuesday",
-            "wednesday",
-            "thursday",
-            "friday",
-            "saturday",
-            "sunday",
-        ],
-    ]
-)
 START = "booking.start"
 NO_REMINDERS = frozenset({"web"})  # channels that cannot reach a citizen later (page closed)
 COMMUNE_WORDS = ("phuong ", "xa ", "dac khu ", "p. ", "x. ")
@@ -223,9 +159,8 @@ class Dialogue:
     def commune_by_text(self, turn: Turn) -> str:
         """A typed commune ('viet hung', 'Phường Việt Hưng'): its office; else say so and offer
         the offices taking the procedure (neighbours first), each with the reason."""
-        place = _said_place(
-            turn.text, turn.content.flows.words
-        )  # "xã Sóc Sơn cháu ạ" -> "xã Sóc Sơn"
+        # "xã Sóc Sơn cháu ạ" -> "xã Sóc Sơn"
+        place = _said_place(turn.text, turn.content.flows.words)
         typed, words = _commune_words(place), self._words(turn)
         data = self._data(turn)
         proc = data.get("proc") or ""
@@ -649,7 +584,9 @@ class Dialogue:
         booking starts, and the office, once chosen, opens on that day."""
         if not turn.state.proc or turn.state.step.startswith("booking."):
             return False
-        if len(text.split()) > MAX_DAY_WORDS or "?" in text or not _only_a_day(text, turn):
+        particles = turn.content.flows.words.particles
+        day_words = " ".join(t for t in fold(text).split() if t not in particles)
+        if len(text.split()) > MAX_DAY_WORDS or "?" in text or not only_day_words(day_words):
             return False
         when = parse_when(text, self._today())
         if when is None or when.day is None or turn.content.matcher.analyse(text).matches:
@@ -684,14 +621,6 @@ def _not_a_place(text: str, words: Words_) -> bool:
     if yes_no(folded.split()[0], words):
         return True
     return any(contains(folded, p) for phrases in words.buttons.values() for p in phrases)
-
-
-def _only_a_day(text: str, turn: Turn) -> bool:
-    """Nothing but day words ("sáng thứ năm tuần sau ạ"), not a sentence with one in it ("hôm nay
-    trời mưa", "nhờ một cá nhân": folded, "một" reads "mốt")."""
-    particles = turn.content.flows.words.particles
-    toks = [t for t in fold(text).replace(",", " ").split() if t not in particles]
-    return bool(toks) and all(t in DAY_WORDS or any(c.isdigit() for c in t) for t in toks)
 
 
 def _said_place(text: str, words: Words_) -> str:

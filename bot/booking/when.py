@@ -49,6 +49,18 @@ NEXT_DAY = re.compile(r"\bnext (thu \w+|chu nhat)\b")  # "next wednesday": next 
 AM_PM = re.compile(r"\b(\d{1,2})(?::(\d{2}))?\s*(am|pm)\b")
 
 
+# every word a typed day is made of: the tables above, and the words around them
+DAY_WORDS = frozenset(
+    w
+    for phrase in (
+        *PARTS, *WEEKDAY_WORDS, *(p for p, _ in RELATIVE), *(w for pair in ENGLISH for w in pair),
+        "thu t tuan sau toi nay truoc chu nhat cn ngay thang dem luc gio h g phut ruoi kem vao buoi",
+        "next this at on the am pm",
+    )
+    for w in phrase.split()
+)  # fmt: skip
+
+
 @dataclass(frozen=True)
 class When:
     """What a typed text said: a day, a part of the day, a time (each may be missing)."""
@@ -79,6 +91,13 @@ def parse_when(text: str, today: dt.date) -> When | None:
     if day is None and part is None and time is None:
         return None
     return When(day, part, time)
+
+
+def only_day_words(folded: str) -> bool:
+    """Nothing but a day ("thu nam tuan sau", "15/12 9h"), not a sentence with one in it ("hom
+    nay troi mua"; "nho mot ca nhan": "một" folds like "mốt")."""
+    toks = folded.replace(",", " ").split()
+    return bool(toks) and all(t in DAY_WORDS or any(c.isdigit() for c in t) for t in toks)
 
 
 def _from_english(folded: str) -> str:

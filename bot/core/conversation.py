@@ -135,10 +135,15 @@ def _ask(turn: Turn, reading: Reading) -> bool:
         turn, proc, reading
     ):  # "còn khai tử thì lệ phí sao?": the other procedure's card
         return _need(turn, Reading(Kind.NEED, text=turn.text))
-    parts = [answer_about(turn, proc, topic, reading.text) for topic in reading.value.split(",")]
-    turn.say(with_footnote(turn, "\n".join(parts)))
+    _say_answers(turn, proc, reading)
     reprompt(turn)
     return True
+
+
+def _say_answers(turn: Turn, proc: Procedure, reading: Reading) -> None:
+    """The answers to each topic asked ("lệ phí, bao lâu"), with the unverified footnote."""
+    parts = [answer_about(turn, proc, topic, reading.text) for topic in reading.value.split(",")]
+    turn.say(with_footnote(turn, "\n".join(parts)))
 
 
 def names_another(turn: Turn, proc: Procedure, reading: Reading) -> bool:
@@ -216,8 +221,7 @@ def answer_asked(turn: Turn) -> str:
     reading = read(turn.text, Context(has_procedure=True), turn.content.flows.words)
     if reading.kind != Kind.ASK or names_another(turn, proc, reading):
         return "other"
-    parts = [answer_about(turn, proc, topic, reading.text) for topic in reading.value.split(",")]
-    turn.say(with_footnote(turn, "\n".join(parts)))
+    _say_answers(turn, proc, reading)
     return "asked"
 
 
@@ -226,11 +230,11 @@ def _press_asked(turn: Turn, text: str) -> None:
     (understand.yaml need_buttons), when the card shows it."""
     words = turn.content.flows.words
     shown = [[b.label, b.payload] for reply in turn.replies for b in reply.buttons]
+    payloads = {payload for _, payload in shown}
     folded = fold(text)
     for step in words.need_buttons:
-        if [p for _, p in shown if p == f"go:{step}"] and any(
-            contains(folded, p) for p in words.buttons.get(step, ())
-        ):
+        asked = any(contains(folded, p) for p in words.buttons.get(step, ()))
+        if asked and f"go:{step}" in payloads:
             turn.state.buttons = shown  # the card's buttons, shown this turn
             turn.engine.press(turn, f"go:{step}")
             return

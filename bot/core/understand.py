@@ -113,7 +113,7 @@ class Words:
             switch_markers=seq("switch_markers"),
             negation_split=seq("negation_split"),
             negators=seq("negators"),
-            preambles=seq("preambles"),
+            preambles=tuple(sorted(seq("preambles"), key=len, reverse=True)),  # longest first
             numbers={fold(str(k)): int(v) for k, v in raw_numbers.items()},
             english=frozenset(t for p in seq("english_words") for t in p.split()),
             generic=frozenset(t for p in seq("generic_words") for t in p.split()),
@@ -384,25 +384,18 @@ def raw_span(raw: str, folded_part: str) -> str:
 
 
 def without_preamble(text: str, words: Words) -> str:
-    """ "nhầm, ý tôi là tạm trú" -> "tạm trú": leading preamble words off (the whole text if
-    nothing would be left)."""
-    toks = text.split()
-    cut = 0
-    moved = True
-    while moved:
-        moved = False
+    """ "nhầm, ý tôi là tạm trú" -> "tạm trú": leading preamble words off (never all the words)."""
+    toks, cut = text.split(), 0
+    while cut < len(toks) - 1:
         rest = fold(" ".join(toks[cut:]))
-        for p in sorted(words.preambles, key=len, reverse=True):
-            if rest.startswith(p + " "):
-                n = len(p.split())
-                # advance over the raw words that fold to the preamble's words
-                k, seen = cut, 0
-                while k < len(toks) and seen < n:
-                    seen += len(fold(toks[k]).split())
-                    k += 1
-                if seen == n and k < len(toks):
-                    cut, moved = k, True
-                break
+        found = next((p for p in words.preambles if rest.startswith(p + " ")), "")
+        left, k = len(found.split()), cut  # raw words over the preamble's folded words
+        while left > 0 and k < len(toks):
+            left -= len(fold(toks[k]).split())
+            k += 1
+        if not found or left != 0 or k >= len(toks):
+            break
+        cut = k
     return " ".join(toks[cut:]) if cut else text
 
 
