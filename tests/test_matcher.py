@@ -85,6 +85,16 @@ def test_plain_procedure_is_followed_by_its_bundle(matcher: Matcher) -> None:
 def test_ambiguous_abbreviation_is_not_expanded_blindly(matcher: Matcher) -> None:
     assert "khau" not in matcher.prepare("hk này em học tốt không").tokens
     assert "thuong" in matcher.prepare("nhập hk cho con").tokens
+    assert "chieu" in matcher.prepare("lm hc cho con 5 tuổi").tokens
+    assert "chieu" not in matcher.prepare("thủ tục hc công").tokens
+
+
+def test_administrative_abbreviations_expand(matcher: Matcher) -> None:
+    tokens = matcher.prepare("đk sd hđđt của cqt, cty đổi đkdn, đk nvqs").tokens
+    for word in ("hoa", "don", "dien", "tu", "thue", "cong", "ty", "doanh", "nghia", "vu"):
+        assert word in tokens
+    code = "1.013133"  # đăng ký nghĩa vụ quân sự lần đầu
+    assert code in matcher.catalog.procedures[first(matcher, "đk nvqs lần đầu") or ""].codes
 
 
 def test_stopwords_are_decided_on_accents_when_typed() -> None:
