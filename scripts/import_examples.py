@@ -1,16 +1,13 @@
 """Turn the writers' messages into content and training data.
 
     python scripts/import_examples.py OUT_DIR TASKS_DIR
-    python scripts/import_examples.py --small-talk FILE.jsonl...
 
 OUT_DIR holds JSON Lines written by people who saw neither the matcher nor its test sets:
 `w*.jsonl` ({"key", "q", "style"}, the key naming a procedure of TASKS_DIR/w*.jsonl),
 `covered.jsonl` and `negatives.jsonl` ({"q", "expect", "style"}). Writes
 procedures_catalog/lexicon/examples/*.yaml (every message about a procedure, keyed by its
 national codes or curated id: the matcher indexes them) and procedures_catalog/lexicon/non_requests.yaml (the
-messages about no procedure: the matcher's nearest neighbours on the 'no' side). With
---small-talk: writes procedures_catalog/lexicon/small_talk.yaml from everyday messages about
-something else ({"q", "style"}), written the same way.
+messages about no procedure: the matcher's nearest neighbours on the 'no' side).
 """
 
 from __future__ import annotations
@@ -24,17 +21,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "procedures_catalog" / "lexicon" / "examples"
 NEGATIVES = ROOT / "procedures_catalog" / "lexicon" / "non_requests.yaml"
-SMALL_TALK = ROOT / "procedures_catalog" / "lexicon" / "small_talk.yaml"
-SMALL_TALK_HEADER = """\
-# Everyday messages about something else (a child's cough, gold prices, football, recipes,
-# traffic, pets, farming, the weather), in the words citizens write to the bot: "ad ơi",
-# "ở đâu", "bao nhiêu", no accents, teencode, southern and central speech, English.
-# Written on 2026-12-05 by three writers who saw neither the matcher nor any evaluation set.
-# Like non_requests.yaml, the matcher's nearest neighbours on the 'no' side; unlike them, they
-# also teach the aboutness model that these small words are not a sign of "no need".
-# Made by scripts/import_examples.py --small-talk.
-messages:
-"""
 NEG_HEADER = """\
 # Messages that ask for no administrative procedure, though many reuse a procedure's words
 # (a cake for a first birthday, wedding outfits, football transfers, complaints, advice).
@@ -132,21 +118,5 @@ def main(out_dir: Path, tasks_dir: Path) -> int:
     return 0
 
 
-def small_talk(paths: list[Path]) -> int:
-    seen: dict[str, None] = {}
-    for path in paths:
-        for r in _rows(path):
-            q = _nfc(r.get("q", ""))
-            if q and r.get("expect", ["none"]) == ["none"]:
-                seen.setdefault(q, None)
-    SMALL_TALK.write_text(
-        SMALL_TALK_HEADER + "".join(f"  - {_quote(q)}\n" for q in seen), encoding="utf-8"
-    )
-    print(f"{len(seen)} messages")
-    return 0
-
-
 if __name__ == "__main__":
-    if sys.argv[1] == "--small-talk":
-        sys.exit(small_talk([Path(a) for a in sys.argv[2:]]))
     sys.exit(main(Path(sys.argv[1]), Path(sys.argv[2])))

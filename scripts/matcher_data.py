@@ -756,13 +756,9 @@ def siblings_of(catalog: Catalog, rank) -> dict[str, str]:  # type: ignore[no-un
     return out
 
 
-def written(
-    catalog: Catalog, non_requests: tuple[str, ...], small_talk: tuple[str, ...] = ()
-) -> list[Example]:
+def written(catalog: Catalog, non_requests: tuple[str, ...]) -> list[Example]:
     """The writers' messages: every entry's example questions (each scored without itself: the
-    matcher indexes them) and the messages about no procedure: the non-requests, which reuse
-    procedure words on purpose ("written-none"), then the small talk ("written-chat"), numbered
-    as the matcher indexes them (Lexicon.not_needs)."""
+    matcher indexes them) and the messages about no procedure."""
     docs: dict[str, list[int]] = defaultdict(list)
     owners: dict[str, list[str]] = defaultdict(list)
     k = 0
@@ -775,7 +771,8 @@ def written(
         Example(q, owners[q], "written", stable_half(q, "written"), skip=tuple(ks))
         for q, ks in docs.items()
     ]
-    for k, q in enumerate(non_requests + small_talk):
-        style = "written-none" if k < len(non_requests) else "written-chat"
-        out.append(Example(q, [], style, stable_half(q, "written"), admin=False, skip_non=(k,)))
+    for k, q in enumerate(non_requests):
+        out.append(
+            Example(q, [], "written-none", stable_half(q, "written"), admin=False, skip_non=(k,))
+        )
     return out

@@ -98,7 +98,7 @@ def generate(m: Matcher, per_entry: int, n_neg: int, seed: int) -> list[Example]
     sib = siblings_of(m.catalog, rank)
     out = list(positives(m.catalog, noise, sib, per_entry, rng, same))
     out += list(negatives(noise, n_neg, rng))
-    out += written(m.catalog, m.lexicon.non_requests, m.lexicon.small_talk)
+    out += written(m.catalog, m.lexicon.non_requests)
     rng.shuffle(out)
     return out
 
@@ -256,9 +256,7 @@ def fit_bag(rows: list[dict]) -> dict:
     from sklearn.linear_model import LogisticRegression
 
     # the writers' non-requests teach the gate (through their nearest-neighbour score), not the
-    # bag: they reuse procedure words on purpose, and a bag learns those words as "not a need".
-    # The small talk ("written-chat") does teach it: written as citizens write, its "ở đâu",
-    # "bao nhiêu", "ad ơi" are not evidence of "no need" as the generated frames' were
+    # bag: they reuse procedure words on purpose, and a bag learns those words as "not a need"
     rows = [r for r in rows if r["ex"].style != "written-none"]
     counts: dict[str, int] = defaultdict(int)
     for r in rows:

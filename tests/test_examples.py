@@ -70,22 +70,6 @@ def test_non_requests_file_is_checked(catalog: Path) -> None:
     assert problems == [] and lexicon.non_requests == ("đặt bánh kem thôi nôi",)
 
 
-def test_small_talk_is_checked_and_counts_as_a_non_request(catalog: Path, tmp_path: Path) -> None:
-    path = catalog / "lexicon" / "small_talk.yaml"
-    path.write_text("messages:\n  - [a\n", encoding="utf-8")
-    _, _, problems = load_lexicon(catalog)
-    assert [Path(p.file).name for p in problems] == ["small_talk.yaml"]
-    assert problems[0].line >= 2
-    talk = "ad ơi quán bún bò nào ngon ở gần chợ Bến Thành vậy"
-    path.write_text(f'messages:\n  - "{talk}"\n', encoding="utf-8")
-    lexicon, _, problems = load_lexicon(catalog)
-    assert problems == [] and lexicon.small_talk == (talk,)
-    assert lexicon.not_needs[-1] == talk and lexicon.not_needs[0] == lexicon.non_requests[0]
-    m = load_catalog_dir(catalog, cache_dir=tmp_path / "c").matcher
-    bmq = {f: w for f, (w, _) in m.query_features(m.prepare(talk)).items()}
-    assert m.non_request_score(bmq) > m.non_request_score(bmq, skip=(len(lexicon.not_needs) - 1,))
-
-
 def test_an_example_brings_its_entry_forward(catalog: Path, tmp_path: Path) -> None:
     """A story that names no procedure word finds the entry one of its examples resembles."""
     before = load_catalog_dir(catalog, cache_dir=tmp_path / "c1").matcher

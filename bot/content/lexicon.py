@@ -37,9 +37,7 @@ def load_lexicon(catalog_dir: Path) -> tuple[Lexicon, list[Topic], list[Problem]
     topics = _topics(folder / "not_procedures.yaml", problems)
     lexicon = Lexicon.from_data(abbrev, words["vi"], words["en"])
     lexicon = dataclasses.replace(
-        lexicon,
-        non_requests=_messages(folder / "non_requests.yaml", problems),
-        small_talk=_messages(folder / "small_talk.yaml", problems),
+        lexicon, non_requests=_messages(folder / "non_requests.yaml", problems)
     )
     return lexicon, topics, problems
 

@@ -50,14 +50,6 @@ class Lexicon:
         frozenset()
     )  # "mà", "chỉ cần": the wanted thing follows
     non_requests: tuple[str, ...] = ()  # messages that ask for no procedure (non_requests.yaml)
-    # everyday messages about something else, in the words citizens write to the bot (small_talk.yaml)
-    small_talk: tuple[str, ...] = ()
-
-    @property
-    def not_needs(self) -> tuple[str, ...]:
-        """Every known message that asks for no procedure: the non-requests, then the small talk
-        (the matcher's nearest neighbours on the 'no' side, numbered in this order)."""
-        return self.non_requests + self.small_talk
 
     @cached_property
     def longest_expand(self) -> int:

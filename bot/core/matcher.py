@@ -533,7 +533,7 @@ class Matcher:
         self.ex_with = np.flatnonzero(counts)
         self.ex_starts = (np.cumsum(counts) - counts)[self.ex_with]
         self.neg_bm25 = BM25Index(
-            [self._message_doc(q) for q in self.lexicon.not_needs], keep_idf=False
+            [self._message_doc(q) for q in self.lexicon.non_requests], keep_idf=False
         )
         self.al_bm25 = BM25Index([self._alias_doc(p) for p in self.procs], keep_idf=False)
 
