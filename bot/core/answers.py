@@ -11,6 +11,7 @@ from bot.core.engine import Turn
 from bot.core.model import Fact, Procedure
 from bot.core.normalize import fold
 from bot.core.render import TITLE_CHARS
+from bot.core.understand import contains
 
 MAX_DOCS_NAMED = 3
 
@@ -106,7 +107,7 @@ def documents_answer(turn: Turn, proc: Procedure) -> str:
 def _doc_words(turn: Turn, text: str) -> set[str]:
     """The words of a question that could name a document (not 'cần mang những gì')."""
     words = turn.content.flows.words
-    asked = {t for phrases in words.asks.values() for p in phrases for t in p.split()}
+    asked = {t for ps in words.asks.values() for p in ps if contains(text, p) for t in p.split()}
     return (
         set(text.split()) - set(words.particles) - set(words.question_marks) - words.generic - asked
     )
@@ -191,3 +192,62 @@ def notes_for(turn: Turn, proc: Procedure, text: str) -> list[str]:
         if shared >= MIN_NOTE_WORDS:
             scored.append((shared, note))
     return [n for _, n in sorted(scored, key=lambda x: -x[0])]
+
+
+MIN_LINE_WORDS = 2  # content words a card line must share with a follow-up question
+MAX_LINES = 2
+
+
+def _content_words(turn: Turn, text: str) -> set[str]:
+    """The message's own content words: not stopwords, not question or request words."""
+    prep = turn.content.matcher.prepare(text)
+    said = {
+        t
+        for i, (t, stop) in enumerate(zip(prep.tokens, prep.stops, strict=True))
+        if not stop and i not in prep.added and len(t) > 1
+    }
+    return said & _doc_words(turn, " ".join(prep.tokens))
+
+
+def _card_items(turn: Turn, proc: Procedure) -> list[str]:
+    """Every line of the procedure's entry a citizen may ask about, as shown."""
+    r = turn.r
+    items = [
+        r.t("card_note", note=n)
+        for part in guide.parts(turn.content.catalog, proc)
+        for n in part.notes
+    ]
+    for part in guide.parts(turn.content.catalog, proc):
+        mark = r.t("card_verify_mark")
+        items += [
+            f"• {d.name}{mark if d.verify else ''}" + (f"\n  ↳ {d.note}" if d.note else "")
+            for d in part.documents
+        ]
+        items += [
+            r.t("doc_not_needed", name=nn.name) + (f"\n  ↳ {nn.reason}" if nn.reason else "")
+            for nn in part.not_needed
+        ]
+    if proc.who:
+        items.append(r.t("ask_who", who=proc.who))
+    facts = [("card_where", "where", proc.where), ("card_result", "result", proc.result)]
+    facts += [("card_fee", "fee", proc.fee), ("card_time", "time", proc.processing_time)]
+    if proc.deadline is not None:
+        facts.append(("card_deadline", "deadline", proc.deadline))
+    items += [r.t(key, **{name: fact_line(turn, fact)}) for key, name, fact in facts]
+    if proc.fee.note:
+        items.append(f"💰 {proc.fee.note}")
+    return items
+
+
+def card_lines(turn: Turn, proc: Procedure, text: str) -> list[str]:
+    """The lines of the procedure's entry that speak to a follow-up question ("bà đi thay thì có
+    cần giấy ủy quyền không" -> the authorisation document and its note), best first."""
+    said = _content_words(turn, text)
+    if len(said) < MIN_LINE_WORDS:
+        return []
+    scored = []
+    for n, item in enumerate(_card_items(turn, proc)):
+        shared = len(said & set(fold(item).split()))
+        if shared >= MIN_LINE_WORDS:
+            scored.append((-shared, n, item))
+    return [item for _, _, item in sorted(scored)[:MAX_LINES]]

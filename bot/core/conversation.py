@@ -11,17 +11,20 @@ from __future__ import annotations
 import math
 
 from bot.core import guide
-from bot.core.answers import answer_about, display_name, notes_for, with_footnote
+from bot.core.answers import answer_about, card_lines, display_name, notes_for, with_footnote
 from bot.core.engine import Turn
 from bot.core.flows import COMMAND_PREFIX, DEFAULT_ON_TEXT
+from bot.core.matcher import Analysis
 from bot.core.messages import Button
 from bot.core.model import Procedure, Question
 from bot.core.normalize import fold
+from bot.core.render import clip
 from bot.core.understand import (
     Context,
     Kind,
     Option,
     Reading,
+    asked_step,
     contains,
     is_question,
     language,
@@ -34,6 +37,7 @@ CLEAR_QUESTION_TOKENS = (
 )
 MIN_WORDS_FOR_OTHER = 3
 NAMED_SHARE = 0.67  # of a procedure name's own words the message must contain  # a question this long may name another procedure; ask the matcher
+OFFER_CHARS = 90  # a national record's name may run to 1,000 characters
 CHOOSE_STEP = "main.choose"  # asks the separating question or shows the short list again
 
 
@@ -53,9 +57,8 @@ def context_of(turn: Turn) -> Context:
     q = pending_question(turn) if step is not None and "answer" in step.on else None
     options = [Option(o.value, o.label) for o in q.options] if q else []
     buttons = [(label, payload) for label, payload in state.buttons]
-    return Context(
-        options, q.id if q else "", buttons, turn.proc is not None or bool(choosing(turn))
-    )
+    offered = bool(choosing(turn))
+    return Context(options, q.id if q else "", buttons, turn.proc is not None or offered, offered)
 
 
 def choosing(turn: Turn) -> list[Procedure]:
@@ -148,35 +151,44 @@ def _say_answers(turn: Turn, proc: Procedure, reading: Reading) -> None:
 
 def names_another(turn: Turn, proc: Procedure, reading: Reading) -> bool:
     """A question that also names a different procedure (several words besides the question)."""
-    words = turn.content.flows.words
-    toks = [
-        t
-        for t in fold(turn.text).split()
-        if t not in words.particles and t not in words.question_marks
-    ]
-    if len(toks) < MIN_WORDS_FOR_OTHER:
-        return False
     matches = turn.content.matcher.analyse(turn.text, top=2).matches
     if not matches or matches[0].id == proc.id:
         return False
     other = turn.content.catalog.get(matches[0].id)
     if other is None or other.id in {*proc.bundles, *proc.members}:
         return False
-    said = set(toks)
-    own_docs = {
-        t
-        for part in guide.parts(turn.content.catalog, proc)
-        for d in part.documents
-        for t in fold(d.name).split()
-    }
-    # the other procedure is named, not guessed from one word
+    return _names(turn, proc, turn.text, other)
+
+
+def _names(turn: Turn, proc: Procedure, text: str, other: Procedure) -> bool:
+    """Whether the message names `other`: most words of its name or an alias, a run of them in a
+    row (as typed or as abbreviated: "cccd"), and not merely a paper of `proc` ("giấy ủy quyền" on
+    the birth checklist is not "ủy quyền nhận trợ cấp thay")."""
+    words = turn.content.flows.words
+    typed = [t for t in fold(text).split() if t not in words.particles]
+    if sum(t not in words.question_marks for t in typed) < MIN_WORDS_FOR_OTHER:
+        return False
+    runs = (typed, turn.content.matcher.prepare(text).tokens)
+    said = {t for toks in runs for t in toks}
+    papers: set[tuple[str, str]] = set()
+    for part in guide.parts(turn.content.catalog, proc):
+        for d in part.documents:
+            papers |= _pairs(typed) & _pairs(fold(d.name).split())
     for phrase in (other.name, *other.aliases):
-        named = set(fold(phrase).split()) - words.generic
-        if named <= own_docs:  # "giấy ủy quyền" is a document of this procedure, not another one
+        toks = fold(phrase).split()
+        named = set(toks) - words.generic
+        if len(named & said) < max(2, math.ceil(NAMED_SHARE * len(named))):
             continue
-        if len(named) >= 2 and len(named & said) >= max(2, math.ceil(NAMED_SHARE * len(named))):
-            return True
+        pairs = _pairs(toks)
+        for seq in runs:
+            run = {t for pair in _pairs(seq) & pairs - papers for t in pair} - words.generic
+            if len(run) >= 2:
+                return True
     return False
+
+
+def _pairs(toks: list[str]) -> set[tuple[str, str]]:
+    return set(zip(toks, toks[1:], strict=False))
 
 
 def _need(turn: Turn, reading: Reading) -> bool:
@@ -185,6 +197,11 @@ def _need(turn: Turn, reading: Reading) -> bool:
         turn.state.misses = 0
         return _talk(turn, reading)
     analysis = turn.content.matcher.analyse(text, top=3)
+    proc = turn.proc
+    # small talk around no procedure ("ừ cảm ơn cháu nhé") is answered as small talk below
+    talk_only = bool(reading.value) and not analysis.matches
+    if proc is not None and not talk_only and _in_context(turn, proc, text, analysis):
+        return True
     if analysis.matches or (analysis.unsure and not reading.value):  # unsure: a choice list
         turn.state.misses = 0
         turn.text = text
@@ -212,6 +229,77 @@ def _need(turn: Turn, reading: Reading) -> bool:
     return not_understood(turn)
 
 
+def follows_up(turn: Turn, proc: Procedure, text: str, analysis: Analysis) -> bool:
+    """A message typed while a procedure is in hand is about that procedure, unless it says it is
+    about something else ("hỏi việc khác", "không phải…") or plainly names another procedure: the
+    matcher's guess from one shared word ("giấy ủy quyền" -> chứng thực chữ ký) must not carry
+    the citizen off the procedure they are following."""
+    words = turn.content.flows.words
+    said = fold(turn.text)  # the whole message: "không phải khai sinh mà là khai tử" corrects
+    if any(contains(said, m) for m in (*words.switch_markers, *words.negators)):
+        return False
+    if not analysis.matches:
+        return True
+    top = analysis.matches[0].id
+    if top in {*proc.bundles, *proc.members}:  # "làm luôn hộ khẩu, thẻ bảo hiểm": the bundle
+        return False
+    other = turn.content.catalog.get(top)
+    return other is None or other.id == proc.id or not _names(turn, proc, text, other)
+
+
+def _in_context(turn: Turn, proc: Procedure, text: str, analysis: Analysis) -> bool:
+    """Answer a follow-up (`follows_up`) from the procedure in hand: the lines of its entry that speak to it;
+    else, when the matcher guessed another procedure, offer it (one tap); else say plainly that
+    the guide does not cover it. False leaves the message to the usual path."""
+    if not follows_up(turn, proc, text, analysis):
+        return False
+    step = asked_step(fold(text), turn.content.flows.words)
+    if step:  # "đặt lịch chiều thứ hai": the booking flow says whether this can be booked
+        turn.state.misses = 0
+        turn.engine.run(turn, step)
+        return True
+    r = turn.r
+    lines = card_lines(turn, proc, text)
+    if lines:
+        turn.say(with_footnote(turn, r.t("ask_card", lines="\n".join(lines))))
+        reprompt(turn)
+        return True
+    guesses = analysis.matches or analysis.unsure  # unsure: the likeliest, offered not shown
+    other = next((m.id for m in guesses if m.id != proc.id), "")
+    if guesses and guesses[0].id == proc.id:
+        return False  # the procedure's own words: its card again
+    offer = turn.content.catalog.get(other) if other else None
+    if offer is not None:
+        _offer(turn, proc, offer)
+        return True
+    name = display_name(turn, proc)
+    words = turn.content.flows.words
+    folded = fold(text)
+    content = [
+        t for t in folded.split() if t not in words.particles and t not in words.question_marks
+    ]
+    clear = is_question(text, folded, words) or len(folded.split()) >= CLEAR_QUESTION_TOKENS
+    if clear and len(content) >= MIN_WORDS_FOR_OTHER - 1:  # not "???" nor a stray word
+        turn.state.misses = 0
+        turn.say(r.t("ask_not_in_card", name=name))
+        reprompt(turn)
+        return True
+    return False
+
+
+def _offer(turn: Turn, proc: Procedure, other: Procedure) -> None:
+    """'The guide to X does not cover this; did you mean Y?' with Y one tap away where the step
+    waiting takes a pick (guide.summary_wait), else by name."""
+    waiting = turn.engine.step(turn.state.step)
+    can_pick = waiting is not None and "pick" in waiting.on
+    label = clip(display_name(turn, other), OFFER_CHARS)
+    key = "ask_other_offer" if can_pick else "ask_other_named"
+    buttons = [Button(label, f"pick:{other.id}")] if can_pick else []
+    name = clip(display_name(turn, proc), OFFER_CHARS)
+    turn.say(turn.r.t(key, name=name, other=label), buttons)
+    reprompt(turn)
+
+
 def answer_asked(turn: Turn) -> str:
     """A question about the procedure in hand, typed where a step waited for something else ("à
     mà mang theo giấy tờ gì?" while booking): answered; the flow then asks its question again."""
@@ -228,16 +316,11 @@ def answer_asked(turn: Turn) -> str:
 def _press_asked(turn: Turn, text: str) -> None:
     """ "đặt lịch làm căn cước cho con": after the card, the button the need's words asked for
     (understand.yaml need_buttons), when the card shows it."""
-    words = turn.content.flows.words
     shown = [[b.label, b.payload] for reply in turn.replies for b in reply.buttons]
-    payloads = {payload for _, payload in shown}
-    folded = fold(text)
-    for step in words.need_buttons:
-        asked = any(contains(folded, p) for p in words.buttons.get(step, ()))
-        if asked and f"go:{step}" in payloads:
-            turn.state.buttons = shown  # the card's buttons, shown this turn
-            turn.engine.press(turn, f"go:{step}")
-            return
+    step = asked_step(fold(text), turn.content.flows.words)
+    if step and f"go:{step}" in {payload for _, payload in shown}:
+        turn.state.buttons = shown  # the card's buttons, shown this turn
+        turn.engine.press(turn, f"go:{step}")
 
 
 def not_understood(turn: Turn) -> bool:
@@ -286,7 +369,11 @@ HANDLERS = {
 def reprompt(turn: Turn) -> None:
     """Come back to where the conversation stands: the pending question or the last buttons."""
     state = turn.state
-    buttons = [Button(label, payload) for label, payload in state.buttons]
+    buttons = [
+        Button(label, payload)
+        for label, payload in state.buttons
+        if turn.proc is None or not payload.startswith("pick:")  # an offer is made once
+    ]
     q = pending_question(turn)
     if q is not None:
         turn.say(question_text(turn, q), buttons)

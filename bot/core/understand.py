@@ -143,7 +143,8 @@ class Context:
     options: Sequence[Option] = ()  # the pending question's options (empty: no question pending)
     pending: str = ""  # the pending question's id
     buttons: Sequence[tuple[str, str]] = ()  # (label, payload) of the buttons last shown
-    has_procedure: bool = False
+    has_procedure: bool = False  # a procedure in hand, or a choice among a few
+    choosing: bool = False  # ...the choice: no one procedure yet
 
 
 @dataclass(frozen=True)
@@ -341,6 +342,15 @@ def button_named(folded: str, context: Context, words: Words) -> str:
     return ""
 
 
+def asked_step(folded: str, words: Words) -> str:
+    """The step a need's own words ask for ("đặt lịch …" -> booking.start; understand.yaml
+    need_buttons), whether or not its button is on screen; '' when none."""
+    for step in words.need_buttons:
+        if any(contains(folded, p) for p in words.buttons.get(step, ())):
+            return step
+    return ""
+
+
 def negated_need(folded: str, words: Words, raw: str = "") -> str:
     """'không phải khai sinh mà là khai tử' -> 'khai tu'; 'khai tử chứ không phải khai sinh' -> 'khai tu';
     'Sorry, not birth. I need to register a death.' -> the clauses without the negation."""
@@ -441,13 +451,16 @@ def read(raw: str, context: Context, words: Words) -> Reading:
             raw, folded, words
         ):  # "cần giấy tờ gì?" is asked, not pressed
             return Reading(Kind.BUTTON, context.buttons[i][1])
+    named = button_named(folded, context, words)  # "đặt lịch giúp tôi": the button, not "help"
+    if named:
+        return Reading(Kind.BUTTON, named)
+    if context.has_procedure and not context.choosing and asked_step(folded, words):
+        # a button the card did not show ("đặt lịch giúp tôi": booking, not "help")
+        return Reading(Kind.NEED, facts=facts, text=without_preamble(raw, words))
     if len(folded.split()) <= MAX_CONTROL_TOKENS:  # "cho tôi gặp cán bộ với", "thôi quay lại đi"
         command = _intent(folded, words.control, whole=False)
         if command:
             return Reading(Kind.CONTROL, command)
-    named = button_named(folded, context, words)
-    if named:
-        return Reading(Kind.BUTTON, named)
     switching = any(contains(folded, m) for m in words.switch_markers)
     if context.has_procedure and not switching:
         complaint = _intent(
