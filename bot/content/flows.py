@@ -225,6 +225,8 @@ WORD_LISTS = (
     "switch_markers",
     "negation_split",
     "preambles",
+    "need_verbs",
+    "more_words",
     "negators",
     "english_words",
     "generic_words",

@@ -6,10 +6,12 @@ Used by the understanding step (a typed question) and by the card's buttons (one
 
 from __future__ import annotations
 
+import re
+
 from bot.core import guide
 from bot.core.engine import Turn
 from bot.core.model import Fact, Procedure
-from bot.core.normalize import fold
+from bot.core.normalize import clean, fold, strip_marks
 from bot.core.render import TITLE_CHARS
 from bot.core.understand import contains
 
@@ -86,13 +88,34 @@ def _answer_about(turn: Turn, proc: Procedure, topic: str, text: str = "") -> st
         return r.t("card_deadline", deadline=fact_line(turn, proc.deadline))
     if topic == "result":
         return r.t("card_result", result=fact_line(turn, proc.result))
+    if topic == "amount":
+        return amount_answer(turn, proc)
     if topic == "legal":
         return r.t("ask_legal", laws="; ".join(proc.legal_basis) or r.t("ask_unknown"))
     if topic == "who":
         return r.t("ask_who", who=proc.who) if proc.who else r.t("ask_who_none")
-    if topic == "document" or (topic == "documents" and names_document(turn, proc, text)):
+    more = any(contains(text, w) for w in turn.content.flows.words.more_words)
+    if topic == "document" or (
+        topic == "documents" and not more and names_document(turn, proc, text)
+    ):
         return document_answer(turn, proc, text)
     return documents_answer(turn, proc)
+
+
+# how a note states money received (accented: "đồng" is money, "đóng" is paying contributions)
+AMOUNT_WORDS = re.compile(
+    r"\d[\d.,]*\s*(đồng|triệu)|mức (chuẩn|hưởng|trợ cấp|trợ giúp|hỗ trợ)|lương cơ sở|bình quân"
+)
+
+
+def amount_answer(turn: Turn, proc: Procedure) -> str:
+    """What the citizen receives (a benefit's level), from the entry's notes and result; said
+    plainly when the entry does not state it (never the fee, which is what they pay)."""
+    texts = [*proc.notes, proc.result.text]
+    lines = [f"• {t}" for t in texts if AMOUNT_WORDS.search(t.lower())]
+    if lines:
+        return turn.r.t("ask_amount", lines="\n".join(lines[:MAX_LINES]))
+    return turn.r.t("ask_amount_none", name=display_name(turn, proc))
 
 
 def documents_answer(turn: Turn, proc: Procedure) -> str:
@@ -194,19 +217,26 @@ def notes_for(turn: Turn, proc: Procedure, text: str) -> list[str]:
     return [n for _, n in sorted(scored, key=lambda x: -x[0])]
 
 
-MIN_LINE_WORDS = 2  # content words a card line must share with a follow-up question
 MAX_LINES = 2
 
 
-def _content_words(turn: Turn, text: str) -> set[str]:
-    """The message's own content words: not stopwords, not question or request words."""
-    prep = turn.content.matcher.prepare(text)
-    said = {
-        t
-        for i, (t, stop) in enumerate(zip(prep.tokens, prep.stops, strict=True))
-        if not stop and i not in prep.added and len(t) > 1
-    }
-    return said & _doc_words(turn, " ".join(prep.tokens))
+def _content_pairs(turn: Turn, text: str) -> set[tuple[str, str]]:
+    """The message's words as syllable pairs ("chủ hộ", "ủy quyền": most Vietnamese words have two
+    syllables), leaving out pairs with a particle, question word, generic or asked-about word.
+    Particles are judged on the accented word when there is one ("chủ" is not "chú")."""
+    words = turn.content.flows.words
+    typed = clean(text).split()
+    toks = [strip_marks(t) for t in typed]
+    folded = " ".join(toks)
+    asked = {t for ps in words.asks.values() for p in ps if contains(folded, p) for t in p.split()}
+    common = set(words.question_marks) | words.generic | asked
+    accented = any(a != f for a, f in zip(typed, toks, strict=True))
+    keep = [
+        f not in common
+        and (a not in words.particles_accented if accented else f not in words.particles)
+        for a, f in zip(typed, toks, strict=True)
+    ]
+    return {(toks[i], toks[i + 1]) for i in range(len(toks) - 1) if keep[i] and keep[i + 1]}
 
 
 def _card_items(turn: Turn, proc: Procedure) -> list[str]:
@@ -242,12 +272,13 @@ def _card_items(turn: Turn, proc: Procedure) -> list[str]:
 def card_lines(turn: Turn, proc: Procedure, text: str) -> list[str]:
     """The lines of the procedure's entry that speak to a follow-up question ("bà đi thay thì có
     cần giấy ủy quyền không" -> the authorisation document and its note), best first."""
-    said = _content_words(turn, text)
-    if len(said) < MIN_LINE_WORDS:
+    said = _content_pairs(turn, text)
+    if not said:
         return []
     scored = []
     for n, item in enumerate(_card_items(turn, proc)):
-        shared = len(said & set(fold(item).split()))
-        if shared >= MIN_LINE_WORDS:
+        toks = fold(item).split()
+        shared = len(said & set(zip(toks, toks[1:], strict=False)))
+        if shared:
             scored.append((-shared, n, item))
     return [item for _, _, item in sorted(scored)[:MAX_LINES]]

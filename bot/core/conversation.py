@@ -11,7 +11,14 @@ from __future__ import annotations
 import math
 
 from bot.core import guide
-from bot.core.answers import answer_about, card_lines, display_name, notes_for, with_footnote
+from bot.core.answers import (
+    answer_about,
+    card_lines,
+    display_name,
+    names_document,
+    notes_for,
+    with_footnote,
+)
 from bot.core.engine import Turn
 from bot.core.flows import COMMAND_PREFIX, DEFAULT_ON_TEXT
 from bot.core.matcher import Analysis
@@ -24,6 +31,7 @@ from bot.core.understand import (
     Kind,
     Option,
     Reading,
+    Words,
     asked_step,
     contains,
     is_question,
@@ -145,7 +153,15 @@ def _ask(turn: Turn, reading: Reading) -> bool:
 
 def _say_answers(turn: Turn, proc: Procedure, reading: Reading) -> None:
     """The answers to each topic asked ("lệ phí, bao lâu"), with the unverified footnote."""
-    parts = [answer_about(turn, proc, topic, reading.text) for topic in reading.value.split(",")]
+    topics = reading.value.split(",")
+    words = turn.content.flows.words
+    if (  # "bà đi thay thì có cần giấy ủy quyền không": who may go, and that paper
+        not {"document", "documents"} & set(topics)
+        and any(contains(reading.text, w) for w in words.document_words)
+        and names_document(turn, proc, reading.text)
+    ):
+        topics.append("document")
+    parts = [answer_about(turn, proc, topic, reading.text) for topic in topics]
     turn.say(with_footnote(turn, "\n".join(parts)))
 
 
@@ -170,10 +186,7 @@ def _names(turn: Turn, proc: Procedure, text: str, other: Procedure) -> bool:
         return False
     runs = (typed, turn.content.matcher.prepare(text).tokens)
     said = {t for toks in runs for t in toks}
-    papers: set[tuple[str, str]] = set()
-    for part in guide.parts(turn.content.catalog, proc):
-        for d in part.documents:
-            papers |= _pairs(typed) & _pairs(fold(d.name).split())
+    papers = _papers(turn, proc, runs)
     for phrase in (other.name, *other.aliases):
         toks = fold(phrase).split()
         named = set(toks) - words.generic
@@ -185,6 +198,36 @@ def _names(turn: Turn, proc: Procedure, text: str, other: Procedure) -> bool:
             if len(run) >= 2:
                 return True
     return False
+
+
+def _papers(turn: Turn, proc: Procedure, runs: tuple[list[str], ...]) -> set[tuple[str, str]]:
+    """Word pairs of the message that name a paper: one on `proc`'s checklist, or a paper word."""
+    docs = [
+        fold(d.name).split()
+        for part in guide.parts(turn.content.catalog, proc)
+        for d in part.documents
+    ]
+    out: set[tuple[str, str]] = set()
+    for seq in runs:
+        out |= {pair for doc in docs for pair in _pairs(seq) & _pairs(doc)}
+        out |= _papers_named(seq, turn.content.flows.words)
+    return out
+
+
+def _papers_named(typed: list[str], words: Words) -> set[tuple[str, str]]:
+    """Pairs of words naming a paper ("mang căn cước", "về chỗ hộ khẩu"), unless a need verb
+    comes right before it ("làm căn cước cho bé" asks for the ID card procedure)."""
+    out: set[tuple[str, str]] = set()
+    text = f" {' '.join(typed)} "
+    for paper in words.document_words:
+        at = text.find(f" {paper} ")
+        if at < 0:
+            continue
+        before = text[:at].split()
+        if any(before[-len(v.split()) :] == v.split() for v in words.need_verbs):
+            continue
+        out |= _pairs(paper.split())
+    return out
 
 
 def _pairs(toks: list[str]) -> set[tuple[str, str]]:
@@ -261,7 +304,8 @@ def _in_context(turn: Turn, proc: Procedure, text: str, analysis: Analysis) -> b
     r = turn.r
     lines = card_lines(turn, proc, text)
     if lines:
-        turn.say(with_footnote(turn, r.t("ask_card", lines="\n".join(lines))))
+        name = clip(display_name(turn, proc), OFFER_CHARS)
+        turn.say(with_footnote(turn, r.t("ask_card", name=name, lines="\n".join(lines))))
         reprompt(turn)
         return True
     guesses = analysis.matches or analysis.unsure  # unsure: the likeliest, offered not shown

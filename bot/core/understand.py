@@ -38,6 +38,10 @@ def _mapping(raw: object) -> Mapping[object, object]:
     return raw if isinstance(raw, Mapping) else {}
 
 
+def _items(raw: object) -> list[object]:
+    return raw if isinstance(raw, list) else []
+
+
 def _plain_list(raw: object) -> tuple[str, ...]:
     """Step names, kept as written (not folded)."""
     return tuple(str(x) for x in raw) if isinstance(raw, list) else ()
@@ -56,6 +60,8 @@ class Words:
     yes: frozenset[str] = frozenset()
     no: frozenset[str] = frozenset()
     particles: frozenset[str] = frozenset()
+    # as written: folded "chu" is the particle "chú" and also "chủ" (owner), "ho" is "hở" and "hộ"
+    particles_accented: frozenset[str] = frozenset()
     asks: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     document_words: tuple[str, ...] = ()
     question_marks: frozenset[str] = frozenset()
@@ -65,6 +71,8 @@ class Words:
     negation_split: tuple[str, ...] = ()
     negators: tuple[str, ...] = ()
     preambles: tuple[str, ...] = ()  # "nhầm, ý tôi là …": words before a need, not part of it
+    need_verbs: tuple[str, ...] = ()  # "làm căn cước": a paper named as a need, not as a paper
+    more_words: tuple[str, ...] = ()  # "còn cần gì nữa": the rest of the checklist
     numbers: Mapping[str, int] = field(default_factory=dict)
     english: frozenset[str] = frozenset()
     generic: frozenset[str] = frozenset()
@@ -105,6 +113,9 @@ class Words:
             yes=frozenset(seq("yes")),
             no=frozenset(seq("no")),
             particles=frozenset(seq("particles")),
+            particles_accented=frozenset(
+                nfc(str(x)).lower() for x in _items(data.get("particles"))
+            ),
             asks=table("asks"),
             document_words=seq("document_words"),
             question_marks=frozenset(seq("question_marks")),
@@ -114,6 +125,8 @@ class Words:
             negation_split=seq("negation_split"),
             negators=seq("negators"),
             preambles=tuple(sorted(seq("preambles"), key=len, reverse=True)),  # longest first
+            need_verbs=seq("need_verbs"),
+            more_words=seq("more_words"),
             numbers={fold(str(k)): int(v) for k, v in raw_numbers.items()},
             english=frozenset(t for p in seq("english_words") for t in p.split()),
             generic=frozenset(t for p in seq("generic_words") for t in p.split()),
