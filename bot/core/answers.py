@@ -87,7 +87,8 @@ def _answer_about(turn: Turn, proc: Procedure, topic: str, text: str = "") -> st
             return r.t("ask_no_deadline")
         return r.t("card_deadline", deadline=fact_line(turn, proc.deadline))
     if topic == "result":
-        return r.t("card_result", result=fact_line(turn, proc.result))
+        note = f"\n  ↳ {proc.result.note}" if proc.result.note else ""
+        return r.t("card_result", result=fact_line(turn, proc.result)) + note
     if topic == "amount":
         return amount_answer(turn, proc)
     if topic == "legal":
@@ -95,9 +96,8 @@ def _answer_about(turn: Turn, proc: Procedure, topic: str, text: str = "") -> st
     if topic == "who":
         return r.t("ask_who", who=proc.who) if proc.who else r.t("ask_who_none")
     more = any(contains(text, w) for w in turn.content.flows.words.more_words)
-    if topic == "document" or (
-        topic == "documents" and not more and names_document(turn, proc, text)
-    ):
+    named = topic == "document" or (topic == "documents" and names_document(turn, proc, text))
+    if named and not more:  # "còn cần gì nữa": the whole checklist, not the paper named
         return document_answer(turn, proc, text)
     return documents_answer(turn, proc)
 

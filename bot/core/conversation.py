@@ -278,11 +278,11 @@ def follows_up(turn: Turn, proc: Procedure, text: str, analysis: Analysis) -> bo
     matcher's guess from one shared word ("giấy ủy quyền" -> chứng thực chữ ký) must not carry
     the citizen off the procedure they are following."""
     words = turn.content.flows.words
+    if not analysis.matches:  # nothing else named: "mất ở nhà chứ không phải bệnh viện thì…"
+        return True
     said = fold(turn.text)  # the whole message: "không phải khai sinh mà là khai tử" corrects
     if any(contains(said, m) for m in (*words.switch_markers, *words.negators)):
         return False
-    if not analysis.matches:
-        return True
     top = analysis.matches[0].id
     if top in {*proc.bundles, *proc.members}:  # "làm luôn hộ khẩu, thẻ bảo hiểm": the bundle
         return False
@@ -308,7 +308,7 @@ def _in_context(turn: Turn, proc: Procedure, text: str, analysis: Analysis) -> b
         turn.say(with_footnote(turn, r.t("ask_card", name=name, lines="\n".join(lines))))
         reprompt(turn)
         return True
-    guesses = analysis.matches or analysis.unsure  # unsure: the likeliest, offered not shown
+    guesses = analysis.matches  # an unsure guess from a few words is not worth offering
     other = next((m.id for m in guesses if m.id != proc.id), "")
     if guesses and guesses[0].id == proc.id:
         return False  # the procedure's own words: its card again

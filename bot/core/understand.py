@@ -493,7 +493,7 @@ def read(raw: str, context: Context, words: Words) -> Reading:
         return Reading(Kind.TALK, talk)
     if not context.options and yes_no(folded, words):
         return Reading(Kind.TALK, "ok" if yes_no(folded, words) == "yes" else "no")
-    if facts and (context.options or context.has_procedure):
+    if facts and not switching and (context.options or context.has_procedure):
         return Reading(Kind.FACTS, facts=facts)
     talk, phrase = (
         _intent_phrase(folded, words.small_talk, whole=False)
