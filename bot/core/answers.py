@@ -127,10 +127,16 @@ def documents_answer(turn: Turn, proc: Procedure) -> str:
     return "\n".join(lines)
 
 
+def asked_words(turn: Turn, folded: str) -> set[str]:
+    """The words of the topic phrases a question uses ("cần mang", "bao lâu", "lệ phí")."""
+    asks = turn.content.flows.words.asks.values()
+    return {t for ps in asks for p in ps if contains(folded, p) for t in p.split()}
+
+
 def _doc_words(turn: Turn, text: str) -> set[str]:
     """The words of a question that could name a document (not 'cần mang những gì')."""
     words = turn.content.flows.words
-    asked = {t for ps in words.asks.values() for p in ps if contains(text, p) for t in p.split()}
+    asked = asked_words(turn, text)
     return (
         set(text.split()) - set(words.particles) - set(words.question_marks) - words.generic - asked
     )
@@ -220,20 +226,19 @@ def notes_for(turn: Turn, proc: Procedure, text: str) -> list[str]:
 MAX_LINES = 2
 
 
-def _content_pairs(turn: Turn, text: str) -> set[tuple[str, str]]:
+def content_pairs(turn: Turn, text: str) -> set[tuple[str, str]]:
     """The message's words as syllable pairs ("chủ hộ", "ủy quyền": most Vietnamese words have two
     syllables), leaving out pairs with a particle, question word, generic or asked-about word.
     Particles are judged on the accented word when there is one ("chủ" is not "chú")."""
     words = turn.content.flows.words
     typed = clean(text).split()
     toks = [strip_marks(t) for t in typed]
-    folded = " ".join(toks)
-    asked = {t for ps in words.asks.values() for p in ps if contains(folded, p) for t in p.split()}
-    common = set(words.question_marks) | words.generic | asked
+    common = set(words.question_marks) | asked_words(turn, " ".join(toks))
     accented = any(a != f for a, f in zip(typed, toks, strict=True))
+    plain = words.particles_accented | words.generic_accented
     keep = [
         f not in common
-        and (a not in words.particles_accented if accented else f not in words.particles)
+        and (a not in plain if accented else f not in words.particles and f not in words.generic)
         for a, f in zip(typed, toks, strict=True)
     ]
     return {(toks[i], toks[i + 1]) for i in range(len(toks) - 1) if keep[i] and keep[i + 1]}
@@ -272,7 +277,7 @@ def _card_items(turn: Turn, proc: Procedure) -> list[str]:
 def card_lines(turn: Turn, proc: Procedure, text: str) -> list[str]:
     """The lines of the procedure's entry that speak to a follow-up question ("bà đi thay thì có
     cần giấy ủy quyền không" -> the authorisation document and its note), best first."""
-    said = _content_pairs(turn, text)
+    said = content_pairs(turn, text)
     if not said:
         return []
     scored = []

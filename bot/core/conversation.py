@@ -13,7 +13,9 @@ import math
 from bot.core import guide
 from bot.core.answers import (
     answer_about,
+    asked_words,
     card_lines,
+    content_pairs,
     display_name,
     names_document,
     notes_for,
@@ -45,6 +47,7 @@ CLEAR_QUESTION_TOKENS = (
 )
 MIN_WORDS_FOR_OTHER = 3
 NAMED_SHARE = 0.67  # of a procedure name's own words the message must contain  # a question this long may name another procedure; ask the matcher
+NEED_VERB_REACH = 3  # words before a paper where a need verb makes it a need
 OFFER_CHARS = 90  # a national record's name may run to 1,000 characters
 CHOOSE_STEP = "main.choose"  # asks the separating question or shows the short list again
 
@@ -187,17 +190,25 @@ def _names(turn: Turn, proc: Procedure, text: str, other: Procedure) -> bool:
     runs = (typed, turn.content.matcher.prepare(text).tokens)
     said = {t for toks in runs for t in toks}
     papers = _papers(turn, proc, runs)
-    for phrase in (other.name, *other.aliases):
+    plain = words.generic | asked_words(turn, " ".join(typed))  # "… cần mang gì" names nothing
+    for phrase in (other.name, *other.aliases, *other.english):
         toks = fold(phrase).split()
         named = set(toks) - words.generic
         if len(named & said) < max(2, math.ceil(NAMED_SHARE * len(named))):
             continue
         pairs = _pairs(toks)
         for seq in runs:
-            run = {t for pair in _pairs(seq) & pairs - papers for t in pair} - words.generic
-            if len(run) >= 2:
+            run = {t for pair in _asked_pairs(turn, seq) & pairs - papers for t in pair}
+            if len(run - plain) >= 2:
                 return True
     return False
+
+
+def _asked_pairs(turn: Turn, seq: list[str]) -> set[tuple[str, str]]:
+    """The message's word pairs, less those naming an object ("mang giấy đăng ký kết hôn": a
+    paper to bring, not the marriage procedure)."""
+    objects = turn.content.matcher.lexicon.object_positions(seq)
+    return {(a, b) for i, (a, b) in enumerate(zip(seq, seq[1:], strict=False)) if i not in objects}
 
 
 def _papers(turn: Turn, proc: Procedure, runs: tuple[list[str], ...]) -> set[tuple[str, str]]:
@@ -223,8 +234,10 @@ def _papers_named(typed: list[str], words: Words) -> set[tuple[str, str]]:
         at = text.find(f" {paper} ")
         if at < 0:
             continue
-        before = text[:at].split()
-        if any(before[-len(v.split()) :] == v.split() for v in words.need_verbs):
+        near = " ".join(
+            text[:at].split()[-NEED_VERB_REACH:]
+        )  # "cấp thẻ căn cước": one word between
+        if any(contains(near, v) for v in words.need_verbs):
             continue
         out |= _pairs(paper.split())
     return out
@@ -313,7 +326,7 @@ def _in_context(turn: Turn, proc: Procedure, text: str, analysis: Analysis) -> b
     if guesses and guesses[0].id == proc.id:
         return False  # the procedure's own words: its card again
     offer = turn.content.catalog.get(other) if other else None
-    if offer is not None:
+    if offer is not None and _hints_at(turn, text, offer):
         _offer(turn, proc, offer)
         return True
     name = display_name(turn, proc)
@@ -328,6 +341,18 @@ def _in_context(turn: Turn, proc: Procedure, text: str, analysis: Analysis) -> b
         turn.say(r.t("ask_not_in_card", name=name))
         reprompt(turn)
         return True
+    return False
+
+
+def _hints_at(turn: Turn, text: str, other: Procedure) -> bool:
+    """Whether the message shares a two-syllable word with `other`'s name or aliases ("lăn tay"
+    -> chứng thực chữ ký): the matcher, trained on first messages, is sure of itself on short
+    follow-ups ("lấy liền không" -> kết hôn), so a guess is offered only with such a hint."""
+    said = content_pairs(turn, text)
+    for phrase in (other.name, *other.aliases, *other.english):
+        toks = fold(phrase).split()
+        if said & set(zip(toks, toks[1:], strict=False)):
+            return True
     return False
 
 

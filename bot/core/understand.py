@@ -62,6 +62,7 @@ class Words:
     particles: frozenset[str] = frozenset()
     # as written: folded "chu" is the particle "chú" and also "chủ" (owner), "ho" is "hở" and "hộ"
     particles_accented: frozenset[str] = frozenset()
+    generic_accented: frozenset[str] = frozenset()  # "lần" (time) is generic, "lăn" (roll) is not
     asks: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     document_words: tuple[str, ...] = ()
     question_marks: frozenset[str] = frozenset()
@@ -115,6 +116,9 @@ class Words:
             particles=frozenset(seq("particles")),
             particles_accented=frozenset(
                 nfc(str(x)).lower() for x in _items(data.get("particles"))
+            ),
+            generic_accented=frozenset(
+                t for x in _items(data.get("generic_words")) for t in nfc(str(x)).lower().split()
             ),
             asks=table("asks"),
             document_words=seq("document_words"),
