@@ -1,6 +1,8 @@
 """Run conversation files through the real app (SQLite state): typed turns understood, files passing.
 
 Usage: python bench/eval_conversations.py FOLDER [--show N]
+Prints the share of typed turns understood, files passing, expectations failed, and the time per
+typed turn (p50/p99).
 """
 
 from __future__ import annotations
@@ -26,11 +28,14 @@ def main() -> int:
     data = tempfile.mkdtemp(prefix="tthc-eval-")
     engine = build(load_config(None, env={}).with_overrides(data_dir=f"{data}/data")).engine()
     files = sorted(p for p in args.folder.glob("*.yaml") if p.name != "known_failing.yaml")
-    typed = understood = passed = 0
+    typed = understood = passed = expectations = 0
     failing = []
+    seconds: list[float] = []
     for path in files:
         result = run(engine, path, prefix="eval:")
         typed, understood = typed + result.typed, understood + result.understood
+        expectations += len(result.failures)
+        seconds += result.seconds
         if result.failures:
             failing.append((path.name, result.failures))
         else:
@@ -39,6 +44,13 @@ def main() -> int:
     print(
         f"files passing every expectation: {passed}/{len(files)} = {passed / max(len(files), 1):.1%}"
     )
+    print(f"expectations failed: {expectations}")
+    if seconds:
+        seconds.sort()
+        p50, p99 = (seconds[int(q * (len(seconds) - 1))] * 1000 for q in (0.5, 0.99))
+        print(
+            f"per typed turn (engine + SQLite): p50 {p50:.1f} ms, p99 {p99:.1f} ms ({len(seconds)})"
+        )
     for name, failures in failing[: args.show]:
         print(f"-- {name}")
         for line in failures[:3]:

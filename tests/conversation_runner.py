@@ -8,6 +8,7 @@ says `understood: false`, where the bot must say so and offer next steps.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -55,6 +56,9 @@ class Result:
     typed: int = 0
     understood: int = 0
     failures: list[str] = field(default_factory=list)
+    seconds: list[float] = field(
+        default_factory=list
+    )  # per typed turn, for bench/eval_conversations.py
 
 
 def load(path: Path) -> list[Turn]:
@@ -109,7 +113,9 @@ def run(engine: Engine, path: Path, prefix: str = "") -> Result:
                 return result
             replies = engine.handle(Incoming(CHANNEL, user, button=button.payload))
         else:
+            start = time.perf_counter()
             replies = engine.handle(Incoming(CHANNEL, user, text=turn.value))
+            result.seconds.append(time.perf_counter() - start)
         last[turn.user] = replies
         text = norm(reply_text(replies))
         if turn.kind == "say":
