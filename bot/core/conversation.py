@@ -8,14 +8,10 @@ to the matcher; what is not understood gets what was understood and the likelies
 
 from __future__ import annotations
 
-import math
-
 from bot.core import guide
 from bot.core.answers import (
     answer_about,
-    asked_words,
     card_lines,
-    content_pairs,
     display_name,
     names_document,
     notes_for,
@@ -26,6 +22,7 @@ from bot.core.flows import COMMAND_PREFIX, DEFAULT_ON_TEXT
 from bot.core.matcher import Analysis
 from bot.core.messages import Button
 from bot.core.model import Procedure, Question
+from bot.core.naming import hints_at, names
 from bot.core.normalize import fold
 from bot.core.render import clip
 from bot.core.understand import (
@@ -33,7 +30,6 @@ from bot.core.understand import (
     Kind,
     Option,
     Reading,
-    Words,
     asked_step,
     contains,
     is_question,
@@ -45,9 +41,7 @@ MISSES_FOR_HUMAN = 2
 CLEAR_QUESTION_TOKENS = (
     4  # a question this long that names no procedure is out of scope, not gibberish
 )
-MIN_WORDS_FOR_OTHER = 3
-NAMED_SHARE = 0.67  # of a procedure name's own words the message must contain  # a question this long may name another procedure; ask the matcher
-NEED_VERB_REACH = 3  # words before a paper where a need verb makes it a need
+MIN_WORDS_FOR_OTHER = 3  # words (besides question words) a message needs to be a clear question
 OFFER_CHARS = 90  # a national record's name may run to 1,000 characters
 CHOOSE_STEP = "main.choose"  # asks the separating question or shows the short list again
 
@@ -176,75 +170,7 @@ def names_another(turn: Turn, proc: Procedure, reading: Reading) -> bool:
     other = turn.content.catalog.get(matches[0].id)
     if other is None or other.id in {*proc.bundles, *proc.members}:
         return False
-    return _names(turn, proc, turn.text, other)
-
-
-def _names(turn: Turn, proc: Procedure, text: str, other: Procedure) -> bool:
-    """Whether the message names `other`: most words of its name or an alias, a run of them in a
-    row (as typed or as abbreviated: "cccd"), and not merely a paper of `proc` ("giấy ủy quyền" on
-    the birth checklist is not "ủy quyền nhận trợ cấp thay")."""
-    words = turn.content.flows.words
-    typed = [t for t in fold(text).split() if t not in words.particles]
-    if sum(t not in words.question_marks for t in typed) < MIN_WORDS_FOR_OTHER:
-        return False
-    runs = (typed, turn.content.matcher.prepare(text).tokens)
-    said = {t for toks in runs for t in toks}
-    papers = _papers(turn, proc, runs)
-    plain = words.generic | asked_words(turn, " ".join(typed))  # "… cần mang gì" names nothing
-    for phrase in (other.name, *other.aliases, *other.english):
-        toks = fold(phrase).split()
-        named = set(toks) - words.generic
-        if len(named & said) < max(2, math.ceil(NAMED_SHARE * len(named))):
-            continue
-        pairs = _pairs(toks)
-        for seq in runs:
-            run = {t for pair in _asked_pairs(turn, seq) & pairs - papers for t in pair}
-            if len(run - plain) >= 2:
-                return True
-    return False
-
-
-def _asked_pairs(turn: Turn, seq: list[str]) -> set[tuple[str, str]]:
-    """The message's word pairs, less those naming an object ("mang giấy đăng ký kết hôn": a
-    paper to bring, not the marriage procedure)."""
-    objects = turn.content.matcher.lexicon.object_positions(seq)
-    return {(a, b) for i, (a, b) in enumerate(zip(seq, seq[1:], strict=False)) if i not in objects}
-
-
-def _papers(turn: Turn, proc: Procedure, runs: tuple[list[str], ...]) -> set[tuple[str, str]]:
-    """Word pairs of the message that name a paper: one on `proc`'s checklist, or a paper word."""
-    docs = [
-        fold(d.name).split()
-        for part in guide.parts(turn.content.catalog, proc)
-        for d in part.documents
-    ]
-    out: set[tuple[str, str]] = set()
-    for seq in runs:
-        out |= {pair for doc in docs for pair in _pairs(seq) & _pairs(doc)}
-        out |= _papers_named(seq, turn.content.flows.words)
-    return out
-
-
-def _papers_named(typed: list[str], words: Words) -> set[tuple[str, str]]:
-    """Pairs of words naming a paper ("mang căn cước", "về chỗ hộ khẩu"), unless a need verb
-    comes right before it ("làm căn cước cho bé" asks for the ID card procedure)."""
-    out: set[tuple[str, str]] = set()
-    text = f" {' '.join(typed)} "
-    for paper in words.document_words:
-        at = text.find(f" {paper} ")
-        if at < 0:
-            continue
-        near = " ".join(
-            text[:at].split()[-NEED_VERB_REACH:]
-        )  # "cấp thẻ căn cước": one word between
-        if any(contains(near, v) for v in words.need_verbs):
-            continue
-        out |= _pairs(paper.split())
-    return out
-
-
-def _pairs(toks: list[str]) -> set[tuple[str, str]]:
-    return set(zip(toks, toks[1:], strict=False))
+    return names(turn, proc, turn.text, other)
 
 
 def _need(turn: Turn, reading: Reading) -> bool:
@@ -300,13 +226,13 @@ def follows_up(turn: Turn, proc: Procedure, text: str, analysis: Analysis) -> bo
     if top in {*proc.bundles, *proc.members}:  # "làm luôn hộ khẩu, thẻ bảo hiểm": the bundle
         return False
     other = turn.content.catalog.get(top)
-    return other is None or other.id == proc.id or not _names(turn, proc, text, other)
+    return other is None or other.id == proc.id or not names(turn, proc, text, other)
 
 
 def _in_context(turn: Turn, proc: Procedure, text: str, analysis: Analysis) -> bool:
-    """Answer a follow-up (`follows_up`) from the procedure in hand: the lines of its entry that speak to it;
-    else, when the matcher guessed another procedure, offer it (one tap); else say plainly that
-    the guide does not cover it. False leaves the message to the usual path."""
+    """Answer a follow-up (`follows_up`) from the procedure in hand: the lines of its entry that
+    speak to it; else, when the matcher guessed another procedure the message hints at, offer it
+    (one tap); else say plainly that the guide does not cover it. False: the usual path."""
     if not follows_up(turn, proc, text, analysis):
         return False
     step = asked_step(fold(text), turn.content.flows.words)
@@ -326,34 +252,26 @@ def _in_context(turn: Turn, proc: Procedure, text: str, analysis: Analysis) -> b
     if guesses and guesses[0].id == proc.id:
         return False  # the procedure's own words: its card again
     offer = turn.content.catalog.get(other) if other else None
-    if offer is not None and _hints_at(turn, text, offer):
+    if offer is not None and hints_at(turn, text, offer):
         _offer(turn, proc, offer)
         return True
-    name = display_name(turn, proc)
+    return _not_in_card(turn, proc, text)
+
+
+def _not_in_card(turn: Turn, proc: Procedure, text: str) -> bool:
+    """A clear question the entry does not answer: said plainly, with where to ask instead."""
     words = turn.content.flows.words
     folded = fold(text)
     content = [
         t for t in folded.split() if t not in words.particles and t not in words.question_marks
     ]
     clear = is_question(text, folded, words) or len(folded.split()) >= CLEAR_QUESTION_TOKENS
-    if clear and len(content) >= MIN_WORDS_FOR_OTHER - 1:  # not "???" nor a stray word
-        turn.state.misses = 0
-        turn.say(r.t("ask_not_in_card", name=name))
-        reprompt(turn)
-        return True
-    return False
-
-
-def _hints_at(turn: Turn, text: str, other: Procedure) -> bool:
-    """Whether the message shares a two-syllable word with `other`'s name or aliases ("lăn tay"
-    -> chứng thực chữ ký): the matcher, trained on first messages, is sure of itself on short
-    follow-ups ("lấy liền không" -> kết hôn), so a guess is offered only with such a hint."""
-    said = content_pairs(turn, text)
-    for phrase in (other.name, *other.aliases, *other.english):
-        toks = fold(phrase).split()
-        if said & set(zip(toks, toks[1:], strict=False)):
-            return True
-    return False
+    if not clear or len(content) < MIN_WORDS_FOR_OTHER - 1:  # "???", a stray word
+        return False
+    turn.state.misses = 0
+    turn.say(turn.r.t("ask_not_in_card", name=display_name(turn, proc)))
+    reprompt(turn)
+    return True
 
 
 def _offer(turn: Turn, proc: Procedure, other: Procedure) -> None:

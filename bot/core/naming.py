@@ -1,0 +1,103 @@
+"""Does a message typed under a card name another procedure, or hint at one? Pure, no I/O.
+
+A follow-up stays with the procedure in hand (bot/core/conversation.py) unless it *names* another
+one: most words of its name, an alias or its English name, some of them in a row, and not merely a
+paper of the procedure in hand, a paper word after an object marker ("mang giấy đăng ký kết hôn")
+or the question words of an alias ("… cần mang gì"). A guess the matcher makes from a follow-up is
+offered only when the message *hints at* it (a two-syllable word of its name).
+"""
+
+from __future__ import annotations
+
+import math
+
+from bot.core import guide
+from bot.core.answers import asked_words, content_pairs
+from bot.core.engine import Turn
+from bot.core.model import Procedure
+from bot.core.normalize import fold
+from bot.core.understand import Words, contains
+
+MIN_WORDS = 3  # words (besides question words) a message needs to name a procedure
+NAMED_SHARE = 0.67  # of a procedure name's own words the message must contain
+NEED_VERB_REACH = 3  # words before a paper where a need verb makes it a need ("cấp thẻ căn cước")
+
+
+def names(turn: Turn, proc: Procedure, text: str, other: Procedure) -> bool:
+    """Whether the message names `other`: most words of its name or an alias, a run of them in a
+    row (as typed or as abbreviated: "cccd"), and not merely a paper of `proc` ("giấy ủy quyền" on
+    the birth checklist is not "ủy quyền nhận trợ cấp thay")."""
+    words = turn.content.flows.words
+    typed = [t for t in fold(text).split() if t not in words.particles]
+    if sum(t not in words.question_marks for t in typed) < MIN_WORDS:
+        return False
+    runs = (typed, turn.content.matcher.prepare(text).tokens)
+    said = {t for toks in runs for t in toks}
+    papers = _papers(turn, proc, runs)
+    plain = words.generic | asked_words(turn, " ".join(typed))  # "… cần mang gì" names nothing
+    for phrase in (other.name, *other.aliases, *other.english):
+        toks = fold(phrase).split()
+        named = set(toks) - words.generic
+        if len(named & said) < max(2, math.ceil(NAMED_SHARE * len(named))):
+            continue
+        pairs = _pairs(toks)
+        for seq in runs:
+            run = {t for pair in _asked_pairs(turn, seq) & pairs - papers for t in pair}
+            if len(run - plain) >= 2:
+                return True
+    return False
+
+
+def _asked_pairs(turn: Turn, seq: list[str]) -> set[tuple[str, str]]:
+    """The message's word pairs, less those naming an object ("mang giấy đăng ký kết hôn": a
+    paper to bring, not the marriage procedure)."""
+    objects = turn.content.matcher.lexicon.object_positions(seq)
+    return {(a, b) for i, (a, b) in enumerate(zip(seq, seq[1:], strict=False)) if i not in objects}
+
+
+def _papers(turn: Turn, proc: Procedure, runs: tuple[list[str], ...]) -> set[tuple[str, str]]:
+    """Word pairs of the message that name a paper: one on `proc`'s checklist, or a paper word."""
+    docs = [
+        fold(d.name).split()
+        for part in guide.parts(turn.content.catalog, proc)
+        for d in part.documents
+    ]
+    out: set[tuple[str, str]] = set()
+    for seq in runs:
+        out |= {pair for doc in docs for pair in _pairs(seq) & _pairs(doc)}
+        out |= _papers_named(seq, turn.content.flows.words)
+    return out
+
+
+def _papers_named(typed: list[str], words: Words) -> set[tuple[str, str]]:
+    """Pairs of words naming a paper ("mang căn cước", "về chỗ hộ khẩu"), unless a need verb
+    comes right before it ("làm căn cước cho bé" asks for the ID card procedure)."""
+    out: set[tuple[str, str]] = set()
+    text = f" {' '.join(typed)} "
+    for paper in words.document_words:
+        at = text.find(f" {paper} ")
+        if at < 0:
+            continue
+        near = " ".join(
+            text[:at].split()[-NEED_VERB_REACH:]
+        )  # "cấp thẻ căn cước": one word between
+        if any(contains(near, v) for v in words.need_verbs):
+            continue
+        out |= _pairs(paper.split())
+    return out
+
+
+def _pairs(toks: list[str]) -> set[tuple[str, str]]:
+    return set(zip(toks, toks[1:], strict=False))
+
+
+def hints_at(turn: Turn, text: str, other: Procedure) -> bool:
+    """Whether the message shares a two-syllable word with `other`'s name or aliases ("lăn tay"
+    -> chứng thực chữ ký): the matcher, trained on first messages, is sure of itself on short
+    follow-ups ("lấy liền không" -> kết hôn), so a guess is offered only with such a hint."""
+    said = content_pairs(turn, text)
+    for phrase in (other.name, *other.aliases, *other.english):
+        toks = fold(phrase).split()
+        if said & set(zip(toks, toks[1:], strict=False)):
+            return True
+    return False

@@ -1,0 +1,73 @@
+"""When a message typed under a card names another procedure (bot/core/naming.py), on the real
+bundled content: the engine of `tthc-bot chat`, with its SQLite state store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.app import build
+from bot.config import load_config
+from bot.core.engine import Engine, Turn
+from bot.core.messages import Incoming
+from bot.core.naming import hints_at, names
+from bot.core.state import ConversationState
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
+    data = Path(tmp_path_factory.mktemp("naming")) / "data"
+    return build(load_config(None, env={}).with_overrides(data_dir=str(data))).engine()
+
+
+def turn(engine: Engine, text: str) -> Turn:
+    return Turn(engine, Incoming("test", "u", text=text), ConversationState(), text=text)
+
+
+@pytest.mark.parametrize(
+    ("text", "current", "other", "named"),
+    [
+        ("còn khai tử thì lệ phí sao", "khai-sinh", "khai-tu", True),
+        ("thôi, tôi hỏi chứng thực chữ ký", "chung-thuc-hop-dong", "chung-thuc-chu-ky", True),
+        ("thôi, tôi hỏi cấp thẻ căn cước", "dang-ky-thuong-tru", "cap-the-can-cuoc", True),
+        # a paper of the birth checklist, not "ủy quyền nhận trợ cấp thay" of chứng thực chữ ký
+        (
+            "bà đi thay bố mẹ nó thì có phải làm giấy ủy quyền không?",
+            "khai-sinh",
+            "chung-thuc-chu-ky",
+            False,
+        ),
+        # a paper to bring, not the marriage procedure
+        (
+            "Có cần mang giấy đăng ký kết hôn bản chính không?",
+            "dang-ky-thuong-tru",
+            "ket-hon",
+            False,
+        ),
+        # a place ("chỗ hộ khẩu"), not the residence procedure
+        (
+            "làm ở công an xã nào cũng được hay phải về chỗ hộ khẩu",
+            "cap-the-can-cuoc",
+            "dang-ky-thuong-tru",
+            False,
+        ),
+    ],
+)
+def test_a_follow_up_names_another_procedure_only_in_so_many_words(
+    engine: Engine, text: str, current: str, other: str, named: bool
+) -> None:
+    catalog = engine.content.catalog
+    proc, to = catalog.get(current), catalog.get(other)
+    assert proc is not None and to is not None
+    assert names(turn(engine, text), proc, text, to) is named
+
+
+def test_a_guess_is_offered_only_when_the_message_shares_a_word_with_it(engine: Engine) -> None:
+    catalog = engine.content.catalog
+    signature, marriage = catalog.get("chung-thuc-chu-ky"), catalog.get("ket-hon")
+    assert signature is not None and marriage is not None
+    text = "tay bố run không ký được, lăn tay được không"
+    assert hints_at(turn(engine, text), text, signature)  # "lăn tay" is in its aliases
+    text = "lấy liền ko hay phải đợi"  # "lấy" alone is not "lấy vợ, lấy chồng"
+    assert not hints_at(turn(engine, text), text, marriage)
