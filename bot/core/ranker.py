@@ -1,11 +1,12 @@
 """The matcher's learned parts, applied with numpy from plain JSON coefficients (no pickle).
 
-Three logistic models, trained by `scripts/train_matcher.py` on generated questions:
+Three models, trained by `scripts/train_matcher.py` on generated and written questions:
 - `ranker`: P(this candidate is what the question asks for), from retrieval features;
 - `about`: P(the message expresses an administrative need), from its words (bag of folded
   syllables and pairs) — learns need verbs, question words and off-topic words from data;
 - `gate`: P(answer with a procedure), from the ranker's top scores, `about`, the not-a-procedure
   topics and a few shape features. Below 0.5 the matcher returns nothing.
+A fourth, `rerank`, reorders the ranker's best candidates (`Rerank`, scripts/train_rerank.py).
 """
 
 from __future__ import annotations
@@ -149,11 +150,35 @@ class Bag:
 
 
 @dataclass(frozen=True)
+class Rerank:
+    """The second ranker: a conditional logit — a softmax over the first ranker's best `top`
+    candidates — learnt from questions written by people who never saw the matcher's training
+    messages (scripts/train_rerank.py). The first ranker learns from generated questions and from
+    messages scored against their own writer's paraphrases; this one learns how much each kind
+    of evidence is worth for a stranger's question."""
+
+    model: Linear
+    top: int
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Rerank:
+        return cls(Linear.from_dict(d), int(d["top"]))
+
+    def probabilities(self, x: np.ndarray) -> np.ndarray:
+        """P(each row is the one asked for | one of them is)."""
+        s = self.model.logit(x)
+        e = np.exp(s - s.max())
+        out: np.ndarray = e / e.sum()
+        return out
+
+
+@dataclass(frozen=True)
 class Models:
     ranker: Linear | Trees
     gate: Linear | Trees
     about: Bag
     meta: Mapping[str, Any]
+    rerank: Rerank | None = None
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Models:
@@ -162,6 +187,7 @@ class Models:
             model_from_dict(d["gate"]),
             Bag.from_dict(d["about"]),
             dict(d.get("meta") or {}),
+            Rerank.from_dict(d["rerank"]) if d.get("rerank") else None,
         )
 
 
