@@ -130,8 +130,8 @@ def _ask(turn: Turn, reading: Reading) -> bool:
     proc = turn.proc
     if proc is None:
         options = choosing(turn)
-        if not options:
-            return _need(turn, reading)
+        if not options or _names_new(turn, options):
+            return _need(turn, Reading(Kind.NEED, text=turn.text))
         parts = [
             f"{display_name(turn, p)}:\n{answer_about(turn, p, reading.value, reading.text)}"
             for p in options
@@ -160,6 +160,16 @@ def _say_answers(turn: Turn, proc: Procedure, reading: Reading) -> None:
         topics.append("document")
     parts = [answer_about(turn, proc, topic, reading.text) for topic in topics]
     turn.say(with_footnote(turn, "\n".join(parts)))
+
+
+def _names_new(turn: Turn, options: list[Procedure]) -> bool:
+    """A question typed under a choice list that names a procedure not in the list ("… có được
+    tiền mai táng không" under two other offers): a new need, not a question about the offers."""
+    matches = turn.content.matcher.analyse(turn.text, top=2).matches
+    if not matches or matches[0].id in {p.id for p in options}:
+        return False
+    other = turn.content.catalog.get(matches[0].id)
+    return other is not None and names(turn, options[0], turn.text, other)
 
 
 def names_another(turn: Turn, proc: Procedure, reading: Reading) -> bool:

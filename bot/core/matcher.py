@@ -467,10 +467,11 @@ class Matcher:
             return Analysis(tuple(prep.tokens), aliases[:top], prep.english, "", True, gate)
         matches = self._top_matches(cs, probs, order, top + 1)
         if lead is not None:
-            # The ranker, which sees the aliases' choice as a feature, put a national record
+            # The ranker, which sees the aliases' choice as a feature, put another procedure
             # first: it overruled them on evidence they lack (written examples, the names of the
             # whole catalogue). The aliases' curated choice stays second, with the ranker's own
-            # score (one scale in one list: CLEAR_LEAD compares them), so a choice list offers it.
+            # score (one scale in one list: CLEAR_LEAD compares them), so a choice list offers
+            # it; a national record first makes the two readings contested (the citizen picks).
             k = self.entry_of[lead.id]
             score = float(probs[cs.ids.index(k)]) if k in cs.ids else lead.score
             rest = [m for m in matches[1:] if m.id != lead.id]
@@ -489,7 +490,10 @@ class Matcher:
         self, prep: Prepared, cs: Candidates, logits: np.ndarray, order: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
         """The candidates' order and shown probabilities: the first ranker's, or, with a second
-        ranker, its order and probabilities over the first ranker's best (the rest follow)."""
+        ranker, its order over the first ranker's best (the rest follow). The second ranker's
+        probabilities are relative (one of these is right): shown, they keep its ratios and the
+        first ranker's confidence in its best, so a message about nothing in particular does not
+        look certain of the least bad candidate."""
         probs = 1.0 / (1.0 + np.exp(-np.clip(logits, -30.0, 30.0)))
         rerank = self.models.rerank if self.models else None
         if rerank is None or len(order) < 2:
@@ -498,7 +502,7 @@ class Matcher:
         p2 = rerank.probabilities(
             rerank_rows(cs.x[head], logits[head], len(prep.tokens), prep.english)
         )
-        probs[head] = p2
+        probs[head] = probs[order[0]] * p2 / p2.max()
         return np.concatenate([head[np.argsort(-p2, kind="stable")], order[rerank.top :]]), probs
 
     def _top_matches(
