@@ -229,6 +229,11 @@ def rerank_rows(x: np.ndarray, logits: np.ndarray, ntok: int, english: bool) -> 
     )
 
 
+def _log1p(values: np.ndarray) -> np.ndarray:
+    """math.log1p per value: numpy's differs in the last bit, and the trees were fitted on these."""
+    return np.fromiter(map(math.log1p, values), float, len(values))
+
+
 def _shown(p: float) -> float:
     """A probability as shown: 4 decimals, never 0 or 1."""
     return min(max(round(p, 4), 0.0001), 0.9999)
@@ -732,45 +737,49 @@ class Matcher:
         q_total = sum(idf.get(f, 0.0) for f in strong) or 1.0
         topic_log = math.log1p(topic[2])
         named = {self.province_names[a] for a in _named_in(prep.tokens, self.province_names)}
-        rows = np.zeros((len(ids), len(RANK_FEATURES)))
-        for k, e in enumerate(ids):
-            r, ph = ph_rank.get(e, (10_000, 0.0))
-            nf = self.name_feats[e]
-            n_total = self.name_idf[e]
-            shared = sum(idf.get(f, 0.0) for f in nf if f in strong)
-            rows[k] = (
-                math.log1p(ph),
-                ph / ph_max if ph_max else 0.0,
+        missing = (10_000, 0.0)
+        rank_ph = np.array([ph_rank.get(e, missing) for e in ids], dtype=float)
+        r, ph = rank_ph[:, 0], rank_ph[:, 1]
+        log_ph = _log1p(ph)
+        shared = np.array(
+            [sum(idf.get(f, 0.0) for f in self.name_feats[e] if f in strong) for e in ids]
+        )
+        cur = self.curated[idx]
+        zero = np.zeros(len(ids))
+        return np.column_stack(
+            [
+                log_ph,
+                ph / ph_max if ph_max else zero,
                 1.0 / (1 + r),
-                math.log1p(float(bm_c[k])),
-                float(bm_c[k]) / bm_max,
-                1.0 / (1 + bm_rank[k]),
-                float(cx_c[k]) / cx_max,
-                1.0 / (1 + cx_rank[k]),
-                shared / n_total,
+                _log1p(bm_c),
+                bm_c / bm_max,
+                1.0 / (1 + bm_rank),
+                cx_c / cx_max,
+                1.0 / (1 + cx_rank),
+                shared / np.array([self.name_idf[e] for e in ids]),
                 shared / q_total,
-                self.curated[e],
-                self.is_bundle[e],
-                self.name_len[e],
-                topic_log - math.log1p(ph),
-                self.curated[e] * prep.english,
-                math.log1p(float(ex_c[k])),
-                float(ex_c[k]) / ex_max,
-                1.0 / (1 + ex_rank[k]),
-                self.ex_has[e],
-                self.ex_cnt[e],
-                float(sum_c[k]),
-                float(al_c[k]) / al_max,
-                1.0 / (1 + al_rank[k]),
-                float(ce_c[k]),
-                float(ce_c[k]) / ce_max,
-                1.0 / (1 + ce_rank[k]),
-                self._province_match(e, named),
-                0.0,
-                0.0,
-                0.0,
-            )
-        return rows
+                cur,
+                self.is_bundle[idx],
+                self.name_len[idx],
+                topic_log - log_ph,
+                cur * prep.english,
+                _log1p(ex_c),
+                ex_c / ex_max,
+                1.0 / (1 + ex_rank),
+                self.ex_has[idx],
+                self.ex_cnt[idx],
+                sum_c,
+                al_c / al_max,
+                1.0 / (1 + al_rank),
+                ce_c,
+                ce_c / ce_max,
+                1.0 / (1 + ce_rank),
+                [self._province_match(e, named) for e in ids],
+                zero,
+                zero,
+                zero,
+            ]
+        )
 
     def _province_match(self, entry: int, named: set[str]) -> float:
         """1 when the message names the record's province, -1 another one, 0 when either is
