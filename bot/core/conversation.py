@@ -165,22 +165,22 @@ def _say_answers(turn: Turn, proc: Procedure, reading: Reading) -> None:
 def _names_new(turn: Turn, options: list[Procedure]) -> bool:
     """A question typed under a choice list that names a procedure not in the list ("… có được
     tiền mai táng không" under two other offers): a new need, not a question about the offers."""
-    matches = turn.content.matcher.analyse(turn.text, top=2).matches
-    if not matches or matches[0].id in {p.id for p in options}:
-        return False
-    other = turn.content.catalog.get(matches[0].id)
-    return other is not None and names(turn, options[0], turn.text, other)
+    return _names_outside(turn, options[0], {p.id for p in options})
 
 
 def names_another(turn: Turn, proc: Procedure, reading: Reading) -> bool:
     """A question that also names a different procedure (several words besides the question)."""
+    return _names_outside(turn, proc, {proc.id, *proc.bundles, *proc.members})
+
+
+def _names_outside(turn: Turn, proc: Procedure, known: set[str]) -> bool:
+    """The matcher's first reading is a procedure outside `known`, and the message names it
+    (naming.names: a run of its name's words, not a paper of `proc`)."""
     matches = turn.content.matcher.analyse(turn.text, top=2).matches
-    if not matches or matches[0].id == proc.id:
+    if not matches or matches[0].id in known:
         return False
     other = turn.content.catalog.get(matches[0].id)
-    if other is None or other.id in {*proc.bundles, *proc.members}:
-        return False
-    return names(turn, proc, turn.text, other)
+    return other is not None and names(turn, proc, turn.text, other)
 
 
 def _need(turn: Turn, reading: Reading) -> bool:
