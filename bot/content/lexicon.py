@@ -6,8 +6,9 @@ import dataclasses
 from pathlib import Path
 
 from bot.content.yamlio import LineDict, Problem, load_yaml
-from bot.core.lexicon import Lexicon
+from bot.core.lexicon import Lexicon, stem
 from bot.core.matcher import Topic
+from bot.core.qualifiers import Qualifiers
 from bot.core.ranker import Models
 
 MODEL_FILE = Path(__file__).resolve().parent.parent / "models" / "matcher.json"
@@ -37,7 +38,9 @@ def load_lexicon(catalog_dir: Path) -> tuple[Lexicon, list[Topic], list[Problem]
     topics = _topics(folder / "not_procedures.yaml", problems)
     lexicon = Lexicon.from_data(abbrev, words["vi"], words["en"])
     lexicon = dataclasses.replace(
-        lexicon, non_requests=_messages(folder / "non_requests.yaml", problems)
+        lexicon,
+        non_requests=_messages(folder / "non_requests.yaml", problems),
+        qualifiers=_qualifiers(folder / "qualifiers.yaml", problems),
     )
     return lexicon, topics, problems
 
@@ -51,6 +54,41 @@ def _messages(path: Path, problems: list[Problem]) -> tuple[str, ...]:
         problems.append(Problem(str(path), 1, "expected one key, messages: a list"))
         return ()
     return tuple(str(v).strip() for v in value if str(v).strip())
+
+
+QUALIFIER_LISTS = ("name", "ask", "ask_en")
+
+
+def _qualifiers(path: Path, problems: list[Problem]) -> Qualifiers:
+    """`qualifier: {name: [...], ask: [...], ask_en: [...], in_name: lead|tail}`: how record names
+    state a qualifier and how messages ask for it (bot/core/qualifiers.py)."""
+    data = _mapping(path, problems)
+    good: dict[str, dict[str, object]] = {}
+    for qualifier, spec in data.items():
+        wrong = _qualifier_error(spec)
+        if wrong:
+            key = wrong.split("'")[1] if "'" in wrong else ""
+            line = spec.line_of(key) if key and isinstance(spec, LineDict) else 0
+            problems.append(
+                Problem(str(path), line or data.line_of(qualifier), f"{qualifier}: {wrong}")
+            )
+        else:
+            good[str(qualifier)] = spec
+    return Qualifiers.from_data(good, stem)
+
+
+def _qualifier_error(spec: object) -> str:
+    if not isinstance(spec, dict):
+        return "must map name, ask, ask_en to lists of phrases"
+    for key, value in spec.items():
+        if key == "in_name":
+            if value not in ("lead", "tail"):
+                return "'in_name' must be lead or tail"
+        elif key not in QUALIFIER_LISTS:
+            return f"'{key}' is not one of name, ask, ask_en, in_name"
+        elif not isinstance(value, list) or not all(isinstance(p, str) for p in value):
+            return f"'{key}' must be a list of phrases"
+    return ""
 
 
 def _mapping(path: Path, problems: list[Problem]) -> LineDict:

@@ -10,6 +10,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from bot.core.normalize import clean, fold
+from bot.core.qualifiers import Qualifiers
 
 CONTEXT_WINDOW = 3
 MIN_CORRECT_LEN = 4  # shorter syllables are too easy to "correct" into a wrong word
@@ -50,6 +51,7 @@ class Lexicon:
         frozenset()
     )  # "mà", "chỉ cần": the wanted thing follows
     non_requests: tuple[str, ...] = ()  # messages that ask for no procedure (non_requests.yaml)
+    qualifiers: Qualifiers = Qualifiers()  # what tells sibling records apart (qualifiers.yaml)
 
     @cached_property
     def longest_expand(self) -> int:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from bot.core import qualifiers
 from bot.core.index import BM25Index, CentroidIndex, PhraseIndex, PhraseSpec
 from bot.core.lexicon import Lexicon, Speller
 from bot.core.model import Catalog, Procedure
@@ -101,6 +102,11 @@ GATE_FEATURES = (
 # Features the second ranker (ranker.Rerank) also reads × the message's length and × English: how
 # much a long story or an English question may trust the centroid, the examples, the names
 RERANK_INTERACT = ("ce_cos", "ce_rel", "ex_rel", "ph_rel", "bm_rel", "curated", "al_rel")
+# ...and what tells siblings apart: the act the message asks for against the one a name states
+# (bot/core/qualifiers.py: +0.003 to +0.011 leave-one-set-out top-1 on each of the six sets), and
+# the record's level, which a citizen rarely names (the strangers' questions tell how often each
+# level is meant). In the first ranker as well, the qualifiers cost the older sets up to 0.005.
+LEVELS = ("xa", "tinh", "bo")
 RERANK_FEATURES = (
     "s1",
     "s1_gap",
@@ -108,6 +114,8 @@ RERANK_FEATURES = (
     *RANK_FEATURES,
     *(f"{f}_x_len" for f in RERANK_INTERACT),
     *(f"{f}_x_en" for f in RERANK_INTERACT),
+    *qualifiers.COLUMNS,
+    *(f"level_{lv}" for lv in LEVELS),
 )
 _INTERACT_COLUMNS = [RANK_FEATURES.index(f) for f in RERANK_INTERACT]
 LEGACY_COLUMNS = [
@@ -212,10 +220,13 @@ def _without(doc_scores: np.ndarray, skip: Sequence[int]) -> np.ndarray:
     return doc_scores
 
 
-def rerank_rows(x: np.ndarray, logits: np.ndarray, ntok: int, english: bool) -> np.ndarray:
+def rerank_rows(
+    x: np.ndarray, logits: np.ndarray, ntok: int, english: bool, siblings: np.ndarray
+) -> np.ndarray:
     """The second ranker's features (RERANK_FEATURES) for candidates in the first ranker's order:
-    its log-odds, the gap to its first, 1 / (1 + rank), the candidate's own features, and some
-    of them × log(1 + tokens) and × English."""
+    its log-odds, the gap to its first, 1 / (1 + rank), the candidate's own features, some
+    of them × log(1 + tokens) and × English, and what tells siblings apart (`siblings`: the
+    qualifier columns and the record's level, one-hot)."""
     inter = x[:, _INTERACT_COLUMNS]
     return np.column_stack(
         [
@@ -225,6 +236,7 @@ def rerank_rows(x: np.ndarray, logits: np.ndarray, ntok: int, english: bool) -> 
             x,
             inter * math.log1p(ntok),
             inter * float(english),
+            siblings,
         ]
     )
 
@@ -504,11 +516,17 @@ class Matcher:
         if rerank is None or len(order) < 2:
             return order, probs
         head = order[: rerank.top]
-        p2 = rerank.probabilities(
-            rerank_rows(cs.x[head], logits[head], len(prep.tokens), prep.english)
-        )
+        p2 = rerank.probabilities(self.rerank_input(prep, cs, logits, head))
         probs[head] = probs[order[0]] * p2 / p2.max()
         return np.concatenate([head[np.argsort(-p2, kind="stable")], order[rerank.top :]]), probs
+
+    def rerank_input(
+        self, prep: Prepared, cs: Candidates, logits: np.ndarray, head: np.ndarray
+    ) -> np.ndarray:
+        """The second ranker's rows for the candidates `head` (indexes into `cs`), in order."""
+        entries = [cs.ids[k] for k in head]
+        siblings = np.column_stack([self._qualifier_columns(prep, entries), self.levels[entries]])
+        return rerank_rows(cs.x[head], logits[head], len(prep.tokens), prep.english, siblings)
 
     def _top_matches(
         self, cs: Candidates, probs: np.ndarray, order: np.ndarray, top: int
@@ -573,6 +591,8 @@ class Matcher:
             [math.log1p(len([f for f in d if " " not in f])) for d in self.name_feats]
         )
         self.curated = np.array([0.0 if p.imported else 1.0 for p in self.procs])
+        self.stated = [self.lexicon.qualifiers.of_name(p.name, p.official_name) for p in self.procs]
+        self.levels = np.array([[float(p.level == lv) for lv in LEVELS] for p in self.procs])
         self.is_bundle = np.array([1.0 if p.is_bundle else 0.0 for p in self.procs])
         self.entry_of = {p.id: i for i, p in enumerate(self.procs)}
         self.province = [province_of(p) for p in self.procs]
@@ -780,6 +800,13 @@ class Matcher:
                 zero,
             ]
         )
+
+    def _qualifier_columns(self, prep: Prepared, ids: list[int]) -> np.ndarray:
+        """What tells siblings apart: the act the message asks for against each name's
+        (bot/core/qualifiers.py)."""
+        denied = self.lexicon.negated_positions(prep.tokens)
+        asked = self.lexicon.qualifiers.asked(prep.tokens, prep.english, denied)
+        return qualifiers.columns(asked, [self.stated[e] for e in ids])
 
     def _province_match(self, entry: int, named: set[str]) -> float:
         """1 when the message names the record's province, -1 another one, 0 when either is

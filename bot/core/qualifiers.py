@@ -1,0 +1,111 @@
+"""What tells sibling records apart: the act asked for and where.
+
+Many national records share an object and differ by what is done with it — "Cấp", "Cấp lại",
+"Gia hạn", "Thu hồi" the same licence — or by where it is done (in Vietnam or at an embassy).
+Similarity scores see the shared object and barely the qualifier. Here a record's name and a
+message are each read for the qualifiers they state (`lexicon/qualifiers.yaml`); the second
+ranker learns how much agreement and disagreement weigh (scripts/train_rerank.py).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from bot.core.normalize import fold
+
+Phrases = Mapping[str, tuple[tuple[str, ...], ...]]  # qualifier -> phrases (word tuples)
+# a plain name ("Cấp giấy phép X") is a first issue, and so is a message that states no act
+IMPLIED = "new"
+# per candidate: the message and the name share a qualifier; they do not, and the message states
+# none (the record is a variant nobody asked for); they do not, and the message states some
+COLUMNS = ("qual_same", "qual_silent", "qual_clash")
+LEAD, TAIL = 6, 5  # a name states its act in its first words, its place in its last
+# "Cấp, cấp lại …", "Cấp mới/cấp lại …", "Thực hiện, điều chỉnh, thôi hưởng …": a list of acts
+# led by a plain verb also covers the first issue
+LISTED = re.compile(r"^(?:thủ tục\s+)?[^\W\d_]+(?:\s[^\W\d_]+)?\s*[,/]", re.IGNORECASE)
+
+
+def _phrases(
+    table: Mapping[str, Iterable[str]], stem: Callable[[str], str] | None = None
+) -> Phrases:
+    """Fold each phrase into a word tuple (its words stemmed by `stem`, for English)."""
+    out: dict[str, tuple[tuple[str, ...], ...]] = {}
+    for qualifier, phrases in table.items():
+        words = (fold(p).split() for p in phrases)
+        tuples = (tuple(map(stem, ws)) if stem else tuple(ws) for ws in words)
+        out[qualifier] = tuple(dict.fromkeys(ws for ws in tuples if ws))
+    return out
+
+
+def _found(toks: Sequence[str], table: Phrases, skip: set[int]) -> frozenset[str]:
+    """Qualifiers with a phrase standing in `toks` as a run, outside the `skip` positions."""
+    text = toks if not skip else [t if i not in skip else "\0" for i, t in enumerate(toks)]
+    joined = f" {' '.join(text)} "
+    return frozenset(
+        q for q, phrases in table.items() if any(f" {' '.join(p)} " in joined for p in phrases)
+    )
+
+
+@dataclass(frozen=True)
+class Qualifiers:
+    """How record names state a qualifier, and how Vietnamese and English messages ask for it."""
+
+    name: Phrases = field(default_factory=dict)
+    ask: Phrases = field(default_factory=dict)
+    ask_en: Phrases = field(default_factory=dict)
+    tail: frozenset[str] = frozenset()  # qualifiers a name states at its end (a place)
+
+    @classmethod
+    def from_data(
+        cls,
+        data: Mapping[str, Mapping[str, Any]],
+        stem: Callable[[str], str] | None = None,
+    ) -> Qualifiers:
+        """From `{qualifier: {name: [...], ask: [...], ask_en: [...]}}`; English words stemmed
+        as messages are (`stem`)."""
+        part = {
+            key: {q: list(spec.get(key) or ()) for q, spec in data.items()}
+            for key in ("name", "ask", "ask_en")
+        }
+        tail = frozenset(q for q, spec in data.items() if spec.get("in_name") == "tail")
+        return cls(
+            _phrases(part["name"]), _phrases(part["ask"]), _phrases(part["ask_en"], stem), tail
+        )
+
+    def of_name(self, *names: str) -> frozenset[str]:
+        """The qualifiers a record's names state: its act in the first words of each name (a
+        curated entry's official name joins several with ';'), its place in the last — unless
+        they close a list of the people it serves ("…, người Việt Nam định cư ở nước ngoài")."""
+        lead = {q: p for q, p in self.name.items() if q not in self.tail}
+        place = {q: p for q, p in self.name.items() if q in self.tail}
+        out: set[str] = set()
+        for part in (p.strip() for n in names for p in n.split(";")):
+            words = fold(part).split()
+            if words[:2] == ["thu", "tuc"]:
+                words = words[2:]
+            out |= _found(words[:LEAD], lead, set())
+            if not fold(part.rsplit(",", 1)[-1]).startswith("nguoi "):
+                out |= _found(words[-TAIL:], place, set())
+            if LISTED.match(part):
+                out.add(IMPLIED)
+        return frozenset(out)
+
+    def asked(self, toks: Sequence[str], english: bool, denied: set[int]) -> frozenset[str]:
+        """The qualifiers a message asks for: its words outside what it denies ('không phải
+        cấp mới')."""
+        return _found(toks, self.ask_en if english else self.ask, denied)
+
+
+def columns(asked: frozenset[str], stated: Sequence[frozenset[str]]) -> np.ndarray:
+    """COLUMNS for candidates whose names state `stated`."""
+    out = np.zeros((len(stated), len(COLUMNS)))
+    wanted = asked or {IMPLIED}
+    for i, has in enumerate(stated):
+        same = bool(wanted & (has or {IMPLIED}))
+        out[i] = (same, not same and not asked, not same and bool(asked))
+    return out
