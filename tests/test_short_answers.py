@@ -43,12 +43,6 @@ def test_every_answer_about_a_procedure_is_short(engine: Engine) -> None:
     assert too_long == []
 
 
-@pytest.mark.xfail(
-    reason="issue 13: with the whole national catalogue (5,725 entries) the matcher asks "
-    "'có yếu tố nước ngoài không?' before the card for 'đăng ký khai sinh cho con'; "
-    "the matcher helper re-tunes ranking over the whole catalogue",
-    strict=False,
-)
 def test_unverified_mark_is_on_the_line_and_the_footnote_said_once(engine: Engine) -> None:
     from chat import Chat
 
