@@ -1,6 +1,7 @@
 """Train the second ranker on questions written by strangers; add it to bot/models/matcher.json.
 
 Usage: python scripts/train_rerank.py [--sets A.jsonl B.jsonl ...] [--cv] [--curve] [--dry-run]
+                                      [--drop PREFIX ...]
 
 The first ranker (scripts/train_matcher.py) learns from questions generated from the catalogue and
 from the writers' messages, each scored against the other messages of the same entry — often
@@ -11,8 +12,9 @@ each kind of evidence is worth: a conditional logit (softmax over the first rank
 candidates, L2-regularised, fitted with L-BFGS), over RERANK_FEATURES of bot/core/matcher.py.
 
 `--cv` prints top-1 with each training set left out in turn (the others train), `--curve` the
-learning curve (1, 2, ... sets); the held-out sets (HELD_OUT) and the development set are never read
-here. Rerun after every `scripts/train_matcher.py`: the features include the first ranker's scores.
+learning curve (1, 2, ... sets), `--drop` the same without the features named with these
+prefixes (an ablation: nothing is written); the held-out sets (HELD_OUT) and the development set
+are never read here. Rerun after every `scripts/train_matcher.py`: the features include the first ranker's scores.
 """
 
 from __future__ import annotations

@@ -65,9 +65,8 @@ def _qualifiers(path: Path, problems: list[Problem]) -> Qualifiers:
     data = _mapping(path, problems)
     good: dict[str, dict[str, object]] = {}
     for qualifier, spec in data.items():
-        wrong = _qualifier_error(spec)
+        key, wrong = _qualifier_error(spec)
         if wrong:
-            key = wrong.split("'")[1] if "'" in wrong else ""
             line = spec.line_of(key) if key and isinstance(spec, LineDict) else 0
             problems.append(
                 Problem(str(path), line or data.line_of(qualifier), f"{qualifier}: {wrong}")
@@ -77,18 +76,19 @@ def _qualifiers(path: Path, problems: list[Problem]) -> Qualifiers:
     return Qualifiers.from_data(good, stem)
 
 
-def _qualifier_error(spec: object) -> str:
+def _qualifier_error(spec: object) -> tuple[str, str]:
+    """(the key at fault, what is wrong), or ("", "") for a good entry."""
     if not isinstance(spec, dict):
-        return "must map name, ask, ask_en to lists of phrases"
+        return "", "must map name, ask, ask_en to lists of phrases"
     for key, value in spec.items():
         if key == "in_name":
             if value not in ("lead", "tail"):
-                return "'in_name' must be lead or tail"
+                return key, "'in_name' must be lead or tail"
         elif key not in QUALIFIER_LISTS:
-            return f"'{key}' is not one of name, ask, ask_en, in_name"
+            return key, f"'{key}' is not one of name, ask, ask_en, in_name"
         elif not isinstance(value, list) or not all(isinstance(p, str) for p in value):
-            return f"'{key}' must be a list of phrases"
-    return ""
+            return key, f"'{key}' must be a list of phrases"
+    return "", ""
 
 
 def _mapping(path: Path, problems: list[Problem]) -> LineDict:

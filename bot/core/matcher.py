@@ -105,7 +105,8 @@ RERANK_INTERACT = ("ce_cos", "ce_rel", "ex_rel", "ph_rel", "bm_rel", "curated", 
 # ...and what tells siblings apart: the act the message asks for against the one a name states
 # (bot/core/qualifiers.py: +0.003 to +0.011 leave-one-set-out top-1 on each of the six sets), and
 # the record's level, which a citizen rarely names (the strangers' questions tell how often each
-# level is meant). In the first ranker as well, the qualifiers cost the older sets up to 0.005.
+# level is meant). In the first ranker as well (retrained), they cost the older sets 0.003 on
+# average and the holdout fixture 0.018 (README, session 10).
 LEVELS = ("xa", "tinh", "bo")
 RERANK_FEATURES = (
     "s1",
