@@ -290,3 +290,20 @@ def test_national_code_labels_are_scored(matcher: Matcher) -> None:
 def curated_ids(matcher: Matcher) -> set[str]:
     """The curated entries (what coverage.yaml lists), read from the catalogue itself."""
     return {p.id for p in matcher.catalog if not p.imported}
+
+
+@pytest.mark.parametrize(
+    ("text", "foreign"),
+    [
+        ("chồng tôi đang ở Hàn, muốn đăng ký kết hôn", True),  # in Korea
+        ("chong toi dang o han, muon dang ky ket hon", True),  # no accents: either reading
+        ("vợ về ở hẳn nhà tôi, muốn nhập hộ khẩu cho vợ", False),  # "for good", not Korea
+    ],
+)
+def test_a_concept_typed_with_accents_must_be_the_word_meant(
+    matcher: Matcher, text: str, foreign: bool
+) -> None:
+    """Folding merges "ở Hàn" (in Korea) and "ở hẳn" (for good): the accents decide."""
+    prep = matcher.prepare(text)
+    added = {prep.tokens[i] for i in prep.added}
+    assert ("ngoai" in added) is foreign

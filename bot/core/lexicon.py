@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -52,6 +52,10 @@ class Lexicon:
     )  # "mà", "chỉ cần": the wanted thing follows
     non_requests: tuple[str, ...] = ()  # messages that ask for no procedure (non_requests.yaml)
     qualifiers: Qualifiers = Qualifiers()  # what tells sibling records apart (qualifiers.yaml)
+    # folded trigger -> how it is written with accents ("o han": "ở hàn", Korea — not "ở hẳn")
+    concept_forms: Mapping[tuple[str, ...], frozenset[tuple[str, ...]]] = field(
+        default_factory=dict
+    )
 
     @cached_property
     def longest_expand(self) -> int:
@@ -87,6 +91,7 @@ class Lexicon:
             ambiguous[fold(token)] = rules
         vi = frozenset(fold(w) for w in stopwords)
         concepts: dict[str, dict[tuple[str, ...], tuple[str, ...]]] = {}
+        forms: dict[tuple[str, ...], set[tuple[str, ...]]] = {}
         for lang, table in dict(data.get("concepts") or {}).items():  # type: ignore[call-overload]
             out = concepts.setdefault(lang, {})
             for concept, triggers in dict(table or {}).items():
@@ -94,6 +99,7 @@ class Lexicon:
                     key = tuple(fold(t).split())
                     if key:
                         out[key] = out.get(key, ()) + tuple(fold(concept).split())
+                        forms.setdefault(key, set()).add(tuple(clean(t).split()))
         markers = frozenset(
             tuple(fold(m).split())
             for m in data.get("object_markers") or ()  # type: ignore[attr-defined]
@@ -132,6 +138,7 @@ class Lexicon:
             requests,
             negation_markers=negs,
             negation_ends=ends,
+            concept_forms={k: frozenset(v) for k, v in forms.items()},
         )
 
     def rewrite_english(self, toks: list[str]) -> list[str]:
@@ -145,9 +152,15 @@ class Lexicon:
         return out, added
 
     def add_concepts_tracked(
-        self, toks: list[str], origin: list[int], lang: str = "vi"
+        self,
+        toks: list[str],
+        origin: list[int],
+        lang: str = "vi",
+        typed: Sequence[str | None] = (),
     ) -> tuple[list[str], set[int], list[int]]:
-        """add_concepts that also carries each token's origin (-1 for inserted words)."""
+        """add_concepts that also carries each token's origin (-1 for inserted words). `typed`:
+        each original word as typed (None when repaired); a trigger's accented words must agree
+        with it."""
         table = self.concepts.get(lang) or {}
         if not table:
             return toks, set(), origin
@@ -159,7 +172,7 @@ class Lexicon:
         while i < len(toks):
             for n in range(min(longest, len(toks) - i), 0, -1):
                 key = tuple(toks[i : i + n])
-                if key in table:
+                if key in table and self._typed_as(key, origin[i : i + n], typed):
                     out.extend(key)
                     where.extend(origin[i : i + n])
                     added.update(range(len(out), len(out) + len(table[key])))
@@ -172,6 +185,22 @@ class Lexicon:
                 where.append(origin[i])
                 i += 1
         return out, added, where
+
+    def _typed_as(
+        self, key: tuple[str, ...], where: list[int], typed: Sequence[str | None]
+    ) -> bool:
+        """Folding merges words: "ở hẳn" (for good) and "ở Hàn" (in Korea) are both "o han". A
+        word typed with accents must be the trigger's own; one typed without, or repaired, may be
+        any of them."""
+        forms = self.concept_forms.get(key)
+        if not forms or not typed:
+            return True
+        written = [typed[j] if 0 <= j < len(typed) else None for j in where]
+        return any(
+            all(w is None or w == fold(w) or w == f for w, f in zip(written, form, strict=True))
+            for form in forms
+            if len(form) == len(written)
+        )
 
     def request_positions(self, toks: list[str], span: int = 8) -> set[int]:
         """Words right after 'giờ', 'muốn', 'cần'…: where a story states what the citizen wants."""

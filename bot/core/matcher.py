@@ -407,7 +407,7 @@ class Matcher:
             a if f == c else None for a, f, c in zip(acc, folded, fixed, strict=True)
         ]
         toks, origin = self.lexicon.rewrite_tracked(fixed)
-        toks, added, origin = self.lexicon.add_concepts_tracked(toks, origin, "vi")
+        toks, added, origin = self.lexicon.add_concepts_tracked(toks, origin, "vi", known)
         return Prepared(toks, self._stop_flags(toks, origin, known, accented), added, False)
 
     def query_features(self, prep: Prepared, done_is_weak: bool = True) -> QueryFeatures:
