@@ -10,8 +10,9 @@ ranker learns how much agreement and disagreement weigh (scripts/train_rerank.py
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -42,7 +43,7 @@ def _phrases(
     return out
 
 
-def _found(toks: Sequence[str], table: Phrases, skip: set[int]) -> frozenset[str]:
+def _found(toks: Sequence[str], table: Phrases, skip: Set[int] = frozenset()) -> frozenset[str]:
     """Qualifiers with a phrase standing in `toks` as a run, outside the `skip` positions."""
     text = toks if not skip else [t if i not in skip else "\0" for i, t in enumerate(toks)]
     joined = f" {' '.join(text)} "
@@ -81,19 +82,26 @@ class Qualifiers:
         """The qualifiers a record's names state: its act in the first words of each name (a
         curated entry's official name joins several with ';'), its place in the last — unless
         they close a list of the people it serves ("…, người Việt Nam định cư ở nước ngoài")."""
-        lead = {q: p for q, p in self.name.items() if q not in self.tail}
-        place = {q: p for q, p in self.name.items() if q in self.tail}
+        lead, place = self._name_parts
         out: set[str] = set()
         for part in (p.strip() for n in names for p in n.split(";")):
             words = fold(part).split()
             if words[:2] == ["thu", "tuc"]:
                 words = words[2:]
-            out |= _found(words[:LEAD], lead, set())
+            out |= _found(words[:LEAD], lead)
             if not fold(part.rsplit(",", 1)[-1]).startswith("nguoi "):
-                out |= _found(words[-TAIL:], place, set())
+                out |= _found(words[-TAIL:], place)
             if LISTED.match(part):
                 out.add(IMPLIED)
         return frozenset(out)
+
+    @cached_property
+    def _name_parts(self) -> tuple[Phrases, Phrases]:
+        """The name phrases read in a name's first words, and those read in its last."""
+        return (
+            {q: p for q, p in self.name.items() if q not in self.tail},
+            {q: p for q, p in self.name.items() if q in self.tail},
+        )
 
     def asked(self, toks: Sequence[str], english: bool, denied: set[int]) -> frozenset[str]:
         """The qualifiers a message asks for: its words outside what it denies ('không phải
