@@ -16,13 +16,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot.content.catalog import CODE_RE  # noqa: E402
+
 SHARED = next(
     (d for d in (ROOT.parent / "shared", ROOT.parent.parent / "shared") if d.is_dir()),
     ROOT.parent / "shared",
 )
 DEFAULT_SET = SHARED / "eval" / "questions.dev.jsonl"
 COVERAGE = SHARED / "catalogue" / "coverage.yaml"
-CODE = re.compile(r"^\d\.\d{6}")
 
 
 @dataclass
@@ -87,7 +90,7 @@ def _score_row(
     hit1 = bool(keys) and bool(keys[0] & want)
     s.top1 += hit1
     s.top3 += any(k & want for k in keys[:3])
-    if all(CODE.match(e) for e in expect):
+    if all(CODE_RE.match(e) for e in expect):
         s.n_code += 1
         s.code_top1 += hit1
     if not hit1:

@@ -104,7 +104,7 @@ def cmd_match(args: argparse.Namespace) -> int:
                 print(f"{i}. {m.name} [{m.id} {m.code}] {m.score:.3f}")
         return 0
     for line in sys.stdin:
-        text = line.rstrip("\n")
+        text = _stdin_question(line)
         print(
             json.dumps(_match_obj(text, matcher.analyse(text, top)), ensure_ascii=False), flush=True
         )
@@ -270,6 +270,24 @@ def cmd_drift(args: argparse.Namespace) -> int:
         f"{flagged}/{total} ({100 * flagged / max(total, 1):.1f} %) marked (*)"
     )
     return 1 if drifts else 0
+
+
+def _stdin_question(line: str) -> str:
+    """One stdin line of `match`: a JSON object with "q" (or "query", "text"), a JSON string, or
+    plain text. A line that is not one of these JSON forms is read as the question itself."""
+    raw = line.rstrip("\r\n")
+    if raw.lstrip().startswith(("{", '"')):
+        try:
+            value = json.loads(raw)
+        except ValueError:
+            return raw
+        if isinstance(value, str):
+            return value
+        if isinstance(value, dict):
+            for key in ("q", "query", "text"):
+                if isinstance(value.get(key), str):
+                    return str(value[key])
+    return raw
 
 
 def _match_obj(text: str, analysis: Analysis) -> dict[str, object]:

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 from collections import Counter
 from dataclasses import dataclass
@@ -35,6 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.content.bundle import load_catalog_dir  # noqa: E402
+from bot.content.catalog import CODE_RE  # noqa: E402
 from bot.core.matcher import RERANK_FEATURES, Matcher  # noqa: E402
 
 MODEL_PATH = ROOT / "bot" / "models" / "matcher.json"
@@ -55,7 +55,6 @@ CURATED_SHARE = 0.7  # the curated questions' share of the loss, as in train_mat
 # +0.018 / +0.002 to +0.014 / -0.007 to +0.015 and their "other" right by -0.047 to +0.059 /
 # +0.028 to +0.089 / +0.030 to +0.118: 0.15 is the first that costs neither)
 OTHER_SHARE = 0.15
-CODE = re.compile(r"^\d\.\d{6}")
 
 
 @dataclass
@@ -102,7 +101,7 @@ def groups(m: Matcher, path: Path) -> list[Group]:
         )
         if y.any() and not y.all():
             x = m.rerank_input(prep, cs, logits, head)
-            curated = not other and any(not CODE.match(e) for e in expect)
+            curated = not other and any(not CODE_RE.match(e) for e in expect)
             out.append(Group(x, y, curated, path.name, other))
     return out
 

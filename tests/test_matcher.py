@@ -152,14 +152,15 @@ def test_cli_match_json_lines(tmp_path: Path) -> None:
 
     proc = subprocess.run(
         [sys.executable, "-m", "bot.cli", "match", "--top", "2"],
-        input="đăng ký tạm trú\nxin chào\n",
+        input='đăng ký tạm trú\nxin chào\n{"q": "làm khai tử cho ông", "expect": ["khai-tu"]}\n',
         capture_output=True,
         text=True,
         timeout=120,
     )
     assert proc.returncode == 0, proc.stderr
     lines = [json.loads(line) for line in proc.stdout.splitlines()]
-    assert [o["query"] for o in lines] == ["đăng ký tạm trú", "xin chào"]
+    assert [o["query"] for o in lines] == ["đăng ký tạm trú", "xin chào", "làm khai tử cho ông"]
+    assert lines[2]["matches"][0]["id"] == "khai-tu"
     assert lines[0]["matches"][0]["id"] == "dang-ky-tam-tru" and len(lines[0]["matches"]) <= 2
     assert lines[1]["matches"] == []
     one = subprocess.run(
