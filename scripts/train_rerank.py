@@ -1,4 +1,5 @@
-"""Train the second ranker on questions written by strangers; add it to bot/models/matcher.json.
+"""Train the second ranker and the second gate on questions written by strangers; add them to
+bot/models/matcher.json.
 
 Usage: python scripts/train_rerank.py [--sets A.jsonl B.jsonl ...] [--cv] [--curve] [--dry-run]
                                       [--drop PREFIX ...]
@@ -10,8 +11,12 @@ for a stranger's question. This one learns, from questions written by people who
 matcher nor its training messages (the labelled sets of bench/eval named in TRAIN_SETS), how much
 each kind of evidence is worth: a conditional logit (softmax over the first ranker's best `TOP`
 candidates, L2-regularised, fitted with L-BFGS), over RERANK_FEATURES of bot/core/matcher.py.
+The second gate (`regate`, a logistic regression over REGATE_FEATURES) then learns from the same
+questions of REGATE_MIN_TOKENS words or more, read through that second ranker, whether to answer: every labelled question is one to
+answer (a question about a procedure outside the curated ones too), every `none` one to refuse.
 
-`--cv` prints top-1 with each training set left out in turn (the others train), `--curve` the
+`--cv` prints top-1 with each training set left out in turn (the others train) and what the
+second gate changes there (right answers refused, `none` questions answered), `--curve` the
 learning curve (1, 2, ... sets), `--drop` the same without the features named with these
 prefixes (an ablation: nothing is written); the held-out sets (HELD_OUT) and the development set
 are never read here. Rerun after every `scripts/train_matcher.py`: the features include the first ranker's scores.
@@ -35,18 +40,25 @@ sys.path.insert(0, str(ROOT))
 
 from bot.content.bundle import load_catalog_dir  # noqa: E402
 from bot.content.catalog import CODE_RE  # noqa: E402
-from bot.core.matcher import RERANK_FEATURES, Matcher  # noqa: E402
+from bot.core.matcher import (  # noqa: E402
+    REGATE_FEATURES,
+    REGATE_MIN_TOKENS,
+    RERANK_FEATURES,
+    Matcher,
+    regate_row,
+)
+from bot.core.ranker import sigmoid  # noqa: E402
 
 MODEL_PATH = ROOT / "bot" / "models" / "matcher.json"
 EVAL = ROOT / "bench" / "eval"
 # Each session's blind sets are held out while it works, then join the training sets: the six
-# older sets, and since session 10 sealed5-8 (each of those scored +0.0035 on average, by a model
-# trained with the other three added; README)
+# older sets, since session 10 sealed5-8 (each of those scored +0.0035 on average, by a model
+# trained with the other three added; README), since session 11 sealed9-10
 TRAIN_SETS = [
     EVAL / f"questions.{name}.jsonl"
-    for name in ("covered", "national", "sealed", *(f"sealed{n}" for n in range(2, 9)))
+    for name in ("covered", "national", "sealed", *(f"sealed{n}" for n in range(2, 11)))
 ]
-HELD_OUT = [EVAL / f"questions.sealed{n}.jsonl" for n in (9, 10)]
+HELD_OUT = [EVAL / f"questions.sealed{n}.jsonl" for n in (11, 12, 13, 14)]
 TOP = 10  # candidates reordered: the first ranker's best 10 hold the answer for ~97 % of questions
 C = 0.1  # L2 strength (1 / C): chosen by leave-one-set-out top-1 (README, session 9)
 CURATED_SHARE = 0.7  # the curated questions' share of the loss, as in train_matcher.py
@@ -55,42 +67,59 @@ CURATED_SHARE = 0.7  # the curated questions' share of the loss, as in train_mat
 # +0.018 / +0.002 to +0.014 / -0.007 to +0.015 and their "other" right by -0.047 to +0.059 /
 # +0.028 to +0.089 / +0.030 to +0.118: 0.15 is the first that costs neither)
 OTHER_SHARE = 0.15
+# The second gate: L2 strength, and a `none` question's weight against a labelled one's
+# (leave-one-set-out over twelve sets, session 11, against the first gate's 65 right answers
+# refused and 73 `none` answered: weight 1 -> 32 and 74, 1.5 -> 45 and 66, 2 -> 51 and 58;
+# 1.5 is the first that costs neither)
+GATE_C = 1.0
+NONE_WEIGHT = 1.5
 
 
 @dataclass
 class Group:
-    """One question: its candidates' features, which are right, whether it is about a curated id."""
+    """One question: its candidates' features, which are right, whether it is about a curated id,
+    and what the second gate reads before the second ranker (the gate's features, its log-odds,
+    the first ranker's confidence in its best)."""
 
     x: np.ndarray
     y: np.ndarray
     curated: bool
     source: str
     other: bool = False  # labelled "other": right = any national record, never a curated one
+    none: bool = False  # labelled "none": about no procedure (the gate's; never ranked)
+    gate: np.ndarray | None = None
 
     @property
     def kind(self) -> str:
         return "curated" if self.curated else "other" if self.other else "national"
 
+    @property
+    def ranked(self) -> bool:
+        """The second ranker learns from it: a right and a wrong candidate in its top."""
+        return not self.none and bool(self.y.any()) and not bool(self.y.all())
 
-def groups(m: Matcher, path: Path) -> list[Group]:
-    """Labelled questions whose first-ranker top holds a right and a wrong candidate."""
+
+def groups(m: Matcher, path: Path, everything: bool = False) -> list[Group]:
+    """Labelled questions whose first-ranker top holds a right and a wrong candidate (with
+    `everything`: also every question of REGATE_MIN_TOKENS words or more, `none` ones too, for the
+    second gate)."""
     out = []
     procs = m.procs
+    assert m.models is not None
     for line in path.read_text(encoding="utf-8").splitlines():
         if not line.strip():
             continue
         row = json.loads(line)
         expect = set(row["expect"])
-        if "none" in expect:
-            continue
+        none = "none" in expect
         other = expect == {"other"}  # a procedure outside the curated ones: any national record
         prep = m.prepare(row["q"])
         cs = m.candidates(prep)
-        if not cs.ids:
+        if not cs.ids or (none and not everything):
             continue
-        assert m.models is not None
         logits = m.models.ranker.logit(cs.x)
-        head = np.argsort(-logits, kind="stable")[:TOP]
+        order = np.argsort(-logits, kind="stable")
+        head = order[:TOP]
         y = np.array(
             [
                 procs[cs.ids[k]].imported
@@ -99,11 +128,60 @@ def groups(m: Matcher, path: Path) -> list[Group]:
                 for k in head
             ]
         )
-        if y.any() and not y.all():
-            x = m.rerank_input(prep, cs, logits, head)
-            curated = not other and any(not CODE_RE.match(e) for e in expect)
-            out.append(Group(x, y, curated, path.name, other))
+        curated = not (other or none) and any(not CODE_RE.match(e) for e in expect)
+        g = Group(m.rerank_input(prep, cs, logits, head), y, curated, path.name, other, none)
+        if everything and len(prep.tokens) >= REGATE_MIN_TOKENS:  # the second gate's
+            gate_x = m.gate_features(prep, cs, logits, order)
+            first_p = sigmoid(float(logits[order[0]]))
+            g.gate = np.concatenate([gate_x, [float(m.models.gate.logit(gate_x)), first_p]])
+        if g.gate is not None or g.ranked:
+            out.append(g)
     return out
+
+
+def regate_rows(model: dict[str, Any], gs: list[Group]) -> tuple[np.ndarray, np.ndarray]:
+    """The second gate's rows (REGATE_FEATURES) read through the second ranker `model`, and
+    whether each question is to be answered."""
+    rows = []
+    gs = [g for g in gs if g.gate is not None]
+    for g in gs:
+        assert g.gate is not None
+        s = _scores(model, g.x)
+        p2 = np.exp(s - s.max())
+        rows.append(regate_row(g.gate[:-2], float(g.gate[-2]), float(g.gate[-1]), p2 / p2.sum()))
+    return np.array(rows), np.array([not g.none for g in gs])
+
+
+def fit_gate(x: np.ndarray, y: np.ndarray) -> dict[str, Any]:
+    """Logistic regression, standardised features, `none` questions weighted NONE_WEIGHT."""
+    from sklearn.linear_model import LogisticRegression
+
+    mean, scale = x.mean(0), x.std(0) + 1e-9
+    clf = LogisticRegression(C=GATE_C, max_iter=5000, class_weight={True: 1.0, False: NONE_WEIGHT})
+    clf.fit((x - mean) / scale, y)
+    return {
+        "features": list(REGATE_FEATURES),
+        "mean": mean.tolist(),
+        "scale": scale.tolist(),
+        "coef": clf.coef_[0].tolist(),
+        "intercept": float(clf.intercept_[0]),
+    }
+
+
+def gate_effect(rerank: dict[str, Any], gate: dict[str, Any], gs: list[Group]) -> str:
+    """On questions the second ranker answers right: how many the first gate and the second
+    refuse; on `none` questions: how many each answers."""
+    gs = [g for g in gs if g.gate is not None]
+    x, y = regate_rows(rerank, gs)
+    first = x[:, REGATE_FEATURES.index("gate")] >= 0.0
+    mean, scale, coef = (np.asarray(gate[k]) for k in ("mean", "scale", "coef"))
+    second = ((x - mean) / scale) @ coef + gate["intercept"] >= 0.0
+    right = np.array([not g.none and bool(g.y[int(np.argmax(_scores(rerank, g.x)))]) for g in gs])
+    none = ~y
+    return (
+        f"right refused {int((right & ~first).sum())} -> {int((right & ~second).sum())}, "
+        f"none answered {int((none & first).sum())} -> {int((none & second).sum())}"
+    )
 
 
 def fit(gs: list[Group], c: float = C, keep: np.ndarray | None = None) -> dict[str, Any]:
@@ -187,15 +265,20 @@ def main() -> int:
     m = bundle.matcher
     if m.models is None:
         sys.exit("no first ranker: run scripts/train_matcher.py first")
-    by_set = {p.name: groups(m, p) for p in args.sets}
+    everything = {p.name: groups(m, p, everything=True) for p in args.sets}
+    by_set = {name: [g for g in gs if g.ranked] for name, gs in everything.items()}
     for name, gs in by_set.items():
         print(f"{name}: {len(gs)} questions with a right and a wrong candidate in the top {TOP}")
     if args.cv:
         for name, gs in by_set.items():
             rest = [g for n, other in by_set.items() if n != name for g in other]
             model = fit(rest, keep=keep)
+            gate = fit_gate(
+                *regate_rows(model, [g for n, o in everything.items() if n != name for g in o])
+            )
             print(
                 f"left out {name}: first ranker {top1(None, gs)}; with the second {top1(model, gs)}"
+                f"; second gate: {gate_effect(model, gate, everything[name])}"
             )
     if args.curve:
         names = list(by_set)
@@ -205,15 +288,22 @@ def main() -> int:
             gs = by_set[test]
             print(f"trained on {k} set(s), {test}: {top1(model, gs)}")
     model = fit([g for gs in by_set.values() for g in gs], keep=keep)
+    gate = fit_gate(*regate_rows(model, [g for gs in everything.values() for g in gs]))
     if args.dry_run or args.drop:
         return 0
     models = json.loads(MODEL_PATH.read_text(encoding="utf-8"))
-    model["meta"] = {"sets": [p.name for p in args.sets], "C": C, "curated_share": CURATED_SHARE}
+    sets = [p.name for p in args.sets]
+    model["meta"] = {"sets": sets, "C": C, "curated_share": CURATED_SHARE}
+    gate["meta"] = {"sets": sets, "C": GATE_C, "none_weight": NONE_WEIGHT}
     models["rerank"] = model
+    models["regate"] = gate
     MODEL_PATH.write_text(
         json.dumps(models, ensure_ascii=False, indent=0, sort_keys=True) + "\n", encoding="utf-8"
     )
-    print(f"wrote {MODEL_PATH.relative_to(ROOT)} (rerank: {len(model['coef'])} weights)")
+    print(
+        f"wrote {MODEL_PATH.relative_to(ROOT)} (rerank: {len(model['coef'])} weights, "
+        f"regate: {len(gate['coef'])})"
+    )
     return 0
 
 

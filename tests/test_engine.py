@@ -16,7 +16,7 @@ from chat import ROOT, Chat, make_config, make_engine
 
 from bot.app import Paths, Reloader, build
 from bot.core.engine import MemoryStore
-from bot.core.matcher import GATE_FEATURES, UNSURE
+from bot.core.matcher import GATE_FEATURES, REGATE_FEATURES, UNSURE
 from bot.core.messages import Incoming
 from bot.core.ranker import Linear
 
@@ -289,7 +289,9 @@ def test_an_unsure_need_is_asked_about_not_refused(chat: Chat) -> None:
     unsure = Linear(GATE_FEATURES, np.zeros(n), np.ones(n), np.zeros(n), math.log(p / (1 - p)))
     matcher = copy.copy(chat.engine.content.matcher)
     assert matcher.models is not None
-    matcher.models = replace(matcher.models, gate=unsure)
+    m = len(REGATE_FEATURES)  # the second gate decides after the first: unsure as well
+    unsure2 = Linear(REGATE_FEATURES, np.zeros(m), np.ones(m), np.zeros(m), unsure.intercept)
+    matcher.models = replace(matcher.models, gate=unsure, regate=unsure2)
     chat.engine.content = replace(chat.engine.content, matcher=matcher)
     chat.say(STORY)
     assert "khai tử" in chat.text.lower()

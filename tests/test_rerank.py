@@ -11,7 +11,16 @@ import pytest
 
 from bot.content.bundle import load_catalog_dir
 from bot.content.lexicon import load_models
-from bot.core.matcher import RERANK_FEATURES, Matcher, _refines
+from bot.core.matcher import (
+    GATE_FEATURES,
+    REGATE_FEATURES,
+    REQUEST_COLUMNS,
+    RERANK_FEATURES,
+    Matcher,
+    _refines,
+    regate_row,
+    request_sentence,
+)
 from bot.core.ranker import Models, Rerank
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -66,8 +75,40 @@ def test_a_model_file_without_a_second_ranker_still_loads() -> None:
     models = load_models()
     assert models is not None and models.rerank is not None  # shipped and trained
     assert models.rerank.model.names == RERANK_FEATURES  # trained on today's features
+    assert models.regate is not None and models.regate.names == REGATE_FEATURES
     plain = {"ranker": _linear(["x"]), "gate": _linear(["y"]), "about": _bag()}
-    assert Models.from_dict(plain).rerank is None
+    assert Models.from_dict(plain).rerank is None and Models.from_dict(plain).regate is None
+
+
+def test_the_second_gate_reads_how_far_the_second_ranker_s_second_falls_behind() -> None:
+    gate_x = np.arange(len(GATE_FEATURES), dtype=float)
+    row = regate_row(gate_x, 1.5, 0.9, np.array([0.2, 0.6, 0.2]))
+    assert len(row) == len(REGATE_FEATURES)
+    named = dict(zip(REGATE_FEATURES, row, strict=True))
+    assert (named["gate"], named["first_p"], named["rerank_p"]) == (1.5, 0.9, 0.6)
+    assert named["rerank_margin"] == pytest.approx(1 - 0.2 / 0.6)
+    assert regate_row(gate_x, 0.0, 0.5, np.ones(1))[-1] == 1.0  # one candidate: nothing behind
+
+
+def test_the_request_sentence_is_the_last_that_asks() -> None:
+    story = "Mẹ tôi 80 tuổi, không có lương hưu. Nghe nói có trợ cấp. Làm hồ sơ ở đâu? Cảm ơn."
+    assert request_sentence(story) == "Làm hồ sơ ở đâu?"
+    assert request_sentence("Con tôi mới sinh.\nlàm khai sinh thế nào") == "làm khai sinh thế nào"
+    assert request_sentence("đăng ký tạm trú cho vợ con") == ""  # one sentence: no second view
+
+
+def test_a_story_s_request_sentence_is_read_on_its_own(matcher: Matcher) -> None:
+    """The context names one procedure, the question another: the request columns favour the
+    one asked for; a message of one sentence has none."""
+    story = "Tôi đã làm giấy khai sinh cho con rồi. Giờ tôi muốn đăng ký thường trú cho cháu."
+    prep = matcher.prepare(story)
+    ids = [matcher.entry_of["khai-sinh"], matcher.entry_of["dang-ky-thuong-tru"]]
+    cols = dict(zip(REQUEST_COLUMNS, matcher._request_columns(prep.request, ids).T, strict=True))
+    assert list(cols["rq_has"]) == [1.0, 1.0]
+    assert cols["rq_bm_rel"][1] > cols["rq_bm_rel"][0]
+    assert cols["rq_ncov"][1] > cols["rq_ncov"][0]
+    single = matcher.prepare("đăng ký thường trú cho con")
+    assert not matcher._request_columns(single.request, ids).any()
 
 
 def _linear(names: list[str]) -> dict:

@@ -13,6 +13,7 @@ make a match alone. See bot/core/index.py for the scoring itself.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
@@ -99,6 +100,16 @@ GATE_FEATURES = (
     "ce_max",
     "ex_minus_neg",
 )
+# The second gate (ranker.Models.regate) reads the gate's features and its log-odds, the first
+# ranker's confidence in its best, and the second ranker's: its probability for its first and
+# how far its second falls behind (1 - second / first). Learnt from the strangers' questions, it
+# refuses fewer requests the gate found unusual ("… lên ở cùng mình ở trọ 6 tháng") and accepts
+# fewer hard negatives (leave-one-set-out, session 11)
+REGATE_FEATURES = (*GATE_FEATURES, "gate", "first_p", "rerank_p", "rerank_margin")
+# ...for messages of this many words or more: the strangers' sets hold 1, 11 and 38 requests of
+# one, two and three words (against 28, 14 and 14 `none`), too few to learn that a bare "kết hôn"
+# is one; the first gate, which learnt from generated short requests, decides those
+REGATE_MIN_TOKENS = 4
 # Features the second ranker (ranker.Rerank) also reads × the message's length and × English: how
 # much a long story or an English question may trust the centroid, the examples, the names
 RERANK_INTERACT = ("ce_cos", "ce_rel", "ex_rel", "ph_rel", "bm_rel", "curated", "al_rel")
@@ -108,6 +119,10 @@ RERANK_INTERACT = ("ce_cos", "ce_rel", "ex_rel", "ph_rel", "bm_rel", "curated", 
 # level is meant). In the first ranker as well (retrained), they cost the older sets 0.003 on
 # average and the holdout fixture 0.018 (README, session 10).
 LEVELS = ("xa", "tinh", "bo")
+# ...and, for a message of several sentences, how well each candidate answers its request sentence
+# alone (the last one asking something: "… Xin giấy đó ở đâu?"): a story's context names other
+# procedures' words (leave-one-set-out, session 11: stories +0.008 top-1, all +0.003)
+REQUEST_COLUMNS = ("rq_has", "rq_bm_rel", "rq_al_rel", "rq_ce_cos", "rq_ce_rel", "rq_ncov")
 RERANK_FEATURES = (
     "s1",
     "s1_gap",
@@ -117,6 +132,7 @@ RERANK_FEATURES = (
     *(f"{f}_x_en" for f in RERANK_INTERACT),
     *qualifiers.COLUMNS,
     *(f"level_{lv}" for lv in LEVELS),
+    *REQUEST_COLUMNS,
 )
 _INTERACT_COLUMNS = [RANK_FEATURES.index(f) for f in RERANK_INTERACT]
 LEGACY_COLUMNS = [
@@ -183,6 +199,7 @@ class Prepared:
     stops: list[bool]
     added: set[int]
     english: bool
+    request: str = ""  # the request sentence of a message of several sentences (else "")
 
 
 @dataclass(frozen=True)
@@ -242,6 +259,13 @@ def rerank_rows(
     )
 
 
+def regate_row(gate_x: np.ndarray, gate_logit: float, first_p: float, p2: np.ndarray) -> np.ndarray:
+    """The second gate's features (REGATE_FEATURES); `p2`: the second ranker's probabilities."""
+    top2 = np.sort(p2)[::-1][:2]
+    margin = 1.0 - float(top2[1]) / float(top2[0]) if len(top2) > 1 else 1.0
+    return np.concatenate([gate_x, [gate_logit, first_p, float(top2[0]), margin]])
+
+
 def _log1p(values: np.ndarray) -> np.ndarray:
     """math.log1p per value: numpy's differs in the last bit, and the trees were fitted on these."""
     return np.fromiter(map(math.log1p, values), float, len(values))
@@ -279,6 +303,19 @@ def _named_in(toks: Sequence[str], names: Iterable[str]) -> set[str]:
     """Which of `names` (folded words) the tokens contain as a run."""
     text = f" {' '.join(toks)} "
     return {n for n in names if f" {n} " in text}
+
+
+_SENTENCE_END = re.compile(r"(?<=[.?!;])\s+|\s*\n\s*")
+
+
+def request_sentence(text: str) -> str:
+    """The sentence of a longer message that asks (the last one with '?', else the last one);
+    '' for a message of one sentence."""
+    sentences = [s for s in _SENTENCE_END.split(text.strip()) if s.strip()]
+    if len(sentences) < 2:
+        return ""
+    asking = [s for s in sentences if "?" in s]
+    return (asking or sentences)[-1]
 
 
 def _split(text: str) -> tuple[list[str], list[str], bool]:
@@ -401,6 +438,7 @@ class Matcher:
                 [False] * len(keep),
                 {n for n, i in enumerate(keep) if i in added},
                 True,
+                request_sentence(text),
             )
         fixed = [self.speller.correct(t) for t in folded]
         known: list[str | None] = [
@@ -408,7 +446,8 @@ class Matcher:
         ]
         toks, origin = self.lexicon.rewrite_tracked(fixed)
         toks, added, origin = self.lexicon.add_concepts_tracked(toks, origin, "vi", known)
-        return Prepared(toks, self._stop_flags(toks, origin, known, accented), added, False)
+        stops = self._stop_flags(toks, origin, known, accented)
+        return Prepared(toks, stops, added, False, request_sentence(text))
 
     def query_features(self, prep: Prepared, done_is_weak: bool = True) -> QueryFeatures:
         """(weight, typed) per feature: position, request markers, objects and done things."""
@@ -449,9 +488,14 @@ class Matcher:
             return Analysis(tuple(prep.tokens), (), prep.english, cs.topic_id, about >= 0.5, 0.0)
         logits = self.models.ranker.logit(cs.x)
         order = np.argsort(-logits, kind="stable")
-        gate = sigmoid(float(self.models.gate.logit(self.gate_features(prep, cs, logits, order))))
+        gate_x = self.gate_features(prep, cs, logits, order)
+        gate_logit = float(self.models.gate.logit(gate_x))
         best = sigmoid(float(logits[order[0]]))  # the first ranker's confidence in its best
-        order, probs = self.reranked(prep, cs, logits, order)
+        order, probs, p2 = self.reranked(prep, cs, logits, order)
+        regate = self.models.regate
+        if regate is not None and len(prep.tokens) >= REGATE_MIN_TOKENS:
+            gate_logit = float(regate.logit(regate_row(gate_x, gate_logit, best, p2)))
+        gate = sigmoid(gate_logit)
         about = sigmoid(cs.about)
         aliases = cs.legacy.matches if cs.legacy is not None else ()
         lead = (
@@ -506,28 +550,64 @@ class Matcher:
 
     def reranked(
         self, prep: Prepared, cs: Candidates, logits: np.ndarray, order: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The candidates' order and shown probabilities: the first ranker's, or, with a second
         ranker, its order over the first ranker's best (the rest follow). The second ranker's
         probabilities are relative (one of these is right): shown, they keep its ratios and the
         first ranker's confidence in its best, so a message about nothing in particular does not
-        look certain of the least bad candidate."""
+        look certain of the least bad candidate. Third: the second ranker's own probabilities
+        (one candidate, certain, without one)."""
         probs = 1.0 / (1.0 + np.exp(-np.clip(logits, -30.0, 30.0)))
         rerank = self.models.rerank if self.models else None
         if rerank is None or len(order) < 2:
-            return order, probs
+            return order, probs, np.ones(1)
         head = order[: rerank.top]
         p2 = rerank.probabilities(self.rerank_input(prep, cs, logits, head))
         probs[head] = probs[order[0]] * p2 / p2.max()
-        return np.concatenate([head[np.argsort(-p2, kind="stable")], order[rerank.top :]]), probs
+        new_order = np.concatenate([head[np.argsort(-p2, kind="stable")], order[rerank.top :]])
+        return new_order, probs, p2
 
     def rerank_input(
         self, prep: Prepared, cs: Candidates, logits: np.ndarray, head: np.ndarray
     ) -> np.ndarray:
         """The second ranker's rows for the candidates `head` (indexes into `cs`), in order."""
         entries = [cs.ids[k] for k in head]
-        siblings = np.column_stack([self._qualifier_columns(prep, entries), self.levels[entries]])
+        siblings = np.column_stack(
+            [
+                self._qualifier_columns(prep, entries),
+                self.levels[entries],
+                self._request_columns(prep.request, entries),
+            ]
+        )
         return rerank_rows(cs.x[head], logits[head], len(prep.tokens), prep.english, siblings)
+
+    def _request_columns(self, request: str, entries: list[int]) -> np.ndarray:
+        """REQUEST_COLUMNS: the request sentence alone against each candidate's names, aliases and
+        messages (relative to the best entry of the catalogue) and the share of its name's weight
+        the sentence names; zeros for a message of one sentence."""
+        out = np.zeros((len(entries), len(REQUEST_COLUMNS)))
+        if not request:
+            return out
+        qfeats = self.query_features(self.prepare(request))
+        bmq = {f: w for f, (w, _) in qfeats.items()}
+        idx = np.array(entries)
+        strong = {f for f, (w, _) in qfeats.items() if w > NEGATED_FACTOR * 2}
+        idf = self.names_bm25.idf
+        out[:, 0] = 1.0
+        for col, scores in (
+            (1, self.names_bm25.score(bmq)),
+            (2, self.al_bm25.score(bmq)),
+            (4, self.centroids.score(bmq)),
+        ):
+            best = float(scores.max())
+            out[:, col] = scores[idx] / best if best > 0 else 0.0
+            if col == 4:
+                out[:, 3] = scores[idx]
+        out[:, 5] = [
+            sum(idf.get(f, 0.0) for f in self.name_feats[e] if f in strong) / self.name_idf[e]
+            for e in entries
+        ]
+        return out
 
     def _top_matches(
         self, cs: Candidates, probs: np.ndarray, order: np.ndarray, top: int

@@ -6,7 +6,9 @@ Three models, trained by `scripts/train_matcher.py` on generated and written que
   syllables and pairs) — learns need verbs, question words and off-topic words from data;
 - `gate`: P(answer with a procedure), from the ranker's top scores, `about`, the not-a-procedure
   topics and a few shape features. Below 0.5 the matcher returns nothing.
-A fourth, `rerank`, reorders the ranker's best candidates (`Rerank`, scripts/train_rerank.py).
+A fourth, `rerank`, reorders the ranker's best candidates (`Rerank`), and a fifth, `regate`, decides
+again whether to answer from the gate's reading and the second ranker's (both
+scripts/train_rerank.py, from questions written by strangers).
 """
 
 from __future__ import annotations
@@ -179,6 +181,7 @@ class Models:
     about: Bag
     meta: Mapping[str, Any]
     rerank: Rerank | None = None
+    regate: Linear | None = None
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Models:
@@ -188,6 +191,7 @@ class Models:
             Bag.from_dict(d["about"]),
             dict(d.get("meta") or {}),
             Rerank.from_dict(d["rerank"]) if d.get("rerank") else None,
+            Linear.from_dict(d["regate"]) if d.get("regate") else None,
         )
 
 
