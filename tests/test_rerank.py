@@ -3,7 +3,9 @@ between two curated procedures when the ranker and the hand-written aliases disa
 
 from __future__ import annotations
 
+import copy
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +16,7 @@ from bot.content.lexicon import load_models
 from bot.core.matcher import (
     GATE_FEATURES,
     REGATE_FEATURES,
+    REGATE_MIN_TOKENS,
     REQUEST_COLUMNS,
     RERANK_FEATURES,
     Matcher,
@@ -21,7 +24,7 @@ from bot.core.matcher import (
     regate_row,
     request_sentence,
 )
-from bot.core.ranker import Models, Rerank
+from bot.core.ranker import Linear, Models, Rerank
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -155,3 +158,28 @@ def test_the_aliases_keep_a_qualified_reading(matcher: Matcher) -> None:
     """A Korean husband implies a foreign element; the plain marriage stays second."""
     ids = [m.id for m in matcher.match("chồng tôi người Hàn, muốn đăng ký kết hôn ở Việt Nam", 3)]
     assert ids[:2] == ["ket-hon-yeu-to-nuoc-ngoai", "ket-hon"]
+
+
+def _with_regate(matcher: Matcher, intercept: float) -> Matcher:
+    """The real matcher and models with a second gate that says `intercept` of every message."""
+    n = len(REGATE_FEATURES)
+    regate = Linear(REGATE_FEATURES, np.zeros(n), np.ones(n), np.zeros(n), intercept)
+    out = copy.copy(matcher)
+    assert matcher.models is not None
+    out.models = replace(matcher.models, regate=regate)
+    return out
+
+
+def test_the_second_gate_may_answer_a_long_message_but_never_refuses_one() -> None:
+    """It adds answers to the first gate's, for messages of REGATE_MIN_TOKENS words or more."""
+    m = load_catalog_dir(ROOT / "procedures_catalog").matcher
+    answered = "làm giấy khai sinh cho con mới sinh tuần trước ở xã"
+    unusual = "anh ơi đăng ký tạm trú cho vợ với hai đứa con lên ở cùng mình ở trọ"
+    short = "tạm trú cho vợ"
+    assert len(m.prepare(unusual).tokens) >= REGATE_MIN_TOKENS > len(m.prepare(short).tokens)
+    never = _with_regate(m, -30.0)  # the first gate alone
+    assert never.analyse(answered).matches[0].id == "khai-sinh"  # not refused by the second
+    assert not never.analyse(unusual).matches  # the first gate finds it unusual
+    always = _with_regate(m, 30.0)
+    assert always.analyse(unusual).matches[0].id == "dang-ky-tam-tru"  # answered by the second
+    assert never.analyse(short).matches == always.analyse(short).matches  # short: the first alone

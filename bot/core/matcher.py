@@ -122,7 +122,7 @@ RERANK_INTERACT = ("ce_cos", "ce_rel", "ex_rel", "ph_rel", "bm_rel", "curated", 
 LEVELS = ("xa", "tinh", "bo")
 # ...and, for a message of several sentences, how well each candidate answers its request sentence
 # alone (the last one asking something: "… Xin giấy đó ở đâu?"): a story's context names other
-# procedures' words (leave-one-set-out, session 11: stories +0.008 top-1, all +0.003)
+# procedures' words (leave-one-set-out, session 11: stories +0.007 top-1, all +0.003)
 REQUEST_COLUMNS = ("rq_has", "rq_bm_rel", "rq_al_rel", "rq_ce_cos", "rq_ce_rel", "rq_ncov")
 RERANK_FEATURES = (
     "s1",
