@@ -48,7 +48,7 @@ from bot.core.matcher import (  # noqa: E402
     Matcher,
     regate_row,
 )
-from bot.core.ranker import sigmoid  # noqa: E402
+from bot.core.ranker import Rerank, sigmoid  # noqa: E402
 
 MODEL_PATH = ROOT / "bot" / "models" / "matcher.json"
 EVAL = ROOT / "bench" / "eval"
@@ -90,7 +90,7 @@ class Group:
     source: str
     other: bool = False  # labelled "other": right = any national record, never a curated one
     none: bool = False  # labelled "none": about no procedure (the gate's; never ranked)
-    gate: np.ndarray | None = None
+    gate: tuple[np.ndarray, float, float] | None = None  # features, log-odds, first ranker's P
 
     @property
     def kind(self) -> str:
@@ -136,7 +136,7 @@ def groups(m: Matcher, path: Path, everything: bool = False) -> list[Group]:
         if everything and len(prep.tokens) >= REGATE_MIN_TOKENS:  # the second gate's
             gate_x = m.gate_features(prep, cs, logits, order)
             first_p = sigmoid(float(logits[order[0]]))
-            g.gate = np.concatenate([gate_x, [float(m.models.gate.logit(gate_x)), first_p]])
+            g.gate = (gate_x, float(m.models.gate.logit(gate_x)), first_p)
         if g.gate is not None or g.ranked:
             out.append(g)
     return out
@@ -145,14 +145,10 @@ def groups(m: Matcher, path: Path, everything: bool = False) -> list[Group]:
 def regate_rows(model: dict[str, Any], gs: list[Group]) -> tuple[np.ndarray, np.ndarray]:
     """The second gate's rows (REGATE_FEATURES) read through the second ranker `model`, and
     whether each question is to be answered."""
-    rows = []
-    gs = [g for g in gs if g.gate is not None]
-    for g in gs:
-        assert g.gate is not None
-        s = _scores(model, g.x)
-        p2 = np.exp(s - s.max())
-        rows.append(regate_row(g.gate[:-2], float(g.gate[-2]), float(g.gate[-1]), p2 / p2.sum()))
-    return np.array(rows), np.array([not g.none for g in gs])
+    rerank = Rerank.from_dict(model)
+    read = [(g, g.gate) for g in gs if g.gate is not None]
+    rows = [regate_row(*gate, rerank.probabilities(g.x)) for g, gate in read]
+    return np.array(rows), np.array([not g.none for g, _ in read])
 
 
 def fit_gate(x: np.ndarray, y: np.ndarray) -> dict[str, Any]:
@@ -174,7 +170,7 @@ def fit_gate(x: np.ndarray, y: np.ndarray) -> dict[str, Any]:
 def gate_effect(rerank: dict[str, Any], gate: dict[str, Any], gs: list[Group]) -> str:
     """On questions the second ranker answers right: how many the first gate and the second
     refuse; on `none` questions: how many each answers."""
-    gs = [g for g in gs if g.gate is not None]
+    gs = [g for g in gs if g.gate is not None]  # in regate_rows' order
     x, y = regate_rows(rerank, gs)
     first = x[:, REGATE_FEATURES.index("gate")] >= 0.0
     mean, scale, coef = (np.asarray(gate[k]) for k in ("mean", "scale", "coef"))

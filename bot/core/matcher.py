@@ -16,6 +16,7 @@ import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 import numpy as np
 
@@ -200,7 +201,13 @@ class Prepared:
     stops: list[bool]
     added: set[int]
     english: bool
-    request: str = ""  # the request sentence of a message of several sentences (else "")
+    text: str = ""  # as typed
+
+    @cached_property
+    def request(self) -> str:
+        """The request sentence of a message of several sentences (else ""); read only when
+        the second ranker reorders, never for the messages indexed at start-up."""
+        return request_sentence(self.text)
 
 
 @dataclass(frozen=True)
@@ -439,7 +446,7 @@ class Matcher:
                 [False] * len(keep),
                 {n for n, i in enumerate(keep) if i in added},
                 True,
-                request_sentence(text),
+                text,
             )
         fixed = [self.speller.correct(t) for t in folded]
         known: list[str | None] = [
@@ -448,7 +455,7 @@ class Matcher:
         toks, origin = self.lexicon.rewrite_tracked(fixed)
         toks, added, origin = self.lexicon.add_concepts_tracked(toks, origin, "vi", known)
         stops = self._stop_flags(toks, origin, known, accented)
-        return Prepared(toks, stops, added, False, request_sentence(text))
+        return Prepared(toks, stops, added, False, text)
 
     def query_features(self, prep: Prepared, done_is_weak: bool = True) -> QueryFeatures:
         """(weight, typed) per feature: position, request markers, objects and done things."""
