@@ -35,10 +35,14 @@ MAX_CACHE_BYTES = 512 * 1024 * 1024
 
 
 def _code_fingerprint() -> str:
-    """The code that builds the bundle, as imported now (a later edit must not reuse old caches)."""
+    """The code and model files that build the bundle, as imported now (a later edit must not
+    reuse old caches)."""
     h = hashlib.sha256()
     for f in sorted(
-        [*(p for d in CODE_DIRS for p in d.glob("*.py")), *MODEL_FILE.parent.glob("*.json")]
+        [
+            *(p for d in CODE_DIRS for p in d.glob("*.py")),
+            *(p for ext in ("*.json", "*.npz") for p in MODEL_FILE.parent.glob(ext)),
+        ]
     ):
         h.update(f.read_bytes())
     return h.hexdigest()

@@ -10,8 +10,10 @@ from bot.core.lexicon import Lexicon, stem
 from bot.core.matcher import Topic
 from bot.core.qualifiers import Qualifiers
 from bot.core.ranker import Models
+from bot.core.translation import Translation
 
 MODEL_FILE = Path(__file__).resolve().parent.parent / "models" / "matcher.json"
+TRANSLATION_FILE = MODEL_FILE.with_name("translation.npz")  # scripts/train_translation.py
 
 TOPIC_KINDS = {"none", "other"}
 
@@ -164,9 +166,28 @@ def _topics(path: Path, problems: list[Problem]) -> list[Topic]:
 
 
 def load_models(path: Path = MODEL_FILE) -> Models | None:
-    """The matcher's learned models (JSON coefficients); None when the file is absent."""
+    """The matcher's learned models (JSON coefficients, and the word translation model beside
+    them when there is one); None when the model file is absent."""
     import json
 
     if not path.exists():
         return None
-    return Models.from_dict(json.loads(path.read_text(encoding="utf-8")))
+    models = Models.from_dict(json.loads(path.read_text(encoding="utf-8")))
+    translation = path.with_name(TRANSLATION_FILE.name)
+    if translation.exists():
+        models = dataclasses.replace(models, translation=load_translation(translation))
+    return models
+
+
+def load_translation(path: Path) -> Translation:
+    """The arrays scripts/train_translation.py wrote (no pickled objects are read)."""
+    import numpy as np
+
+    with np.load(path, allow_pickle=False) as z:
+        return Translation.from_arrays(
+            z["words"].tolist(),
+            z["units"].tolist(),
+            z["indptr"],
+            z["indices"],
+            z["probs"],
+        )

@@ -20,6 +20,8 @@ from typing import Any
 
 import numpy as np
 
+from bot.core.translation import Translation
+
 
 @dataclass(frozen=True)
 class Linear:
@@ -182,6 +184,7 @@ class Models:
     meta: Mapping[str, Any]
     rerank: Rerank | None = None
     regate: Linear | None = None
+    translation: Translation | None = None  # bot/models/translation.npz, read beside the JSON
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Models:
