@@ -128,7 +128,7 @@ REQUEST_COLUMNS = ("rq_has", "rq_bm_rel", "rq_al_rel", "rq_ce_cos", "rq_ce_rel",
 # ...and how well each candidate's name explains the message's words through the word translation
 # model (bot/core/translation.py), relative to the best of them: "bị cháy" for a name that says
 # "bị cháy, bị mất", "embassy" for "cơ quan đại diện" (leave-one-set-out over sixteen sets,
-# session 12: top-1 0.882 -> 0.897, English questions 0.781 -> 0.819)
+# session 12: top-1 0.882 -> 0.896, English questions 0.781 -> 0.819)
 TRANSLATION_COLUMNS = ("tm_rel",)
 RERANK_FEATURES = (
     "s1",
