@@ -21,13 +21,24 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.content.bundle import load_catalog_dir  # noqa: E402
-from bot.content.lexicon import TRANSLATION_FILE  # noqa: E402
+from bot.content.catalog import check_catalog  # noqa: E402
+from bot.content.lexicon import TRANSLATION_FILE, load_lexicon  # noqa: E402
+from bot.content.yamlio import ContentError  # noqa: E402
 from bot.core.matcher import Matcher  # noqa: E402
 from bot.core.translation import EMPTY  # noqa: E402
 
 ITERATIONS = 8  # the likelihood gains < 0.1 % per round after six
 PRUNE = 0.005
+
+
+def content_matcher(root: Path) -> Matcher:
+    """The matcher's reading of the content, without any learned model: the model files (this
+    one included, perhaps stale) play no part in what this one learns."""
+    catalog, problems = check_catalog(root)
+    lexicon, topics, more = load_lexicon(root)
+    if problems or more:
+        raise ContentError(problems + more)
+    return Matcher(catalog, lexicon, topics, None)
 
 
 def units(m: Matcher, entry: int) -> list[str]:
@@ -90,7 +101,7 @@ def main() -> int:
     ap.add_argument("--out", type=Path, default=TRANSLATION_FILE)
     args = ap.parse_args()
     start = time.time()
-    m = load_catalog_dir(ROOT / "procedures_catalog").matcher
+    m = content_matcher(ROOT / "procedures_catalog")
     data = pairs(m)
     names = [units(m, i) for i in range(len(m.procs))]
     ws, us, indptr, indices, probs = fit(data, names)

@@ -113,8 +113,12 @@ def test_the_model_file_is_read_without_pickles(tmp_path: Path) -> None:
     assert t.scores(["chay"], [["bi chay"], ["het han"]])[0] > t.scores(["chay"], [["het han"]])[0]
     planted = tmp_path / "planted.npz"
     np.savez(planted, words=np.array([object()], dtype=object), units=np.array([EMPTY]))
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="planted.npz"):
         load_translation(planted)
+    stale = tmp_path / "stale.npz"
+    np.savez(stale, words=np.array(["chay"]), units=np.array([EMPTY]))
+    with pytest.raises(ValueError, match=r"stale\.npz: .*indptr.*train_translation"):
+        load_translation(stale)
 
 
 @pytest.fixture(scope="module")

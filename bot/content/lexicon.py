@@ -183,11 +183,14 @@ def load_translation(path: Path) -> Translation:
     """The arrays scripts/train_translation.py wrote (no pickled objects are read)."""
     import numpy as np
 
-    with np.load(path, allow_pickle=False) as z:
-        return Translation.from_arrays(
-            z["words"].tolist(),
-            z["units"].tolist(),
-            z["indptr"],
-            z["indices"],
-            z["probs"],
-        )
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            return Translation.from_arrays(
+                z["words"].tolist(),
+                z["units"].tolist(),
+                z["indptr"],
+                z["indices"],
+                z["probs"],
+            )
+    except (KeyError, ValueError) as exc:
+        raise ValueError(f"{path}: {exc} (rerun scripts/train_translation.py)") from exc
