@@ -4,7 +4,7 @@ Every example message, alias, keyword and English name of a record is paired wit
 name: its syllable pairs are the units, each message's syllables (or English words) the words,
 as the matcher prepares them. IBM model 1, expectation-maximisation from uniform, ITERATIONS
 rounds; probabilities under PRUNE are dropped (they barely move a score and made the file
-20 times larger). No question of an evaluation set is read. Takes about a minute.
+20 times larger). No question of an evaluation set is read. Takes about 40 seconds.
 
 Run: .venv/bin/python scripts/train_translation.py   (then scripts/train_rerank.py)
 """
@@ -41,27 +41,17 @@ def content_matcher(root: Path) -> Matcher:
     return Matcher(catalog, lexicon, topics, None)
 
 
-def units(m: Matcher, entry: int) -> list[str]:
-    """A record's name units: the syllable pairs of its names, as the matcher indexes them."""
-    return [f for f in m.name_feats[entry] if " " in f]
-
-
-def words(m: Matcher, text: str) -> list[str]:
-    """A message's words: its syllables (not stopwords), as the matcher prepares a question."""
-    return list(dict.fromkeys(f for f in m._message_doc(text) if " " not in f))
-
-
 def pairs(m: Matcher) -> list[tuple[int, list[str]]]:
     out = []
     for i, p in enumerate(m.procs):
         for text in (*p.examples, *p.aliases, *p.keywords, *p.english):
-            out.append((i, words(m, text)))
+            out.append((i, m.translation_words(m.prepare(text))))
     return out
 
 
 def fit(
     data: list[tuple[int, list[str]]], names: list[list[str]]
-) -> tuple[list[str], list[str], np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[list[str], list[str], np.ndarray, np.ndarray, np.ndarray]:
     """IBM model 1 by EM: (words, units, indptr, indices, probs) of t(word | unit) >= PRUNE."""
     unit_of = {EMPTY: 0}
     for name in names:
@@ -103,7 +93,7 @@ def main() -> int:
     start = time.time()
     m = content_matcher(ROOT / "procedures_catalog")
     data = pairs(m)
-    names = [units(m, i) for i in range(len(m.procs))]
+    names = [m.name_units(i) for i in range(len(m.procs))]
     ws, us, indptr, indices, probs = fit(data, names)
     np.savez_compressed(
         args.out,

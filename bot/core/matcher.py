@@ -603,11 +603,17 @@ class Matcher:
         model = self.models.translation if self.models else None
         if model is None:
             return np.zeros(len(entries))
-        words = [f for f in _features(prep.tokens, prep.stops) if " " not in f]
-        names = [[f for f in self.name_feats[e] if " " in f] for e in entries]
-        scores = model.scores(words, names)
+        scores = model.scores(self.translation_words(prep), [self.name_units(e) for e in entries])
         out: np.ndarray = scores - scores.max()
         return out
+
+    def translation_words(self, prep: Prepared) -> list[str]:
+        """What the word translation model reads of a message: its syllables (not stopwords)."""
+        return [f for f in _features(prep.tokens, prep.stops) if " " not in f]
+
+    def name_units(self, entry: int) -> list[str]:
+        """...and of an entry: the syllable pairs of its names."""
+        return [f for f in self.name_feats[entry] if " " in f]
 
     def _request_columns(self, request: str, entries: list[int]) -> np.ndarray:
         """REQUEST_COLUMNS: the request sentence alone against each candidate's names, aliases and
