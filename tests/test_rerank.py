@@ -183,3 +183,16 @@ def test_the_second_gate_may_answer_a_long_message_but_never_refuses_one() -> No
     always = _with_regate(m, 30.0)
     assert always.analyse(unusual).matches[0].id == "dang-ky-tam-tru"  # answered by the second
     assert never.analyse(short).matches == always.analyse(short).matches  # short: the first alone
+
+
+def test_every_training_set_has_a_fold_and_the_held_out_sets_none() -> None:
+    """The word translation model that reads a training set for the second ranker is learnt
+    without that set's fold; a held-out set is read by no fold model and trains nothing."""
+    import question_sets
+
+    assert not set(question_sets.TRAIN_SETS) & set(question_sets.HELD_OUT)
+    assert all(p.exists() for p in [*question_sets.TRAIN_SETS, *question_sets.HELD_OUT])
+    folds = [question_sets.fold_of(p) for p in question_sets.TRAIN_SETS]
+    assert sorted(set(folds)) == list(range(question_sets.FOLDS))
+    assert all(question_sets.fold_of(p) is None for p in question_sets.HELD_OUT)
+    assert question_sets.fold_of(ROOT / "tests" / "fixtures" / "questions.holdout.jsonl") is None

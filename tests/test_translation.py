@@ -99,6 +99,25 @@ def test_expectation_maximisation_aligns_a_word_with_the_name_unit_it_stands_for
     assert s[0] > s[1]
 
 
+def test_a_message_weighted_twice_counts_as_two_copies() -> None:
+    """A stranger's question weighs QUESTION_WEIGHT catalogue messages: weighting is the same as
+    repeating it."""
+    names = [["bi chay", "giay phep"], ["het han", "giay phep"]]
+    data = [(0, ["burnt", "licence"]), (1, ["expired", "licence"]), (0, ["licence", "shop"])]
+    weighted = train_translation.fit(data, names, np.array([1.0, 1.0, 2.0]))
+    repeated = train_translation.fit([*data, data[2]], names)
+    assert weighted[:2] == repeated[:2]
+    for a, b in zip(weighted[2:], repeated[2:], strict=True):
+        np.testing.assert_allclose(a, b)
+
+    # ...and it moves the model away from one copy of each
+    def lead(arrays: tuple) -> float:
+        s = Translation.from_arrays(*arrays).scores(["shop"], names)
+        return float(s[0] - s[1])
+
+    assert lead(weighted) != pytest.approx(lead(train_translation.fit(data, names)))
+
+
 def test_the_model_file_is_read_without_pickles(tmp_path: Path) -> None:
     path = tmp_path / "translation.npz"
     np.savez(
@@ -139,6 +158,23 @@ def test_the_shipped_model_tells_siblings_apart_by_their_words(matcher: Matcher)
     prep = matcher.prepare("how do I renounce Vietnamese citizenship at the embassy in Paris")
     col = matcher._translation_column(prep, [abroad, home])
     assert col[0] == 0.0 and col[1] < 0.0
+
+
+def test_questions_pair_with_their_first_label_and_none_or_other_with_nothing(
+    matcher: Matcher, tmp_path: Path
+) -> None:
+    path = tmp_path / "questions.jsonl"
+    lines = [
+        '{"q": "xin cấp lại chứng chỉ bị cháy", "expect": ["1.012907", "khai-sinh"]}',
+        '{"q": "đăng ký khai sinh cho con", "expect": ["khai-sinh"]}',
+        '{"q": "bánh thôi nôi", "expect": ["none"]}',
+        '{"q": "làm hộ chiếu", "expect": ["other"]}',
+        '{"q": "mã không có", "expect": ["9.999999"]}',
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    got = train_translation.question_pairs(matcher, [path])
+    assert [e for e, _ in got] == [matcher.entry_of["tthc-1-012907"], matcher.entry_of["khai-sinh"]]
+    assert "chay" in got[0][1] and "khai" in got[1][1]
 
 
 def test_without_the_model_the_column_is_zero(matcher: Matcher) -> None:

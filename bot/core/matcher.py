@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property
@@ -125,10 +126,11 @@ LEVELS = ("xa", "tinh", "bo")
 # alone (the last one asking something: "… Xin giấy đó ở đâu?"): a story's context names other
 # procedures' words (leave-one-set-out, session 11: stories +0.007 top-1, all +0.003)
 REQUEST_COLUMNS = ("rq_has", "rq_bm_rel", "rq_al_rel", "rq_ce_cos", "rq_ce_rel", "rq_ncov")
-# ...and how well each candidate's name explains the message's words through the word translation
+# ...and how well each candidate's names explain the message's words through the word translation
 # model (bot/core/translation.py), relative to the best of them: "bị cháy" for a name that says
 # "bị cháy, bị mất", "embassy" for "cơ quan đại diện" (leave-one-set-out over sixteen sets,
-# session 12: top-1 0.882 -> 0.896, English questions 0.781 -> 0.819)
+# session 12: top-1 0.882 -> 0.896, English questions 0.781 -> 0.819; session 13, learnt from
+# the training sets' questions as well and with every name a record goes by: 0.900 -> 0.912)
 TRANSLATION_COLUMNS = ("tm_rel",)
 RERANK_FEATURES = (
     "s1",
@@ -612,8 +614,9 @@ class Matcher:
         return [f for f in _features(prep.tokens, prep.stops) if " " not in f]
 
     def name_units(self, entry: int) -> list[str]:
-        """...and of an entry: the syllable pairs of its names."""
-        return [f for f in self.name_feats[entry] if " " in f]
+        """...and of an entry: the syllable pairs of every name it goes by (official, aliases,
+        keywords, English names)."""
+        return list(self.alias_units[entry])
 
     def _request_columns(self, request: str, entries: list[int]) -> np.ndarray:
         """REQUEST_COLUMNS: the request sentence alone against each candidate's names, aliases and
@@ -739,7 +742,13 @@ class Matcher:
         self.neg_bm25 = BM25Index(
             [self._message_doc(q) for q in self.lexicon.non_requests], keep_idf=False
         )
-        self.al_bm25 = BM25Index([self._alias_doc(p) for p in self.procs], keep_idf=False)
+        alias_docs = [self._alias_doc(p) for p in self.procs]
+        self.al_bm25 = BM25Index(alias_docs, keep_idf=False)
+        # the translation model's units: the syllable pairs of every name an entry goes by
+        # (interned: the same pair in many entries is one string)
+        self.alias_units = [
+            tuple(dict.fromkeys(sys.intern(f) for f in d if " " in f)) for d in alias_docs
+        ]
 
     def _own_messages(self, skip: Sequence[int]) -> list[tuple[int, list[str]]]:
         """(entry, features) of the example documents `skip` (a training message left out)."""

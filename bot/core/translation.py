@@ -2,9 +2,10 @@
 
 People rarely use a record's words: "my licence got burnt" for "… bị cháy, bị mất", "embassy"
 for "cơ quan đại diện", "shipper" for "bưu chính". `t(w | u)` is the probability that a question
-word `w` (a syllable, or an English word) is written for the name unit `u` (a syllable pair,
-mostly a Vietnamese word) or for nothing in particular (the empty unit, column 0). It is learnt
-by expectation-maximisation from every example message paired with its record's name
+word `w` (a syllable, or an English word) is written for the name unit `u` (a syllable pair of
+a name the record goes by: official, alias, keyword, English; mostly a Vietnamese word) or for
+nothing in particular (the empty unit, column 0). It is learnt by expectation-maximisation from
+every example message and every training question paired with its record's names
 (scripts/train_translation.py), so it generalises across records: a word learnt on one licence
 helps the sibling that shares the name word. A candidate's score is the mean log-probability of
 the question's words given its name (Berger & Lafferty 1999; Xue, Jeon & Croft 2008). Not
