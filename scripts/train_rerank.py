@@ -22,8 +22,8 @@ learning curve (1, 2, ... sets), `--drop` the same without the features named wi
 prefixes (an ablation: nothing is written); the held-out sets (HELD_OUT) and the development set
 are never read here. Rerun after every `scripts/train_matcher.py` and
 `scripts/train_translation.py`: the features include the first ranker's scores and the
-translation model's (each training set read through one learnt without its fold, four more
-fits of that model: about three minutes).
+translation models' (each training set read through two learnt without its fold, eight more
+fits: about six minutes).
 """
 
 from __future__ import annotations
@@ -141,7 +141,7 @@ def groups(m: Matcher, path: Path, everything: bool = False) -> list[Group]:
 
 def read_sets(m: Matcher, sets: list[Path]) -> dict[str, list[Group]]:
     """Every set's groups (`groups(everything=True)`), a training set's read through the word
-    translation model learnt without its fold (question_sets.FOLDS): the shipped one has seen
+    translation models learnt without its fold (question_sets.FOLDS): the shipped one has seen
     its questions, and would teach the second ranker to trust it more than a stranger's
     question deserves."""
     assert m.models is not None
@@ -151,7 +151,11 @@ def read_sets(m: Matcher, sets: list[Path]) -> dict[str, list[Group]]:
     out = {}
     for path in sets:
         k = fold_of(path)
-        m.models = shipped if k is None else replace(shipped, translation=models[k])
+        m.models = (
+            shipped
+            if k is None
+            else replace(shipped, translation=models[k][0], pair_translation=models[k][1])
+        )
         out[path.name] = groups(m, path, everything=True)
     m.models = shipped
     return out

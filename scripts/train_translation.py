@@ -1,12 +1,14 @@
-"""Learn the word translation model (bot/core/translation.py); write bot/models/translation.npz.
+"""Learn the word translation models (bot/core/translation.py); write bot/models/translation.npz
+(for a message's syllables) and bot/models/translation_pairs.npz (for its syllable pairs).
 
 Every example message, alias, keyword and English name of a record, and every question of the
 training sets (scripts/question_sets.py: strangers' words, weighted QUESTION_WEIGHT) is paired
 with its record: the syllable pairs of every name the record goes by are the units
-(Matcher.name_units), each message's syllables (or English words) the words, as the matcher
-prepares them. IBM model 1, expectation-maximisation from uniform, ITERATIONS rounds;
-probabilities under PRUNE are dropped (they barely move a score and made the file 20 times
-larger). The held-out sets and the development set are never read. Takes about 50 seconds.
+(Matcher.name_units), each message's syllables (or English words), or its syllable pairs, the
+words, as the matcher prepares them. IBM model 1, expectation-maximisation from uniform,
+ITERATIONS rounds; probabilities under PRUNE are dropped (they barely move a score and made the
+file 20 times larger). The held-out sets and the development set are never read. Takes about two
+minutes.
 
 Run: .venv/bin/python scripts/train_translation.py   (then scripts/train_rerank.py)
 """
@@ -24,12 +26,17 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from question_sets import TRAIN_SETS, rows  # noqa: E402
+import question_sets  # noqa: E402
 
 from bot.content.catalog import check_catalog  # noqa: E402
-from bot.content.lexicon import TRANSLATION_FILE, load_lexicon  # noqa: E402
+from bot.content.lexicon import (  # noqa: E402
+    PAIR_TRANSLATION_FILE,
+    TRANSLATION_FILE,
+    load_lexicon,
+)
 from bot.content.yamlio import ContentError  # noqa: E402
-from bot.core.matcher import Matcher  # noqa: E402
+from bot.core.index import feature_key  # noqa: E402
+from bot.core.matcher import Matcher, Prepared  # noqa: E402
 from bot.core.translation import EMPTY, Translation  # noqa: E402
 
 ITERATIONS = 8  # the likelihood gains < 0.1 % per round after six
@@ -38,6 +45,8 @@ PRUNE = 0.005
 # of the second ranker over sixteen sets (session 13, the model learnt without the left-out set's
 # fold) with weight 0 (no question) / 1 / 2 / 5 / 10: 0.900 / 0.906 / 0.907 / 0.908 / 0.907
 QUESTION_WEIGHT = 5.0
+# words, units, and t(word | unit) as compressed rows: indptr, indices (units), probabilities
+Arrays = tuple[list[str], list[str], np.ndarray, np.ndarray, np.ndarray]
 
 
 def content_matcher(root: Path) -> Matcher:
@@ -50,51 +59,54 @@ def content_matcher(root: Path) -> Matcher:
     return Matcher(catalog, lexicon, topics, None)
 
 
-def pairs(m: Matcher) -> list[tuple[int, list[str]]]:
-    """The catalogue's messages about each entry: examples, aliases, keywords, English names."""
-    out = []
-    for i, p in enumerate(m.procs):
-        for text in (*p.examples, *p.aliases, *p.keywords, *p.english):
-            out.append((i, m.translation_words(m.prepare(text))))
-    return out
+Message = tuple[int, float, Prepared]  # an entry, how much the message counts, the message
 
 
-def question_pairs(m: Matcher, sets: Sequence[Path]) -> list[tuple[int, list[str]]]:
-    """The sets' questions about a procedure, each with the entry of its first (best) label;
-    `none` and `other` questions name no record."""
+def messages(m: Matcher, sets: Sequence[Path]) -> list[Message]:
+    """The catalogue's messages about each entry (examples, aliases, keywords, English names),
+    then the sets' questions about a procedure, each with the entry of its first (best) label and
+    weighted QUESTION_WEIGHT; `none` and `other` questions name no record."""
+    out = [
+        (i, 1.0, m.prepare(text))
+        for i, p in enumerate(m.procs)
+        for text in (*p.examples, *p.aliases, *p.keywords, *p.english)
+    ]
     entry: dict[str, int] = {}
     for i, p in enumerate(m.procs):
         for key in (p.id, *p.codes):
             entry.setdefault(key, i)
-    out = []
     for path in sets:
-        for row in rows(path):
+        for row in question_sets.rows(path):
             known = [e for e in row["expect"] if e in entry]
             if known:
-                out.append((entry[known[0]], m.translation_words(m.prepare(row["q"]))))
+                out.append((entry[known[0]], QUESTION_WEIGHT, m.prepare(row["q"])))
     return out
 
 
-def train(
-    m: Matcher, sets: Sequence[Path]
-) -> tuple[list[str], list[str], np.ndarray, np.ndarray, np.ndarray]:
-    """The model's arrays, learnt from the catalogue's messages and the questions of `sets`."""
-    base, asked = pairs(m), question_pairs(m, sets)
+def train(m: Matcher, sets: Sequence[Path]) -> dict[bool, Arrays]:
+    """Both models' arrays, learnt from the catalogue's messages and the questions of `sets`:
+    for the messages' syllables (False) and for their syllable pairs (True)."""
+    msgs = messages(m, sets)
     names = [m.name_units(i) for i in range(len(m.procs))]
-    weights = np.concatenate([np.ones(len(base)), np.full(len(asked), QUESTION_WEIGHT)])
-    return fit(base + asked, names, weights)
+    weights = np.array([w for _, w, _ in msgs])
+    return {
+        pairs: fit([(e, m.translation_words(prep, pairs)) for e, _, prep in msgs], names, weights)
+        for pairs in (False, True)
+    }
 
 
-def trained(m: Matcher, sets: Sequence[Path]) -> Translation:
-    """The model itself (in memory: scripts/train_rerank.py's folds)."""
-    return Translation.from_arrays(*train(m, sets))
+def trained(m: Matcher, sets: Sequence[Path]) -> tuple[Translation, Translation]:
+    """The two models themselves, syllables' and pairs' (in memory: scripts/train_rerank.py's
+    folds)."""
+    arrays = train(m, sets)
+    return Translation.from_arrays(*arrays[False]), Translation.from_arrays(*arrays[True])
 
 
 def fit(
     data: list[tuple[int, list[str]]],
     names: list[list[str]],
     weights: np.ndarray | None = None,
-) -> tuple[list[str], list[str], np.ndarray, np.ndarray, np.ndarray]:
+) -> Arrays:
     """IBM model 1 by EM: (words, units, indptr, indices, probs) of t(word | unit) >= PRUNE;
     `weights`: how many times each message counts (once each without)."""
     unit_of = {EMPTY: 0}
@@ -136,23 +148,27 @@ def fit(
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--out", type=Path, default=TRANSLATION_FILE)
+    ap.add_argument("--out", type=Path, default=TRANSLATION_FILE.parent)
     args = ap.parse_args()
     start = time.time()
     m = content_matcher(ROOT / "procedures_catalog")
-    ws, us, indptr, indices, probs = train(m, TRAIN_SETS)
-    np.savez_compressed(
-        args.out,
-        words=np.array(ws),
-        units=np.array(us),
-        indptr=indptr,
-        indices=indices,
-        probs=probs.astype(np.float16),
-    )
-    print(
-        f"{len(ws)} words, {len(us)} units, {len(probs)} probabilities"
-        f" -> {args.out} ({args.out.stat().st_size // 1024} KB, {time.time() - start:.0f} s)"
-    )
+    arrays = train(m, question_sets.TRAIN_SETS)
+    for pairs, name in ((False, TRANSLATION_FILE.name), (True, PAIR_TRANSLATION_FILE.name)):
+        ws, us, indptr, indices, probs = arrays[pairs]
+        out = args.out / name
+        np.savez_compressed(
+            out,
+            keys=np.fromiter(map(feature_key, ws), dtype=np.uint64, count=len(ws)),
+            units=np.array(us),
+            indptr=indptr,
+            indices=indices,
+            probs=probs.astype(np.float16),
+        )
+        print(
+            f"{len(ws)} words, {len(us)} units, {len(probs)} probabilities"
+            f" -> {out} ({out.stat().st_size // 1024} KB)"
+        )
+    print(f"{time.time() - start:.0f} s")
     return 0
 
 

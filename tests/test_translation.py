@@ -11,6 +11,7 @@ import pytest
 
 from bot.content.bundle import load_catalog_dir
 from bot.content.lexicon import load_models, load_translation
+from bot.core.index import feature_key
 from bot.core.matcher import Matcher
 from bot.core.translation import EMPTY, FLOOR, Translation
 
@@ -86,7 +87,7 @@ def test_expectation_maximisation_aligns_a_word_with_the_name_unit_it_stands_for
     ]
     words, units, indptr, indices, probs = train_translation.fit(data, names)
     t = Translation.from_arrays(words, units, indptr, indices, probs)
-    row = t.words["burnt"]
+    (row,) = t.rows(["burnt"])
     got = dict(
         zip(
             (units[c] for c in t.indices[t.indptr[row] : t.indptr[row + 1]]),
@@ -122,7 +123,7 @@ def test_the_model_file_is_read_without_pickles(tmp_path: Path) -> None:
     path = tmp_path / "translation.npz"
     np.savez(
         path,
-        words=np.array(["chay"]),
+        keys=np.array([feature_key("chay")], dtype=np.uint64),
         units=np.array([EMPTY, "bi chay"]),
         indptr=np.array([0, 1]),
         indices=np.array([1]),
@@ -131,11 +132,11 @@ def test_the_model_file_is_read_without_pickles(tmp_path: Path) -> None:
     t = load_translation(path)
     assert t.scores(["chay"], [["bi chay"], ["het han"]])[0] > t.scores(["chay"], [["het han"]])[0]
     planted = tmp_path / "planted.npz"
-    np.savez(planted, words=np.array([object()], dtype=object), units=np.array([EMPTY]))
+    np.savez(planted, keys=np.array([object()], dtype=object), units=np.array([EMPTY]))
     with pytest.raises(ValueError, match="planted.npz"):
         load_translation(planted)
     stale = tmp_path / "stale.npz"
-    np.savez(stale, words=np.array(["chay"]), units=np.array([EMPTY]))
+    np.savez(stale, keys=np.array([feature_key("chay")], dtype=np.uint64), units=np.array([EMPTY]))
     with pytest.raises(ValueError, match=r"stale\.npz: .*indptr.*train_translation"):
         load_translation(stale)
 
@@ -152,15 +153,15 @@ def test_the_shipped_model_tells_siblings_apart_by_their_words(matcher: Matcher)
     assert models is not None and models.translation is not None
     burnt, expired = matcher.entry_of["tthc-1-012907"], matcher.entry_of["tthc-1-012910"]
     prep = matcher.prepare("chứng chỉ môi giới nhà đất bị cháy trong vụ hỏa hoạn, xin lại")
-    col = matcher._translation_column(prep, [burnt, expired])
+    col = matcher._translation_columns(prep, [burnt, expired])[:, 0]
     assert col[0] == 0.0 and col[1] < 0.0
     abroad, home = matcher.entry_of["tthc-1-005141"], matcher.entry_of["tthc-2-002036"]
     prep = matcher.prepare("how do I renounce Vietnamese citizenship at the embassy in Paris")
-    col = matcher._translation_column(prep, [abroad, home])
+    col = matcher._translation_columns(prep, [abroad, home])[:, 0]
     assert col[0] == 0.0 and col[1] < 0.0
 
 
-def test_questions_pair_with_their_first_label_and_none_or_other_with_nothing(
+def test_questions_count_with_their_first_label_and_none_or_other_not_at_all(
     matcher: Matcher, tmp_path: Path
 ) -> None:
     path = tmp_path / "questions.jsonl"
@@ -172,16 +173,35 @@ def test_questions_pair_with_their_first_label_and_none_or_other_with_nothing(
         '{"q": "mã không có", "expect": ["9.999999"]}',
     ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    got = train_translation.question_pairs(matcher, [path])
-    assert [e for e, _ in got] == [matcher.entry_of["tthc-1-012907"], matcher.entry_of["khai-sinh"]]
-    assert "chay" in got[0][1] and "khai" in got[1][1]
+    catalogue = len(train_translation.messages(matcher, []))
+    got = train_translation.messages(matcher, [path])[catalogue:]
+    assert [e for e, _, _ in got] == [
+        matcher.entry_of["tthc-1-012907"],
+        matcher.entry_of["khai-sinh"],
+    ]
+    assert {w for _, w, _ in got} == {train_translation.QUESTION_WEIGHT}
+    assert "chay" in matcher.translation_words(got[0][2])
+    assert "khai sinh" in matcher.translation_words(got[1][2], pairs=True)
 
 
 def test_without_the_model_the_column_is_zero(matcher: Matcher) -> None:
     assert matcher.models is not None
     plain = Matcher.__new__(Matcher)
     plain.__dict__.update(matcher.__dict__)
-    plain.models = replace(matcher.models, translation=None)
+    plain.models = replace(matcher.models, translation=None, pair_translation=None)
     prep = matcher.prepare("chứng chỉ môi giới bị cháy")
     ids = [matcher.entry_of["tthc-1-012907"], matcher.entry_of["tthc-1-012910"]]
-    assert not plain._translation_column(prep, ids).any()
+    assert not plain._translation_columns(prep, ids).any()
+
+
+def test_the_pair_model_reads_vietnamese_messages_only(matcher: Matcher) -> None:
+    """Both models score a Vietnamese message; an English one only through its words: its word
+    pairs, learnt mostly from foreigners' messages, pulled plain requests to the foreign-element
+    records."""
+    models = load_models()
+    assert models is not None and models.pair_translation is not None
+    ids = [matcher.entry_of["tthc-1-012907"], matcher.entry_of["tthc-1-012910"]]
+    vi = matcher._translation_columns(matcher.prepare("chứng chỉ môi giới bị cháy, xin lại"), ids)
+    assert vi.shape == (2, 2) and vi[:, 1].max() == 0.0 and vi[:, 1].min() < 0.0
+    en = matcher._translation_columns(matcher.prepare("my broker certificate got burnt"), ids)
+    assert not en[:, 1].any() and en[:, 0].min() < 0.0

@@ -14,6 +14,7 @@ from bot.core.translation import Translation
 
 MODEL_FILE = Path(__file__).resolve().parent.parent / "models" / "matcher.json"
 TRANSLATION_FILE = MODEL_FILE.with_name("translation.npz")  # scripts/train_translation.py
+PAIR_TRANSLATION_FILE = MODEL_FILE.with_name("translation_pairs.npz")  # ...the same script
 
 TOPIC_KINDS = {"none", "other"}
 
@@ -166,17 +167,22 @@ def _topics(path: Path, problems: list[Problem]) -> list[Topic]:
 
 
 def load_models(path: Path = MODEL_FILE) -> Models | None:
-    """The matcher's learned models (JSON coefficients, and the word translation model beside
-    them when there is one); None when the model file is absent."""
+    """The matcher's learned models (JSON coefficients, and the word translation models beside
+    them when there are); None when the model file is absent."""
     import json
 
     if not path.exists():
         return None
     models = Models.from_dict(json.loads(path.read_text(encoding="utf-8")))
-    translation = path.with_name(TRANSLATION_FILE.name)
-    if translation.exists():
-        models = dataclasses.replace(models, translation=load_translation(translation))
-    return models
+
+    def beside(name: str) -> Translation | None:
+        return load_translation(path.with_name(name)) if path.with_name(name).exists() else None
+
+    return dataclasses.replace(
+        models,
+        translation=beside(TRANSLATION_FILE.name),
+        pair_translation=beside(PAIR_TRANSLATION_FILE.name),
+    )
 
 
 def load_translation(path: Path) -> Translation:
@@ -185,8 +191,8 @@ def load_translation(path: Path) -> Translation:
 
     try:
         with np.load(path, allow_pickle=False) as z:
-            return Translation.from_arrays(
-                z["words"].tolist(),
+            return Translation.from_keys(
+                z["keys"],
                 z["units"].tolist(),
                 z["indptr"],
                 z["indices"],

@@ -131,7 +131,9 @@ REQUEST_COLUMNS = ("rq_has", "rq_bm_rel", "rq_al_rel", "rq_ce_cos", "rq_ce_rel",
 # "bị cháy, bị mất", "embassy" for "cơ quan đại diện" (leave-one-set-out over sixteen sets,
 # session 12: top-1 0.882 -> 0.896, English questions 0.781 -> 0.819; session 13, learnt from
 # the training sets' questions as well and with every name a record goes by: 0.900 -> 0.912)
-TRANSLATION_COLUMNS = ("tm_rel",)
+# ...and the same for a Vietnamese message's syllable pairs through a second model ("bị cháy" as
+# one word: +0.006 leave-one-set-out over sixteen sets, session 13)
+TRANSLATION_COLUMNS = ("tm_rel", "tm_pair_rel")
 RERANK_FEATURES = (
     "s1",
     "s1_gap",
@@ -594,24 +596,35 @@ class Matcher:
                 self._qualifier_columns(prep, entries),
                 self.levels[entries],
                 self._request_columns(prep.request, entries),
-                self._translation_column(prep, entries),
+                self._translation_columns(prep, entries),
             ]
         )
         return rerank_rows(cs.x[head], logits[head], len(prep.tokens), prep.english, siblings)
 
-    def _translation_column(self, prep: Prepared, entries: list[int]) -> np.ndarray:
-        """TRANSLATION_COLUMNS: the translation model's score of each candidate's name (its
-        syllable pairs) for the message's syllables, minus the best; zeros without the model."""
-        model = self.models.translation if self.models else None
-        if model is None:
-            return np.zeros(len(entries))
-        scores = model.scores(self.translation_words(prep), [self.name_units(e) for e in entries])
-        out: np.ndarray = scores - scores.max()
-        return out
+    def _translation_columns(self, prep: Prepared, entries: list[int]) -> np.ndarray:
+        """TRANSLATION_COLUMNS: each translation model's score of each candidate's names for the
+        message's syllables, then for its syllable pairs, minus the best; zeros without one. The
+        pairs of an English message are English word pairs, learnt mostly from foreigners'
+        messages: they tied "register my baby's birth" to the foreign-element records."""
+        m = self.models
+        cols = []
+        for model, pairs in (
+            (m.translation if m else None, False),
+            (m.pair_translation if m else None, True),
+        ):
+            if model is None or (pairs and prep.english):
+                cols.append(np.zeros(len(entries)))
+                continue
+            scores = model.scores(
+                self.translation_words(prep, pairs), [self.name_units(e) for e in entries]
+            )
+            cols.append(scores - scores.max())
+        return np.column_stack(cols)
 
-    def translation_words(self, prep: Prepared) -> list[str]:
-        """What the word translation model reads of a message: its syllables (not stopwords)."""
-        return [f for f in _features(prep.tokens, prep.stops) if " " not in f]
+    def translation_words(self, prep: Prepared, pairs: bool = False) -> list[str]:
+        """What a word translation model reads of a message: its syllables (not stopwords), or
+        (`pairs`) its syllable pairs."""
+        return [f for f in _features(prep.tokens, prep.stops) if (" " in f) == pairs]
 
     def name_units(self, entry: int) -> list[str]:
         """...and of an entry: the syllable pairs of every name it goes by (official, aliases,

@@ -185,6 +185,7 @@ class Models:
     rerank: Rerank | None = None
     regate: Linear | None = None
     translation: Translation | None = None  # bot/models/translation.npz, read beside the JSON
+    pair_translation: Translation | None = None  # ...translation_pairs.npz: for syllable pairs
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Models:

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from bot.core.index import feature_key
+
 EMPTY = "<empty>"  # the unit every name has: a word written for no name word in particular
 FLOOR = 1e-5  # a word no unit of the name explains costs log(1e-5), not minus infinity
 MAX_CANDIDATES = 62  # one bit per candidate in an int64 mask
@@ -27,9 +29,11 @@ MAX_CANDIDATES = 62  # one bit per candidate in an int64 mask
 
 @dataclass(frozen=True)
 class Translation:
-    """`t(word | unit)` as compressed rows: one row per question word, over the name units."""
+    """`t(word | unit)` as compressed rows: one row per question word, over the name units. Words
+    are found by their sorted 64-bit keys, not in a dict: with its 220k words as strings in a
+    dict the syllable-pair model cost a worker 41 MB, with their keys 16 MB (as bot/core/index.py)."""
 
-    words: Mapping[str, int]  # question word -> row
+    keys: np.ndarray  # uint64, sorted: feature_key of each row's word
     units: Mapping[str, int]  # name unit -> column; EMPTY is column 0
     indptr: np.ndarray  # row k holds indices/probs[indptr[k]:indptr[k + 1]]
     indices: np.ndarray
@@ -44,17 +48,47 @@ class Translation:
         indices: np.ndarray,
         probs: np.ndarray,
     ) -> Translation:
+        """From the words themselves (row k is words[k])."""
+        keys = np.fromiter((feature_key(w) for w in words), dtype=np.uint64, count=len(words))
+        return cls.from_keys(keys, units, indptr, indices, probs)
+
+    @classmethod
+    def from_keys(
+        cls,
+        keys: np.ndarray,
+        units: Sequence[str],
+        indptr: np.ndarray,
+        indices: np.ndarray,
+        probs: np.ndarray,
+    ) -> Translation:
+        """From the words' keys (row k is the word of keys[k]), rows in any order."""
         if not units or units[0] != EMPTY:
             raise ValueError(f"the first unit must be {EMPTY!r}")
-        if len(indptr) != len(words) + 1 or len(indices) != len(probs):
+        if len(indptr) != len(keys) + 1 or len(indices) != len(probs):
             raise ValueError("rows and words disagree")
+        keys, indptr = np.asarray(keys, dtype=np.uint64), np.asarray(indptr, dtype=np.int64)
+        order = np.argsort(keys, kind="stable")
+        if np.any(keys[order][1:] == keys[order][:-1]):
+            raise ValueError("two words share a key")
+        lens = np.diff(indptr)[order]
+        first = np.cumsum(lens) - lens
+        at = np.repeat(indptr[:-1][order] - first, lens) + np.arange(int(lens.sum()))
         return cls(
-            {w: k for k, w in enumerate(words)},
+            keys[order],
             {u: k for k, u in enumerate(units)},
-            np.asarray(indptr, dtype=np.int64),
-            np.asarray(indices, dtype=np.int32),
-            np.asarray(probs, dtype=np.float32),
+            np.concatenate([[0], np.cumsum(lens)]).astype(np.int64),
+            np.asarray(indices, dtype=np.int32)[at],
+            np.asarray(probs, dtype=np.float32)[at],
         )
+
+    def rows(self, words: Sequence[str]) -> list[int]:
+        """The rows of the words the model knows, each once, in the words' order."""
+        unique = list(dict.fromkeys(words))
+        if not unique or not len(self.keys):
+            return []
+        q = np.fromiter((feature_key(w) for w in unique), dtype=np.uint64, count=len(unique))
+        pos = np.minimum(np.searchsorted(self.keys, q), len(self.keys) - 1)
+        return [int(k) for k, hit in zip(pos, self.keys[pos] == q, strict=True) if hit]
 
     def scores(self, words: Sequence[str], names: Sequence[Sequence[str]]) -> np.ndarray:
         """Per candidate name (its units): the mean over the known question words of
@@ -62,7 +96,7 @@ class Translation:
         knows none of the words."""
         if len(names) > MAX_CANDIDATES:
             raise ValueError(f"at most {MAX_CANDIDATES} candidates")
-        rows = [self.words[w] for w in dict.fromkeys(words) if w in self.words]
+        rows = self.rows(words)
         if not rows or not names:
             return np.zeros(len(names))
         member = np.zeros(len(self.units), dtype=np.int64)
