@@ -35,7 +35,6 @@ from bot.content.lexicon import (  # noqa: E402
     load_lexicon,
 )
 from bot.content.yamlio import ContentError  # noqa: E402
-from bot.core.index import feature_key  # noqa: E402
 from bot.core.matcher import Matcher, Prepared  # noqa: E402
 from bot.core.translation import EMPTY, Translation  # noqa: E402
 
@@ -155,14 +154,16 @@ def main() -> int:
     arrays = train(m, question_sets.TRAIN_SETS)
     for pairs, name in ((False, TRANSLATION_FILE.name), (True, PAIR_TRANSLATION_FILE.name)):
         ws, us, indptr, indices, probs = arrays[pairs]
+        # written as the model holds it (rows sorted by the words' keys): loading sorts nothing
+        t = Translation.from_arrays(ws, us, indptr, indices, probs.astype(np.float16))
         out = args.out / name
         np.savez_compressed(
             out,
-            keys=np.fromiter(map(feature_key, ws), dtype=np.uint64, count=len(ws)),
+            keys=t.keys,
             units=np.array(us),
-            indptr=indptr,
-            indices=indices,
-            probs=probs.astype(np.float16),
+            indptr=t.indptr,
+            indices=t.indices,
+            probs=t.probs.astype(np.float16),
         )
         print(
             f"{len(ws)} words, {len(us)} units, {len(probs)} probabilities"

@@ -607,6 +607,7 @@ class Matcher:
         pairs of an English message are English word pairs, learnt mostly from foreigners'
         messages: they tied "register my baby's birth" to the foreign-element records."""
         m = self.models
+        names = [self.name_units(e) for e in entries]
         cols = []
         for model, pairs in (
             (m.translation if m else None, False),
@@ -615,9 +616,7 @@ class Matcher:
             if model is None or (pairs and prep.english):
                 cols.append(np.zeros(len(entries)))
                 continue
-            scores = model.scores(
-                self.translation_words(prep, pairs), [self.name_units(e) for e in entries]
-            )
+            scores = model.scores(self.translation_words(prep, pairs), names)
             cols.append(scores - scores.max())
         return np.column_stack(cols)
 

@@ -67,19 +67,17 @@ class Translation:
         if len(indptr) != len(keys) + 1 or len(indices) != len(probs):
             raise ValueError("rows and words disagree")
         keys, indptr = np.asarray(keys, dtype=np.uint64), np.asarray(indptr, dtype=np.int64)
-        order = np.argsort(keys, kind="stable")
-        if np.any(keys[order][1:] == keys[order][:-1]):
-            raise ValueError("two words share a key")
-        lens = np.diff(indptr)[order]
-        first = np.cumsum(lens) - lens
-        at = np.repeat(indptr[:-1][order] - first, lens) + np.arange(int(lens.sum()))
-        return cls(
-            keys[order],
-            {u: k for k, u in enumerate(units)},
-            np.concatenate([[0], np.cumsum(lens)]).astype(np.int64),
-            np.asarray(indices, dtype=np.int32)[at],
-            np.asarray(probs, dtype=np.float32)[at],
-        )
+        indices, probs = np.asarray(indices, dtype=np.int32), np.asarray(probs, dtype=np.float32)
+        if not np.all(keys[1:] > keys[:-1]):  # the shipped files are sorted: nothing to do
+            order = np.argsort(keys, kind="stable")
+            if np.any(keys[order][1:] == keys[order][:-1]):
+                raise ValueError("two words share a key")
+            lens = np.diff(indptr)[order]
+            first = np.cumsum(lens) - lens
+            at = np.repeat(indptr[:-1][order] - first, lens) + np.arange(int(lens.sum()))
+            keys, indices, probs = keys[order], indices[at], probs[at]
+            indptr = np.concatenate([[0], np.cumsum(lens)]).astype(np.int64)
+        return cls(keys, {u: k for k, u in enumerate(units)}, indptr, indices, probs)
 
     def rows(self, words: Sequence[str]) -> list[int]:
         """The rows of the words the model knows, each once, in the words' order."""
