@@ -211,7 +211,11 @@ def _hist_trees(x, y, names, w=None) -> dict:  # type: ignore[no-untyped-def]
     """Histogram gradient boosting (scikit-learn): minutes where GradientBoostingClassifier takes
     a quarter of an hour on millions of candidate rows, so more and larger trees are affordable.
     Exported in the same node format as `_trees` (leaf values already carry the learning rate)."""
-    gb = booster("hist").fit(x, y, sample_weight=w)
+    return export_hist(booster("hist").fit(x, y, sample_weight=w), names)
+
+
+def export_hist(gb, names) -> dict:  # type: ignore[no-untyped-def]
+    """A fitted binary HistGradientBoostingClassifier as bot.core.ranker.Trees reads it."""
     trees, depth = [], 1
     for (pred,) in gb._predictors:  # one predictor per round (binary loss)
         nodes = pred.nodes

@@ -24,7 +24,7 @@ from bot.core.matcher import (
     regate_row,
     request_sentence,
 )
-from bot.core.ranker import Linear, Models, Rerank
+from bot.core.ranker import Linear, Models, Rerank, Trees, listwise
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -77,7 +77,10 @@ def test_probabilities_are_a_softmax_over_the_candidates() -> None:
 def test_a_model_file_without_a_second_ranker_still_loads() -> None:
     models = load_models()
     assert models is not None and models.rerank is not None  # shipped and trained
-    assert models.rerank.model.names == RERANK_FEATURES  # trained on today's features
+    assert models.rerank.model.names == (*RERANK_FEATURES, "trees")  # today's features
+    assert models.rerank.trees is not None and len(models.rerank.trees.names) == 2 * len(
+        RERANK_FEATURES
+    )
     assert models.regate is not None and models.regate.names == REGATE_FEATURES
     plain = {"ranker": _linear(["x"]), "gate": _linear(["y"]), "about": _bag()}
     assert Models.from_dict(plain).rerank is None and Models.from_dict(plain).regate is None
@@ -196,3 +199,45 @@ def test_every_training_set_has_a_fold_and_the_held_out_sets_none() -> None:
     assert sorted(set(folds)) == list(range(question_sets.FOLDS))
     assert all(question_sets.fold_of(p) is None for p in question_sets.HELD_OUT)
     assert question_sets.fold_of(ROOT / "tests" / "fixtures" / "questions.holdout.jsonl") is None
+
+
+def _interaction(n: int, seed: int) -> list[train_rerank.Group]:
+    """Questions where the right candidate is the one whose columns 3 and 4 agree in sign and are
+    both large, a thing no weighted sum of the columns tells (a feature matters only with another)."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for _ in range(n):
+        x = rng.normal(size=(10, len(RERANK_FEATURES)))
+        right = int(rng.integers(10))
+        sign = rng.choice([-1.0, 1.0])
+        x[:, 3] = rng.normal(size=10) * 0.5
+        x[:, 4] = -np.sign(x[:, 3]) * np.abs(rng.normal(size=10)) * 2
+        x[right, 3:5] = sign * 2.0
+        y = np.zeros(10, dtype=bool)
+        y[right] = True
+        out.append(train_rerank.Group(x, y, curated=False, source=f"set{seed}"))
+    return out
+
+
+def test_the_stacked_trees_learn_what_a_weighted_sum_cannot() -> None:
+    """The trees' log-odds, cross-fitted over the folds, are one more column of the conditional
+    logit, and the second ranker applies them as trained (train_rerank.stacked, Rerank.trees)."""
+    sets = {f"s{k}": _interaction(200, k) for k in range(4)}
+    test = _interaction(300, 9)
+    alone = train_rerank.fit([g for gs in sets.values() for g in gs])
+    stacked = train_rerank.stacked(sets)
+    assert all(g.x.shape[1] == len(RERANK_FEATURES) + 1 for gs in stacked.values() for g in gs)
+    model = train_rerank.fit([g for gs in stacked.values() for g in gs])
+    assert model["features"][-1] == "trees"
+    trees = train_rerank.fit_trees([g for gs in sets.values() for g in gs])
+    names = [*RERANK_FEATURES, *(f"{f}-best" for f in RERANK_FEATURES)]
+    rerank = Rerank.from_dict(model | {"trees": train_rerank.export_hist(trees, names)})
+    first = np.mean([g.y[int(np.argmax(train_rerank._scores(alone, g.x)))] for g in test])
+    second = np.mean([g.y[int(np.argmax(rerank.probabilities(g.x)))] for g in test])
+    assert first < 0.5 < 0.8 < second
+
+
+def test_listwise_rows_say_how_far_each_candidate_is_from_the_best() -> None:
+    x = np.array([[1.0, 5.0], [3.0, 2.0]])
+    assert listwise(x).tolist() == [[1.0, 5.0, -2.0, 0.0], [3.0, 2.0, 0.0, -3.0]]
+    assert isinstance(load_models().rerank.trees, Trees)  # type: ignore[union-attr]

@@ -153,24 +153,40 @@ class Bag:
         return self.intercept + sum(w.get(f, 0.0) for f in set(feats))
 
 
+def listwise(x: np.ndarray) -> np.ndarray:
+    """A question's candidates' features, then the same less the best among its candidates: what
+    a tree, which reads one candidate at a time, cannot otherwise see of the others."""
+    return np.column_stack([x, x - x.max(axis=0)])
+
+
 @dataclass(frozen=True)
 class Rerank:
     """The second ranker: a conditional logit — a softmax over the first ranker's best `top`
     candidates — learnt from questions written by people who never saw the matcher's training
     messages (scripts/train_rerank.py). The first ranker learns from generated questions and from
     messages scored against their own writer's paraphrases; this one learns how much each kind
-    of evidence is worth for a stranger's question."""
+    of evidence is worth for a stranger's question. With `trees` (boosted trees over the
+    candidates' `listwise` features, learnt from the same questions) their log-odds are its last
+    column: the conditional logit weighs them against the evidence they were built from."""
 
     model: Linear
     top: int
+    trees: Trees | None = None
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Rerank:
-        return cls(Linear.from_dict(d), int(d["top"]))
+        trees = Trees.from_dict(d["trees"]) if d.get("trees") else None
+        return cls(Linear.from_dict(d), int(d["top"]), trees)
+
+    def scores(self, x: np.ndarray) -> np.ndarray:
+        """Each candidate's score (the softmax's log-odds), from its RERANK_FEATURES row."""
+        if self.trees is not None:
+            x = np.column_stack([x, self.trees.logit(listwise(x))])
+        return self.model.logit(x)
 
     def probabilities(self, x: np.ndarray) -> np.ndarray:
         """P(each row is the one asked for | one of them is)."""
-        s = self.model.logit(x)
+        s = self.scores(x)
         e = np.exp(s - s.max())
         out: np.ndarray = e / e.sum()
         return out
