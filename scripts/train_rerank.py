@@ -2,7 +2,7 @@
 bot/models/matcher.json.
 
 Usage: python scripts/train_rerank.py [--sets A.jsonl B.jsonl ...] [--cv] [--curve] [--dry-run]
-                                      [--drop PREFIX ...]
+                                      [--drop PREFIX ...] [--no-trees]
 
 The first ranker (scripts/train_matcher.py) learns from questions generated from the catalogue and
 from the writers' messages, each scored against the other messages of the same entry — often
@@ -10,7 +10,8 @@ paraphrases by the same writer, so it learns to trust the nearest example more t
 for a stranger's question. This one learns, from questions written by people who saw neither the
 matcher nor its training messages (the labelled sets of bench/eval named in TRAIN_SETS), how much
 each kind of evidence is worth: a conditional logit (softmax over the first ranker's best `TOP`
-candidates, L2-regularised, fitted with L-BFGS), over RERANK_FEATURES of bot/core/matcher.py.
+candidates, L2-regularised, fitted with L-BFGS), over RERANK_FEATURES of bot/core/matcher.py
+and the log-odds of boosted trees learnt from the same questions (`stacked`; `--no-trees`: without).
 The second gate (`regate`, a logistic regression over REGATE_FEATURES) then learns from the same
 questions of REGATE_MIN_TOKENS words or more, read through that second ranker, whether to answer
 one the first gate refuses: every labelled question is one to answer (a question about a
