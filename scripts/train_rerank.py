@@ -83,6 +83,8 @@ NONE_WEIGHT = 3.0
 # walk (0.21 -> ~0.1 ms a question); 150 of 15 leaves at rate 0.1: 0.9269; 200 of depth 4:
 # 0.9251; weighted as the conditional logit (curated 0.7): 0.9157 (README, session 14)
 TREES, LEAVES, DEPTH, MIN_LEAF, RATE = 300, 31, 6, 20, 0.05
+# ...their features: ranker.listwise's columns
+TREE_FEATURES = (*RERANK_FEATURES, *(f"{f}-best" for f in RERANK_FEATURES))
 
 
 @dataclass
@@ -355,9 +357,7 @@ def main() -> int:
     model["meta"] = {"sets": sets, "C": C, "curated_share": CURATED_SHARE}
     if not args.no_trees:
         trees = fit_trees([g for gs in read.values() for g in gs if g.ranked])
-        model["trees"] = export_hist(
-            trees, [*RERANK_FEATURES, *(f"{f}-best" for f in RERANK_FEATURES)]
-        )
+        model["trees"] = export_hist(trees, TREE_FEATURES)
     gate["meta"] = {"sets": sets, "C": GATE_C, "none_weight": NONE_WEIGHT}
     models["rerank"] = model
     models["regate"] = gate

@@ -230,8 +230,8 @@ def test_the_stacked_trees_learn_what_a_weighted_sum_cannot() -> None:
     model = train_rerank.fit([g for gs in stacked.values() for g in gs])
     assert model["features"][-1] == "trees"
     trees = train_rerank.fit_trees([g for gs in sets.values() for g in gs])
-    names = [*RERANK_FEATURES, *(f"{f}-best" for f in RERANK_FEATURES)]
-    rerank = Rerank.from_dict(model | {"trees": train_rerank.export_hist(trees, names)})
+    exported = train_rerank.export_hist(trees, train_rerank.TREE_FEATURES)
+    rerank = Rerank.from_dict(model | {"trees": exported})
     first = np.mean([g.y[int(np.argmax(train_rerank._scores(alone, g.x)))] for g in test])
     second = np.mean([g.y[int(np.argmax(rerank.probabilities(g.x)))] for g in test])
     assert first < 0.5 < 0.8 < second
