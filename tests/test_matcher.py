@@ -263,6 +263,40 @@ def test_the_trees_linear_term_adds_to_their_log_odds() -> None:
     assert np.allclose(calibrated.logit(x), [3.75, 1.75])
 
 
+def test_walks_that_go_deeper_than_the_others_reach_their_own_leaf() -> None:
+    """A caterpillar tree (each right child splits again) ten levels deep beside a stump: the walk
+    drops the finished walks after a few levels, and every row still ends in its own leaf."""
+    np = pytest.importorskip("numpy")
+    from bot.core.ranker import FULL_STEPS, Trees
+
+    depth = FULL_STEPS + 6
+    # node 2k splits "a" at k (left: leaf 2k + 1 worth k); the last node is a leaf worth depth
+    feature = [0 if k % 2 == 0 else -2 for k in range(2 * depth)] + [-2]
+    threshold = [k / 2 if k % 2 == 0 else -2.0 for k in range(2 * depth)] + [-2.0]
+    left = [k + 1 if k % 2 == 0 else -1 for k in range(2 * depth)] + [-1]
+    right = [k + 2 if k % 2 == 0 else -1 for k in range(2 * depth)] + [-1]
+    value = [0.0 if k % 2 == 0 else (k - 1) / 2 for k in range(2 * depth)] + [float(depth)]
+    caterpillar = {"feature": feature, "threshold": threshold, "left": left, "right": right}
+    stump = {
+        "feature": [1, -2, -2],
+        "threshold": [0.0, -2.0, -2.0],
+        "left": [1, -1, -1],
+        "right": [2, -1, -1],
+        "value": [0.0, 100.0, 200.0],
+    }
+    spec = {
+        "features": ["a", "b"],
+        "trees": [caterpillar | {"value": value}, stump],
+        "rate": 1.0,
+        "init": 0.0,
+        "depth": depth + 1,
+    }
+    a = np.array([-1.0, 0.5, 3.0, float(depth) - 0.5, 50.0])
+    x = np.column_stack([a, [-1.0, 1.0, -1.0, 1.0, -1.0]])
+    expected = np.minimum(np.ceil(np.maximum(a, 0)), depth) + np.where(x[:, 1] > 0, 200, 100)
+    assert Trees.from_dict(spec).logit(x).tolist() == expected.tolist()
+
+
 def test_the_province_a_question_names_picks_that_provinces_record(matcher: Matcher) -> None:
     """Land procedures are copied per province: the province named tells them apart."""
     from bot.core.matcher import province_of

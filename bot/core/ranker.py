@@ -22,6 +22,10 @@ import numpy as np
 
 from bot.core.translation import Translation
 
+# levels every tree walk takes before the walks that reached a leaf drop out (measured on the
+# first ranker: 0 steps 0.27 ms, 2: 0.20, 4: 0.18, 8: 0.21, all levels together 0.33)
+FULL_STEPS = 4
+
 
 @dataclass(frozen=True)
 class Linear:
@@ -113,18 +117,32 @@ class Trees:
         if np.ndim(x) == 1:
             return self.logit(np.asarray(x)[None, :]).reshape(())
         x = np.ascontiguousarray(x, dtype=float)
-        flat = x.ravel()
-        base = (np.arange(x.shape[0]) * x.shape[1])[:, None]
-        node = np.broadcast_to(self.roots, (x.shape[0], self.roots.size))
-        for _ in range(self.depth):
-            right = flat.take(base + self.feature.take(node)) > self.threshold.take(node)
-            step = self.child.take(2 * node + right)
-            if np.array_equal(step, node):
-                break
-            node = step
-        out: np.ndarray = self.init + self.rate * self.value.take(node).sum(axis=1)
+        leaves = self._leaves(x.ravel(), np.arange(x.shape[0]) * x.shape[1])
+        out: np.ndarray = self.init + self.rate * self.value.take(leaves).sum(axis=1)
         if self.linear is not None:
             out = self.slope * (out + x @ self.linear) + self.offset
+        return out
+
+    def _leaves(self, flat: np.ndarray, base: np.ndarray) -> np.ndarray:
+        """The leaf each (row, tree) walk ends in. All walks take the first FULL_STEPS steps
+        together; then only the walks still inside a tree go on (most leaves are shallow, a few
+        ten levels deep: the first ranker's 26 candidates x 300 trees in 0.18 ms, not 0.33)."""
+        rows, trees = base.size, self.roots.size
+        base = np.repeat(base, trees)
+        node = np.tile(self.roots, rows)
+        for _ in range(min(FULL_STEPS, self.depth)):
+            node = self._step(flat, base, node)
+        walking = np.flatnonzero(self.child.take(2 * node) != node)
+        while walking.size:
+            step = self._step(flat, base.take(walking), node.take(walking))
+            node[walking] = step
+            walking = walking[self.child.take(2 * step) != step]
+        return node.reshape(rows, trees)
+
+    def _step(self, flat: np.ndarray, base: np.ndarray, node: np.ndarray) -> np.ndarray:
+        """One level down: left when the node's feature is at most its threshold."""
+        right = flat.take(base + self.feature.take(node)) > self.threshold.take(node)
+        out: np.ndarray = self.child.take(2 * node + right)
         return out
 
 
