@@ -230,11 +230,21 @@ def test_the_stacked_trees_learn_what_a_weighted_sum_cannot() -> None:
     model = train_rerank.fit([g for gs in stacked.values() for g in gs])
     assert model["features"][-1] == "trees"
     trees = train_rerank.fit_trees([g for gs in sets.values() for g in gs])
-    exported = train_rerank.export_hist(trees, train_rerank.TREE_FEATURES)
+    exported = train_rerank.export_trees(trees, train_rerank.TREE_FEATURES)
     rerank = Rerank.from_dict(model | {"trees": exported})
     first = np.mean([g.y[int(np.argmax(train_rerank._scores(alone, g.x)))] for g in test])
     second = np.mean([g.y[int(np.argmax(rerank.probabilities(g.x)))] for g in test])
     assert first < 0.5 < 0.8 < second
+
+
+def test_the_exported_trees_score_as_lightgbm_does() -> None:
+    """The second ranker's trees leave LightGBM as JSON nodes that bot.core.ranker walks."""
+    gs = _synthetic(200, 5)
+    trees = train_rerank.fit_trees(gs)
+    walked = Trees.from_dict(train_rerank.export_trees(trees, train_rerank.TREE_FEATURES))
+    x = np.vstack([listwise(g.x) for g in gs])
+    assert np.abs(walked.logit(x) - trees.predict(x, raw_score=True)).max() < 1e-3
+    assert len(set(np.round(walked.logit(x), 3))) > 50  # not one leaf for all
 
 
 def test_listwise_rows_say_how_far_each_candidate_is_from_the_best() -> None:

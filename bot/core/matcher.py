@@ -584,7 +584,26 @@ class Matcher:
         p2 = rerank.probabilities(self.rerank_input(prep, cs, logits, head))
         probs[head] = probs[order[0]] * p2 / p2.max()
         new_order = np.concatenate([head[np.argsort(-p2, kind="stable")], order[rerank.top :]])
-        return new_order, probs, p2
+        return self._named_copy_first(prep, cs, new_order, probs), probs, p2
+
+    def _named_copy_first(
+        self, prep: Prepared, cs: Candidates, order: np.ndarray, probs: np.ndarray
+    ) -> np.ndarray:
+        """When the first candidate is one copy of a procedure copied per province and the message
+        names a province whose copy is among the candidates, that copy comes first, with the
+        first's score (the other keeps its own). The second ranker barely learns this: the
+        strangers' sets accept every copy of a land procedure."""
+        named = {self.province_names[a] for a in _named_in(prep.tokens, self.province_names)}
+        first = cs.ids[order[0]]
+        if not named or self.province[first] in named:
+            return order
+        key = self.copy_of[first]
+        for pos, k in enumerate(order[1:], start=1):
+            e = cs.ids[k]
+            if self.copy_of[e] == key and self.province[e] in named:
+                probs[k], probs[order[0]] = probs[order[0]], probs[k]
+                return np.concatenate([order[pos : pos + 1], order[:pos], order[pos + 1 :]])
+        return order
 
     def rerank_input(
         self, prep: Prepared, cs: Candidates, logits: np.ndarray, head: np.ndarray
@@ -726,6 +745,8 @@ class Matcher:
         self.is_bundle = np.array([1.0 if p.is_bundle else 0.0 for p in self.procs])
         self.entry_of = {p.id: i for i, p in enumerate(self.procs)}
         self.province = [province_of(p) for p in self.procs]
+        # copies of one procedure (a land procedure per province, beside the ministry's): one key
+        self.copy_of = [fold(p.name).strip(" .") for p in self.procs]
         self.province_names = {n: n for n in self.province if n} | {
             a: n for a, n in PROVINCE_ALIASES.items() if n in self.province
         }

@@ -184,8 +184,11 @@ class Rerank:
     messages (scripts/train_rerank.py). The first ranker learns from generated questions and from
     messages scored against their own writer's paraphrases; this one learns how much each kind
     of evidence is worth for a stranger's question. With `trees` (boosted trees over the
-    candidates' `listwise` features, learnt from the same questions) their log-odds are its last
-    column: the conditional logit weighs them against the evidence they were built from."""
+    candidates' `listwise` features, learnt from the same questions with a ranking loss) their
+    scores are its last column; the shipped model reads that column, the curated one and the
+    province's only (how sure a difference of the trees' scores makes it; how much more a curated
+    procedure is asked for; which province's copy of a procedure the message names), the others
+    weigh 0."""
 
     model: Linear
     top: int
@@ -197,7 +200,7 @@ class Rerank:
         return cls(Linear.from_dict(d), int(d["top"]), trees)
 
     def scores(self, x: np.ndarray) -> np.ndarray:
-        """Each candidate's score (the softmax's log-odds), from its RERANK_FEATURES row."""
+        """Each candidate's score (the softmax's logit), from its RERANK_FEATURES row."""
         if self.trees is not None:
             x = np.column_stack([x, self.trees.logit(listwise(x))])
         return self.model.logit(x)
