@@ -11,8 +11,8 @@ for a stranger's question. This one learns, from questions written by people who
 matcher nor its training messages (the labelled sets of bench/eval named in TRAIN_SETS), how much
 each kind of evidence is worth: boosted trees over RERANK_FEATURES of bot/core/matcher.py, learnt
 with a ranking loss over each question's candidates (LambdaMART), read by a conditional logit
-(softmax over the first ranker's best `TOP` candidates, fitted with L-BFGS) with one weight
-(`SOFTMAX_COLUMNS`; `stacked`; `--no-trees`: the conditional logit over the features themselves).
+(softmax over the first ranker's best `TOP` candidates, fitted with L-BFGS) over their scores and
+two more columns (`SOFTMAX_COLUMNS`, `stacked`; `--no-trees`: over all the features instead).
 The second gate (`regate`, a logistic regression over REGATE_FEATURES) then learns from the same
 questions of REGATE_MIN_TOKENS words or more, read through that second ranker, whether to answer
 one the first gate refuses: every labelled question is one to answer (a question about a
@@ -244,7 +244,7 @@ def export_trees(ranker: Any, names: tuple[str, ...]) -> dict[str, Any]:
 
 
 def stacked(everything: dict[str, list[Group]]) -> dict[str, list[Group]]:
-    """Every group with the trees' log-odds as its last column, each set's from trees learnt
+    """Every group with the trees' scores as its last column, each set's from trees learnt
     without its fold (set k of `everything` in fold k % FOLDS, as question_sets.fold_of): trees
     that had seen a question would teach the conditional logit to trust them too much."""
     fold = {name: k % FOLDS for k, name in enumerate(everything)}
@@ -254,13 +254,13 @@ def stacked(everything: dict[str, list[Group]]) -> dict[str, list[Group]]:
         trees = fit_trees(rest) if rest else None
         for name in (n for n in everything if fold[n] == k):
             out[name] = [
-                replace(g, x=np.column_stack([g.x, _tree_logit(trees, g.x)]))
+                replace(g, x=np.column_stack([g.x, _tree_scores(trees, g.x)]))
                 for g in everything[name]
             ]
     return {name: out[name] for name in everything}
 
 
-def _tree_logit(trees: Any, x: np.ndarray) -> np.ndarray:
+def _tree_scores(trees: Any, x: np.ndarray) -> np.ndarray:
     return np.zeros(len(x)) if trees is None else trees.predict(listwise(x), raw_score=True)
 
 

@@ -220,7 +220,7 @@ def _interaction(n: int, seed: int) -> list[train_rerank.Group]:
 
 
 def test_the_stacked_trees_learn_what_a_weighted_sum_cannot() -> None:
-    """The trees' log-odds, cross-fitted over the folds, are one more column of the conditional
+    """The trees' scores, cross-fitted over the folds, are one more column of the conditional
     logit, and the second ranker applies them as trained (train_rerank.stacked, Rerank.trees)."""
     sets = {f"s{k}": _interaction(200, k) for k in range(4)}
     test = _interaction(300, 9)

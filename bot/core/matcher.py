@@ -590,8 +590,8 @@ class Matcher:
         self, prep: Prepared, cs: Candidates, order: np.ndarray, probs: np.ndarray
     ) -> np.ndarray:
         """When the first candidate is one copy of a procedure copied per province and the message
-        names a province whose copy is among the candidates, that copy comes first, with the
-        first's score (the other keeps its own). The second ranker barely learns this: the
+        names a province whose copy is among the candidates, that copy comes first (the two swap
+        their shown scores). The second ranker barely learns this: the
         strangers' sets accept every copy of a land procedure."""
         named = {self.province_names[a] for a in _named_in(prep.tokens, self.province_names)}
         first = cs.ids[order[0]]
