@@ -27,7 +27,10 @@ TRAIN_SETS = [
         *(f"train{n}" for n in range(27, 31)),
     )
 ]
-HELD_OUT = [EVAL / f"questions.sealed{n}.jsonl" for n in (23, 24, 25, 26)]
+# sealed31-34 (written in session 15) are the blind ones; sealed23-26 are not trained on either:
+# in session 15 the models retrained with them sent an English "register the birth of my baby"
+# to the foreign-element record (README, session 15), and their misses were read that session
+HELD_OUT = [EVAL / f"questions.sealed{n}.jsonl" for n in (23, 24, 25, 26, 31, 32, 33, 34)]
 # What a question set trains is measured on the sets that did not: the word translation model
 # learns from the sets too, so the second ranker reads each set through one learnt without its
 # fold (set k of TRAIN_SETS is in fold k % FOLDS)
