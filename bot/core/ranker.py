@@ -56,8 +56,8 @@ class Linear:
 @dataclass(frozen=True)
 class Trees:
     """Gradient-boosted regression trees (log-odds). The nodes of all trees are numbered in one
-    flat array and walked together: per level, a few `take`s over (candidates x trees), stopping
-    when every walk has reached its leaf (leaves point to themselves)."""
+    flat array and walked together: per level, a few `take`s over the (candidate, tree) walks
+    still inside a tree, until every walk has reached its leaf (leaves point to themselves)."""
 
     names: tuple[str, ...]
     feature: np.ndarray  # (nodes,) feature tested at each node (0 at leaves)
@@ -126,7 +126,7 @@ class Trees:
     def _leaves(self, flat: np.ndarray, base: np.ndarray) -> np.ndarray:
         """The leaf each (row, tree) walk ends in. All walks take the first FULL_STEPS steps
         together; then only the walks still inside a tree go on (most leaves are shallow, a few
-        ten levels deep: the first ranker's 26 candidates x 300 trees in 0.18 ms, not 0.33)."""
+        deep: selecting the unfinished walks costs less than walking the finished ones)."""
         rows, trees = base.size, self.roots.size
         base = np.repeat(base, trees)
         node = np.tile(self.roots, rows)
