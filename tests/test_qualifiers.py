@@ -13,7 +13,7 @@ from bot.content.bundle import load_catalog_dir
 from bot.content.lexicon import load_lexicon
 from bot.core.lexicon import Lexicon
 from bot.core.matcher import Matcher
-from bot.core.qualifiers import COLUMNS, columns
+from bot.core.qualifiers import COLUMNS, Qualifiers
 
 ROOT = Path(__file__).resolve().parent.parent
 CATALOG = ROOT / "procedures_catalog"
@@ -40,6 +40,8 @@ def matcher() -> Matcher:
         ("Thủ tục thu hồi giấy đăng ký lưu hành thuốc", {"end"}),
         ("Cấp, cấp lại Giấy phép khai thác thủy sản", {"new", "reissue"}),  # a list covers both
         ("Cấp Giấy xác nhận có quốc tịch Việt Nam ở nước ngoài", {"abroad"}),
+        ("Đăng ký khai sinh có yếu tố nước ngoài tại khu vực biên giới", {"foreign"}),
+        ("Đăng ký lại kết hôn có yếu tố nước ngoài", {"foreign"}),
         # the people served, not the place: "…, người Việt Nam định cư ở nước ngoài"
         (
             "Cấp Phiếu lý lịch tư pháp cho công dân Việt Nam, người Việt Nam cư trú ở nước ngoài",
@@ -49,7 +51,7 @@ def matcher() -> Matcher:
         ("Đăng ký cấp Giấy chứng nhận cho người nhận chuyển nhượng có thu hồi đất", set()),
     ],
 )
-def test_a_name_states_its_act_first_and_its_place_last(
+def test_a_name_states_its_act_first_its_place_last_a_foreign_element_anywhere(
     lexicon: Lexicon, name: str, stated: set[str]
 ) -> None:
     assert lexicon.qualifiers.of_name(name) == stated
@@ -61,7 +63,10 @@ def test_a_name_states_its_act_first_and_its_place_last(
         ("giấy phép hành nghề bị chuột cắn rách, xin cấp lại", {"reissue"}),
         ("the cccd het han roi lam sao", {"renew"}),
         ("Our herbal medicine registration expires soon, how do we renew it?", {"renew"}),
-        ("xin giấy phép lao động cho chuyên gia người Đức", set()),
+        # a nationality states a foreign element (the lexicon's concepts), not an act
+        ("xin giấy phép lao động cho chuyên gia người Đức", {"foreign"}),
+        ("How do I register the birth of my baby in Hanoi?", set()),
+        ("My husband is Korean, how do we register our baby's birth?", {"foreign"}),
         # what the citizen denies is not asked for
         ("không phải cấp lại đâu, thẻ sắp hết hạn nên cần gia hạn", {"renew"}),
     ],
@@ -74,20 +79,42 @@ def test_a_message_asks_for_an_act_unless_it_denies_it(
     assert matcher.lexicon.qualifiers.asked(prep.tokens, prep.english, denied) == asked
 
 
-def test_columns_agree_when_both_say_nothing_and_clash_when_both_differ() -> None:
+def test_columns_agree_when_both_say_nothing_and_clash_when_both_differ(lexicon: Lexicon) -> None:
     stated = [
         frozenset(),
         frozenset({"reissue"}),
         frozenset({"renew"}),
         frozenset({"new", "reissue"}),
     ]
-    silent = columns(frozenset(), stated)
-    asked = columns(frozenset({"renew"}), stated)
+    q = lexicon.qualifiers
+    silent = q.columns(frozenset(), stated)
+    asked = q.columns(frozenset({"renew"}), stated)
     same, quiet, clash = (COLUMNS.index(c) for c in ("qual_same", "qual_silent", "qual_clash"))
     # a message that names no act asks for a first issue: plain and listed names agree
     assert list(silent[:, same]) == [1, 0, 0, 1] and list(silent[:, quiet]) == [0, 1, 1, 0]
     assert list(asked[:, same]) == [0, 0, 1, 0] and list(asked[:, clash]) == [1, 1, 0, 1]
     assert not np.any(silent[:, clash]) and not np.any(asked[:, quiet])
+
+
+def test_a_property_is_read_beside_the_act_not_instead_of_it(lexicon: Lexicon) -> None:
+    """'khai sinh, chồng người Hàn' asks for the first registration with a foreign element: the
+    plain record still agrees on the act, and only the foreign-element one has the property."""
+    q = lexicon.qualifiers
+    stated = [frozenset(), frozenset({"foreign"}), frozenset({"reissue", "foreign"})]
+    cols = {c: i for i, c in enumerate(COLUMNS)}
+    plain = q.columns(frozenset(), stated)
+    foreign = q.columns(frozenset({"foreign"}), stated)
+    assert list(plain[:, cols["qual_same"]]) == [1, 1, 0]
+    assert list(plain[:, cols["prop_silent"]]) == [0, 1, 1]  # a variant nobody asked for
+    assert list(foreign[:, cols["qual_same"]]) == [1, 1, 0]
+    assert list(foreign[:, cols["prop_same"]]) == [0, 1, 1]
+    assert list(foreign[:, cols["prop_clash"]]) == [1, 0, 0]
+    assert q.properties == {"abroad", "foreign"}
+
+
+def test_columns_of_an_empty_table_read_every_qualifier_as_an_act() -> None:
+    cols = Qualifiers().columns(frozenset({"x"}), [frozenset({"x"}), frozenset()])
+    assert cols[:, :3].tolist() == [[1, 0, 0], [0, 0, 1]] and not cols[:, 3:].any()
 
 
 @pytest.mark.parametrize(
@@ -120,5 +147,5 @@ def test_a_broken_qualifiers_file_says_file_and_line(tmp_path: Path) -> None:
     said = [f"{Path(p.file).name}:{p.line}: {p.message}" for p in problems]
     assert said == [
         "qualifiers.yaml:3: renew: 'ask' must be a list of phrases",
-        "qualifiers.yaml:5: abroad: 'in_name' must be lead or tail",
+        "qualifiers.yaml:5: abroad: 'in_name' must be one of lead, tail, anywhere",
     ]

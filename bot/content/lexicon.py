@@ -60,10 +60,11 @@ def _messages(path: Path, problems: list[Problem]) -> tuple[str, ...]:
 
 
 QUALIFIER_LISTS = ("name", "ask", "ask_en")
+IN_NAME = ("lead", "tail", "anywhere")  # where a record's name states a qualifier
 
 
 def _qualifiers(path: Path, problems: list[Problem]) -> Qualifiers:
-    """`qualifier: {name: [...], ask: [...], ask_en: [...], in_name: lead|tail}`: how record names
+    """`qualifier: {name: [...], ask: [...], ask_en: [...], in_name: lead|tail|anywhere}`: how record names
     state a qualifier and how messages ask for it (bot/core/qualifiers.py)."""
     data = _mapping(path, problems)
     good: dict[str, dict[str, object]] = {}
@@ -85,8 +86,8 @@ def _qualifier_error(spec: object) -> tuple[str, str]:
         return "", "must map name, ask, ask_en to lists of phrases"
     for key, value in spec.items():
         if key == "in_name":
-            if value not in ("lead", "tail"):
-                return key, "'in_name' must be lead or tail"
+            if value not in IN_NAME:
+                return key, f"'in_name' must be one of {', '.join(IN_NAME)}"
         elif key not in QUALIFIER_LISTS:
             return key, f"'{key}' is not one of name, ask, ask_en, in_name"
         elif not isinstance(value, list) or not all(isinstance(p, str) for p in value):

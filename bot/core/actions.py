@@ -9,14 +9,12 @@ from bot.core.answers import display_name
 from bot.core.conversation import answer_asked
 from bot.core.engine import Turn
 from bot.core.feature import Action, Feature, Outcome, action
+from bot.core.matcher import CLEAR_LEAD
 from bot.core.messages import Attachment, Button
 from bot.core.model import NO, YES, Option, Procedure, Question
 from bot.core.normalize import fold
 
 MAX_CHOICES = 3
-CLEAR_LEAD = (
-    1.8  # the top match must beat the next by this factor (raw score) to skip the choice list
-)
 
 
 def understand(turn: Turn) -> str:
@@ -35,8 +33,12 @@ def understand(turn: Turn) -> str:
         set(top.bundles) | set(top.members) if top else set()
     )  # a bundle and its parts are not rivals
     rivals = [m for m in matches[1:] if m.id not in related]
-    if rivals and (analysis.contested or _raw(first.score) < CLEAR_LEAD * _raw(rivals[0].score)):
-        # close scores, or the ranker and the curated aliases read the message differently
+    close = bool(rivals) and set(analysis.close) == {first.id, rivals[0].id}
+    if rivals and (
+        analysis.contested or close or _raw(first.score) < CLEAR_LEAD * _raw(rivals[0].score)
+    ):
+        # close scores (shown, or the second ranker's own), or the ranker and the curated
+        # aliases read the message differently
         turn.state.choices = [first.id] + [m.id for m in rivals]
         return "many"
     turn.state.switch_procedure(first.id)
@@ -84,6 +86,8 @@ def separating_question(turn: Turn, procs: list[Procedure]) -> bool:
         turn.engine.run(turn, "guide.summary")  # what was told answers the separating question
         return True
     asked = extra[3:] if fold(extra).startswith("co ") else extra  # the text already says "có"
+    if turn.r.lang == "en" and long.english:  # "Is yours a birth registration with a foreign …?"
+        asked = long.english[0]
     turn.say(
         turn.r.t("choose_separate", extra=asked, name=display_name(turn, short)),
         [

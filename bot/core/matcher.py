@@ -36,6 +36,9 @@ MIN_SCORE = 2.2  # below this the question is about no procedure
 MIN_TOP = 0.05
 ANSWER = 0.5  # gate P from which the matcher answers
 UNSURE = 0.25  # gate P from which an unanswered message still counts as administrative
+# the conversation answers with the first match only when it is this many times as likely as the
+# next (bot/core/actions.py): otherwise it offers both, as a clerk asks "which of these?"
+CLEAR_LEAD = 1.8
 IMPORTED_FACTOR = 0.8  # curated entries win ties against imported national records
 BUNDLE_MEMBER_SHARE = 0.3  # a member counts as asked for at this share of the best member's score
 BUNDLE_NAMED = 6.0  # ...or this score: a member named plainly, next to one named at length
@@ -187,6 +190,9 @@ class Analysis:
     # the learned ranker put a national record first where the curated entries' hand-written
     # aliases chose a curated one (kept second): two readings, the conversation asks which
     contested: bool = False
+    # the second ranker's first two, when it holds them nearly equally likely (the first less
+    # than CLEAR_LEAD times the second): the conversation asks which, whatever the scores shown
+    close: tuple[str, ...] = ()
 
 
 QueryFeatures = dict[str, tuple[float, bool]]  # feature -> (weight, typed as the request)
@@ -545,7 +551,15 @@ class Matcher:
                 self._top_matches(cs, probs, order, top) if unsure else (),
             )
         if cascade:
-            return Analysis(tuple(prep.tokens), aliases[:top], prep.english, "", True, gate)
+            return Analysis(
+                tuple(prep.tokens),
+                aliases[:top],
+                prep.english,
+                "",
+                True,
+                gate,
+                close=self._close_pair(cs, order, p2),
+            )
         matches = self._top_matches(cs, probs, order, top + 1)
         if lead is not None:
             # The ranker, which sees the aliases' choice as a feature, put another procedure
@@ -565,7 +579,18 @@ class Matcher:
             True,
             gate,
             contested=lead is not None and top > 1 and first.imported,
+            close=self._close_pair(cs, order, p2),
         )
+
+    def _close_pair(self, cs: Candidates, order: np.ndarray, p2: np.ndarray) -> tuple[str, ...]:
+        """The ids of the first two candidates when the second ranker's probabilities (of one of
+        them being right) are within CLEAR_LEAD of each other; else ()."""
+        if p2.size < 2:
+            return ()
+        second, first = np.sort(p2)[-2:]
+        if first >= CLEAR_LEAD * second:
+            return ()
+        return tuple(self.procs[cs.ids[k]].id for k in order[:2])
 
     def reranked(
         self, prep: Prepared, cs: Candidates, logits: np.ndarray, order: np.ndarray
@@ -963,7 +988,7 @@ class Matcher:
         (bot/core/qualifiers.py)."""
         denied = self.lexicon.negated_positions(prep.tokens)
         asked = self.lexicon.qualifiers.asked(prep.tokens, prep.english, denied)
-        return qualifiers.columns(asked, [self.stated[e] for e in ids])
+        return self.lexicon.qualifiers.columns(asked, [self.stated[e] for e in ids])
 
     def _province_match(self, entry: int, named: set[str]) -> float:
         """1 when the message names the record's province, -1 another one, 0 when either is
