@@ -13,7 +13,7 @@ from bot.content.bundle import load_catalog_dir
 from bot.content.lexicon import load_models, load_translation
 from bot.core.index import feature_key
 from bot.core.matcher import Matcher
-from bot.core.translation import EMPTY, FLOOR, Translation
+from bot.core.translation import EMPTY, FLOOR, Names, Translation
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -54,6 +54,20 @@ def test_a_name_that_explains_the_words_scores_higher() -> None:
     assert s[1] == pytest.approx(_expected(0.01, 2), rel=1e-6)
     # a longer name spreads its probability thinner
     assert t.scores(["chay"], [burnt, [*burnt, "cap lai"]])[1] < s[0]
+
+
+def test_names_read_once_score_as_names_read_for_each_question() -> None:
+    """The matcher reads every entry's names once (Names); the scores are the same."""
+    t = _table({"chay": {"bi chay": 0.5, EMPTY: 0.01}, "han": {"het han": 0.3, "gia han": 0.2}})
+    entries = [("bi chay", "giay phep", "bi chay"), ("het han",), (), ("gia han", "het han", "x y")]
+    read = Names.of(t, entries)
+    for words in (["chay"], ["han", "chay", "unknown"], ["unknown"]):
+        picked = [3, 0, 2, 1]
+        assert np.allclose(
+            t.scores_of(words, [read[k] for k in picked]),
+            t.scores(words, [list(entries[k]) for k in picked]),
+        )
+    assert read[2][1] == 1 and not len(read[2][0])  # no name: the empty unit alone
 
 
 def test_words_the_model_does_not_know_score_nothing() -> None:

@@ -27,6 +27,7 @@ from bot.core.lexicon import Lexicon, Speller
 from bot.core.model import Catalog, Procedure
 from bot.core.normalize import clean, fold, strip_marks
 from bot.core.ranker import Models, sigmoid
+from bot.core.translation import Names
 
 KIND_WEIGHT = {"name": 1.0, "alias": 1.0, "english": 1.0, "keyword": 0.55}
 MIN_SCORE = 2.2  # below this the question is about no procedure
@@ -651,7 +652,6 @@ class Matcher:
         pairs of an English message are English word pairs, learnt mostly from foreigners'
         messages: they tied "register my baby's birth" to the foreign-element records."""
         m = self.models
-        names = [self.name_units(e) for e in entries]
         cols = []
         for model, pairs in (
             (m.translation if m else None, False),
@@ -660,7 +660,13 @@ class Matcher:
             if model is None or (pairs and prep.english):
                 cols.append(np.zeros(len(entries)))
                 continue
-            scores = model.scores(self.translation_words(prep, pairs), names)
+            read = self.translation_names[pairs]
+            names = (
+                [read[e] for e in entries]
+                if read is not None and read.model is model
+                else [model.name(self.name_units(e)) for e in entries]  # a model swapped in
+            )
+            scores = model.scores_of(self.translation_words(prep, pairs), names)
             cols.append(scores - scores.max())
         return np.column_stack(cols)
 
@@ -807,6 +813,11 @@ class Matcher:
         self.alias_units = [
             tuple(dict.fromkeys(sys.intern(f) for f in d if " " in f)) for d in alias_docs
         ]
+        m = self.models
+        self.translation_names = tuple(
+            Names.of(t, self.alias_units) if t is not None else None
+            for t in ((m.translation, m.pair_translation) if m else (None, None))
+        )
 
     def _own_messages(self, skip: Sequence[int]) -> list[tuple[int, list[str]]]:
         """(entry, features) of the example documents `skip` (a training message left out)."""
