@@ -64,8 +64,8 @@ IN_NAME = ("lead", "tail", "anywhere")  # where a record's name states a qualifi
 
 
 def _qualifiers(path: Path, problems: list[Problem]) -> Qualifiers:
-    """`qualifier: {name: [...], ask: [...], ask_en: [...], in_name: lead|tail|anywhere}`: how record names
-    state a qualifier and how messages ask for it (bot/core/qualifiers.py)."""
+    """`qualifier: {name: [...], ask: [...], ask_en: [...], in_name: lead|tail|anywhere}`: how
+    record names state a qualifier and how messages ask for it (bot/core/qualifiers.py)."""
     data = _mapping(path, problems)
     good: dict[str, dict[str, object]] = {}
     for qualifier, spec in data.items():

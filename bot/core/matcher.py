@@ -551,15 +551,10 @@ class Matcher:
                 gate,
                 self._top_matches(cs, probs, order, top) if unsure else (),
             )
+        close = self._close_pair(cs, order, p2)
         if cascade:
             return Analysis(
-                tuple(prep.tokens),
-                aliases[:top],
-                prep.english,
-                "",
-                True,
-                gate,
-                close=self._close_pair(cs, order, p2),
+                tuple(prep.tokens), aliases[:top], prep.english, "", True, gate, close=close
             )
         matches = self._top_matches(cs, probs, order, top + 1)
         if lead is not None:
@@ -580,7 +575,7 @@ class Matcher:
             True,
             gate,
             contested=lead is not None and top > 1 and first.imported,
-            close=self._close_pair(cs, order, p2),
+            close=close,
         )
 
     def _close_pair(self, cs: Candidates, order: np.ndarray, p2: np.ndarray) -> tuple[str, ...]:
@@ -617,8 +612,8 @@ class Matcher:
     ) -> np.ndarray:
         """When the first candidate is one copy of a procedure copied per province and the message
         names a province whose copy is among the candidates, that copy comes first (the two swap
-        their shown scores). The second ranker barely learns this: the
-        strangers' sets accept every copy of a land procedure."""
+        their shown scores). The second ranker barely learns this: the strangers' sets accept
+        every copy of a land procedure."""
         named = {self.province_names[a] for a in _named_in(prep.tokens, self.province_names)}
         first = cs.ids[order[0]]
         if not named or self.province[first] in named:

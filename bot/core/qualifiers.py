@@ -112,9 +112,8 @@ class Qualifiers:
     def _name_parts(self) -> tuple[Phrases, Phrases, Phrases]:
         """The name phrases read in a name's first words, those read in its last, and those
         read anywhere."""
-        elsewhere = self.tail | self.anywhere
         return (
-            {q: p for q, p in self.name.items() if q not in elsewhere},
+            {q: p for q, p in self.name.items() if q not in self.properties},
             {q: p for q, p in self.name.items() if q in self.tail},
             {q: p for q, p in self.name.items() if q in self.anywhere},
         )
