@@ -112,6 +112,23 @@ def test_a_property_is_read_beside_the_act_not_instead_of_it(lexicon: Lexicon) -
     assert q.properties == {"abroad", "foreign"}
 
 
+def test_a_record_with_a_property_knows_its_plain_sibling(matcher: Matcher) -> None:
+    """The name without its properties is the plain sibling's: the conversation asks between
+    the two when a message does not state the property the first one has."""
+    q = matcher.lexicon.qualifiers
+    assert q.plain("Đăng ký khai sinh có yếu tố nước ngoài") == "dang ky khai sinh"
+    assert q.plain("Đăng ký khai sinh") == "dang ky khai sinh"
+    foreign = matcher.entry_of["ket-hon-yeu-to-nuoc-ngoai"]
+    assert matcher.plain_of[foreign] == matcher.copy_of[matcher.entry_of["ket-hon"]]
+    assert matcher.entry_of["ket-hon"] not in matcher.plain_of
+
+
+def test_a_stated_foreign_element_is_not_asked_about_again(matcher: Matcher) -> None:
+    """A Korean husband states the foreign element: no question between the two records."""
+    a = matcher.analyse("đăng ký kết hôn với người Hàn Quốc", top=3)
+    assert (a.matches[0].id, a.close) == ("ket-hon-yeu-to-nuoc-ngoai", ())
+
+
 def test_columns_of_an_empty_table_read_every_qualifier_as_an_act() -> None:
     cols = Qualifiers().columns(frozenset({"x"}), [frozenset({"x"}), frozenset()])
     assert cols[:, :3].tolist() == [[1, 0, 0], [0, 0, 1]] and not cols[:, 3:].any()

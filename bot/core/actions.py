@@ -33,16 +33,27 @@ def understand(turn: Turn) -> str:
         set(top.bundles) | set(top.members) if top else set()
     )  # a bundle and its parts are not rivals
     rivals = [m for m in matches[1:] if m.id not in related]
-    close = bool(rivals) and set(analysis.close) == {first.id, rivals[0].id}
+    other = _close_other(analysis.close, first.id, related)
     if rivals and (
-        analysis.contested or close or _raw(first.score) < CLEAR_LEAD * _raw(rivals[0].score)
+        analysis.contested or other or _raw(first.score) < CLEAR_LEAD * _raw(rivals[0].score)
     ):
-        # close scores (shown, or the second ranker's own), or the ranker and the curated
-        # aliases read the message differently
-        turn.state.choices = [first.id] + [m.id for m in rivals]
+        # close scores (shown, or the second ranker's own), the first and its plain sibling, or
+        # the ranker and the curated aliases read the message differently
+        head = [first.id, other] if other else [first.id]
+        turn.state.choices = head + [m.id for m in rivals if m.id != other]
         return "many"
     turn.state.switch_procedure(first.id)
     return "one"
+
+
+def _close_other(pair: tuple[str, ...], first: str, related: set[str]) -> str:
+    """The procedure the matcher's close pair (`Analysis.close`) puts beside `first`: the second
+    ranker's other near-equal one, or the plain sibling of a record whose property nobody
+    stated; "" when there is none."""
+    if len(pair) != 2 or first not in pair:
+        return ""
+    other = pair[1] if pair[0] == first else pair[0]
+    return "" if other in related else other
 
 
 def _raw(score: float) -> float:

@@ -551,7 +551,7 @@ class Matcher:
                 gate,
                 self._top_matches(cs, probs, order, top) if unsure else (),
             )
-        close = self._close_pair(cs, order, p2)
+        close = self._close_pair(prep, cs, order, p2)
         if cascade:
             return Analysis(
                 tuple(prep.tokens), aliases[:top], prep.english, "", True, gate, close=close
@@ -578,15 +578,31 @@ class Matcher:
             close=close,
         )
 
-    def _close_pair(self, cs: Candidates, order: np.ndarray, p2: np.ndarray) -> tuple[str, ...]:
-        """The ids of the first two candidates when the second ranker's probabilities (of one of
-        them being right) are within CLEAR_LEAD of each other; else ()."""
+    def _close_pair(
+        self, prep: Prepared, cs: Candidates, order: np.ndarray, p2: np.ndarray
+    ) -> tuple[str, ...]:
+        """Two candidates the conversation should ask between: the first two when the second
+        ranker's probabilities (of one of them being right) are within CLEAR_LEAD of each other;
+        the first and its plain sibling among the second ranker's candidates when the first
+        states a property the message does not (a foreign element nobody mentioned is asked
+        about, not assumed); else ()."""
         if p2.size < 2:
             return ()
         second, first = np.sort(p2)[-2:]
-        if first >= CLEAR_LEAD * second:
+        if first < CLEAR_LEAD * second:
+            return tuple(self.procs[cs.ids[k]].id for k in order[:2])
+        top = cs.ids[order[0]]
+        plain = self.plain_of.get(top)
+        if plain is None:
             return ()
-        return tuple(self.procs[cs.ids[k]].id for k in order[:2])
+        quals = self.lexicon.qualifiers
+        asked = quals.asked(prep.tokens, prep.english, self.lexicon.negated_positions(prep.tokens))
+        if not (self.stated[top] & quals.properties) - asked:
+            return ()
+        for k in order[1 : p2.size]:
+            if self.copy_of[cs.ids[k]] == plain:
+                return self.procs[top].id, self.procs[cs.ids[k]].id
+        return ()
 
     def reranked(
         self, prep: Prepared, cs: Candidates, logits: np.ndarray, order: np.ndarray
@@ -773,6 +789,12 @@ class Matcher:
         self.province = [province_of(p) for p in self.procs]
         # copies of one procedure (a land procedure per province, beside the ministry's): one key
         self.copy_of = [fold(p.name).strip(" .") for p in self.procs]
+        # a record that states a property (a foreign element, abroad): its plain sibling's name
+        self.plain_of = {
+            i: self.lexicon.qualifiers.plain(p.name)
+            for i, p in enumerate(self.procs)
+            if self.stated[i] & self.lexicon.qualifiers.properties
+        }
         self.province_names = {n: n for n in self.province if n} | {
             a: n for a, n in PROVINCE_ALIASES.items() if n in self.province
         }

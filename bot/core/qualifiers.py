@@ -129,6 +129,15 @@ class Qualifiers:
         are acts."""
         return self.tail | self.anywhere
 
+    def plain(self, name: str) -> str:
+        """A record's name, folded, without the properties it states: its plain sibling's
+        ("Đăng ký khai sinh có yếu tố nước ngoài" -> "dang ky khai sinh")."""
+        text = f" {fold(name).strip(' .')} "
+        for q in self.properties:
+            for phrase in self.name.get(q, ()):
+                text = text.replace(f" {' '.join(phrase)} ", " ")
+        return " ".join(text.split())
+
     def columns(self, asked: frozenset[str], stated: Sequence[frozenset[str]]) -> np.ndarray:
         """COLUMNS for candidates whose names state `stated`, for a message asking `asked`."""
         props = self.properties
