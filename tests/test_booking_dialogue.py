@@ -426,6 +426,32 @@ def test_a_commune_without_an_office_is_said_with_the_alternatives(bot: Bot) -> 
     assert bot.text("booking_reason_takes") in texts(none)
 
 
+def test_a_commune_named_with_the_request_is_taken_without_asking(bot: Bot) -> None:
+    bot.open_guide()
+    days = bot.send("đặt lịch giúp tôi ở phường Việt Hưng nhé")
+    assert any(p.startswith("day:") for p in payloads(days))  # straight to its days
+    bot.open_guide(user="citizen-2")
+    none = bot.send("đặt lịch ở xã Tân Phong", user="citizen-2")
+    assert bot.text(
+        "booking_commune_none", commune="xã Tân Phong", procedure="Đăng ký khai sinh"
+    ) in texts(none)
+
+
+def test_a_corrected_commune_in_a_sentence_is_the_one_kept(bot: Bot) -> None:
+    """ "à nhầm, phường X chứ không phải Y": X, not Y, and not a question for the matcher."""
+    bot.open_guide()
+    bot.send("đặt lịch")
+    bot.send("xã Tân Phong")
+    days = bot.send("à nhầm, phường Việt Hưng chứ không phải Tân Phong đâu")
+    assert any(p.startswith("day:") for p in payloads(days))
+    bot.open_guide(user="citizen-2")
+    bot.send("đặt lịch", user="citizen-2")
+    none = bot.send("ý tôi là xã Tân Phong ạ, không phải phường Việt Hưng", user="citizen-2")
+    assert bot.text(
+        "booking_commune_none", commune="xã Tân Phong", procedure="Đăng ký khai sinh"
+    ) in texts(none)
+
+
 def test_a_second_procedure_in_a_held_slot_joins_the_same_visit(bot: Bot) -> None:
     bot.to_confirm("08:00")
     bot.send(button="go:booking.book")

@@ -7,6 +7,7 @@ moving a booking, the code being moved.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from bot.booking.calendar import HORIZON_DAYS, TZ, UNCONFIRMED, Calendar, Slot
@@ -34,6 +35,11 @@ START = "booking.start"
 NO_REMINDERS = frozenset({"web"})  # channels that cannot reach a citizen later (page closed)
 COMMUNE_WORDS = ("phuong ", "xa ", "dac khu ", "p. ", "x. ")
 DISTRICT_WORDS = ("quan ", "huyen ", "thi xa ")
+# in a sentence, a commune is an office's commune, or a unit word and the capitalised words after
+# it ("à nhầm, phường Long Biên chứ không phải Bồ Đề"); not one right after "không phải"
+UNITS = ("phuong", "xa", "p", "x")
+DENIED = ("khong phai", "ko phai", "k phai", "chu khong")
+TOKEN = re.compile(r"\w+|[^\w\s]")
 
 
 class Dialogue:
@@ -112,6 +118,8 @@ class Dialogue:
             return "ask"
         if data["proc"] not in self.svc.offices.bookable():
             return "none"
+        if place := _mentioned_commune(turn.text, self.svc.offices.offering(data["proc"])):
+            data["place"] = place  # "đặt lịch ở phường Việt Hưng": the commune step takes it
         return self._under_limit(turn)
 
     def _under_limit(self, turn: Turn) -> str:
@@ -144,11 +152,15 @@ class Dialogue:
         return self._under_limit(turn)
 
     def communes(self, turn: Turn) -> str:
-        """Ask where the citizen lives: communes with an office taking the procedure."""
-        proc, words = self._data(turn).get("proc") or "", self._words(turn)
+        """Ask where the citizen lives: communes with an office taking the procedure. A commune
+        named with the request ("đặt lịch ở phường Việt Hưng") is taken without asking."""
+        data, words = self._data(turn), self._words(turn)
+        proc = data.get("proc") or ""
         found = self.svc.offices.offering(proc)
         if not found:
             return "none"
+        if place := data.pop("place", ""):
+            return self._place(turn, place, found)
         buttons = [Button(o.commune or o.name, f"office:{o.id}") for o in found]
         text = words.t("booking_ask_commune", procedure=words.procedure(proc))
         if any(o.sample for o in found):
@@ -157,24 +169,23 @@ class Dialogue:
         return "shown"
 
     def commune_by_text(self, turn: Turn) -> str:
-        """A typed commune ('viet hung', 'Phường Việt Hưng'): its office; else say so and offer
-        the offices taking the procedure (neighbours first), each with the reason."""
+        """A typed commune ('viet hung', 'Phường Việt Hưng', or named in a sentence: 'à nhầm,
+        phường Long Biên chứ không phải Bồ Đề'): its office; else say so and offer the offices
+        taking the procedure (neighbours first), each with the reason."""
         # "xã Sóc Sơn cháu ạ" -> "xã Sóc Sơn"
         place = _said_place(turn.text, turn.content.flows.words)
-        typed, words = _commune_words(place), self._words(turn)
-        data = self._data(turn)
-        proc = data.get("proc") or ""
+        data, words = self._data(turn), self._words(turn)
+        offering = self.svc.offices.offering(data.get("proc") or "")
+        if len(place.split()) > 3 and (named := _mentioned_commune(turn.text, offering)):
+            return self._place(turn, named, offering)
+        typed = _commune_words(place)
         if not typed:
             return "again"
         if fold(turn.text).startswith(DISTRICT_WORDS):
             turn.say(words.t("booking_no_districts"))
             return "again"
-        offering = self.svc.offices.offering(proc)
-        exact = [o for o in offering if typed == _commune_words(o.commune or o.name)]
-        partial = [o for o in offering if typed in _commune_words(o.commune or o.name)]
-        found = exact or (partial if len(partial) == 1 else [])
-        if len(found) >= 1:
-            data["office"] = found[0].id
+        if office := _office_in(typed, offering):
+            data["office"] = office.id
             return "found"
         if _not_a_place(turn.text, turn.content.flows.words):
             return "again"  # "dạ được", "ok đúng rồi", "xác nhận": where, once more
@@ -188,6 +199,16 @@ class Dialogue:
             return "listed"
         if len(typed.split()) > 5:
             return "none"  # not a commune: a question for the understanding step
+        return self._place(turn, place, offering)
+
+    def _place(self, turn: Turn, place: str, offering: list[Office]) -> str:
+        """The office of the commune `place` ("found"), or the offices taking the procedure,
+        neighbours first, each with the reason ("listed")."""
+        if office := _office_in(_commune_words(place), offering):
+            self._data(turn)["office"] = office.id
+            return "found"
+        words, proc = self._words(turn), self._data(turn).get("proc") or ""
+        typed = _commune_words(place)
         near = [o for o in offering if typed in {_commune_words(n) for n in o.nearby}]
         rest = [o for o in offering if o not in near]
         lines = [words.t("booking_commune_none", commune=place, procedure=words.procedure(proc))]
@@ -631,6 +652,44 @@ def _said_place(text: str, words: Words_) -> str:
     return " ".join(toks)
 
 
+def _office_in(typed: str, offering: list[Office]) -> Office | None:
+    """The office whose commune is `typed` (folded, without its unit word), or the only one whose
+    commune contains it."""
+    exact = [o for o in offering if typed == _commune_words(o.commune or o.name)]
+    partial = [o for o in offering if typed in _commune_words(o.commune or o.name)]
+    found = exact or (partial if len(partial) == 1 else [])
+    return found[0] if found else None
+
+
+def _mentioned_commune(text: str, offering: list[Office]) -> str:
+    """The one commune a sentence names, as typed: an office's commune in any case, or a unit word
+    and the capitalised words after it ("à nhầm, phường Long Biên chứ không phải Bồ Đề, Hà Nội"
+    -> "phường Long Biên"); not one after "không phải". "" when it names none, or several."""
+    toks = TOKEN.findall(text)
+    folded = [fold(t) for t in toks]
+    known = {_commune_words(o.commune or o.name) for o in offering}
+    found: dict[str, str] = {}
+    for i, word in enumerate(folded):
+        at = i - 1 if i and folded[i - 1] in UNITS else i  # "không phải phường X": X's unit
+        if " ".join(folded[max(0, at - 2) : at]).endswith(DENIED):
+            continue
+        unit = word in UNITS and i + 1 < len(toks)
+        start = i + 1 if unit else i
+        names = []
+        for tok in toks[start : start + 4]:
+            if not (tok[:1].isupper() or tok.isdigit()):
+                break
+            names.append(tok)
+        if unit and names:
+            found.setdefault(fold(" ".join(names)), " ".join(toks[i : start + len(names)]))
+            continue
+        for k in (3, 2, 1):
+            if " ".join(folded[i : i + k]) in known:
+                found.setdefault(" ".join(folded[i : i + k]), " ".join(toks[i : i + k]))
+                break
+    return next(iter(found.values())) if len(found) == 1 else ""
+
+
 def _commune_words(text: str) -> str:
     """'Phường Việt Hưng' → 'viet hung': folded, without the unit word."""
     folded = fold(text)
@@ -654,7 +713,7 @@ def feature(service: BookingService) -> Feature:
         "booking_start": action(d.start, "ok", "none", "limit", "ask"),
         "booking_ask_proc": action(d.ask_procedure, "shown"),
         "booking_proc_by_text": action(d.procedure_by_text, "ok", "limit", "none", "again"),
-        "booking_communes": action(d.communes, "shown", "none"),
+        "booking_communes": action(d.communes, "shown", "found", "listed", "none"),
         "booking_commune_by_text": action(d.commune_by_text, "found", "listed", "none", "again"),
         "booking_day_by_text": action(d.day_by_text, "found", "office", "nothing", "none", "again"),
         "booking_slot_by_text": action(d.slot_by_text, "found", "day", "none", "again"),
