@@ -37,8 +37,9 @@ COMMUNE_WORDS = ("phuong ", "xa ", "dac khu ", "p. ", "x. ")
 DISTRICT_WORDS = ("quan ", "huyen ", "thi xa ")
 # in a sentence, a commune is an office's commune, or a unit word and the capitalised words after
 # it ("à nhầm, phường Long Biên chứ không phải Bồ Đề"); not one right after "không phải"
-UNITS = ("phuong", "xa", "p", "x")
+UNITS = ("phuong", "xa")
 DENIED = ("khong phai", "ko phai", "k phai", "chu khong")
+NOT_NAMES = ("hoi",)  # "Trợ Cấp Xã Hội": society, not a commune
 TOKEN = re.compile(r"\w+|[^\w\s]")
 
 
@@ -204,11 +205,11 @@ class Dialogue:
     def _place(self, turn: Turn, place: str, offering: list[Office]) -> str:
         """The office of the commune `place` ("found"), or the offices taking the procedure,
         neighbours first, each with the reason ("listed")."""
-        if office := _office_in(_commune_words(place), offering):
+        typed = _commune_words(place)
+        if office := _office_in(typed, offering):
             self._data(turn)["office"] = office.id
             return "found"
         words, proc = self._words(turn), self._data(turn).get("proc") or ""
-        typed = _commune_words(place)
         near = [o for o in offering if typed in {_commune_words(n) for n in o.nearby}]
         rest = [o for o in offering if o not in near]
         lines = [words.t("booking_commune_none", commune=place, procedure=words.procedure(proc))]
@@ -680,7 +681,7 @@ def _mentioned_commune(text: str, offering: list[Office]) -> str:
             if not (tok[:1].isupper() or tok.isdigit()):
                 break
             names.append(tok)
-        if unit and names:
+        if unit and names and fold(names[0]) not in NOT_NAMES:
             found.setdefault(fold(" ".join(names)), " ".join(toks[i : start + len(names)]))
             continue
         for k in (3, 2, 1):
