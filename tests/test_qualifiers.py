@@ -69,6 +69,11 @@ def test_a_name_states_its_act_first_its_place_last_a_foreign_element_anywhere(
         ("My husband is Korean, how do we register our baby's birth?", {"foreign"}),
         # what the citizen denies is not asked for
         ("không phải cấp lại đâu, thẻ sắp hết hạn nên cần gia hạn", {"renew"}),
+        ("giấy chứng nhận bị cháy, không xin mới, chỉ xin cấp lại", {"reissue"}),
+        ("xin cấp lại chứ không xin mới", {"reissue"}),
+        # a province whose name holds a country's (not_concepts): no foreign element
+        ("Nhà tôi ở Lào Cai, sổ đỏ bị cháy, xin cấp lại", {"reissue"}),
+        ("con tôi sinh ở Lào, muốn làm khai sinh", {"foreign"}),
     ],
 )
 def test_a_message_asks_for_an_act_unless_it_denies_it(

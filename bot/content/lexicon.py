@@ -115,6 +115,7 @@ def _check_abbrev(path: Path, data: LineDict, problems: list[Problem]) -> None:
             "synonyms",
             "ambiguous",
             "concepts",
+            "not_concepts",
             "object_markers",
             "en_synonyms",
             "request_markers",

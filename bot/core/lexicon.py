@@ -100,6 +100,13 @@ class Lexicon:
                     if key:
                         out[key] = out.get(key, ()) + tuple(fold(concept).split())
                         forms.setdefault(key, set()).add(tuple(clean(t).split()))
+        # a place whose name holds a trigger ("Lào Cai", a province, not Laos): read as itself
+        for lang, phrases in dict(data.get("not_concepts") or {}).items():  # type: ignore[call-overload]
+            out = concepts.setdefault(lang, {})
+            for t in phrases or ():
+                if key := tuple(fold(t).split()):
+                    out[key] = ()
+                    forms.pop(key, None)
         markers = frozenset(
             tuple(fold(m).split())
             for m in data.get("object_markers") or ()  # type: ignore[attr-defined]
