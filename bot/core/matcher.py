@@ -43,7 +43,7 @@ CLEAR_LEAD = 1.8
 # ...and when the second ranker's own probability of its first is under this many times its
 # second's. Measured on the four sets blind to the session-16 model (sealed35-38, 2,400 labelled
 # questions), by that ratio: under 1.8 top-1 0.66, the second right 0.62; 1.8-3 top-1 0.80, the
-# second right 0.46 (7 % of the questions); 3-5 0.82 / 0.33; above 5 0.98 / 0.09. Where the second
+# second right 0.46 (5.6 % of the questions); 3-5 0.82 / 0.33; above 5 0.98 / 0.09. Where the second
 # is right nearly half the time, a clerk asks
 CLOSE_RATIO = 3.0
 IMPORTED_FACTOR = 0.8  # curated entries win ties against imported national records
@@ -588,16 +588,22 @@ class Matcher:
         self, prep: Prepared, cs: Candidates, order: np.ndarray, p2: np.ndarray
     ) -> tuple[str, ...]:
         """Two candidates the conversation should ask between: the first two when the second
-        ranker's probabilities (of one of them being right) are within CLOSE_RATIO of each other;
-        the first and its plain sibling among the second ranker's candidates when the first
-        states a property the message does not (a foreign element nobody mentioned is asked
-        about, not assumed); else ()."""
+        ranker's probabilities (of one of them being right) are within CLOSE_RATIO of each other,
+        else the first and its plain sibling (`_unstated_property`); else ()."""
         if p2.size < 2:
             return ()
         second, first = np.sort(p2)[-2:]
         if first < CLOSE_RATIO * second:
             return tuple(self.procs[cs.ids[k]].id for k in order[:2])
-        top = cs.ids[order[0]]
+        return self._unstated_property(prep, cs, order[: p2.size])
+
+    def _unstated_property(
+        self, prep: Prepared, cs: Candidates, head: np.ndarray
+    ) -> tuple[str, ...]:
+        """The first candidate and its plain sibling among the `head` when the first states a
+        property the message does not: a foreign element nobody mentioned is asked about, not
+        assumed; else ()."""
+        top = cs.ids[head[0]]
         plain = self.plain_of.get(top)
         if plain is None:
             return ()
@@ -605,10 +611,8 @@ class Matcher:
         asked = quals.asked(prep.tokens, prep.english, self.lexicon.negated_positions(prep.tokens))
         if not (self.stated[top] & quals.properties) - asked:
             return ()
-        for k in order[1 : p2.size]:
-            if self.copy_of[cs.ids[k]] == plain:
-                return self.procs[top].id, self.procs[cs.ids[k]].id
-        return ()
+        sibling = next((cs.ids[k] for k in head[1:] if self.copy_of[cs.ids[k]] == plain), None)
+        return () if sibling is None else (self.procs[top].id, self.procs[sibling].id)
 
     def reranked(
         self, prep: Prepared, cs: Candidates, logits: np.ndarray, order: np.ndarray
