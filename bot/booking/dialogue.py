@@ -200,15 +200,20 @@ class Dialogue:
             return "listed"
         if len(typed.split()) > 5:
             return "none"  # not a commune: a question for the understanding step
-        return self._place(turn, place, offering)
+        return self._offices_instead(turn, place, offering)
 
     def _place(self, turn: Turn, place: str, offering: list[Office]) -> str:
-        """The office of the commune `place` ("found"), or the offices taking the procedure,
-        neighbours first, each with the reason ("listed")."""
-        typed = _commune_words(place)
-        if office := _office_in(typed, offering):
+        """The office of the commune `place` ("found"), or the offices taking the procedure
+        instead ("listed")."""
+        if office := _office_in(_commune_words(place), offering):
             self._data(turn)["office"] = office.id
             return "found"
+        return self._offices_instead(turn, place, offering)
+
+    def _offices_instead(self, turn: Turn, place: str, offering: list[Office]) -> str:
+        """No office at `place`: the offices taking the procedure, neighbours first, each with
+        the reason."""
+        typed = _commune_words(place)
         words, proc = self._words(turn), self._data(turn).get("proc") or ""
         near = [o for o in offering if typed in {_commune_words(n) for n in o.nearby}]
         rest = [o for o in offering if o not in near]
@@ -674,21 +679,25 @@ def _mentioned_commune(text: str, offering: list[Office]) -> str:
         at = i - 1 if i and folded[i - 1] in UNITS else i  # "không phải phường X": X's unit
         if " ".join(folded[max(0, at - 2) : at]).endswith(DENIED):
             continue
-        unit = word in UNITS and i + 1 < len(toks)
-        start = i + 1 if unit else i
-        names = []
-        for tok in toks[start : start + 4]:
-            if not (tok[:1].isupper() or tok.isdigit()):
-                break
-            names.append(tok)
-        if unit and names and fold(names[0]) not in NOT_NAMES:
-            found.setdefault(fold(" ".join(names)), " ".join(toks[i : start + len(names)]))
+        if word in UNITS and (names := _capitalised(toks[i + 1 : i + 5])):
+            if fold(names[0]) not in NOT_NAMES:
+                found.setdefault(fold(" ".join(names)), " ".join(toks[i : i + 1 + len(names)]))
             continue
         for k in (3, 2, 1):
             if " ".join(folded[i : i + k]) in known:
                 found.setdefault(" ".join(folded[i : i + k]), " ".join(toks[i : i + k]))
                 break
     return next(iter(found.values())) if len(found) == 1 else ""
+
+
+def _capitalised(toks: list[str]) -> list[str]:
+    """The leading words of `toks` written as a name: capitalised, or a number ("Phường 3")."""
+    names: list[str] = []
+    for tok in toks:
+        if not (tok[:1].isupper() or tok.isdigit()):
+            break
+        names.append(tok)
+    return names
 
 
 def _commune_words(text: str) -> str:

@@ -607,9 +607,7 @@ class Matcher:
         plain = self.plain_of.get(top)
         if plain is None:
             return ()
-        quals = self.lexicon.qualifiers
-        asked = quals.asked(prep.tokens, prep.english, self.lexicon.negated_positions(prep.tokens))
-        if not (self.stated[top] & quals.properties) - asked:
+        if not (self.stated[top] & self.lexicon.qualifiers.properties) - self._asked(prep):
             return ()
         sibling = next((cs.ids[k] for k in head[1:] if self.copy_of[cs.ids[k]] == plain), None)
         return () if sibling is None else (self.procs[top].id, self.procs[sibling].id)
@@ -1024,9 +1022,12 @@ class Matcher:
     def _qualifier_columns(self, prep: Prepared, ids: list[int]) -> np.ndarray:
         """What tells siblings apart: the act the message asks for against each name's
         (bot/core/qualifiers.py)."""
+        return self.lexicon.qualifiers.columns(self._asked(prep), [self.stated[e] for e in ids])
+
+    def _asked(self, prep: Prepared) -> frozenset[str]:
+        """The qualifiers a message asks for, outside what it denies."""
         denied = self.lexicon.negated_positions(prep.tokens)
-        asked = self.lexicon.qualifiers.asked(prep.tokens, prep.english, denied)
-        return self.lexicon.qualifiers.columns(asked, [self.stated[e] for e in ids])
+        return self.lexicon.qualifiers.asked(prep.tokens, prep.english, denied)
 
     def _province_match(self, entry: int, named: set[str]) -> float:
         """1 when the message names the record's province, -1 another one, 0 when either is
