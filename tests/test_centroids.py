@@ -81,3 +81,11 @@ def test_bm25_finds_features_by_key_and_ignores_unknown_ones() -> None:
     assert index.score({"never seen": 1.0, "bi mat": 0.0}).tolist() == [0.0] * len(DOCS)
     got = index.score({"bi mat": 1.0, "unknown": 1.0})
     assert int(np.argmax(got)) == 3 and np.count_nonzero(got) == 1
+
+
+def test_holding_sums_what_each_entry_holds_whatever_its_weight() -> None:
+    index = BM25Index(DOCS)
+    got = index.holding({"ho chieu": 2.0, "cap lai": 0.5, "unknown": 9.0})
+    want = [sum(w for f, w in {"ho chieu": 2.0, "cap lai": 0.5}.items() if f in d) for d in DOCS]
+    assert got.tolist() == want
+    assert index.holding({}).tolist() == [0.0] * len(DOCS)

@@ -201,6 +201,24 @@ def test_negated_words_weigh_little(matcher: Matcher) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "denied"),
+    [
+        # typed with accents: "chi nhánh" is a branch, not "chỉ" (only), and stays denied
+        ("không phải chi nhánh, mà là công ty", {"chi", "nhanh"}),
+        ("không phải cấp mới, chỉ cấp lại thôi", {"cap", "moi"}),
+        # typed without accents, "chi" may be "chỉ": the denial ends there
+        ("khong phai cap moi chi cap lai", {"cap", "moi"}),
+    ],
+)
+def test_a_denial_ends_where_its_end_is_typed(
+    matcher: Matcher, text: str, denied: set[str]
+) -> None:
+    prep = matcher.prepare(text)
+    at = matcher.lexicon.negated_positions(prep.tokens, prep.typed)
+    assert {prep.tokens[i] for i in at} == denied
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "đặt bánh kem thôi nôi cho bé ở đâu đẹp",

@@ -191,15 +191,28 @@ class FlatPostings:
         pos = np.minimum(np.searchsorted(self.keys, q), len(self.keys) - 1)
         return np.where(self.keys[pos] == q, pos, -1)
 
-    def _dots(self, v: Mapping[str, float]) -> np.ndarray:
-        """Per entry, the sum of its posting weights times the features' factors in v."""
+    def _parts(self, v: Mapping[str, float]) -> list[tuple[int, int, float]]:
+        """The postings (start, end) of the features with a positive factor in v, and the factor."""
         feats = [f for f, w in v.items() if w > 0]
         st = self.starts
-        parts = [
+        return [
             (int(st[k]), int(st[k + 1]), v[f])
             for f, k in zip(feats, self.slots(feats).tolist(), strict=True)
             if k >= 0
         ]
+
+    def holding(self, v: Mapping[str, float]) -> np.ndarray:
+        """Per entry, the sum of v[f] over the features f it holds (whatever their weights)."""
+        parts = self._parts(v)
+        if not parts:
+            return np.zeros(self.size)
+        ids = np.concatenate([self.ids[a:b] for a, b, _ in parts])
+        w = np.repeat([q for _, _, q in parts], [b - a for a, b, _ in parts])
+        return np.bincount(ids, w, minlength=self.size)
+
+    def _dots(self, v: Mapping[str, float]) -> np.ndarray:
+        """Per entry, the sum of its posting weights times the features' factors in v."""
+        parts = self._parts(v)
         if not parts:
             return np.zeros(self.size)
         ids = np.concatenate([self.ids[a:b] for a, b, _ in parts])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -50,6 +50,8 @@ class Lexicon:
     negation_ends: frozenset[tuple[str, ...]] = (
         frozenset()
     )  # "mà", "chỉ cần": the wanted thing follows
+    # ...and how each is written with accents: "chỉ" ends a denial, "chi nhánh" does not
+    end_forms: Mapping[tuple[str, ...], frozenset[tuple[str, ...]]] = field(default_factory=dict)
     non_requests: tuple[str, ...] = ()  # messages that ask for no procedure (non_requests.yaml)
     qualifiers: Qualifiers = Qualifiers()  # what tells sibling records apart (qualifiers.yaml)
     # folded trigger -> how it is written with accents ("o han": "ở hàn", Korea — not "ở hẳn")
@@ -128,11 +130,11 @@ class Lexicon:
             for m in data.get("negation_markers") or ()  # type: ignore[attr-defined]
             if fold(m)
         )
-        ends = frozenset(
-            tuple(fold(m).split())
-            for m in data.get("negation_ends") or ()  # type: ignore[attr-defined]
-            if fold(m)
-        )
+        end_forms: dict[tuple[str, ...], set[tuple[str, ...]]] = {}
+        for m in data.get("negation_ends") or ():  # type: ignore[attr-defined]
+            if key := tuple(fold(m).split()):
+                end_forms.setdefault(key, set()).add(tuple(clean(m).split()))
+        ends = frozenset(end_forms)
         return cls(
             expand,
             ambiguous,
@@ -145,6 +147,7 @@ class Lexicon:
             requests,
             negation_markers=negs,
             negation_ends=ends,
+            end_forms={k: frozenset(v) for k, v in end_forms.items()},
             concept_forms={k: frozenset(v) for k, v in forms.items()},
         )
 
@@ -199,28 +202,16 @@ class Lexicon:
         """Folding merges words: "ở hẳn" (for good) and "ở Hàn" (in Korea) are both "o han". A
         word typed with accents must be the trigger's own; one typed without, or repaired, may be
         any of them."""
-        forms = self.concept_forms.get(key)
-        if not forms or not typed:
-            return True
         written = [typed[j] if 0 <= j < len(typed) else None for j in where]
-        return any(
-            all(w is None or w == fold(w) or w == f for w, f in zip(written, form, strict=True))
-            for form in forms
-            if len(form) == len(written)
-        )
+        return _written_as(self.concept_forms.get(key), written) if typed else True
 
-    def request_positions(self, toks: list[str], span: int = 8) -> set[int]:
-        """Words right after 'giờ', 'muốn', 'cần'…: where a story states what the citizen wants."""
-        out: set[int] = set()
-        for i in range(len(toks)):
-            for n in (2, 1):
-                if tuple(toks[i : i + n]) in self.request_markers:
-                    out.update(range(i + n, min(len(toks), i + n + span)))
-        return out
-
-    def negated_positions(self, toks: list[str], span: int = 6) -> set[int]:
+    def negated_positions(
+        self, toks: list[str], typed: Sequence[str | None] = (), span: int = 6
+    ) -> set[int]:
         """Words a citizen denies ("không phải đăng ký kết hôn, tôi cần ..."): up to `span` words after
-        a negation marker, stopping where the wanted thing starts ("mà", "chỉ cần", "tôi cần")."""
+        a negation marker, stopping where the wanted thing starts ("mà", "chỉ cần", "tôi cần").
+        `typed`: each token as typed with accents (None when unknown): an end must be written
+        as one ("chỉ", not "chi nhánh")."""
         out: set[int] = set()
         i = 0
         while i < len(toks):
@@ -230,12 +221,24 @@ class Lexicon:
                 continue
             j = i + n
             while j < min(len(toks), i + n + span):
-                if any(tuple(toks[j : j + m]) in self.negation_ends for m in (2, 1)):
+                if any(self._ends_at(toks, typed, j, m) for m in (2, 1)):
                     break
                 out.add(j)
                 j += 1
             i = j
         return out
+
+    def _ends_at(self, toks: list[str], typed: Sequence[str | None], j: int, m: int) -> bool:
+        key = tuple(toks[j : j + m])
+        if key not in self.negation_ends:
+            return False
+        # in a message typed with accents, a word typed without is as typed ("chi nhánh")
+        written = list(typed[j : j + m])
+        return _written_as(self.end_forms.get(key), written, strict=True) if typed else True
+
+    def request_positions(self, toks: list[str], span: int = 8) -> set[int]:
+        """Words right after 'giờ', 'muốn', 'cần'…: where a story states what the citizen wants."""
+        return _after(toks, self.request_markers, span)
 
     def done_positions(self, toks: list[str], span: int = 4) -> set[int]:
         """Words describing what is already done ('đã khai tử', 'có ks rồi'): context, not the request."""
@@ -249,12 +252,7 @@ class Lexicon:
 
     def object_positions(self, toks: list[str], span: int = 4) -> set[int]:
         """Positions of the few words after a marker like 'mang', 'photo': objects, not the request."""
-        out: set[int] = set()
-        for i in range(len(toks)):
-            for n in (2, 1):
-                if tuple(toks[i : i + n]) in self.object_markers:
-                    out.update(range(i + n, min(len(toks), i + n + span)))
-        return out
+        return _after(toks, self.object_markers, span)
 
     def rewrite(self, toks: list[str]) -> list[str]:
         """Expand abbreviations: longest phrase first; ambiguous tokens only in context."""
@@ -365,4 +363,31 @@ def _telex_candidates(token: str) -> list[str]:
     # a tone letter typed inside the syllable: 'tamj' handled above; 'giaays' -> 'giay'
     if len(base) > 2 and base[-1] == base[-2]:
         out.append(base[:-1])
+    return out
+
+
+def _written_as(
+    forms: Set[tuple[str, ...]] | None, written: Sequence[str | None], strict: bool = False
+) -> bool:
+    """Words typed as one of a phrase's accented `forms`: a word repaired or unknown (None) may
+    stand for any of them, and so may one typed without accents unless `strict`."""
+    if not forms:
+        return True
+    return any(
+        all(
+            w is None or w == f or (not strict and w == fold(w))
+            for w, f in zip(written, form, strict=True)
+        )
+        for form in forms
+        if len(form) == len(written)
+    )
+
+
+def _after(toks: list[str], markers: Set[tuple[str, ...]], span: int) -> set[int]:
+    """Positions of the `span` words after each marker (one or two words) in `toks`."""
+    out: set[int] = set()
+    for i in range(len(toks)):
+        for n in (2, 1):
+            if tuple(toks[i : i + n]) in markers:
+                out.update(range(i + n, min(len(toks), i + n + span)))
     return out

@@ -225,6 +225,7 @@ class Prepared:
     added: set[int]
     english: bool
     text: str = ""  # as typed
+    typed: tuple[str | None, ...] = ()  # each token as typed with accents (None when unknown)
 
     @cached_property
     def request(self) -> str:
@@ -478,7 +479,8 @@ class Matcher:
         toks, origin = self.lexicon.rewrite_tracked(fixed)
         toks, added, origin = self.lexicon.add_concepts_tracked(toks, origin, "vi", known)
         stops = self._stop_flags(toks, origin, known, accented)
-        return Prepared(toks, stops, added, False, text)
+        typed = tuple(known[o] if accented and o >= 0 else None for o in origin)
+        return Prepared(toks, stops, added, False, text, typed)
 
     def query_features(self, prep: Prepared, done_is_weak: bool = True) -> QueryFeatures:
         """(weight, typed) per feature: position, request markers, objects and done things."""
@@ -488,7 +490,7 @@ class Matcher:
         if done_is_weak:
             weak |= self.lexicon.done_positions(toks)
         asked = self.lexicon.request_positions(toks)
-        denied = self.lexicon.negated_positions(toks)
+        denied = self.lexicon.negated_positions(toks, prep.typed)
         return {
             f: (
                 (1.0 + POSITION_BONUS * (1.0 - pos / n))
@@ -979,9 +981,7 @@ class Matcher:
         rank_ph = np.array([ph_rank.get(e, missing) for e in ids], dtype=float)
         r, ph = rank_ph[:, 0], rank_ph[:, 1]
         log_ph = _log1p(ph)
-        shared = np.array(
-            [sum(idf.get(f, 0.0) for f in self.name_feats[e] if f in strong) for e in ids]
-        )
+        shared = self.names_bm25.holding({f: idf.get(f, 0.0) for f in strong})[idx]
         cur = self.curated[idx]
         zero = np.zeros(len(ids))
         return np.column_stack(
@@ -1026,7 +1026,7 @@ class Matcher:
 
     def _asked(self, prep: Prepared) -> frozenset[str]:
         """The qualifiers a message asks for, outside what it denies."""
-        denied = self.lexicon.negated_positions(prep.tokens)
+        denied = self.lexicon.negated_positions(prep.tokens, prep.typed)
         return self.lexicon.qualifiers.asked(prep.tokens, prep.english, denied)
 
     def _province_match(self, entry: int, named: set[str]) -> float:
