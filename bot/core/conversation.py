@@ -11,6 +11,7 @@ from __future__ import annotations
 from bot.core import guide
 from bot.core.answers import (
     answer_about,
+    asked_words,
     card_lines,
     display_name,
     names_document,
@@ -22,7 +23,7 @@ from bot.core.flows import COMMAND_PREFIX, DEFAULT_ON_TEXT
 from bot.core.matcher import Analysis
 from bot.core.messages import Button
 from bot.core.model import Procedure, Question
-from bot.core.naming import hints_at, names
+from bot.core.naming import denies, hints_at, names
 from bot.core.normalize import fold
 from bot.core.render import clip
 from bot.core.understand import (
@@ -30,6 +31,7 @@ from bot.core.understand import (
     Kind,
     Option,
     Reading,
+    ask_topics,
     asked_step,
     contains,
     is_question,
@@ -188,6 +190,8 @@ def _need(turn: Turn, reading: Reading) -> bool:
     if reading.value == "complaint":  # "cán bộ làm chậm quá, bực cả mình": listen first
         turn.state.misses = 0
         return _talk(turn, reading)
+    if turn.proc is None and _asks_about_nothing(turn, text):
+        return True
     analysis = turn.content.matcher.analyse(text, top=3)
     proc = turn.proc
     # small talk around no procedure ("ừ cảm ơn cháu nhé") is answered as small talk below
@@ -221,6 +225,26 @@ def _need(turn: Turn, reading: Reading) -> bool:
     return not_understood(turn)
 
 
+def _asks_about_nothing(turn: Turn, text: str) -> bool:
+    """A question about papers, a fee, a time… that names no procedure ("cần đem theo gì"), with
+    none in hand: answered for the offers of a pending choice list, else the citizen is asked
+    which procedure (the matcher would guess one from the question words alone). False: it names
+    something, the usual path."""
+    words = turn.content.flows.words
+    folded = fold(text)
+    topics = ask_topics(folded, words)
+    if not topics:
+        return False
+    rest = set(folded.split()) - words.generic - asked_words(turn, folded)
+    if rest - set(words.particles) - set(words.question_marks):
+        return False
+    if choosing(turn):
+        return _ask(turn, Reading(Kind.ASK, ",".join(topics), text=folded))
+    turn.state.misses = 0
+    turn.say(turn.r.t("ask_which_procedure"), [Button(turn.r.t("btn_help"), "cmd:help")])
+    return True
+
+
 def follows_up(turn: Turn, proc: Procedure, text: str, analysis: Analysis) -> bool:
     """A message typed while a procedure is in hand is about that procedure, unless it says it is
     about something else ("hỏi việc khác", "không phải…") or plainly names another procedure: the
@@ -230,8 +254,11 @@ def follows_up(turn: Turn, proc: Procedure, text: str, analysis: Analysis) -> bo
     if not analysis.matches:  # nothing else named: "mất ở nhà chứ không phải bệnh viện thì…"
         return True
     said = fold(turn.text)  # the whole message: "không phải khai sinh mà là khai tử" corrects
-    if any(contains(said, m) for m in (*words.switch_markers, *words.negators)):
-        return False
+    corrects = {*words.negators, *words.negation_split}
+    if any(contains(said, m) for m in words.switch_markers if m not in corrects):
+        return False  # "hỏi việc khác", "chuyển sang"
+    if any(contains(said, m) for m in corrects) and denies(turn, proc, turn.text):
+        return False  # a denial of a detail ("không phải nơi thường trú") stays, below
     top = analysis.matches[0].id
     if top in {*proc.bundles, *proc.members}:  # "làm luôn hộ khẩu, thẻ bảo hiểm": the bundle
         return False

@@ -48,6 +48,21 @@ def names(turn: Turn, proc: Procedure, text: str, other: Procedure) -> bool:
     return False
 
 
+def denies(turn: Turn, proc: Procedure, text: str) -> bool:
+    """Whether the message denies `proc` itself ("không phải khai sinh mà là khai tử", "not
+    birth, death"), not some detail of it ("không phải nơi thường trú có được không" while
+    following the ID card): a word of its names, not a generic or a question word, stands in
+    what it denies (read on the words as typed, and as the matcher reads them)."""
+    m = turn.content.matcher
+    prep = m.prepare(text)
+    typed = fold(text).split()
+    denied = {prep.tokens[i] for i in m.lexicon.negated_positions(prep.tokens, prep.typed)}
+    denied |= {typed[i] for i in m.lexicon.negated_positions(typed)}
+    words = turn.content.flows.words
+    named = {t for p in (proc.name, *proc.aliases, *proc.english) for t in fold(p).split()}
+    return bool((denied & named) - words.generic - words.question_marks - words.particles)
+
+
 def _asked_pairs(turn: Turn, seq: list[str]) -> set[tuple[str, str]]:
     """The message's word pairs, less those naming an object ("mang giấy đăng ký kết hôn": a
     paper to bring, not the marriage procedure)."""
