@@ -23,7 +23,7 @@ from bot.core.flows import COMMAND_PREFIX, DEFAULT_ON_TEXT
 from bot.core.matcher import Analysis
 from bot.core.messages import Button
 from bot.core.model import Procedure, Question
-from bot.core.naming import denies, hints_at, names
+from bot.core.naming import asks_about_paper, denies, hints_at, names
 from bot.core.normalize import fold
 from bot.core.render import clip
 from bot.core.understand import (
@@ -260,8 +260,10 @@ def follows_up(turn: Turn, proc: Procedure, text: str, analysis: Analysis) -> bo
     if any(contains(said, m) for m in corrects) and denies(turn, proc, turn.text):
         return False  # a denial of a detail ("không phải nơi thường trú") stays, below
     top = analysis.matches[0].id
-    if top in {*proc.bundles, *proc.members}:  # "làm luôn hộ khẩu, thẻ bảo hiểm": the bundle
+    if top in proc.bundles:  # "làm luôn hộ khẩu, thẻ bảo hiểm": the bundle
         return False
+    if top in proc.members and not asks_about_paper(turn, text):  # "thôi, chỉ làm khai sinh"
+        return False  # ...but a member's paper, under the bundle, is the bundle's paper too
     other = turn.content.catalog.get(top)
     return other is None or other.id == proc.id or not names(turn, proc, text, other)
 

@@ -63,6 +63,12 @@ def denies(turn: Turn, proc: Procedure, text: str) -> bool:
     return bool((denied & named) - words.generic - words.question_marks - words.particles)
 
 
+def asks_about_paper(turn: Turn, text: str) -> bool:
+    """Whether the message is about a paper ("giấy chứng sinh bệnh viện có tự gửi lên không"),
+    not a need for the procedure that issues it ("làm căn cước cho bé")."""
+    return bool(_papers_named(fold(text).split(), turn.content.flows.words))
+
+
 def _asked_pairs(turn: Turn, seq: list[str]) -> set[tuple[str, str]]:
     """The message's word pairs, less those naming an object ("mang giấy đăng ký kết hôn": a
     paper to bring, not the marriage procedure)."""
