@@ -235,8 +235,8 @@ def _asks_about_nothing(turn: Turn, text: str) -> bool:
     topics = ask_topics(folded, words)
     if not topics:
         return False
-    rest = set(folded.split()) - words.generic - asked_words(turn, folded)
-    if rest - set(words.particles) - set(words.question_marks):
+    plain = words.generic | asked_words(turn, folded) | words.particles | words.question_marks
+    if set(folded.split()) - plain:
         return False
     if choosing(turn):
         return _ask(turn, Reading(Kind.ASK, ",".join(topics), text=folded))
