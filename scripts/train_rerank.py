@@ -13,10 +13,10 @@ each kind of evidence is worth: boosted trees over RERANK_FEATURES of bot/core/m
 with a ranking loss over each question's candidates (LambdaMART), read by a conditional logit
 (softmax over the first ranker's best `TOP` candidates, fitted with L-BFGS) over their scores and
 two more columns (`SOFTMAX_COLUMNS`, `stacked`; `--no-trees`: over all the features instead).
-The second gate (`regate`, a logistic regression over REGATE_FEATURES) then learns from the same
+The second gate (`regate`, boosted trees over REGATE_FEATURES) then learns from the same
 questions of REGATE_MIN_TOKENS words or more, read through that second ranker, whether to answer
-one the first gate refuses: every labelled question is one to answer (a question about a
-procedure outside the curated ones too), every `none` one to refuse.
+(it decides alone for such a message): every labelled question is one to answer (a question
+about a procedure outside the curated ones too), every `none` one to refuse.
 
 `--cv` prints top-1 with each training set left out in turn (the others train) and what the
 second gate changes there (right answers refused, `none` questions answered), `--curve` the
@@ -56,7 +56,7 @@ from bot.core.matcher import (  # noqa: E402
     Matcher,
     regate_row,
 )
-from bot.core.ranker import Rerank, listwise, sigmoid  # noqa: E402
+from bot.core.ranker import Rerank, Trees, listwise, sigmoid  # noqa: E402
 
 MODEL_PATH = ROOT / "bot" / "models" / "matcher.json"
 TOP = 10  # candidates reordered: the first ranker's best 10 hold the answer for ~97 % of questions
@@ -67,14 +67,17 @@ CURATED_SHARE = 0.7  # the curated questions' share of the loss, as in train_mat
 # +0.018 / +0.002 to +0.014 / -0.007 to +0.015 and their "other" right by -0.047 to +0.059 /
 # +0.028 to +0.089 / +0.030 to +0.118: 0.15 is the first that costs neither)
 OTHER_SHARE = 0.15
-# The second gate: L2 strength, and a `none` question's weight against a labelled one's. It only
-# adds answers to the first gate's (bot/core/matcher.py). Leave-one-set-out over twelve sets,
-# session 11, messages of 8 words or more, against the first gate's 65 right answers refused and
-# 73 `none` answered: weight 1.5 -> 19 and 87, 3 -> 26 and 83, 5 -> 27 and 82; 3 answers 39 more
-# right ones for 10 more `none` (~870 in all). Allowed to refuse as well (weight 1.5): 36 and 57,
-# but it refused plain requests the conversation tests hold ("công chứng bản sao giấy tờ ở đâu")
-GATE_C = 1.0
-NONE_WEIGHT = 3.0
+# The second gate: boosted trees (LightGBM, logistic loss) over REGATE_FEATURES, a `none`
+# question's weight against a labelled one's. It decides alone for messages of REGATE_MIN_TOKENS
+# words or more (bot/core/matcher.py). Leave-one-set-out over the 48 training sets, session 19:
+# questions the second ranker answers right that are refused / `none` answered, against the first
+# gate alone 198 / 318 and the linear second gate that only added answers (until session 18, NONE
+# weight 3) 69 / 328; a linear one deciding alone, weight 0.7 / 1 / 1.5 / 3: 71 / 238, 94 / 211,
+# 121 / 184, 196 / 148 (from 12 words: 74 / 240); trees, weight 1: 300 rounds of 15 leaves 85 /
+# 164, 7 leaves 83 / 174, 600 rounds 84 / 163, weight 0.7 84 / 175, 1.5 99 / 159; from 6 words
+# 85 / 154, from 12 words 83 / 208
+GATE_TREES, GATE_LEAVES, GATE_RATE, GATE_MIN_LEAF = 300, 15, 0.05, 40
+NONE_WEIGHT = 1.0
 # Boosted trees over the candidates' listwise features (bot/core/ranker.py), learnt with a ranking
 # loss (LambdaMART, LightGBM's "lambdarank": the gradient of NDCG over each question's candidates,
 # truncated at TOP), whose scores are the conditional logit's last column. On the twenty-four sets
@@ -274,19 +277,16 @@ def regate_rows(model: dict[str, Any], gs: list[Group]) -> tuple[np.ndarray, np.
 
 
 def fit_gate(x: np.ndarray, y: np.ndarray) -> dict[str, Any]:
-    """Logistic regression, standardised features, `none` questions weighted NONE_WEIGHT."""
-    from sklearn.linear_model import LogisticRegression
+    """Boosted trees (logistic loss), `none` questions weighted NONE_WEIGHT."""
+    from lightgbm import LGBMClassifier
 
-    mean, scale = x.mean(0), x.std(0) + 1e-9
-    clf = LogisticRegression(C=GATE_C, max_iter=5000, class_weight={True: 1.0, False: NONE_WEIGHT})
-    clf.fit((x - mean) / scale, y)
-    return {
-        "features": list(REGATE_FEATURES),
-        "mean": mean.tolist(),
-        "scale": scale.tolist(),
-        "coef": clf.coef_[0].tolist(),
-        "intercept": float(clf.intercept_[0]),
-    }
+    clf = LGBMClassifier(
+        n_estimators=GATE_TREES, num_leaves=GATE_LEAVES, learning_rate=GATE_RATE,
+        min_child_samples=GATE_MIN_LEAF, class_weight={True: 1.0, False: NONE_WEIGHT},
+        deterministic=True, force_row_wise=True, random_state=0, verbose=-1,
+    )  # fmt: skip
+    clf.fit(x, y)
+    return export_trees(clf, REGATE_FEATURES)
 
 
 def gate_effect(rerank: dict[str, Any], gate: dict[str, Any], gs: list[Group]) -> str:
@@ -295,8 +295,7 @@ def gate_effect(rerank: dict[str, Any], gate: dict[str, Any], gs: list[Group]) -
     gs = [g for g in gs if g.gate is not None]  # in regate_rows' order
     x, y = regate_rows(rerank, gs)
     first = x[:, REGATE_FEATURES.index("gate")] >= 0.0
-    mean, scale, coef = (np.asarray(gate[k]) for k in ("mean", "scale", "coef"))
-    second = first | (((x - mean) / scale) @ coef + gate["intercept"] >= 0.0)
+    second = Trees.from_dict(gate).logit(x) >= 0.0
     right = np.array([not g.none and bool(g.y[int(np.argmax(_scores(rerank, g.x)))]) for g in gs])
     none = ~y
     return (
@@ -419,7 +418,7 @@ def main() -> int:
     if not args.no_trees:
         trees = fit_trees([g for gs in read.values() for g in gs if g.ranked])
         model["trees"] = export_trees(trees, TREE_FEATURES)
-    gate["meta"] = {"sets": sets, "C": GATE_C, "none_weight": NONE_WEIGHT}
+    gate["meta"] = {"sets": sets, "trees": GATE_TREES, "none_weight": NONE_WEIGHT}
     models["rerank"] = model
     models["regate"] = gate
     MODEL_PATH.write_text(
@@ -427,7 +426,7 @@ def main() -> int:
     )
     print(
         f"wrote {MODEL_PATH.relative_to(ROOT)} (rerank: {len(model['coef'])} weights, "
-        f"regate: {len(gate['coef'])})"
+        f"regate: {len(gate['trees'])} trees)"
     )
     return 0
 

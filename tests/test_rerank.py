@@ -173,19 +173,44 @@ def _with_regate(matcher: Matcher, intercept: float) -> Matcher:
     return out
 
 
-def test_the_second_gate_may_answer_a_long_message_but_never_refuses_one() -> None:
-    """It adds answers to the first gate's, for messages of REGATE_MIN_TOKENS words or more."""
+def test_the_second_gate_decides_alone_for_a_long_message() -> None:
+    """For messages of REGATE_MIN_TOKENS words or more the second gate's word is final: it answers
+    what the first gate refuses and refuses what it answers; a short message is the first's."""
     m = load_catalog_dir(ROOT / "procedures_catalog").matcher
     answered = "làm giấy khai sinh cho con mới sinh tuần trước ở xã"
     unusual = "anh ơi đăng ký tạm trú cho vợ với hai đứa con lên ở cùng mình ở trọ"
     short = "tạm trú cho vợ"
     assert len(m.prepare(unusual).tokens) >= REGATE_MIN_TOKENS > len(m.prepare(short).tokens)
-    never = _with_regate(m, -30.0)  # the first gate alone
-    assert never.analyse(answered).matches[0].id == "khai-sinh"  # not refused by the second
-    assert not never.analyse(unusual).matches  # the first gate finds it unusual
+    assert len(m.prepare(answered).tokens) >= REGATE_MIN_TOKENS
+    never = _with_regate(m, -30.0)
+    assert not never.analyse(answered).matches  # refused by the second, whatever the first says
+    assert not never.analyse(unusual).matches
     always = _with_regate(m, 30.0)
+    assert always.analyse(answered).matches[0].id == "khai-sinh"
     assert always.analyse(unusual).matches[0].id == "dang-ky-tam-tru"  # answered by the second
     assert never.analyse(short).matches == always.analyse(short).matches  # short: the first alone
+    assert always.analyse(short).matches[0].id == "dang-ky-tam-tru"
+
+
+def test_the_shipped_second_gate_is_trees_that_refuse_advice_and_answer_a_request() -> None:
+    """The shipped second gate (boosted trees learnt from the strangers' sets) refuses a long
+    question about health that the first gate, taught by generated messages, would answer."""
+    m = load_catalog_dir(ROOT / "procedures_catalog").matcher
+    assert m.models is not None and isinstance(m.models.regate, Trees)
+    advice = "cho mình hỏi ăn uống thế nào để mau lại sức sau khi bị sốt xuất huyết vậy mọi người"
+    assert not m.analyse(advice).matches
+    request = "con tôi mới sinh được một tuần, giờ đi làm giấy khai sinh cho cháu ở xã thì cần gì"
+    assert m.analyse(request).matches[0].id == "khai-sinh"
+
+
+def test_the_exported_gate_trees_score_as_lightgbm_does() -> None:
+    """The second gate leaves LightGBM's classifier as the JSON nodes bot.core.ranker walks."""
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(400, len(REGATE_FEATURES)))
+    y = x[:, 0] * x[:, 1] > 0  # an interaction: no weighted sum tells it
+    walked = Trees.from_dict(train_rerank.fit_gate(x, y))
+    assert walked.names == REGATE_FEATURES
+    assert np.mean((walked.logit(x) >= 0) == y) > 0.9
 
 
 def test_every_training_set_has_a_fold_and_the_held_out_sets_none() -> None:

@@ -160,11 +160,12 @@ def _topics(path: Path, problems: list[Problem]) -> list[Topic]:
                 Problem(str(path), line, "a topic needs id, kind (none|other) and phrases")
             )
             continue
-        topics.append(
-            Topic(
-                str(item.get("id", "")), str(item["kind"]), tuple(str(p) for p in item["phrases"])
-            )
-        )
+        courtesy = item.get("courtesy", False)
+        if not isinstance(courtesy, bool):
+            problems.append(Problem(str(path), line, "courtesy is true or false"))
+            continue
+        phrases = tuple(str(p) for p in item["phrases"])
+        topics.append(Topic(str(item.get("id", "")), str(item["kind"]), phrases, courtesy))
     return topics
 
 

@@ -220,7 +220,7 @@ class Models:
     about: Bag
     meta: Mapping[str, Any]
     rerank: Rerank | None = None
-    regate: Linear | None = None
+    regate: Linear | Trees | None = None
     translation: Translation | None = None  # bot/models/translation.npz, read beside the JSON
     pair_translation: Translation | None = None  # ...translation_pairs.npz: for syllable pairs
 
@@ -232,7 +232,7 @@ class Models:
             Bag.from_dict(d["about"]),
             dict(d.get("meta") or {}),
             Rerank.from_dict(d["rerank"]) if d.get("rerank") else None,
-            Linear.from_dict(d["regate"]) if d.get("regate") else None,
+            model_from_dict(d["regate"]) if d.get("regate") else None,
         )
 
 
