@@ -360,3 +360,35 @@ def test_a_concept_typed_with_accents_must_be_the_word_meant(
     prep = matcher.prepare(text)
     added = {prep.tokens[i] for i in prep.added}
     assert ("ngoai" in added) is foreign
+
+
+def test_a_greeting_around_a_request_weighs_nothing(matcher: Matcher) -> None:
+    """'chào ad,' before a request is not what the message is about; alone it is its topic.
+    Typed with accents, 'chào bán' (offering shares) is no greeting."""
+    request = matcher.prepare("chào ad, e muốn đăng ký tạm trú cho vợ mới lên ở cùng phòng trọ")
+    assert matcher.courtesy_positions(request) == {0, 1}
+    assert "chao" not in matcher.query_features(request)
+    assert matcher.candidates(request).topic_id != "chao-hoi"
+    assert first(matcher, request.text) == "dang-ky-tam-tru"
+    alone = matcher.prepare("chào bạn")
+    assert not matcher.courtesy_positions(alone)
+    assert matcher.candidates(alone).topic_id == "chao-hoi"
+    thanks = matcher.prepare("làm căn cước ở đâu vậy, cảm ơn ad nhiều")
+    assert first(matcher, thanks.text) == "cap-the-can-cuoc"
+    shares = matcher.prepare("Chào bán cổ phiếu ra công chúng cần hồ sơ gì")
+    assert not matcher.courtesy_positions(shares)
+
+
+def test_a_courtesy_flag_that_is_not_true_or_false_is_a_file_line_error(tmp_path: Path) -> None:
+    from bot.content.lexicon import load_lexicon
+
+    folder = tmp_path / "lexicon"
+    folder.mkdir()
+    (folder / "not_procedures.yaml").write_text(
+        "topics:\n  - id: chao\n    kind: none\n    phrases: [xin chào]\n"
+        "  - id: bad\n    kind: none\n    courtesy: có\n    phrases: [hello]\n",
+        encoding="utf-8",
+    )
+    _, topics, problems = load_lexicon(tmp_path)
+    assert [t.id for t in topics] == ["chao"] and not topics[0].courtesy
+    assert [(p.line, p.message) for p in problems] == [(5, "courtesy is true or false")]

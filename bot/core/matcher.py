@@ -517,12 +517,13 @@ class Matcher:
         out = []
         for topic in self.topics:
             for phrase in topic.phrases if topic.courtesy else ():
-                folded, acc, _ = _split(phrase)
+                folded, acc, accented = _split(phrase)
                 toks, origin = self.lexicon.rewrite_tracked(folded)
                 out.append((tuple(toks), tuple(acc[o] if o >= 0 else None for o in origin)))
-                en = self.lexicon.rewrite_english(folded)
-                en = [t for t in en if t not in self.lexicon.en_stopwords]
-                out.append((tuple(en), (None,) * len(en)))
+                if not accented:  # "thank you" in an English message, read as English
+                    en = self.lexicon.rewrite_english(folded)
+                    en = [t for t in en if t not in self.lexicon.en_stopwords]
+                    out.append((tuple(en), (None,) * len(en)))
         return [c for c in out if c[0]]
 
     def courtesy_positions(self, prep: Prepared) -> set[int]:
