@@ -52,6 +52,7 @@ from bot.content.catalog import CODE_RE  # noqa: E402
 from bot.core.matcher import (  # noqa: E402
     REGATE_FEATURES,
     REGATE_MIN_TOKENS,
+    REGATE_REFUSE,
     RERANK_FEATURES,
     Matcher,
     regate_row,
@@ -75,7 +76,8 @@ OTHER_SHARE = 0.15
 # weight 3) 69 / 328; a linear one deciding alone, weight 0.7 / 1 / 1.5 / 3: 71 / 238, 94 / 211,
 # 121 / 184, 196 / 148 (from 12 words: 74 / 240); trees, weight 1: 300 rounds of 15 leaves 85 /
 # 164, 7 leaves 83 / 174, 600 rounds 84 / 163, weight 0.7 84 / 175, 1.5 99 / 159; from 6 words
-# 85 / 154, from 12 words 83 / 208
+# 85 / 154, from 12 words 83 / 208; refusing what the first gate answers only below P 0.35 / 0.25
+# (REGATE_REFUSE): 70 / 183, 58 / 201
 GATE_TREES, GATE_LEAVES, GATE_RATE, GATE_MIN_LEAF = 300, 15, 0.05, 40
 NONE_WEIGHT = 1.0
 # Boosted trees over the candidates' listwise features (bot/core/ranker.py), learnt with a ranking
@@ -295,7 +297,8 @@ def gate_effect(rerank: dict[str, Any], gate: dict[str, Any], gs: list[Group]) -
     gs = [g for g in gs if g.gate is not None]  # in regate_rows' order
     x, y = regate_rows(rerank, gs)
     first = x[:, REGATE_FEATURES.index("gate")] >= 0.0
-    second = Trees.from_dict(gate).logit(x) >= 0.0
+    logit = Trees.from_dict(gate).logit(x)
+    second = (logit >= 0.0) | (first & (logit >= np.log(REGATE_REFUSE / (1 - REGATE_REFUSE))))
     right = np.array([not g.none and bool(g.y[int(np.argmax(_scores(rerank, g.x)))]) for g in gs])
     none = ~y
     return (

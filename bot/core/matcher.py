@@ -121,7 +121,11 @@ GATE_FEATURES = (
 # Leave-one-set-out over the 48 training sets (session 19): the first gate alone refused 198 of
 # 29,698 questions the second ranker answers right and answered 318 of 2,500 `none`; adding
 # answers only (a linear second gate, until session 18) 69 and 328; deciding alone, linear
-# 94 and 211, boosted trees 85 and 164 (README)
+# 94 and 211, boosted trees 85 and 164; the trees refusing what the first gate answers only
+# below P 0.35: 70 and 183, **0.25: 58 and 201** (README). Plain requests the strangers' sets
+# hold few of ("Người thân vừa qua đời thì gia đình cần làm những thủ tục hành chính gì?":
+# 0.33) stay answered
+REGATE_REFUSE = 0.25
 REGATE_FEATURES = (*GATE_FEATURES, "gate", "first_p", "rerank_p", "rerank_margin")
 # ...for messages of this many words or more. The strangers' sets hold 1, 11 and 38 requests of
 # one, two and three words (against 28, 14 and 14 `none`) and few follow-ups ("đi đâu làm hả
@@ -572,7 +576,9 @@ class Matcher:
         # likely procedures (the two disagree, a clerk asks), `match` answers nothing
         first_answers = gate_logit >= 0.0
         if regate is not None and len(prep.tokens) >= REGATE_MIN_TOKENS:
-            gate_logit = float(regate.logit(regate_row(gate_x, gate_logit, best, p2)))
+            second = float(regate.logit(regate_row(gate_x, gate_logit, best, p2)))
+            if not (first_answers and REGATE_REFUSE <= sigmoid(second) < ANSWER):
+                gate_logit = second
         gate = sigmoid(gate_logit)
         about = sigmoid(cs.about)
         aliases = cs.legacy.matches if cs.legacy is not None else ()
