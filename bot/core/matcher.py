@@ -530,16 +530,23 @@ class Matcher:
                     out.append((tuple(en), (None,) * len(en)))
         return [c for c in out if c[0]]
 
+    @cached_property
+    def _courtesy_starts(self) -> frozenset[str]:
+        return frozenset(words[0] for words, _ in self._courtesy)
+
     def courtesy_positions(self, prep: Prepared) -> set[int]:
         """Where a message greets or thanks ("chào ad,", "cảm ơn"), when it also says at least two
         more words that are not stopwords: those words weigh nothing ("chào ad, e muốn đăng ký
         tạm trú" is about residence, not a greeting). Typed with accents, they must be the
         courtesy's own ("chào bán" offers shares)."""
         toks, typed = prep.tokens, prep.typed
+        starts = [i for i, t in enumerate(toks) if t in self._courtesy_starts]
+        if not starts:
+            return set()
         found: set[int] = set()
         for words, accents in self._courtesy:
             k = len(words)
-            for i in range(len(toks) - k + 1):
+            for i in starts:
                 if tuple(toks[i : i + k]) == words and all(
                     a is None or i + j >= len(typed) or typed[i + j] in (None, a)
                     for j, a in enumerate(accents)
