@@ -4,6 +4,7 @@ between two curated procedures when the ranker and the hand-written aliases disa
 from __future__ import annotations
 
 import copy
+import math
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -17,6 +18,7 @@ from bot.core.matcher import (
     GATE_FEATURES,
     REGATE_FEATURES,
     REGATE_MIN_TOKENS,
+    REGATE_REFUSE,
     REQUEST_COLUMNS,
     RERANK_FEATURES,
     Matcher,
@@ -183,8 +185,14 @@ def test_the_second_gate_decides_alone_for_a_long_message() -> None:
     assert len(m.prepare(unusual).tokens) >= REGATE_MIN_TOKENS > len(m.prepare(short).tokens)
     assert len(m.prepare(answered).tokens) >= REGATE_MIN_TOKENS
     never = _with_regate(m, -30.0)
-    assert not never.analyse(answered).matches  # refused by the second, whatever the first says
-    assert not never.analyse(unusual).matches
+    refused = never.analyse(answered)
+    assert not refused.matches  # refused by the second, whatever the first says
+    # ...but the first would answer: the two disagree, the conversation offers the likely ones
+    assert refused.unsure[0].id == "khai-sinh" and refused.administrative
+    assert not never.analyse(unusual).matches and not never.analyse(unusual).unsure
+    doubtful = _with_regate(m, math.log(REGATE_REFUSE / (1 - REGATE_REFUSE)) + 0.1)
+    assert doubtful.analyse(answered).matches[0].id == "khai-sinh"  # refuses below REGATE_REFUSE
+    assert not doubtful.analyse(unusual).matches  # ...and answers at 0.5 only
     always = _with_regate(m, 30.0)
     assert always.analyse(answered).matches[0].id == "khai-sinh"
     assert always.analyse(unusual).matches[0].id == "dang-ky-tam-tru"  # answered by the second

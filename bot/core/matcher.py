@@ -118,19 +118,19 @@ GATE_FEATURES = (
 # questions, it decides alone for a long message: it answers requests the first gate, taught by
 # generated messages, found unusual ("… lên ở cùng mình ở trọ 6 tháng") and refuses messages
 # about no procedure it answered ("Ăn gì để mau hồi sức sau khi bị sốt xuất huyết?").
-# Leave-one-set-out over the 48 training sets (session 19): the first gate alone refused 198 of
-# 29,698 questions the second ranker answers right and answered 318 of 2,500 `none`; adding
-# answers only (a linear second gate, until session 18) 69 and 328; deciding alone, linear
-# 94 and 211, boosted trees 85 and 164; the trees refusing what the first gate answers only
-# below P 0.35: 70 and 183, **0.25: 58 and 201** (README). Plain requests the strangers' sets
-# hold few of ("Người thân vừa qua đời thì gia đình cần làm những thủ tục hành chính gì?":
-# 0.33) stay answered
-REGATE_REFUSE = 0.25
 REGATE_FEATURES = (*GATE_FEATURES, "gate", "first_p", "rerank_p", "rerank_margin")
 # ...for messages of this many words or more. The strangers' sets hold 1, 11 and 38 requests of
 # one, two and three words (against 28, 14 and 14 `none`) and few follow-ups ("đi đâu làm hả
 # em"): the first gate, which learnt from generated short requests, decides those alone.
 REGATE_MIN_TOKENS = 8
+# ...and it refuses what the first gate answers only below this P. Leave-one-set-out over the 48
+# training sets (session 19): the first gate alone refused 198 of 29,698 questions the second
+# ranker answers right and answered 318 of 2,500 `none`; adding answers only (a linear second
+# gate, until session 18) 69 and 328; deciding alone, linear 94 and 211, boosted trees 85 and
+# 164; the trees refusing what the first gate answers only below P 0.35: 70 and 183, **0.25: 58
+# and 201** (README). Plain requests the strangers' sets hold few of stay answered ("Người thân
+# vừa qua đời thì gia đình cần làm những thủ tục hành chính gì?": 0.33)
+REGATE_REFUSE = 0.25
 # Features the second ranker (ranker.Rerank) also reads × the message's length and × English: how
 # much a long story or an English question may trust the centroid, the examples, the names
 RERANK_INTERACT = ("ce_cos", "ce_rel", "ex_rel", "ph_rel", "bm_rel", "curated", "al_rel")
