@@ -52,9 +52,9 @@ from bot.content.catalog import CODE_RE  # noqa: E402
 from bot.core.matcher import (  # noqa: E402
     REGATE_FEATURES,
     REGATE_MIN_TOKENS,
-    REGATE_REFUSE,
     RERANK_FEATURES,
     Matcher,
+    decided_gate,
     regate_row,
 )
 from bot.core.ranker import Rerank, Trees, listwise, sigmoid  # noqa: E402
@@ -298,7 +298,8 @@ def gate_effect(rerank: dict[str, Any], gate: dict[str, Any], gs: list[Group]) -
     x, y = regate_rows(rerank, gs)
     first = x[:, REGATE_FEATURES.index("gate")] >= 0.0
     logit = Trees.from_dict(gate).logit(x)
-    second = (logit >= 0.0) | (first & (logit >= np.log(REGATE_REFUSE / (1 - REGATE_REFUSE))))
+    gates = x[:, REGATE_FEATURES.index("gate")]
+    second = np.array([decided_gate(f, s) >= 0.0 for f, s in zip(gates, logit, strict=True)])
     right = np.array([not g.none and bool(g.y[int(np.argmax(_scores(rerank, g.x)))]) for g in gs])
     none = ~y
     return (

@@ -237,6 +237,7 @@ class Prepared:
     english: bool
     text: str = ""  # as typed
     typed: tuple[str | None, ...] = ()  # each token as typed with accents (None when unknown)
+    quiet: frozenset[int] = frozenset()  # greetings and thanks around a request (weigh nothing)
 
     @cached_property
     def request(self) -> str:
@@ -300,6 +301,13 @@ def rerank_rows(
             siblings,
         ]
     )
+
+
+def decided_gate(first: float, second: float) -> float:
+    """The log-odds a long message is answered on: the second gate's, unless the first answers
+    and the second doubts it only mildly (REGATE_REFUSE <= P < ANSWER), then the first's."""
+    keep_first = first >= 0.0 and REGATE_REFUSE <= sigmoid(second) < ANSWER
+    return first if keep_first else second
 
 
 def regate_row(gate_x: np.ndarray, gate_logit: float, first_p: float, p2: np.ndarray) -> np.ndarray:
@@ -471,7 +479,13 @@ class Matcher:
 
     # ---- query -------------------------------------------------------------
     def prepare(self, text: str) -> Prepared:
-        """Fold, repair typos, expand abbreviations, add concepts, mark stopwords."""
+        """Fold, repair typos, expand abbreviations, add concepts, mark stopwords and the
+        courtesy around a request."""
+        prep = self._prepare(text)
+        quiet = self.courtesy_positions(prep)
+        return replace(prep, quiet=frozenset(quiet)) if quiet else prep
+
+    def _prepare(self, text: str) -> Prepared:
         folded, acc, accented = _split(text)
         if self._looks_english(folded, acc):  # English words are neither typos nor abbreviations
             toks, added = self.lexicon.add_concepts(self.lexicon.rewrite_english(folded), "en")
@@ -502,7 +516,6 @@ class Matcher:
             weak |= self.lexicon.done_positions(toks)
         asked = self.lexicon.request_positions(toks)
         denied = self.lexicon.negated_positions(toks, prep.typed)
-        quiet = self.courtesy_positions(prep)
         return {
             f: (
                 (1.0 + POSITION_BONUS * (1.0 - pos / n))
@@ -512,7 +525,7 @@ class Matcher:
                 pos not in prep.added and pos not in weak and pos not in denied,
             )
             for f, pos in _features(toks, prep.stops).items()
-            if pos not in quiet
+            if pos not in prep.quiet
         }
 
     @cached_property
@@ -584,8 +597,7 @@ class Matcher:
         first_answers = gate_logit >= 0.0
         if regate is not None and len(prep.tokens) >= REGATE_MIN_TOKENS:
             second = float(regate.logit(regate_row(gate_x, gate_logit, best, p2)))
-            if not (first_answers and REGATE_REFUSE <= sigmoid(second) < ANSWER):
-                gate_logit = second
+            gate_logit = decided_gate(gate_logit, second)
         gate = sigmoid(gate_logit)
         about = sigmoid(cs.about)
         aliases = cs.legacy.matches if cs.legacy is not None else ()
@@ -946,8 +958,7 @@ class Matcher:
     def bag(self, prep: Prepared) -> list[str]:
         """The words of a message for the aboutness model: syllables and syllable pairs, without
         the courtesy around a request."""
-        quiet = self.courtesy_positions(prep)
-        toks = [t for i, t in enumerate(prep.tokens) if i not in quiet]
+        toks = [t for i, t in enumerate(prep.tokens) if i not in prep.quiet]
         return [*toks, *(f"{a} {b}" for a, b in zip(toks, toks[1:], strict=False))]
 
     def candidates(
