@@ -14,8 +14,7 @@ with a ranking loss over each question's candidates (LambdaMART), read by a cond
 (softmax over the first ranker's best `TOP` candidates, fitted with L-BFGS) over their scores and
 two more columns (`SOFTMAX_COLUMNS`, `stacked`; `--no-trees`: over all the features instead).
 The second gate (`regate`, boosted trees over REGATE_FEATURES) then learns from the same
-questions of REGATE_MIN_TOKENS words or more, read through that second ranker, whether to answer
-(it decides alone for such a message): every labelled question is one to answer (a question
+questions, read through that second ranker, whether to answer (it decides alone): every labelled question is one to answer (a question
 about a procedure outside the curated ones too), every `none` one to refuse.
 
 `--cv` prints top-1 with each training set left out in turn (the others train) and what the
@@ -51,7 +50,6 @@ from bot.content.bundle import load_catalog_dir  # noqa: E402
 from bot.content.catalog import CODE_RE  # noqa: E402
 from bot.core.matcher import (  # noqa: E402
     REGATE_FEATURES,
-    REGATE_MIN_TOKENS,
     RERANK_FEATURES,
     Matcher,
     decided_gate,
@@ -69,15 +67,18 @@ CURATED_SHARE = 0.7  # the curated questions' share of the loss, as in train_mat
 # +0.028 to +0.089 / +0.030 to +0.118: 0.15 is the first that costs neither)
 OTHER_SHARE = 0.15
 # The second gate: boosted trees (LightGBM, logistic loss) over REGATE_FEATURES, a `none`
-# question's weight against a labelled one's. It decides alone for messages of REGATE_MIN_TOKENS
-# words or more (bot/core/matcher.py). Leave-one-set-out over the 48 training sets, session 19:
+# question's weight against a labelled one's. It decides alone (bot/core/matcher.py; until
+# session 19 for messages of 8 words or more only). Leave-one-set-out over the 48 training sets,
+# session 19:
 # questions the second ranker answers right that are refused / `none` answered, against the first
 # gate alone 198 / 318 and the linear second gate that only added answers (until session 18, NONE
 # weight 3) 69 / 328; a linear one deciding alone, weight 0.7 / 1 / 1.5 / 3: 71 / 238, 94 / 211,
 # 121 / 184, 196 / 148 (from 12 words: 74 / 240); trees, weight 1: 300 rounds of 15 leaves 85 /
 # 164, 7 leaves 83 / 174, 600 rounds 84 / 163, weight 0.7 84 / 175, 1.5 99 / 159; from 6 words
 # 85 / 154, from 12 words 83 / 208; refusing what the first gate answers only below P 0.35 / 0.25
-# (REGATE_REFUSE): 70 / 183, 58 / 201
+# (REGATE_REFUSE): 70 / 183, 58 / 201. Session 20, four folds of 56 sets, messages under 8 words
+# decided by the second gate too: 300 trees 55 / 197 in all; 500 trees 57 / 184, depth 4 56 / 209,
+# depth 5 58 / 207, 20 a leaf 61 / 196
 GATE_TREES, GATE_LEAVES, GATE_RATE, GATE_MIN_LEAF = 300, 15, 0.05, 40
 NONE_WEIGHT = 1.0
 # Boosted trees over the candidates' listwise features (bot/core/ranker.py), learnt with a ranking
@@ -135,8 +136,7 @@ class Group:
 
 def groups(m: Matcher, path: Path, everything: bool = False) -> list[Group]:
     """Labelled questions whose first-ranker top holds a right and a wrong candidate (with
-    `everything`: also every question of REGATE_MIN_TOKENS words or more, `none` ones too, for the
-    second gate)."""
+    `everything`: also every other question, `none` ones too, for the second gate)."""
     out = []
     procs = m.procs
     assert m.models is not None
@@ -164,7 +164,7 @@ def groups(m: Matcher, path: Path, everything: bool = False) -> list[Group]:
         )
         curated = not (other or none) and any(not CODE_RE.match(e) for e in expect)
         g = Group(m.rerank_input(prep, cs, logits, head), y, curated, path.name, other, none)
-        if everything and len(prep.tokens) >= REGATE_MIN_TOKENS:  # the second gate's
+        if everything:  # the second gate's
             gate_x = m.gate_features(prep, cs, logits, order)
             first_p = sigmoid(float(logits[order[0]]))
             g.gate = (gate_x, float(m.models.gate.logit(gate_x)), first_p)

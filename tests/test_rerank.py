@@ -15,9 +15,9 @@ import pytest
 from bot.content.bundle import load_catalog_dir
 from bot.content.lexicon import load_models
 from bot.core.matcher import (
+    DISAGREE,
     GATE_FEATURES,
     REGATE_FEATURES,
-    REGATE_MIN_TOKENS,
     REGATE_REFUSE,
     REQUEST_COLUMNS,
     RERANK_FEATURES,
@@ -165,6 +165,10 @@ def test_the_aliases_keep_a_qualified_reading(matcher: Matcher) -> None:
     assert ids[:2] == ["ket-hon-yeu-to-nuoc-ngoai", "ket-hon"]
 
 
+def _logit(p: float) -> float:
+    return math.log(p / (1 - p))
+
+
 def _with_regate(matcher: Matcher, intercept: float) -> Matcher:
     """The real matcher and models with a second gate that says `intercept` of every message."""
     n = len(REGATE_FEATURES)
@@ -175,29 +179,29 @@ def _with_regate(matcher: Matcher, intercept: float) -> Matcher:
     return out
 
 
-def test_the_second_gate_decides_alone_for_a_long_message() -> None:
-    """For messages of REGATE_MIN_TOKENS words or more the second gate's word is final: it answers
-    what the first gate refuses and refuses what it answers; a short message is the first's."""
+def test_the_second_gate_decides_alone() -> None:
+    """The second gate's word is final, for a long message and a short one: it answers what the
+    first gate refuses and refuses what it answers."""
     m = load_catalog_dir(ROOT / "procedures_catalog").matcher
     answered = "làm giấy khai sinh cho con mới sinh tuần trước ở xã"
     unusual = "anh ơi đăng ký tạm trú cho vợ với hai đứa con lên ở cùng mình ở trọ"
     short = "tạm trú cho vợ"
-    assert len(m.prepare(unusual).tokens) >= REGATE_MIN_TOKENS > len(m.prepare(short).tokens)
-    assert len(m.prepare(answered).tokens) >= REGATE_MIN_TOKENS
     never = _with_regate(m, -30.0)
     refused = never.analyse(answered)
-    assert not refused.matches  # refused by the second, whatever the first says
-    # ...but the first would answer: the two disagree, the conversation offers the likely ones
-    assert refused.unsure[0].id == "khai-sinh" and refused.administrative
+    assert not refused.matches and not refused.unsure  # refused by the second, and surely
+    doubted = _with_regate(m, _logit((DISAGREE + REGATE_REFUSE) / 2)).analyse(answered)
+    # ...not surely, and the first would answer: the conversation offers the likely ones
+    assert not doubted.matches
+    assert doubted.unsure[0].id == "khai-sinh" and doubted.administrative
     assert not never.analyse(unusual).matches and not never.analyse(unusual).unsure
-    doubtful = _with_regate(m, math.log(REGATE_REFUSE / (1 - REGATE_REFUSE)) + 0.1)
+    doubtful = _with_regate(m, _logit(REGATE_REFUSE) + 0.1)
     assert doubtful.analyse(answered).matches[0].id == "khai-sinh"  # refuses below REGATE_REFUSE
     assert not doubtful.analyse(unusual).matches  # ...and answers at 0.5 only
     always = _with_regate(m, 30.0)
     assert always.analyse(answered).matches[0].id == "khai-sinh"
     assert always.analyse(unusual).matches[0].id == "dang-ky-tam-tru"  # answered by the second
-    assert never.analyse(short).matches == always.analyse(short).matches  # short: the first alone
     assert always.analyse(short).matches[0].id == "dang-ky-tam-tru"
+    assert not never.analyse(short).matches  # a short message too
 
 
 def test_the_shipped_second_gate_is_trees_that_refuse_advice_and_answer_a_request() -> None:
@@ -209,6 +213,9 @@ def test_the_shipped_second_gate_is_trees_that_refuse_advice_and_answer_a_reques
     assert not m.analyse(advice).matches
     request = "con tôi mới sinh được một tuần, giờ đi làm giấy khai sinh cho cháu ở xã thì cần gì"
     assert m.analyse(request).matches[0].id == "khai-sinh"
+    for chat in ("chào bạn", "chao ban", "hihi"):  # the first gate answered these (Chào bán…)
+        assert not m.analyse(chat).matches, chat
+    assert m.analyse("làm hộ chiếu").matches  # a short request is still answered
 
 
 def test_the_exported_gate_trees_score_as_lightgbm_does() -> None:
