@@ -281,6 +281,22 @@ def test_the_trees_linear_term_adds_to_their_log_odds() -> None:
     assert np.allclose(calibrated.logit(x), [3.75, 1.75])
 
 
+def test_a_candidates_rank_counts_the_entries_strictly_above_it() -> None:
+    """Ranks are counted, not sorted: ties share a rank, the best is 0, and the count is the
+    same as sorting every score would give (zeros and repeated scores included)."""
+    np = pytest.importorskip("numpy")
+    from bot.core.matcher import _ranks
+
+    scores = np.array([0.0, 3.0, 1.5, 3.0, 0.0, 7.0, 1.5, 0.2])
+    of = np.array([7.0, 3.0, 1.5, 0.0, 0.2, 3.0])
+    assert _ranks(scores, of).tolist() == [0, 1, 3, 6, 5, 1]
+    rng = np.random.default_rng(7)
+    many = np.round(rng.random(500) * 20) / 4  # many ties
+    picked = many[rng.integers(0, 500, 40)]
+    by_sorting = many.size - np.searchsorted(np.sort(many), picked, side="right")
+    assert _ranks(many, picked).tolist() == by_sorting.tolist()
+
+
 def test_walks_that_go_deeper_than_the_others_reach_their_own_leaf() -> None:
     """A caterpillar tree (each right child splits again) ten levels deep beside a stump: the walk
     drops the finished walks after a few levels, and every row still ends in its own leaf."""
