@@ -45,6 +45,14 @@ def turn(engine: Engine, text: str) -> Turn:
             "ket-hon",
             False,
         ),
+        # who signs for the witness, not "chứng thực chữ ký người không biết chữ": the words of
+        # what a name qualifies ("không biết chữ") do not name it without its head
+        (
+            "người làm chứng là bà đỡ được không, bả không biết chữ",
+            "khai-sinh",
+            "chung-thuc-chu-ky",
+            False,
+        ),
         # a place ("chỗ hộ khẩu"), not the residence procedure
         (
             "làm ở công an xã nào cũng được hay phải về chỗ hộ khẩu",

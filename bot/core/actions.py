@@ -23,8 +23,7 @@ def understand(turn: Turn) -> str:
     turn.state.lang = "en" if analysis.english else "vi"
     matches = list(analysis.matches)
     if not matches and analysis.unsure:  # a need, but not clearly which: ask, as a clerk would
-        turn.state.choices = [m.id for m in analysis.unsure]
-        return "many"
+        return _choose(turn, [m.id for m in analysis.unsure])
     if not matches:
         return "none"
     first = matches[0]
@@ -40,10 +39,17 @@ def understand(turn: Turn) -> str:
         # close scores (shown, or the second ranker's own), the first and its plain sibling, or
         # the ranker and the curated aliases read the message differently
         head = [first.id, other] if other else [first.id]
-        turn.state.choices = head + [m.id for m in rivals if m.id != other]
-        return "many"
+        return _choose(turn, head + [m.id for m in rivals if m.id != other])
     turn.state.switch_procedure(first.id)
     return "one"
+
+
+def _choose(turn: Turn, choices: list[str]) -> str:
+    """Offer `choices`: while the citizen picks, no procedure is in hand (a question typed now,
+    "cần mang giấy gì", is about the offers, not about the procedure seen before)."""
+    turn.state.choices = choices
+    turn.state.switch_procedure("")
+    return "many"
 
 
 def _close_other(pair: tuple[str, ...], first: str, related: set[str]) -> str:

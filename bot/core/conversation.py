@@ -193,6 +193,11 @@ def _need(turn: Turn, reading: Reading) -> bool:
     if turn.proc is None and _asks_about_nothing(turn, text):
         return True
     analysis = turn.content.matcher.analyse(text, top=3)
+    if _asks_before_choosing(turn, text, analysis):
+        turn.state.misses = 0
+        turn.say(turn.r.t("choose_first"))
+        reprompt(turn)
+        return True
     proc = turn.proc
     # small talk around no procedure ("ừ cảm ơn cháu nhé") is answered as small talk below
     talk_only = bool(reading.value) and not analysis.matches
@@ -223,6 +228,19 @@ def _need(turn: Turn, reading: Reading) -> bool:
         reprompt(turn)
         return True
     return not_understood(turn)
+
+
+def _asks_before_choosing(turn: Turn, text: str, analysis: Analysis) -> bool:
+    """A question typed under a choice list that the matcher reads as some procedure outside the
+    list but that does not name it ("người đứng ra làm đơn là ai, tổ trưởng dân phố được không"
+    under the funeral allowance: not the mediation team leader's recognition): about the offers,
+    so the citizen is asked to pick one first. A need that names another procedure goes on."""
+    options = choosing(turn)
+    guess = analysis.matches or analysis.unsure
+    if not options or not guess or guess[0].id in {p.id for p in options}:
+        return False
+    words = turn.content.flows.words
+    return is_question(text, fold(text), words) and not _names_new(turn, options)
 
 
 def _asks_about_nothing(turn: Turn, text: str) -> bool:

@@ -20,6 +20,9 @@ from bot.core.understand import Words, contains
 
 MIN_WORDS = 3  # words (besides question words) a message needs to name a procedure
 NAMED_SHARE = 0.67  # of a procedure name's own words the message must contain
+# a name says what it is first ("chứng thực chữ ký") and for whom after ("… người không biết
+# chữ"): a run naming it holds one of its first words, not only the words that qualify it
+HEAD_WORDS = 2
 NEED_VERB_REACH = 3  # words before a paper where a need verb makes it a need ("cấp thẻ căn cước")
 
 
@@ -37,13 +40,15 @@ def names(turn: Turn, proc: Procedure, text: str, other: Procedure) -> bool:
     plain = words.generic | asked_words(turn, " ".join(typed))  # "… cần mang gì" names nothing
     for phrase in (other.name, *other.aliases, *other.english):
         toks = fold(phrase).split()
-        named = set(toks) - words.generic
+        own = [t for t in toks if t not in words.generic]
+        named = set(own)
         if len(named & said) < max(2, math.ceil(NAMED_SHARE * len(named))):
             continue
         pairs = _pairs(toks)
+        head = set(own[:HEAD_WORDS])
         for seq in runs:
             run = {t for pair in _asked_pairs(turn, seq) & pairs - papers for t in pair}
-            if len(run - plain) >= 2:
+            if len(run - plain) >= 2 and run & head:
                 return True
     return False
 
