@@ -13,6 +13,7 @@ from bot.core.matcher import CLEAR_LEAD
 from bot.core.messages import Attachment, Button
 from bot.core.model import NO, YES, Option, Procedure, Question
 from bot.core.normalize import fold
+from bot.core.understand import contains, without_preamble
 
 MAX_CHOICES = 3
 
@@ -45,11 +46,23 @@ def understand(turn: Turn) -> str:
 
 
 def _choose(turn: Turn, choices: list[str]) -> str:
-    """Offer `choices`: while the citizen picks, no procedure is in hand (a question typed now,
-    "cần mang giấy gì", is about the offers, not about the procedure seen before)."""
+    """Offer `choices`. A message that corrects or leaves the procedure in hand ("à nhầm, ý tôi
+    là khai sinh…", "hỏi việc khác") leaves none in hand while the citizen picks: a question typed
+    now ("cần mang giấy gì") is about the offers. A side question ("văn bản ủy quyền có phải
+    chứng thực chữ ký không") keeps it: "mấy ngày có giấy" is still about the business licence."""
     turn.state.choices = choices
-    turn.state.switch_procedure("")
+    if turn.proc is not None and _moves_on(turn, turn.state.last_text):
+        turn.state.switch_procedure("")
     return "many"
+
+
+def _moves_on(turn: Turn, raw: str) -> bool:
+    """The message corrects itself or says it is about something else."""
+    words = turn.content.flows.words
+    folded = fold(raw)
+    return without_preamble(raw, words) != raw or any(
+        contains(folded, m) for m in words.switch_markers
+    )
 
 
 def _close_other(pair: tuple[str, ...], first: str, related: set[str]) -> str:

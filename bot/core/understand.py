@@ -476,6 +476,10 @@ def read(raw: str, context: Context, words: Words) -> Reading:
         return Reading(Kind.NEED, facts=facts, text=without_preamble(raw, words))
     if len(folded.split()) <= MAX_CONTROL_TOKENS:  # "cho tôi gặp cán bộ với", "thôi quay lại đi"
         command = _intent(folded, words.control, whole=False)
+        rest = without_preamble(raw, words)
+        said = fold(rest) if rest != raw else ""  # "nhầm rồi, ý em là kết hôn": not "back"
+        if command and said and not _intent(said, words.control, whole=False):
+            return Reading(Kind.NEED, facts=facts, text=rest)
         if command:
             return Reading(Kind.CONTROL, command)
     switching = any(contains(folded, m) for m in words.switch_markers)
