@@ -53,6 +53,14 @@ def turn(engine: Engine, text: str) -> Turn:
             "chung-thuc-chu-ky",
             False,
         ),
+        # every word of an alias ("đổi căn cước 60 tuổi") said: named, though "căn cước" is also
+        # a paper of the passport in hand
+        (
+            "thẻ căn cước của mẹ tôi, mẹ đủ 60 tuổi rồi thì đổi ở đâu",
+            "tthc-1-001456",
+            "cap-the-can-cuoc",
+            True,
+        ),
         # a place ("chỗ hộ khẩu"), not the residence procedure
         (
             "làm ở công an xã nào cũng được hay phải về chỗ hộ khẩu",

@@ -21,7 +21,8 @@ from bot.core.understand import Words, contains
 MIN_WORDS = 3  # words (besides question words) a message needs to name a procedure
 NAMED_SHARE = 0.67  # of a procedure name's own words the message must contain
 # a name says what it is first ("chứng thực chữ ký") and for whom after ("… người không biết
-# chữ"): a run naming it holds one of its first words, not only the words that qualify it
+# chữ"): a message with most (not all) of its words names it only with a run holding one of its
+# first words, not only the words that qualify it
 HEAD_WORDS = 2
 NEED_VERB_REACH = 3  # words before a paper where a need verb makes it a need ("cấp thẻ căn cước")
 
@@ -45,7 +46,8 @@ def names(turn: Turn, proc: Procedure, text: str, other: Procedure) -> bool:
         if len(named & said) < max(2, math.ceil(NAMED_SHARE * len(named))):
             continue
         pairs = _pairs(toks)
-        head = set(own[:HEAD_WORDS])
+        # every word said, or the run holds one of the name's first words
+        head = set(own[:HEAD_WORDS]) if not named <= said else named
         for seq in runs:
             run = {t for pair in _asked_pairs(turn, seq) & pairs - papers for t in pair}
             if len(run - plain) >= 2 and run & head:
