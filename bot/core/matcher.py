@@ -31,10 +31,6 @@ from bot.core.translation import Names
 
 KIND_WEIGHT = {"name": 1.0, "alias": 1.0, "english": 1.0, "keyword": 0.55}
 MIN_SCORE = 2.2  # below this the question is about no procedure
-# The ranker's calibrated probability that its first candidate is right, under which the matcher
-# asks rather than answers (README: 0.05 and 0.1 measured on the older blind sets; 0.05 costs
-# national top-1 0.820 -> 0.816 and lifts covered none-right 0.892 -> 0.898, 0.1: 0.805 and 0.904)
-MIN_TOP = 0.05
 ANSWER = 0.5  # gate P from which the matcher answers
 UNSURE = 0.25  # gate P from which an unanswered message still counts as administrative
 # ...or from this P when the first gate would answer and the second refuses (the two disagree: the
@@ -626,10 +622,9 @@ class Matcher:
         # the ranker 100 times (README, session 9).
         first = self.procs[cs.ids[order[0]]]
         cascade = lead is not None and (first.id == lead.id or _refines(lead.name, first.name))
-        # both readings name a curated procedure: the message is about one, even when the
-        # ranker's own probability is low (MIN_TOP guards national records answered by chance)
-        curated = lead is not None and not first.imported
-        if gate < ANSWER or (not curated and best < MIN_TOP):
+        # The gates alone decide (README, session 21: a floor on the first ranker's own
+        # probability, set before there was a second gate, left right answers unanswered)
+        if gate < ANSWER:
             unsure = gate >= UNSURE or (first_answers and gate >= DISAGREE)
             return Analysis(
                 tuple(prep.tokens),
