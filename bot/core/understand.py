@@ -393,6 +393,15 @@ def negated_need(folded: str, words: Words, raw: str = "") -> str:
     return ""
 
 
+def _after_command(raw: str, folded: str, words: Words) -> str:
+    """The message after the control phrase it opens with ("quay lại khai sinh, …" ->
+    "khai sinh, …": the matcher must not read "lại khai sinh" as a re-registration)."""
+    _, phrase = _intent_phrase(folded, words.control, whole=False)
+    if not folded.startswith(f"{phrase} "):
+        return raw
+    return raw_span(raw, folded[len(phrase) :].strip()) or raw
+
+
 def raw_span(raw: str, folded_part: str) -> str:
     """The words of `raw` whose folded form is `folded_part`, accents kept (the matcher reads
     "lại" and "lai" differently); `folded_part` itself when it is not a run of raw words."""
@@ -480,8 +489,10 @@ def read(raw: str, context: Context, words: Words) -> Reading:
         said = fold(rest) if rest != raw else ""  # "nhầm rồi, ý em là kết hôn": not "back"
         if command and said and not _intent(said, words.control, whole=False):
             return Reading(Kind.NEED, facts=facts, text=rest)
-        if command:
+        if command and not ask_topics(folded, words):
             return Reading(Kind.CONTROL, command)
+        if command:  # "quay lại khai sinh, lệ phí bao nhiêu": a need and a question
+            return Reading(Kind.NEED, facts=facts, text=_after_command(raw, folded, words))
     switching = any(contains(folded, m) for m in words.switch_markers)
     if context.has_procedure and not switching:
         complaint = _intent(
