@@ -489,10 +489,11 @@ def read(raw: str, context: Context, words: Words) -> Reading:
         said = fold(rest) if rest != raw else ""  # "nhầm rồi, ý em là kết hôn": not "back"
         if command and said and not _intent(said, words.control, whole=False):
             return Reading(Kind.NEED, facts=facts, text=rest)
-        if command and not ask_topics(folded, words):
-            return Reading(Kind.CONTROL, command)
-        if command:  # "quay lại khai sinh, lệ phí bao nhiêu": a need and a question
+        if command == "back" and ask_topics(folded, words):  # "quay lại khai sinh, lệ phí bao
+            # nhiêu": a procedure to go back to, and a question about it
             return Reading(Kind.NEED, facts=facts, text=_after_command(raw, folded, words))
+        if command:
+            return Reading(Kind.CONTROL, command)
     switching = any(contains(folded, m) for m in words.switch_markers)
     if context.has_procedure and not switching:
         complaint = _intent(
