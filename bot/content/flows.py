@@ -225,6 +225,7 @@ WORD_LISTS = (
     "switch_markers",
     "negation_split",
     "preambles",
+    "corrections",
     "need_verbs",
     "more_words",
     "negators",
