@@ -225,7 +225,6 @@ WORD_LISTS = (
     "switch_markers",
     "negation_split",
     "preambles",
-    "corrections",
     "need_verbs",
     "more_words",
     "negators",

@@ -275,8 +275,8 @@ def follows_up(turn: Turn, proc: Procedure, text: str, analysis: Analysis) -> bo
     corrects = {*words.negators, *words.negation_split}
     if any(contains(said, m) for m in words.switch_markers if m not in corrects):
         return False  # "hỏi việc khác", "chuyển sang"
-    if any(contains(said, m) for m in (*words.corrections, *words.control.get("back", ()))):
-        return False  # "à tôi nói nhầm, ý tôi là…", "quay lại khai sinh": a correction
+    if any(contains(said, m) for m in words.control.get("back", ())):
+        return False  # "nhầm rồi, ý em là kết hôn", "quay lại khai sinh": a correction
     if any(contains(said, m) for m in corrects) and denies(turn, proc, turn.text):
         return False  # a denial of a detail ("không phải nơi thường trú") stays, below
     top = analysis.matches[0].id

@@ -72,7 +72,6 @@ class Words:
     negation_split: tuple[str, ...] = ()
     negators: tuple[str, ...] = ()
     preambles: tuple[str, ...] = ()  # "nhầm, ý tôi là …": words before a need, not part of it
-    corrections: tuple[str, ...] = ()  # "nói nhầm, ý tôi là …": what was said before is not it
     need_verbs: tuple[str, ...] = ()  # "làm căn cước": a paper named as a need, not as a paper
     more_words: tuple[str, ...] = ()  # "còn cần gì nữa": the rest of the checklist
     numbers: Mapping[str, int] = field(default_factory=dict)
@@ -130,7 +129,6 @@ class Words:
             negation_split=seq("negation_split"),
             negators=seq("negators"),
             preambles=tuple(sorted(seq("preambles"), key=len, reverse=True)),  # longest first
-            corrections=seq("corrections"),
             need_verbs=seq("need_verbs"),
             more_words=seq("more_words"),
             numbers={fold(str(k)): int(v) for k, v in raw_numbers.items()},
@@ -496,7 +494,7 @@ def read(raw: str, context: Context, words: Words) -> Reading:
             return Reading(Kind.NEED, facts=facts, text=_after_command(raw, folded, words))
         if command:
             return Reading(Kind.CONTROL, command)
-    switching = any(contains(folded, m) for m in (*words.switch_markers, *words.corrections))
+    switching = any(contains(folded, m) for m in words.switch_markers)
     if context.has_procedure and not switching:
         complaint = _intent(
             folded, {"complaint": words.small_talk.get("complaint", ())}, whole=False
