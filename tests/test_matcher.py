@@ -97,6 +97,14 @@ def test_administrative_abbreviations_expand(matcher: Matcher) -> None:
     assert code in matcher.catalog.procedures[first(matcher, "đk nvqs lần đầu") or ""].codes
 
 
+def test_a_typo_in_one_records_documents_does_not_stop_the_repair(matcher: Matcher) -> None:
+    """One portal record's document list spells 'thuơn…': a word only one entry's documents use
+    is no word, and 'thườn' is repaired to 'thường' ('thuon' was known, so left alone)."""
+    tokens = matcher.prepare("đăng ký thườn trú cho con").tokens
+    assert tokens[:4] == ["dang", "ky", "thuong", "tru"]
+    assert matcher.analyse("đăng ký thườn trú cho con khi đổi chổ ở qua phường khác").matches
+
+
 def test_stopwords_are_decided_on_accents_when_typed() -> None:
     m = load_catalog_dir(ROOT / "procedures_catalog").matcher
     prep = m.prepare("bạn ơi xin bản sao sổ hồng")

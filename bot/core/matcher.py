@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import re
 import sys
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property
@@ -60,6 +61,7 @@ NEGATED_FACTOR = 0.1  # "không phải X": X is what the citizen does not want
 # records' text (field, documents). Widths measured: wider adds cost, not recall (README).
 CAND_PHRASE, CAND_NAME, CAND_TEXT, CAND_EXAMPLE, CAND_CENTROID = 12, 12, 5, 8, 8
 CTX_DOCS = 6  # document names per entry in the text field
+VOCAB_MIN_ENTRIES = 2  # a word of documents only is known to the speller from this many entries
 RANK_FEATURES = (
     "ph_log",
     "ph_rel",
@@ -480,9 +482,13 @@ class Matcher:
             vocab.update(key)
             vocab.update(val)
         vocab.update(self.lexicon.ambiguous)
-        for p in self.procs:
-            for doc in p.documents:
-                vocab.update(fold(doc.name).split())
+        # a word only documents use counts when two entries' documents use it: the portal's
+        # document lists hold typos ("chính sách như thuơn…"), and a typo in the vocabulary is
+        # never repaired ("đăng ký thườn trú" stayed 'thuon')
+        in_docs = Counter(
+            w for p in self.procs for w in {w for d in p.documents for w in fold(d.name).split()}
+        )
+        vocab.update(w for w, n in in_docs.items() if n >= VOCAB_MIN_ENTRIES)
         return vocab
 
     # ---- query -------------------------------------------------------------
