@@ -13,6 +13,7 @@ import yaml
 
 from bot.content.catalog import load_procedure_file
 from bot.importer import import_dvcqg
+from bot.importer.api import fee_fact
 from bot.importer.audit import audit
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -187,3 +188,23 @@ def test_shipped_import_has_defects_in_at_most_one_percent() -> None:
     report = audit(ROOT / "procedures_catalog", REFERENCE)
     assert report.entries >= 5000
     assert report.rate <= 1.0, report.format()
+
+
+def _fee_record(*fees: tuple[float, str]) -> dict[str, object]:
+    method = {"submissionMethod": "DIRECT", "fees": [
+        {"type": "FEE", "value": v, "description": d} for v, d in fees
+    ]}  # fmt: skip
+    return {"executionMethods": [method]}
+
+
+def test_a_fee_below_a_thousand_dong_is_read_from_its_description() -> None:
+    """The portal stores some amounts in thousands and some in dollars without a currency
+    (3.000351: value 135, "Lệ phí cấp giấy phép lái xe: 135.000 đồng/lần"): no fee is 135 đồng."""
+    thousands = fee_fact(_fee_record((135, "Lệ phí cấp giấy phép lái xe: 135.000 đồng/lần.")))
+    assert thousands["text"] == "Lệ phí 135.000 đồng" and "verify" not in thousands
+    dollars = fee_fact(_fee_record((155, "Thẻ tạm trú từ trên 02 năm đến 05 năm: 155 USD/thẻ.")))
+    assert dollars["text"] == "Lệ phí 155 USD"
+    unclear = fee_fact(_fee_record((20, "Căn cứ Thông tư 269/2016/TT-BTC")))
+    assert "20 đồng" not in unclear["text"] and "không rõ đơn vị" in unclear["text"]
+    assert unclear["verify"] is True
+    assert fee_fact(_fee_record((20000, "")))["text"] == "Lệ phí 20.000 đồng"

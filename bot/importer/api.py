@@ -269,9 +269,34 @@ def _per_channel(pairs: list[tuple[str, str]]) -> str:
 # --- fee --------------------------------------------------------------------------------
 
 
-def _money(value: float, currency: str) -> str:
-    amount = f"{value:,.0f}".replace(",", ".") if float(value).is_integer() else f"{value:,.2f}"
-    return f"{amount} {texts()['api']['currency'].get(currency, currency or 'đồng')}"
+# No fee is below 1,000 đồng: the portal stores some in thousands ("135" for "135.000 đồng/lần",
+# as the record's own description says) and some in dollars without a currency ("155" for
+# "155 USD/thẻ"). 216 such amounts in the shipped records; 87 described ×1000, 6 in USD.
+MIN_DONG = 1000
+
+
+def _plain(value: float) -> str:
+    return f"{value:,.0f}".replace(",", ".") if float(value).is_integer() else f"{value:,.2f}"
+
+
+def _money(value: float, currency: str, desc: str = "") -> tuple[str, bool]:
+    """The amount as a citizen reads it, and whether its unit is unclear (then it is shown as
+    the record gives it, marked for checking). A small amount in đồng is read from the record's
+    description: the same number in thousands, or in dollars."""
+    t = texts()["api"]
+    unit = t["currency"].get(currency, currency or "đồng")
+    if unit != "đồng" or value >= MIN_DONG:
+        return f"{_plain(value)} {unit}", False
+    number = r"(?<![\d.,])" + re.escape(_plain(value))
+    if re.search(number + r"\s*(?:USD|đô la)", desc, re.IGNORECASE):
+        return f"{_plain(value)} USD", False
+    thousands = value * 1000
+    forms = {_plain(thousands), f"{thousands:,.0f}", f"{thousands:.0f}"}
+    if float(thousands).is_integer() and any(
+        re.search(r"(?<![\d.,])" + re.escape(f) + r"(?![\d])", desc) for f in forms
+    ):
+        return f"{_plain(thousands)} đồng", False
+    return t["fee_unit_unclear"].format(value=_plain(value)), True
 
 
 def fee_amounts(det: dict[str, Any]) -> list[float]:
@@ -291,7 +316,7 @@ def fee_fact(det: dict[str, Any]) -> dict[str, Any]:
     t = texts()["api"]
     pairs: list[tuple[str, str]] = []
     notes: list[str] = []
-    described = False
+    described = doubtful = False
     for m in det.get("executionMethods") or []:
         channel = t["channels"].get(str(m.get("submissionMethod")), "")
         for fee in m.get("fees") or []:
@@ -299,9 +324,9 @@ def fee_fact(det: dict[str, Any]) -> dict[str, Any]:
             desc = one_line(fee.get("description"))
             kind = t["fee_types"].get(str(fee.get("type")), "")
             if isinstance(value, (int, float)) and value > 0:
-                pairs.append(
-                    (channel, f"{kind} {_money(value, str(fee.get('currencyName') or ''))}".strip())
-                )
+                amount, unclear = _money(value, str(fee.get("currencyName") or ""), desc)
+                pairs.append((channel, f"{kind} {amount}".strip()))
+                doubtful = doubtful or unclear
             if desc:
                 described = True
                 if desc not in notes:
@@ -310,6 +335,8 @@ def fee_fact(det: dict[str, Any]) -> dict[str, Any]:
     fact: dict[str, Any] = {}
     if text:
         fact["text"] = text
+        if doubtful:
+            fact["verify"] = True
     elif described:
         fact["text"] = t["fee_see_note"]
     elif _fee_law(det):

@@ -34,11 +34,14 @@ CHECKS = (
     "empty checklist",
     "fee shown as free",
     "fee amount missing",
+    "fee below 1,000 đồng",
     "commune level but record is not",
     "wrong official link",
 )
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _FREE = re.compile(r"miễn phí|không thu|không mất phí|không ghi phí|free", re.IGNORECASE)
+# "Lệ phí 135 đồng": the portal's amount in thousands or in dollars shown as đồng
+_TINY_DONG = re.compile(r"(?<![\d.,])\d{1,3} đồng")
 
 
 @dataclass
@@ -152,6 +155,8 @@ def entry_problems(entry: dict[str, Any], record: dict[str, Any] | None) -> list
         found.append("fee shown as free")
     if amounts and not all(_amount_shown(a, fee_text) for a in amounts):
         found.append("fee amount missing")
+    if _TINY_DONG.search(fee_text):
+        found.append("fee below 1,000 đồng")
     if entry.get("level") == "xa" and not _commune_record(det):
         found.append("commune level but record is not")
     page = PAGE.format(id=record.get("id") or det.get("id"))
