@@ -59,3 +59,14 @@ def test_plain_english_off_topic_is_answered_in_english(words: Words) -> None:
 def test_nhi_and_o_dau_make_a_question(said: str, words: Words) -> None:
     """A clear question that names no procedure is answered "out of scope", not "chưa hiểu"."""
     assert is_question(said, fold(said), words)
+
+
+def test_chat_shorthand_is_written_out_and_nothing_else(words: Words) -> None:
+    assert words.spell_out("cần j, bn tiền, lm onl dc ko") == (
+        "cần gì, bao nhiêu tiền, làm online được không"
+    )
+    assert words.spell_out("my baby's birth, phí 50k") == "my baby's birth, phí 50k"
+    assert words.spell_out("Căn cước làm ở đâu") == "Căn cước làm ở đâu"  # accented: no shorthand
+    # the phrase lists are written out alike: "mất bn lâu" in the file, "bao nhiêu lâu" typed
+    reading = read(words.spell_out("mat bn lau moi co"), Context(has_procedure=True), words)
+    assert reading.kind == Kind.ASK and "time" in reading.value

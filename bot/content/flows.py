@@ -235,6 +235,7 @@ WORD_LISTS = (
 )
 WORD_TABLES = (
     "asks",
+    "shorthand",
     "small_talk",
     "control",
     "numbers",

@@ -80,8 +80,10 @@ def choosing(turn: Turn) -> list[Procedure]:
 def typed(turn: Turn, text: str) -> bool:
     """Handle a typed message; False leaves it to the flow's own text handling."""
     words = turn.content.flows.words
-    turn.state.last_text = text
     lang = language(text, words)
+    if lang != "en":  # "r u ok" is English
+        text = turn.text = words.spell_out(text)
+    turn.state.last_text = text
     if lang and (
         len(text.split()) > 1 or turn.proc is None
     ):  # "thanks" alone mid-guide keeps the language

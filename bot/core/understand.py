@@ -34,6 +34,9 @@ class Kind(StrEnum):
     UNKNOWN = "unknown"
 
 
+_WORD = re.compile(r"(?<![\w'’])\w+(?![\w'’])")  # a word, not a piece of "baby's"
+
+
 def _mapping(raw: object) -> Mapping[object, object]:
     return raw if isinstance(raw, Mapping) else {}
 
@@ -47,8 +50,12 @@ def _plain_list(raw: object) -> tuple[str, ...]:
     return tuple(str(x) for x in raw) if isinstance(raw, list) else ()
 
 
-def _phrases(items: Iterable[object]) -> tuple[str, ...]:
+def _phrases(items: Iterable[object], short: Mapping[str, str] | None = None) -> tuple[str, ...]:
+    """Folded phrases, longest first; with `short` (folded shorthand -> folded words) written
+    out as messages are (`Words.spell_out`): "mất bn lâu" is "mất bao nhiêu lâu"."""
     out = {fold(str(x)) for x in items}
+    if short:
+        out = {" ".join(short.get(t, t) for t in p.split()) for p in out}
     out.discard("")
     return tuple(sorted(out, key=len, reverse=True))  # longest first
 
@@ -89,23 +96,45 @@ class Words:
     english_gloss: tuple[
         tuple[re.Pattern[str], str], ...
     ] = ()  # Vietnamese pattern -> English note
+    # chat shorthand read as the words it stands for ("cần j" is "cần gì"): folded key -> words
+    shorthand: Mapping[str, str] = field(default_factory=dict)
+
+    def spell_out(self, text: str) -> str:
+        """The message with its chat shorthand written out ("cần j" -> "cần gì"), for every
+        later step alike: the understanding's phrase lists and the matcher. A word typed with
+        accents is never shorthand ("cần" is not "can")."""
+        if not self.shorthand:
+            return text
+        table = self.shorthand
+
+        def word(m: re.Match[str]) -> str:
+            w = m.group(0)
+            key = fold(w)
+            plain = w.lower().replace("đ", "d") == key
+            return table.get(key, w) if plain else w
+
+        return _WORD.sub(word, text)
 
     @classmethod
     def from_data(cls, data: Mapping[str, object]) -> Words:
+        shorthand = {fold(str(k)): nfc(str(v)) for k, v in _mapping(data.get("shorthand")).items()}
+        shorthand.pop("", None)
+        short = {k: fold(v) for k, v in shorthand.items()}
+
         def table(key: str) -> dict[str, tuple[str, ...]]:
             raw = data.get(key) or {}
             assert isinstance(raw, Mapping)
-            return {str(k): _phrases(v) for k, v in raw.items()}
+            return {str(k): _phrases(v, short) for k, v in raw.items()}
 
-        def seq(key: str) -> tuple[str, ...]:
+        def seq(key: str, spelled: bool = True) -> tuple[str, ...]:
             raw = data.get(key) or []
             assert isinstance(raw, list)
-            return _phrases(raw)
+            return _phrases(raw, short if spelled else None)
 
         raw_facts = data.get("facts") or {}
         assert isinstance(raw_facts, Mapping)
         facts = {
-            str(q): {str(v): _phrases(p) for v, p in values.items()}
+            str(q): {str(v): _phrases(p, short) for v, p in values.items()}
             for q, values in raw_facts.items()
         }
         raw_numbers = data.get("numbers") or {}
@@ -132,10 +161,11 @@ class Words:
             need_verbs=seq("need_verbs"),
             more_words=seq("more_words"),
             numbers={fold(str(k)): int(v) for k, v in raw_numbers.items()},
-            english=frozenset(t for p in seq("english_words") for t in p.split()),
+            english=frozenset(t for p in seq("english_words", spelled=False) for t in p.split()),
             generic=frozenset(t for p in seq("generic_words") for t in p.split()),
             facts=facts,
             buttons=table("buttons"),
+            shorthand=shorthand,
             yes_buttons=_plain_list(data.get("yes_buttons")),
             need_buttons=_plain_list(data.get("need_buttons")),
             separating={
