@@ -83,8 +83,8 @@ def _answer_about(turn: Turn, proc: Procedure, topic: str, text: str = "") -> st
                 if m.deadline
             ]
             return "\n".join(lines)
-        if proc.deadline is None:
-            return r.t("ask_no_deadline")
+        if proc.deadline is None:  # "hạn mấy ngày" without a deadline: how long it takes
+            return r.t("ask_no_deadline") + "\n" + _answer_about(turn, proc, "time")
         return r.t("card_deadline", deadline=fact_line(turn, proc.deadline))
     if topic == "result":
         note = f"\n  ↳ {proc.result.note}" if proc.result.note else ""

@@ -8,6 +8,8 @@ to the matcher; what is not understood gets what was understood and the likelies
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.core import guide
 from bot.core.answers import (
     answer_about,
@@ -136,6 +138,16 @@ def _ask(turn: Turn, reading: Reading) -> bool:
         options = choosing(turn)
         if not options or _names_new(turn, options):
             return _need(turn, Reading(Kind.NEED, text=turn.text))
+        named = [p for p in options if names(turn, None, turn.text, p)]
+        if len(named) == 1:  # "thôi làm khai tử trước, cần gì": that offer, and the answer
+            turn.engine.press(turn, f"pick:{named[0].id}")
+            if turn.proc is not None and turn.proc.id == named[0].id:
+                # the words that named it name no paper ("khai tử" is not "tờ khai khai tử")
+                own = {t for n in (named[0].name, *named[0].aliases) for t in fold(n).split()}
+                rest = " ".join(t for t in reading.text.split() if t not in own)
+                _say_answers(turn, turn.proc, replace(reading, text=rest))
+                reprompt(turn)
+                return True
         parts = [
             f"{display_name(turn, p)}:\n{answer_about(turn, p, reading.value, reading.text)}"
             for p in options

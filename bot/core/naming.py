@@ -27,10 +27,10 @@ HEAD_WORDS = 2
 NEED_VERB_REACH = 3  # words before a paper where a need verb makes it a need ("cấp thẻ căn cước")
 
 
-def names(turn: Turn, proc: Procedure, text: str, other: Procedure) -> bool:
+def names(turn: Turn, proc: Procedure | None, text: str, other: Procedure) -> bool:
     """Whether the message names `other`: most words of its name or an alias, a run of them in a
     row (as typed or as abbreviated: "cccd"), and not merely a paper of `proc` ("giấy ủy quyền" on
-    the birth checklist is not "ủy quyền nhận trợ cấp thay")."""
+    the birth checklist is not "ủy quyền nhận trợ cấp thay"; without one, of a paper word)."""
     words = turn.content.flows.words
     typed = [t for t in fold(text).split() if t not in words.particles]
     if sum(t not in words.question_marks for t in typed) < MIN_WORDS:
@@ -83,13 +83,12 @@ def _asked_pairs(turn: Turn, seq: list[str]) -> set[tuple[str, str]]:
     return {(a, b) for i, (a, b) in enumerate(zip(seq, seq[1:], strict=False)) if i not in objects}
 
 
-def _papers(turn: Turn, proc: Procedure, runs: tuple[list[str], ...]) -> set[tuple[str, str]]:
+def _papers(
+    turn: Turn, proc: Procedure | None, runs: tuple[list[str], ...]
+) -> set[tuple[str, str]]:
     """Word pairs of the message that name a paper: one on `proc`'s checklist, or a paper word."""
-    docs = [
-        fold(d.name).split()
-        for part in guide.parts(turn.content.catalog, proc)
-        for d in part.documents
-    ]
+    parts = guide.parts(turn.content.catalog, proc) if proc is not None else []
+    docs = [fold(d.name).split() for part in parts for d in part.documents]
     out: set[tuple[str, str]] = set()
     for seq in runs:
         out |= {pair for doc in docs for pair in _pairs(seq) & _pairs(doc)}
