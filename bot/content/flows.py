@@ -232,10 +232,14 @@ WORD_LISTS = (
     "generic_words",
     "yes_buttons",
     "need_buttons",
+    "kin",
 )
 WORD_TABLES = (
     "asks",
     "shorthand",
+    "life_events",
+    "life_event_offers",
+    "life_event_unless",
     "small_talk",
     "control",
     "numbers",

@@ -38,6 +38,7 @@ from bot.core.understand import (
     contains,
     is_question,
     language,
+    life_event,
     read,
 )
 
@@ -139,6 +140,15 @@ def _ask(turn: Turn, reading: Reading) -> bool:
         if not options or _names_new(turn, options):
             return _need(turn, Reading(Kind.NEED, text=turn.text))
         named = [p for p in options if names(turn, None, turn.text, p)]
+        if len(named) != 1:  # "… khai tử rồi cắt hộ khẩu rồi tiền mai táng": read alone, the
+            # message asks for one of the offers (the matcher's answer, with a word of its name:
+            # on "khi mô thì được lãnh tiền" alone the matcher guesses)
+            matches = turn.content.matcher.analyse(turn.text, top=1).matches
+            named = [
+                p
+                for p in options
+                if matches and p.id == matches[0].id and hints_at(turn, turn.text, p)
+            ]
         if len(named) == 1:  # "thôi làm khai tử trước, cần gì": that offer, and the answer
             turn.engine.press(turn, f"pick:{named[0].id}")
             if turn.proc is not None and turn.proc.id == named[0].id:
@@ -148,10 +158,7 @@ def _ask(turn: Turn, reading: Reading) -> bool:
                 _say_answers(turn, turn.proc, replace(reading, text=rest))
                 reprompt(turn)
                 return True
-        parts = [
-            f"{display_name(turn, p)}:\n{answer_about(turn, p, reading.value, reading.text)}"
-            for p in options
-        ]
+        parts = [f"{display_name(turn, p)}:\n{_answers(turn, p, reading)}" for p in options]
         turn.say(with_footnote(turn, "\n\n".join(parts)))
         reprompt(turn)
         return True
@@ -166,6 +173,11 @@ def _ask(turn: Turn, reading: Reading) -> bool:
 
 def _say_answers(turn: Turn, proc: Procedure, reading: Reading) -> None:
     """The answers to each topic asked ("lệ phí, bao lâu"), with the unverified footnote."""
+    turn.say(with_footnote(turn, _answers(turn, proc, reading)))
+
+
+def _answers(turn: Turn, proc: Procedure, reading: Reading) -> str:
+    """The answer to each topic asked, one after the other."""
     topics = reading.value.split(",")
     words = turn.content.flows.words
     if (  # "bà đi thay thì có cần giấy ủy quyền không": who may go, and that paper
@@ -174,8 +186,7 @@ def _say_answers(turn: Turn, proc: Procedure, reading: Reading) -> None:
         and names_document(turn, proc, reading.text)
     ):
         topics.append("document")
-    parts = [answer_about(turn, proc, topic, reading.text) for topic in topics]
-    turn.say(with_footnote(turn, "\n".join(parts)))
+    return "\n".join(answer_about(turn, proc, topic, reading.text) for topic in topics)
 
 
 def _names_new(turn: Turn, options: list[Procedure]) -> bool:
@@ -223,6 +234,8 @@ def _need(turn: Turn, reading: Reading) -> bool:
         turn.engine.run(turn, DEFAULT_ON_TEXT)
         _press_asked(turn, text)
         return True
+    if proc is None and _tells_life_event(turn, text):
+        return True
     if reading.value:  # "chào em, cho hỏi chút": small talk around no procedure
         turn.state.misses = 0
         return _talk(turn, reading)
@@ -242,6 +255,24 @@ def _need(turn: Turn, reading: Reading) -> bool:
         reprompt(turn)
         return True
     return not_understood(turn)
+
+
+def _tells_life_event(turn: Turn, text: str) -> bool:
+    """A life event told without a request ("ông nội em mất tối qua ở nhà"; the matcher answers
+    requests only): a word of sympathy or congratulation and the procedures it leads to, as a
+    clerk would say, not "việc này tôi chưa hướng dẫn được"."""
+    words = turn.content.flows.words
+    event = life_event(fold(text), words)
+    catalog = turn.content.catalog
+    offers = [pid for pid in words.life_event_offers.get(event, ()) if catalog.get(pid)]
+    if not offers:
+        return False
+    turn.state.misses = 0
+    turn.say(turn.r.t(f"life_{event}"))
+    turn.state.choices = offers
+    if CHOOSE_STEP in turn.content.flows.steps:
+        turn.engine.run(turn, CHOOSE_STEP)
+    return True
 
 
 def _asks_before_choosing(turn: Turn, text: str, analysis: Analysis) -> bool:

@@ -96,6 +96,12 @@ class Words:
     english_gloss: tuple[
         tuple[re.Pattern[str], str], ...
     ] = ()  # Vietnamese pattern -> English note
+    # a life event told without a request ("ông nội em mất tối qua"): event -> phrases, the
+    # people it must be about (death), and the procedures it leads to (ids, as written)
+    life_events: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    kin: tuple[str, ...] = ()
+    life_event_unless: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    life_event_offers: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     # chat shorthand read as the words it stands for ("cần j" is "cần gì"): folded key -> words
     shorthand: Mapping[str, str] = field(default_factory=dict)
 
@@ -166,6 +172,12 @@ class Words:
             facts=facts,
             buttons=table("buttons"),
             shorthand=shorthand,
+            life_events=table("life_events"),
+            kin=seq("kin"),
+            life_event_unless=table("life_event_unless"),
+            life_event_offers={
+                str(k): _plain_list(v) for k, v in _mapping(data.get("life_event_offers")).items()
+            },
             yes_buttons=_plain_list(data.get("yes_buttons")),
             need_buttons=_plain_list(data.get("need_buttons")),
             separating={
@@ -296,6 +308,21 @@ def _intent_phrase(
             if ((folded == p) if whole else contains(folded, p)) and len(p) > len(phrase):
                 best, phrase = name, p
     return best, phrase
+
+
+def life_event(folded: str, words: Words) -> str:
+    """The life event a message tells ("bà em mới mất hôm qua": death; "vợ em vừa sinh": birth),
+    or "". An event with kin words listed for it (death) must name one of them: "mất rồi" alone
+    is often a lost paper or money."""
+    for event, phrases in words.life_events.items():
+        if not any(contains(folded, p) for p in phrases):
+            continue
+        if event == "death" and not any(contains(folded, k) for k in words.kin):
+            continue
+        if any(contains(folded, w) for w in words.life_event_unless.get(event, ())):
+            continue  # "giấy khai sanh của chú … trôi mất rồi": a lost paper
+        return event
+    return ""
 
 
 def ask_topics(folded: str, words: Words) -> list[str]:
