@@ -70,3 +70,19 @@ def test_chat_shorthand_is_written_out_and_nothing_else(words: Words) -> None:
     # the phrase lists are written out alike: "mất bn lâu" in the file, "bao nhiêu lâu" typed
     reading = read(words.spell_out("mat bn lau moi co"), Context(has_procedure=True), words)
     assert reading.kind == Kind.ASK and "time" in reading.value
+
+
+@pytest.mark.parametrize(
+    ("text", "topic"),
+    [
+        ("gia hạn được không", ""),  # folded "gia" is not "giá"
+        ("tiện hỏi luôn, em gái ra ở với em thì đky gì", ""),  # "tiện" is not "tiền"
+        ("tiền làm thẻ là bao nhiêu", "fee"),
+        ("bao gio phai bao", "deadline"),  # when it must be done, not how long it takes
+    ],
+)
+def test_a_topic_is_asked_by_words_that_keep_their_meaning_unaccented(
+    words: Words, text: str, topic: str
+) -> None:
+    reading = read(words.spell_out(text), Context(has_procedure=True), words)
+    assert (reading.value if reading.kind == Kind.ASK else "") == topic
