@@ -79,6 +79,10 @@ def test_chat_shorthand_is_written_out_and_nothing_else(words: Words) -> None:
         ("tiện hỏi luôn, em gái ra ở với em thì đky gì", ""),  # "tiện" is not "tiền"
         ("tiền làm thẻ là bao nhiêu", "fee"),
         ("bao gio phai bao", "deadline"),  # when it must be done, not how long it takes
+        ("gio muon lam so do lan dau cho ba ma thi lam sao", ""),  # "muốn", not "muộn"
+        ("con tre duoi 6 tuoi thi sao", ""),  # "trẻ", not "trễ"
+        ("mo quan an thi sao", ""),  # "mở", not "mô"
+        ("khai tu tre co bi phat khong", "deadline"),
     ],
 )
 def test_a_topic_is_asked_by_words_that_keep_their_meaning_unaccented(
