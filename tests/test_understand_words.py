@@ -90,3 +90,23 @@ def test_a_topic_is_asked_by_words_that_keep_their_meaning_unaccented(
 ) -> None:
     reading = read(words.spell_out(text), Context(has_procedure=True), words)
     assert (reading.value if reading.kind == Kind.ASK else "") == topic
+
+
+@pytest.mark.parametrize(
+    ("text", "asks_who"),
+    [
+        ("ông bà nội đi làm được không", True),  # someone else doing it, asked
+        ("ba tui co can di theo ko", True),
+        ("can my mom in hanoi request it for me", True),
+        ("nho em gai di xin giup dc hong", True),
+        ("ban sao lay duoc khong", False),  # folded "ban" is "bản", not "bạn"
+        ("vo lam duoc khong", False),  # "vô", not "vợ"
+        ("ma di lam duoc khong", False),  # "mà", not "má"
+        ("ông bà nội đi làm", False),  # told, not asked
+    ],
+)
+def test_asking_whether_someone_else_may_go_is_the_who_topic(
+    words: Words, text: str, asks_who: bool
+) -> None:
+    reading = read(words.spell_out(text), Context(has_procedure=True), words)
+    assert ("who" in reading.value.split(",") and reading.kind == Kind.ASK) == asks_who

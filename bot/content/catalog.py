@@ -54,6 +54,7 @@ PROCEDURE_KEYS: dict[str, tuple[str, bool]] = {
     "processing_time": ("fact", True),
     "fee": ("fact", True),
     "deadline": ("fact", False),
+    "proxy": ("fact", False),
     "online": ("online", True),
     "result": ("fact", True),
     "questions": ("questions", False),
@@ -445,6 +446,7 @@ def _build(ck: _Checker, data: Any) -> Procedure | None:
         deadline=_fact(ck, g("deadline"), ln("deadline"), "deadline")
         if "deadline" in data
         else None,
+        proxy=_fact(ck, g("proxy"), ln("proxy"), "proxy") if "proxy" in data else None,
         online=online,
         result=facts["result"],  # type: ignore[arg-type]
         questions=questions,

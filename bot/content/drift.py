@@ -28,7 +28,7 @@ from typing import Any
 
 from bot.core.model import Catalog, Fact, FactSource, Online, Procedure
 
-FACT_BLOCKS = ("where", "processing_time", "fee", "deadline", "online", "result")
+FACT_BLOCKS = ("where", "processing_time", "fee", "deadline", "online", "result", "proxy")
 NUMBER_BLOCKS = {"processing_time", "fee", "deadline"}
 # a number a citizen acts on: an amount of money or a count of days/hours/months
 _NUM_RE = re.compile(

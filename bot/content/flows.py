@@ -233,6 +233,10 @@ WORD_LISTS = (
     "yes_buttons",
     "need_buttons",
     "kin",
+    "stand_ins",
+    "stand_in_verbs",
+    "can_words",
+    "proxy_words",
 )
 WORD_TABLES = (
     "asks",

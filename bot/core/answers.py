@@ -94,7 +94,7 @@ def _answer_about(turn: Turn, proc: Procedure, topic: str, text: str = "") -> st
     if topic == "legal":
         return r.t("ask_legal", laws="; ".join(proc.legal_basis) or r.t("ask_unknown"))
     if topic == "who":
-        return r.t("ask_who", who=proc.who) if proc.who else r.t("ask_who_none")
+        return who_answer(turn, proc)
     more = any(contains(text, w) for w in turn.content.flows.words.more_words)
     named = topic == "document" or (topic == "documents" and names_document(turn, proc, text))
     if named and not more:  # "còn cần gì nữa": the whole checklist, not the paper named
@@ -106,6 +106,24 @@ def _answer_about(turn: Turn, proc: Procedure, topic: str, text: str = "") -> st
 AMOUNT_WORDS = re.compile(
     r"\d[\d.,]*\s*(đồng|triệu)|mức (chuẩn|hưởng|trợ cấp|trợ giúp|hỗ trợ)|lương cơ sở|bình quân"
 )
+
+
+def who_answer(turn: Turn, proc: Procedure) -> str:
+    """Who files it, and whether someone else may go instead: the entry's own `proxy` fact, or
+    else its authorisation paper (the record's words: "Văn bản ủy quyền …" and its note)."""
+    r = turn.r
+    lines = [r.t("ask_who", who=proc.who) if proc.who else r.t("ask_who_none")]
+    if proc.proxy is not None:
+        lines.append(r.t("ask_proxy", proxy=fact_line(turn, proc.proxy)))
+        return "\n".join(lines)
+    words = turn.content.flows.words.proxy_words
+    for doc in proc.documents:
+        if any(contains(fold(doc.name), w) for w in words):
+            note = f" {doc.note}" if doc.note else ""
+            mark = r.t("card_verify_mark") if doc.verify else ""
+            lines.append(r.t("ask_proxy_paper", paper=doc.name + note + r.english(doc.name) + mark))
+            break
+    return "\n".join(lines)
 
 
 def amount_answer(turn: Turn, proc: Procedure) -> str:

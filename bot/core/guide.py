@@ -139,7 +139,7 @@ def expiring(
     limit = (now + dt.timedelta(days=within_days)).isoformat()
     out = []
     for proc in catalog:
-        for block in ("where", "processing_time", "fee", "deadline", "result"):
+        for block in ("where", "processing_time", "fee", "deadline", "result", "proxy"):
             fact = getattr(proc, block)
             if fact is not None and fact.valid_until and fact.valid_until <= limit:
                 out.append((proc, block, fact.valid_until))

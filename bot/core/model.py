@@ -161,6 +161,8 @@ class Procedure:
     bundles: tuple[str, ...] = ()
     who: str = ""
     deadline: Fact | None = None
+    # who may go for the citizen, who must come in person, how to sign ("ai đi thay được không")
+    proxy: Fact | None = None
     questions: tuple[Question, ...] = ()
     not_needed: tuple[NotNeeded, ...] = ()
     notes: tuple[str, ...] = ()

@@ -180,7 +180,7 @@ class Renderer:
 
 
 def _has_unverified(proc: Procedure) -> bool:
-    facts = [proc.where, proc.processing_time, proc.fee, proc.result, proc.deadline]
+    facts = [proc.where, proc.processing_time, proc.fee, proc.result, proc.deadline, proc.proxy]
     return proc.verify or proc.online.verify or any(f is not None and f.verify for f in facts)
 
 

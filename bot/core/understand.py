@@ -104,6 +104,11 @@ class Words:
     life_event_offers: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     # chat shorthand read as the words it stands for ("cần j" is "cần gì"): folded key -> words
     shorthand: Mapping[str, str] = field(default_factory=dict)
+    proxy_words: tuple[str, ...] = ()  # a paper that lets someone else go ("văn bản ủy quyền")
+    # "ông bà nội đi làm được không": someone else (stand_ins) doing it (stand_in_verbs), asked
+    stand_ins: tuple[str, ...] = ()
+    stand_in_verbs: tuple[str, ...] = ()
+    can_words: tuple[str, ...] = ()
 
     def spell_out(self, text: str) -> str:
         """The message with its chat shorthand written out ("cần j" -> "cần gì"), for every
@@ -172,6 +177,10 @@ class Words:
             facts=facts,
             buttons=table("buttons"),
             shorthand=shorthand,
+            proxy_words=seq("proxy_words"),
+            stand_ins=seq("stand_ins"),
+            stand_in_verbs=seq("stand_in_verbs"),
+            can_words=seq("can_words"),
             life_events=table("life_events"),
             kin=seq("kin"),
             life_event_unless=table("life_event_unless"),
@@ -338,7 +347,32 @@ def ask_topics(folded: str, words: Words) -> list[str]:
         taken.append((at, at + len(phrase) + 1))
         if topic not in (t for _, t in found):
             found.append((at, topic))
+    if "who" not in (t for _, t in found):
+        at = stand_in(folded, words)
+        if at >= 0:
+            found.append((at, "who"))
     return [t for _, t in sorted(found)]
+
+
+STAND_IN_REACH = 4  # words between the person and what they would do ("ba tui có cần đi")
+
+
+def stand_in(folded: str, words: Words) -> int:
+    """Where a message asks whether someone else may do it ("ông bà nội đi làm được không",
+    "can my mom request it for me"), or -1: a person, then within a few words a deed, and a
+    can-question anywhere."""
+    if not any(contains(folded, c) for c in words.can_words):
+        return -1
+    toks = folded.split()
+    text = f" {folded} "
+    for person in words.stand_ins:
+        at = text.find(f" {person} ")
+        if at < 0:
+            continue
+        start = len(text[:at].split()) + len(person.split())
+        if any(t in words.stand_in_verbs for t in toks[start : start + STAND_IN_REACH]):
+            return at
+    return -1
 
 
 def _number(folded: str, words: Words) -> int:
