@@ -110,3 +110,33 @@ def test_asking_whether_someone_else_may_go_is_the_who_topic(
 ) -> None:
     reading = read(words.spell_out(text), Context(has_procedure=True), words)
     assert ("who" in reading.value.split(",") and reading.kind == Kind.ASK) == asks_who
+
+
+@pytest.mark.parametrize(
+    ("text", "asks_where"),
+    [
+        ("ho khau o Soc Trang, lam o Can Tho dc hk", True),  # a place that may or may not do
+        ("nộp tại đây được không", True),
+        ("e lam o kcn, can giay gi", False),  # where one works, and folded "cần" is not "can"
+    ],
+)
+def test_asking_whether_a_place_will_do_is_the_where_topic(
+    words: Words, text: str, asks_where: bool
+) -> None:
+    reading = read(words.spell_out(text), Context(has_procedure=True), words)
+    assert ("where" in reading.value.split(",") and reading.kind == Kind.ASK) == asks_where
+
+
+@pytest.mark.parametrize(
+    ("text", "topic"),
+    [
+        ("lam o xa hay bhxh", "where"),  # which of two places
+        ("the kham benh nay do dau cap a", "where"),  # who issues it
+        ("co the giay ko hay chi co tren dt", "result"),  # a paper card or only the app
+        ("tre nhat la may ngay phai di khai", "deadline"),  # the latest day, not how long
+        ("noi hoi nhieu ngay thi phai di lam", "deadline"),
+    ],
+)
+def test_plain_follow_up_questions_find_their_topic(words: Words, text: str, topic: str) -> None:
+    reading = read(words.spell_out(text), Context(has_procedure=True), words)
+    assert reading.kind == Kind.ASK and reading.value.split(",")[0] == topic

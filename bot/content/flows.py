@@ -236,6 +236,7 @@ WORD_LISTS = (
     "stand_ins",
     "stand_in_verbs",
     "can_words",
+    "place_verbs",
     "proxy_words",
 )
 WORD_TABLES = (

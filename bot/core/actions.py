@@ -13,7 +13,7 @@ from bot.core.matcher import CLEAR_LEAD
 from bot.core.messages import Attachment, Button
 from bot.core.model import NO, YES, Option, Procedure, Question
 from bot.core.normalize import fold
-from bot.core.understand import contains, without_preamble
+from bot.core.understand import contains, life_event, without_preamble
 
 MAX_CHOICES = 3
 
@@ -57,11 +57,13 @@ def _choose(turn: Turn, choices: list[str]) -> str:
 
 
 def _moves_on(turn: Turn, raw: str) -> bool:
-    """The message corrects itself or says it is about something else."""
+    """The message corrects itself, says it is about something else, or tells a life event."""
     words = turn.content.flows.words
     folded = fold(raw)
-    return without_preamble(raw, words) != raw or any(
-        contains(folded, m) for m in words.switch_markers
+    return (
+        without_preamble(raw, words) != raw
+        or any(contains(folded, m) for m in words.switch_markers)
+        or bool(life_event(folded, words))  # "ông ngoại mất rồi, làm khai tử": a new matter
     )
 
 

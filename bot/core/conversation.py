@@ -327,6 +327,8 @@ def follows_up(turn: Turn, proc: Procedure, text: str, analysis: Analysis) -> bo
     top = analysis.matches[0].id
     if top in proc.bundles:  # "làm luôn hộ khẩu, thẻ bảo hiểm": the bundle
         return False
+    if top in words.life_event_offers.get(life_event(said, words), ()):
+        return False  # "ông ngoại mất rồi, làm khai tử": a new event, not a paper of this one
     if top in proc.members and not asks_about_paper(turn, text):  # "thôi, chỉ làm khai sinh"
         return False  # ...but a member's paper, under the bundle, is the bundle's paper too
     other = turn.content.catalog.get(top)

@@ -109,6 +109,7 @@ class Words:
     stand_ins: tuple[str, ...] = ()
     stand_in_verbs: tuple[str, ...] = ()
     can_words: tuple[str, ...] = ()
+    place_verbs: tuple[str, ...] = ()  # "làm ở …", "nộp tại …": asked with a can-question, the place
 
     def spell_out(self, text: str) -> str:
         """The message with its chat shorthand written out ("cần j" -> "cần gì"), for every
@@ -181,6 +182,7 @@ class Words:
             stand_ins=seq("stand_ins"),
             stand_in_verbs=seq("stand_in_verbs"),
             can_words=seq("can_words"),
+            place_verbs=seq("place_verbs"),
             life_events=table("life_events"),
             kin=seq("kin"),
             life_event_unless=table("life_event_unless"),
@@ -351,7 +353,25 @@ def ask_topics(folded: str, words: Words) -> list[str]:
         at = stand_in(folded, words)
         if at >= 0:
             found.append((at, "who"))
+    if "where" not in (t for _, t in found):
+        at = here_or_there(folded, words)
+        if at >= 0:
+            found.append((at, "where"))
     return [t for _, t in sorted(found)]
+
+
+def here_or_there(folded: str, words: Words) -> int:
+    """Where a message asks whether a place will do ("làm ở Cần Thơ được không", "nộp tại đây
+    được ko"), or -1: a filing phrase (place_verbs), then within a few words a can-question."""
+    text = f" {folded} "
+    for verb in words.place_verbs:
+        at = text.find(f" {verb} ")
+        if at < 0:
+            continue
+        after = " ".join(text[at + len(verb) + 2 :].split()[: STAND_IN_REACH + 2])
+        if any(contains(after, c) for c in words.can_words):
+            return at
+    return -1
 
 
 STAND_IN_REACH = 4  # words between the person and what they would do ("ba tui có cần đi")
