@@ -109,7 +109,9 @@ class Words:
     stand_ins: tuple[str, ...] = ()
     stand_in_verbs: tuple[str, ...] = ()
     can_words: tuple[str, ...] = ()
-    place_verbs: tuple[str, ...] = ()  # "làm ở …", "nộp tại …": asked with a can-question, the place
+    place_verbs: tuple[
+        str, ...
+    ] = ()  # "làm ở …", "nộp tại …": asked with a can-question, the place
 
     def spell_out(self, text: str) -> str:
         """The message with its chat shorthand written out ("cần j" -> "cần gì"), for every
