@@ -16,6 +16,7 @@ from bot.core.answers import (
     asked_words,
     card_lines,
     display_name,
+    documents_answer,
     names_document,
     notes_for,
     with_footnote,
@@ -48,6 +49,8 @@ CLEAR_QUESTION_TOKENS = (
 )
 MIN_WORDS_FOR_OTHER = 3  # words (besides question words) a message needs to be a clear question
 OFFER_CHARS = 90  # a national record's name may run to 1,000 characters
+SUMMARY_STEP = "guide.summary"  # a procedure's card
+SUMMARY_WAIT = "guide.summary_wait"  # its buttons, waiting
 CHOOSE_STEP = "main.choose"  # asks the separating question or shows the short list again
 
 
@@ -128,7 +131,13 @@ def _talk(turn: Turn, reading: Reading) -> bool:
 
 
 def _facts(turn: Turn, reading: Reading) -> bool:
-    turn.say(turn.r.t("facts_noted"))
+    """A fact told ("chị tui ly dị rồi, có quyết định của tòa"): noted; asked about as well
+    ("… vậy có sao không"), the checklist as it now stands."""
+    text = turn.text
+    said = turn.r.t("facts_noted")
+    if turn.proc is not None and is_question(text, fold(text), turn.content.flows.words):
+        said += "\n" + documents_answer(turn, turn.proc)
+    turn.say(with_footnote(turn, said))
     reprompt(turn)
     return True
 
@@ -217,6 +226,8 @@ def _need(turn: Turn, reading: Reading) -> bool:
         return _talk(turn, reading)
     if turn.proc is None and _asks_about_nothing(turn, text):
         return True
+    if _back_to_earlier(turn, text):
+        return True
     analysis = turn.content.matcher.analyse(text, top=3)
     if _asks_before_choosing(turn, text, analysis):
         turn.state.misses = 0
@@ -255,6 +266,31 @@ def _need(turn: Turn, reading: Reading) -> bool:
         reprompt(turn)
         return True
     return not_understood(turn)
+
+
+def _back_to_earlier(turn: Turn, text: str) -> bool:
+    """ "ok quay lại vụ sổ đỏ, cần đơn gì": back to the procedure followed earlier that the words
+    point at (a two-syllable word of its name), not the matcher's fresh reading of "sổ đỏ" (a
+    list of its siblings); its answer, or its card when nothing is asked."""
+    words = turn.content.flows.words
+    if not any(contains(fold(turn.text), m) for m in words.control.get("back", ())):
+        return False
+    here = turn.proc.id if turn.proc is not None else ""
+    earlier = [s.state.get("proc") for s in reversed(turn.state.history)]
+    for pid in dict.fromkeys(p for p in earlier if isinstance(p, str) and p and p != here):
+        proc = turn.content.catalog.get(pid)
+        if proc is None or not hints_at(turn, text, proc):
+            continue
+        turn.state.misses = 0
+        turn.state.switch_procedure(pid)
+        topics = ask_topics(fold(text), words)
+        if not topics:
+            turn.engine.run(turn, SUMMARY_STEP)
+            return True
+        _say_answers(turn, proc, Reading(Kind.ASK, ",".join(topics), text=fold(text)))
+        turn.engine.run(turn, SUMMARY_WAIT)
+        return True
+    return False
 
 
 def _tells_life_event(turn: Turn, text: str) -> bool:
