@@ -135,6 +135,9 @@ def test_asking_whether_a_place_will_do_is_the_where_topic(
         ("co the giay ko hay chi co tren dt", "result"),  # a paper card or only the app
         ("tre nhat la may ngay phai di khai", "deadline"),  # the latest day, not how long
         ("noi hoi nhieu ngay thi phai di lam", "deadline"),
+        ("em ruot ve hoai, lan nao cung phai bao ha", "deadline"),  # how often: the rule
+        ("lau hk", "time"),
+        ("mat bao nhiu tien", "fee"),  # "nhiu" is "nhiêu"
     ],
 )
 def test_plain_follow_up_questions_find_their_topic(words: Words, text: str, topic: str) -> None:
