@@ -138,6 +138,10 @@ def test_asking_whether_a_place_will_do_is_the_where_topic(
         ("em ruot ve hoai, lan nao cung phai bao ha", "deadline"),  # how often: the rule
         ("lau hk", "time"),
         ("mat bao nhiu tien", "fee"),  # "nhiu" is "nhiêu"
+        ("tam tru dc bn lau a", "result"),  # how long it lasts, not "được bao nhiêu" (amount)
+        ("phai lam truoc may ngay", "deadline"),
+        ("me toi co can di tan noi khong", "who"),
+        ("do both of us need to come?", "who"),
     ],
 )
 def test_plain_follow_up_questions_find_their_topic(words: Words, text: str, topic: str) -> None:

@@ -12,6 +12,7 @@ from bot.core.feature import Action, Feature, Outcome, action
 from bot.core.matcher import CLEAR_LEAD
 from bot.core.messages import Attachment, Button
 from bot.core.model import NO, YES, Option, Procedure, Question
+from bot.core.naming import names
 from bot.core.normalize import fold
 from bot.core.understand import contains, life_event, without_preamble
 
@@ -51,7 +52,11 @@ def _choose(turn: Turn, choices: list[str]) -> str:
     now ("cần mang giấy gì") is about the offers. A side question ("văn bản ủy quyền có phải
     chứng thực chữ ký không") keeps it: "mấy ngày có giấy" is still about the business licence."""
     turn.state.choices = choices
-    if turn.proc is not None and _moves_on(turn, turn.state.last_text):
+    raw = turn.state.last_text
+    first = turn.content.catalog.get(choices[0]) if choices else None
+    if turn.proc is not None and (
+        _moves_on(turn, raw) or (first is not None and names(turn, turn.proc, raw, first))
+    ):  # "cấp thẻ căn cước cho con 14 tuổi" under tạm trú names what it wants: a new matter
         turn.state.switch_procedure("")
     return "many"
 

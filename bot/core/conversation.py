@@ -134,6 +134,8 @@ def _facts(turn: Turn, reading: Reading) -> bool:
     """A fact told ("chị tui ly dị rồi, có quyết định của tòa"): noted; asked about as well
     ("… vậy có sao không"), the checklist as it now stands."""
     text = turn.text
+    if turn.proc is not None and names_another(turn, turn.proc, reading):
+        return _need(turn, Reading(Kind.NEED, text=text))  # "cấp căn cước cho con 14 tuổi"
     said = turn.r.t("facts_noted")
     if turn.proc is not None and is_question(text, fold(text), turn.content.flows.words):
         said += "\n" + documents_answer(turn, turn.proc)
