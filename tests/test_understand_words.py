@@ -147,3 +147,13 @@ def test_asking_whether_a_place_will_do_is_the_where_topic(
 def test_plain_follow_up_questions_find_their_topic(words: Words, text: str, topic: str) -> None:
     reading = read(words.spell_out(text), Context(has_procedure=True), words)
     assert reading.kind == Kind.ASK and reading.value.split(",")[0] == topic
+
+
+def test_an_english_paper_word_asks_about_that_paper_in_the_checklists_words(words: Words) -> None:
+    reading = read(
+        "Do we need to choose the baby's nationality?", Context(has_procedure=True), words
+    )
+    assert reading.kind == Kind.ASK and reading.value == "document"
+    assert "quoc tich" in reading.text  # the Vietnamese checklist names it so
+    plain = read("Do we need to come early?", Context(has_procedure=True), words)
+    assert "quoc tich" not in plain.text

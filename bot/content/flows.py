@@ -252,6 +252,7 @@ WORD_TABLES = (
     "buttons",
     "separating",
     "english_gloss",
+    "english_terms",
 )
 
 

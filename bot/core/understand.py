@@ -109,9 +109,9 @@ class Words:
     stand_ins: tuple[str, ...] = ()
     stand_in_verbs: tuple[str, ...] = ()
     can_words: tuple[str, ...] = ()
-    place_verbs: tuple[
-        str, ...
-    ] = ()  # "làm ở …", "nộp tại …": asked with a can-question, the place
+    place_verbs: tuple[str, ...] = ()  # "làm ở …", "nộp tại …" with a can-question: the place
+    # English words for what a checklist names ("nationality": "quốc tịch"), folded both sides
+    english_terms: Mapping[str, str] = field(default_factory=dict)
 
     def spell_out(self, text: str) -> str:
         """The message with its chat shorthand written out ("cần j" -> "cần gì"), for every
@@ -185,6 +185,9 @@ class Words:
             stand_in_verbs=seq("stand_in_verbs"),
             can_words=seq("can_words"),
             place_verbs=seq("place_verbs"),
+            english_terms={
+                fold(str(k)): fold(str(v)) for k, v in _mapping(data.get("english_terms")).items()
+            },
             life_events=table("life_events"),
             kin=seq("kin"),
             life_event_unless=table("life_event_unless"),
@@ -336,6 +339,13 @@ def life_event(folded: str, words: Words) -> str:
             continue  # "giấy khai sanh của chú … trôi mất rồi": a lost paper
         return event
     return ""
+
+
+def paper_words(folded: str, words: Words) -> str:
+    """The Vietnamese words of the English paper words a message uses (" quoc tich" for
+    "nationality"), to find the papers named on a Vietnamese checklist; "" when none."""
+    found = [vi for en, vi in words.english_terms.items() if contains(folded, en)]
+    return "".join(f" {vi}" for vi in found)
 
 
 def ask_topics(folded: str, words: Words) -> list[str]:
@@ -615,12 +625,13 @@ def read(raw: str, context: Context, words: Words) -> Reading:
         if complaint:
             return Reading(Kind.TALK, complaint, facts)
         topics = ask_topics(folded, words)
+        glossed = paper_words(folded, words)  # "nationality?" -> "quốc tịch": the papers' words
         if topics:
-            return Reading(Kind.ASK, ",".join(topics), facts, text=folded)
-        if is_question(raw, folded, words) and any(
-            contains(folded, w) for w in words.document_words
+            return Reading(Kind.ASK, ",".join(topics), facts, text=folded + glossed)
+        if is_question(raw, folded, words) and (
+            glossed or any(contains(folded, w) for w in words.document_words)
         ):
-            return Reading(Kind.ASK, "document", facts, text=folded)
+            return Reading(Kind.ASK, "document", facts, text=folded + glossed)
     talk = _intent(core, words.small_talk, whole=True)
     if talk:
         return Reading(Kind.TALK, talk)
