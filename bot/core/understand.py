@@ -625,9 +625,9 @@ def read(raw: str, context: Context, words: Words) -> Reading:
         if complaint:
             return Reading(Kind.TALK, complaint, facts)
         topics = ask_topics(folded, words)
+        if topics:  # "what papers do we need? we have the birth certificate": the checklist
+            return Reading(Kind.ASK, ",".join(topics), facts, text=folded)
         glossed = paper_words(folded, words)  # "nationality?" -> "quốc tịch": the papers' words
-        if topics:
-            return Reading(Kind.ASK, ",".join(topics), facts, text=folded + glossed)
         if is_question(raw, folded, words) and (
             glossed or any(contains(folded, w) for w in words.document_words)
         ):
