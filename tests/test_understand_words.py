@@ -93,38 +93,26 @@ def test_a_topic_is_asked_by_words_that_keep_their_meaning_unaccented(
 
 
 @pytest.mark.parametrize(
-    ("text", "asks_who"),
+    ("text", "topic", "asked"),
     [
-        ("ông bà nội đi làm được không", True),  # someone else doing it, asked
-        ("ba tui co can di theo ko", True),
-        ("can my mom in hanoi request it for me", True),
-        ("nho em gai di xin giup dc hong", True),
-        ("ban sao lay duoc khong", False),  # folded "ban" is "bản", not "bạn"
-        ("vo lam duoc khong", False),  # "vô", not "vợ"
-        ("ma di lam duoc khong", False),  # "mà", not "má"
-        ("ông bà nội đi làm", False),  # told, not asked
+        ("ông bà nội đi làm được không", "who", True),  # someone else doing it, asked
+        ("ba tui co can di theo ko", "who", True),
+        ("can my mom in hanoi request it for me", "who", True),
+        ("nho em gai di xin giup dc hong", "who", True),
+        ("ban sao lay duoc khong", "who", False),  # folded "ban" is "bản", not "bạn"
+        ("vo lam duoc khong", "who", False),  # "vô", not "vợ"
+        ("ma di lam duoc khong", "who", False),  # "mà", not "má"
+        ("ông bà nội đi làm", "who", False),  # told, not asked
+        ("ho khau o Soc Trang, lam o Can Tho dc hk", "where", True),  # will this place do
+        ("nộp tại đây được không", "where", True),
+        ("e lam o kcn, can giay gi", "where", False),  # where one works; folded "cần" is no "can"
     ],
 )
-def test_asking_whether_someone_else_may_go_is_the_who_topic(
-    words: Words, text: str, asks_who: bool
+def test_who_may_go_and_whether_a_place_will_do_are_asked_by_their_shape(
+    words: Words, text: str, topic: str, asked: bool
 ) -> None:
     reading = read(words.spell_out(text), Context(has_procedure=True), words)
-    assert ("who" in reading.value.split(",") and reading.kind == Kind.ASK) == asks_who
-
-
-@pytest.mark.parametrize(
-    ("text", "asks_where"),
-    [
-        ("ho khau o Soc Trang, lam o Can Tho dc hk", True),  # a place that may or may not do
-        ("nộp tại đây được không", True),
-        ("e lam o kcn, can giay gi", False),  # where one works, and folded "cần" is not "can"
-    ],
-)
-def test_asking_whether_a_place_will_do_is_the_where_topic(
-    words: Words, text: str, asks_where: bool
-) -> None:
-    reading = read(words.spell_out(text), Context(has_procedure=True), words)
-    assert ("where" in reading.value.split(",") and reading.kind == Kind.ASK) == asks_where
+    assert (topic in reading.value.split(",") and reading.kind == Kind.ASK) == asked
 
 
 @pytest.mark.parametrize(
