@@ -13,7 +13,7 @@ from bot.core.engine import Turn
 from bot.core.model import Fact, Procedure
 from bot.core.normalize import clean, fold, strip_marks
 from bot.core.render import TITLE_CHARS
-from bot.core.understand import contains
+from bot.core.understand import contains, is_question
 
 MAX_DOCS_NAMED = 3
 
@@ -176,6 +176,37 @@ def _doc_hits(turn: Turn, proc: Procedure, text: str) -> list[tuple[int, str, st
                 hits.append((hit + 1, turn.r.t("doc_not_needed", name=nn.name), nn.reason))
     hits.sort(key=lambda x: -x[0])
     return hits
+
+
+# a word that ties a question to the checklist's case is rare among procedure names ("adn"
+# 7.7), not a common one the case's text also happens to use ("tháng" 4.0, "tuổi" 5.7)
+CASE_WORD_RARITY = 6.5
+
+
+def case_papers(turn: Turn, proc: Procedure, text: str) -> str:
+    """A question about a case the checklist turns on ("có bắt buộc xét nghiệm ADN không"): the
+    papers for each answer to the entry's question that shares a word with it (not a word of
+    the procedure's own name); "" when none does or its answers change no paper."""
+    r = turn.r
+    if not is_question(text, fold(text), turn.content.flows.words):
+        return ""
+    named = {t for n in (proc.name, proc.official_name) for t in fold(n).split()}
+    rarity = turn.content.matcher.rarity
+    said = {w for w in _doc_words(turn, fold(text)) - named if rarity(w) >= CASE_WORD_RARITY}
+    parts = guide.parts(turn.content.catalog, proc)
+    for q in guide.asked(turn.content.catalog, proc, include_rare=True):
+        if not said & set(fold(q.text).split()):
+            continue
+        lines = [r.t("ask_cases", question=q.text)]
+        for option in q.options:
+            docs = [
+                d.name for part in parts for d in part.documents if d.when.get(q.id) == option.value
+            ]
+            if docs:
+                lines.append(f"• {option.label}: " + "; ".join(docs))
+        if len(lines) > 1:
+            return "\n".join(lines)
+    return ""
 
 
 def names_document(turn: Turn, proc: Procedure, text: str) -> bool:

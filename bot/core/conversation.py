@@ -15,6 +15,7 @@ from bot.core.answers import (
     answer_about,
     asked_words,
     card_lines,
+    case_papers,
     display_name,
     documents_answer,
     names_document,
@@ -392,14 +393,18 @@ def _in_context(turn: Turn, proc: Procedure, text: str, analysis: Analysis) -> b
         reprompt(turn)
         return True
     guesses = analysis.matches  # an unsure guess from a few words is not worth offering
+    own = bool(guesses) and guesses[0].id == proc.id
     other = next((m.id for m in guesses if m.id != proc.id), "")
-    if guesses and guesses[0].id == proc.id:
-        return False  # the procedure's own words: its card again
-    offer = turn.content.catalog.get(other) if other else None
+    offer = turn.content.catalog.get(other) if other and not own else None
     if offer is not None and hints_at(turn, text, offer):
         _offer(turn, proc, offer)
         return True
-    return _not_in_card(turn, proc, text)
+    cases = case_papers(turn, proc, text)
+    if cases:  # "có bắt buộc xét nghiệm ADN không": the papers either way
+        turn.say(with_footnote(turn, cases))
+        reprompt(turn)
+        return True
+    return False if own else _not_in_card(turn, proc, text)  # own words: its card again
 
 
 def _not_in_card(turn: Turn, proc: Procedure, text: str) -> bool:

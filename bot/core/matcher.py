@@ -492,6 +492,11 @@ class Matcher:
         return vocab
 
     # ---- query -------------------------------------------------------------
+    def rarity(self, word: str) -> float:
+        """How rare a folded word is among the procedures' names (its idf; a word no name uses
+        is rarest): "adn" 7.7, "tuổi" 5.7, "nhận" 1.1."""
+        return self.names_bm25.idf.get(word, math.inf)
+
     def prepare(self, text: str) -> Prepared:
         """Fold, repair typos, expand abbreviations, add concepts, mark stopwords and the
         courtesy around a request."""
