@@ -59,3 +59,18 @@ def test_unverified_mark_is_on_the_line_and_the_footnote_said_once(engine: Engin
     assert (
         "(*)" in chat.text and "chưa được kiểm chứng" not in chat.text
     )  # footnote once per conversation
+
+
+def test_a_deadline_asked_of_a_portal_record_that_states_none_is_not_said_to_be_none(
+    engine: Engine,
+) -> None:
+    """A reviewed entry without a deadline has none; a national record may just not state one."""
+    said = {}
+    for pid in ("tthc-1-000178", "chung-thuc-ban-sao"):
+        proc = engine.content.catalog.get(pid)
+        assert proc is not None and proc.deadline is None
+        turn = Turn(engine, Incoming("t", pid), ConversationState(proc=pid))
+        said[pid] = answers.answer_about(turn, proc, "deadline", "hạn chót khi nào")
+    assert "không nêu hạn" in said["tthc-1-000178"]
+    assert "không có thời hạn" not in said["tthc-1-000178"]
+    assert "không có thời hạn" in said["chung-thuc-ban-sao"]

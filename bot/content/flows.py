@@ -223,6 +223,7 @@ WORD_LISTS = (
     "document_words",
     "question_marks",
     "switch_markers",
+    "turn_leads",
     "negation_split",
     "preambles",
     "need_verbs",

@@ -84,7 +84,9 @@ def _answer_about(turn: Turn, proc: Procedure, topic: str, text: str = "") -> st
             ]
             return "\n".join(lines)
         if proc.deadline is None:  # "hạn mấy ngày" without a deadline: how long it takes
-            return r.t("ask_no_deadline") + "\n" + _answer_about(turn, proc, "time")
+            # a reviewed entry without one has none; a portal record may just not say
+            key = "ask_deadline_unstated" if proc.imported else "ask_no_deadline"
+            return r.t(key) + "\n" + _answer_about(turn, proc, "time")
         return r.t("card_deadline", deadline=fact_line(turn, proc.deadline))
     if topic == "result":
         note = f"\n  ↳ {proc.result.note}" if proc.result.note else ""

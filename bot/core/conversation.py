@@ -174,6 +174,8 @@ def _ask(turn: Turn, reading: Reading) -> bool:
         turn.say(with_footnote(turn, "\n\n".join(parts)))
         reprompt(turn)
         return True
+    if _back_to_earlier(turn, turn.text):  # "quay lại cái hộ kinh doanh, bao lâu thì có giấy"
+        return True
     if names_another(
         turn, proc, reading
     ):  # "còn khai tử thì lệ phí sao?": the other procedure's card
@@ -282,7 +284,7 @@ def _back_to_earlier(turn: Turn, text: str) -> bool:
     earlier = [s.state.get("proc") for s in reversed(turn.state.history)]
     for pid in dict.fromkeys(p for p in earlier if isinstance(p, str) and p and p != here):
         proc = turn.content.catalog.get(pid)
-        if proc is None or not hints_at(turn, text, proc):
+        if proc is None or not hints_at(turn, text, proc, loose=True):
             continue
         turn.state.misses = 0
         turn.state.switch_procedure(pid)

@@ -15,7 +15,7 @@ from bot.core import guide
 from bot.core.answers import asked_words, content_pairs
 from bot.core.engine import Turn
 from bot.core.model import Procedure
-from bot.core.normalize import fold
+from bot.core.normalize import clean, fold
 from bot.core.understand import Words, contains
 
 MIN_WORDS = 3  # words (besides question words) a message needs to name a procedure
@@ -30,14 +30,19 @@ NEED_VERB_REACH = 3  # words before a paper where a need verb makes it a need ("
 def names(turn: Turn, proc: Procedure | None, text: str, other: Procedure) -> bool:
     """Whether the message names `other`: most words of its name or an alias, a run of them in a
     row (as typed or as abbreviated: "cccd"), and not merely a paper of `proc` ("giấy ủy quyền" on
-    the birth checklist is not "ủy quyền nhận trợ cấp thay"; without one, of a paper word)."""
+    the birth checklist is not "ủy quyền nhận trợ cấp thay"; without one, of a paper word) nor
+    after a paper of `proc` it asks about ("hợp đồng thuê phòng có phải đi công chứng hợp đồng
+    không" under tạm trú). A message that turns to it ("còn đăng ký kết hôn thì…") names it even
+    where `proc`'s papers mention it."""
     words = turn.content.flows.words
     typed = [t for t in fold(text).split() if t not in words.particles]
     if sum(t not in words.question_marks for t in typed) < MIN_WORDS:
         return False
     runs = (typed, turn.content.matcher.prepare(text).tokens)
     said = {t for toks in runs for t in toks}
-    papers = _papers(turn, proc, runs)
+    turning = _turns_to(turn, text)
+    docs = [] if turning else _checklist(turn, proc)
+    papers = set() if turning else _papers(turn, docs, runs)
     plain = words.generic | asked_words(turn, " ".join(typed))  # "… cần mang gì" names nothing
     for phrase in (other.name, *other.aliases, *other.english):
         toks = fold(phrase).split()
@@ -49,10 +54,27 @@ def names(turn: Turn, proc: Procedure | None, text: str, other: Procedure) -> bo
         # every word said, or the run holds one of the name's first words
         head = set(own[:HEAD_WORDS]) if not named <= said else named
         for seq in runs:
-            run = {t for pair in _asked_pairs(turn, seq) & pairs - papers for t in pair}
-            if len(run - plain) >= 2 and run & head:
+            asked = _asked_pairs(turn, seq) & pairs - papers
+            run = {t for pair in asked for t in pair}
+            if len(run - plain) >= 2 and run & head and not _paper_first(seq, docs, asked):
                 return True
     return False
+
+
+def _paper_first(seq: list[str], docs: list[list[str]], asked: set[tuple[str, str]]) -> bool:
+    """The message opens on a paper of the checklist, by its head ("hợp đồng thuê …"), before the
+    words that would name another procedure: it asks about that paper."""
+    heads = {(d[0], d[1]) for d in docs if len(d) > 1}
+    at = [i for i, pair in enumerate(zip(seq, seq[1:], strict=False)) if pair in heads]
+    named = [i for i, pair in enumerate(zip(seq, seq[1:], strict=False)) if pair in asked]
+    return bool(at and named) and min(at) < min(named)
+
+
+def _turns_to(turn: Turn, text: str) -> bool:
+    """The message opens by turning to something else ("còn …", "thế còn …", "what about …"),
+    as typed: unaccented "con" is as often a child."""
+    opened = " ".join(clean(text).split()[:2])
+    return any(f"{opened} ".startswith(f"{m} ") for m in turn.content.flows.words.turn_leads)
 
 
 def denies(turn: Turn, proc: Procedure, text: str) -> bool:
@@ -83,12 +105,16 @@ def _asked_pairs(turn: Turn, seq: list[str]) -> set[tuple[str, str]]:
     return {(a, b) for i, (a, b) in enumerate(zip(seq, seq[1:], strict=False)) if i not in objects}
 
 
-def _papers(
-    turn: Turn, proc: Procedure | None, runs: tuple[list[str], ...]
-) -> set[tuple[str, str]]:
-    """Word pairs of the message that name a paper: one on `proc`'s checklist, or a paper word."""
+def _checklist(turn: Turn, proc: Procedure | None) -> list[list[str]]:
+    """The names of `proc`'s papers, and of those it does not need, as folded words."""
     parts = guide.parts(turn.content.catalog, proc) if proc is not None else []
-    docs = [fold(d.name).split() for part in parts for d in part.documents]
+    names = [d.name for part in parts for d in part.documents]
+    names += [nn.name for part in parts for nn in part.not_needed]
+    return [fold(n).split() for n in names]
+
+
+def _papers(turn: Turn, docs: list[list[str]], runs: tuple[list[str], ...]) -> set[tuple[str, str]]:
+    """Word pairs of the message that name a paper: one on the checklist `docs`, or a paper word."""
     out: set[tuple[str, str]] = set()
     for seq in runs:
         out |= {pair for doc in docs for pair in _pairs(seq) & _pairs(doc)}
@@ -118,13 +144,18 @@ def _pairs(toks: list[str]) -> set[tuple[str, str]]:
     return set(zip(toks, toks[1:], strict=False))
 
 
-def hints_at(turn: Turn, text: str, other: Procedure) -> bool:
+def hints_at(turn: Turn, text: str, other: Procedure, loose: bool = False) -> bool:
     """Whether the message shares a two-syllable word with `other`'s name or aliases ("lăn tay"
     -> chứng thực chữ ký): the matcher, trained on first messages, is sure of itself on short
-    follow-ups ("lấy liền không" -> kết hôn), so a guess is offered only with such a hint."""
+    follow-ups ("lấy liền không" -> kết hôn), so a guess is offered only with such a hint.
+    `loose`, for a procedure already followed: a word may skip one syllable of the name
+    ("vụ nhập khẩu" -> "nhập hộ khẩu")."""
     said = content_pairs(turn, text)
     for phrase in (other.name, *other.aliases, *other.english):
         toks = fold(phrase).split()
-        if said & set(zip(toks, toks[1:], strict=False)):
+        pairs = set(zip(toks, toks[1:], strict=False))
+        if loose:
+            pairs |= set(zip(toks, toks[2:], strict=False))
+        if said & pairs:
             return True
     return False

@@ -76,6 +76,7 @@ class Words:
     small_talk: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     control: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     switch_markers: tuple[str, ...] = ()
+    turn_leads: tuple[str, ...] = ()  # as typed: "còn" (turning to), not "con" (a child)
     negation_split: tuple[str, ...] = ()
     negators: tuple[str, ...] = ()
     preambles: tuple[str, ...] = ()  # "nhầm, ý tôi là …": words before a need, not part of it
@@ -169,6 +170,7 @@ class Words:
             small_talk=table("small_talk"),
             control=table("control"),
             switch_markers=seq("switch_markers"),
+            turn_leads=tuple(nfc(str(x)).lower() for x in _items(data.get("turn_leads"))),
             negation_split=seq("negation_split"),
             negators=seq("negators"),
             preambles=tuple(sorted(seq("preambles"), key=len, reverse=True)),  # longest first
