@@ -224,6 +224,7 @@ WORD_LISTS = (
     "question_marks",
     "switch_markers",
     "turn_leads",
+    "this_refs",
     "negation_split",
     "preambles",
     "need_verbs",

@@ -53,6 +53,7 @@ OFFER_CHARS = 90  # a national record's name may run to 1,000 characters
 SUMMARY_STEP = "guide.summary"  # a procedure's card
 SUMMARY_WAIT = "guide.summary_wait"  # its buttons, waiting
 CHOOSE_STEP = "main.choose"  # asks the separating question or shows the short list again
+THIS_REF_REACH = 4  # words at the start of a message where "giấy này" points at the paper in hand
 
 
 def pending_question(turn: Turn) -> Question | None:
@@ -358,6 +359,9 @@ def follows_up(turn: Turn, proc: Procedure, text: str, analysis: Analysis) -> bo
     if not analysis.matches:  # nothing else named: "mất ở nhà chứ không phải bệnh viện thì…"
         return True
     said = fold(turn.text)  # the whole message: "không phải khai sinh mà là khai tử" corrects
+    opening = " ".join(said.split()[:THIS_REF_REACH])
+    if any(contains(opening, r) for r in words.this_refs):
+        return True  # "giấy này để ký hợp đồng bán nhà thì ghi gì": the paper in hand
     corrects = {*words.negators, *words.negation_split}
     if any(contains(said, m) for m in words.switch_markers if m not in corrects):
         return False  # "hỏi việc khác", "chuyển sang"

@@ -41,7 +41,7 @@ def names(turn: Turn, proc: Procedure | None, text: str, other: Procedure) -> bo
     runs = (typed, turn.content.matcher.prepare(text).tokens)
     said = {t for toks in runs for t in toks}
     turning = _turns_to(turn, text)
-    docs = [] if turning else _checklist(turn, proc)
+    docs, unneeded = ([], []) if turning else _checklist(turn, proc)
     papers = set() if turning else _papers(turn, docs, runs)
     plain = words.generic | asked_words(turn, " ".join(typed))  # "… cần mang gì" names nothing
     for phrase in (other.name, *other.aliases, *other.english):
@@ -56,7 +56,11 @@ def names(turn: Turn, proc: Procedure | None, text: str, other: Procedure) -> bo
         for seq in runs:
             asked = _asked_pairs(turn, seq) & pairs - papers
             run = {t for pair in asked for t in pair}
-            if len(run - plain) >= 2 and run & head and not _paper_first(seq, docs, asked):
+            if (
+                len(run - plain) >= 2
+                and run & head
+                and not _paper_first(seq, docs + unneeded, asked)
+            ):
                 return True
     return False
 
@@ -105,12 +109,11 @@ def _asked_pairs(turn: Turn, seq: list[str]) -> set[tuple[str, str]]:
     return {(a, b) for i, (a, b) in enumerate(zip(seq, seq[1:], strict=False)) if i not in objects}
 
 
-def _checklist(turn: Turn, proc: Procedure | None) -> list[list[str]]:
+def _checklist(turn: Turn, proc: Procedure | None) -> tuple[list[list[str]], list[list[str]]]:
     """The names of `proc`'s papers, and of those it does not need, as folded words."""
     parts = guide.parts(turn.content.catalog, proc) if proc is not None else []
-    names = [d.name for part in parts for d in part.documents]
-    names += [nn.name for part in parts for nn in part.not_needed]
-    return [fold(n).split() for n in names]
+    docs = [fold(d.name).split() for part in parts for d in part.documents]
+    return docs, [fold(nn.name).split() for part in parts for nn in part.not_needed]
 
 
 def _papers(turn: Turn, docs: list[list[str]], runs: tuple[list[str], ...]) -> set[tuple[str, str]]:

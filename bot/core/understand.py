@@ -76,7 +76,10 @@ class Words:
     small_talk: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     control: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     switch_markers: tuple[str, ...] = ()
-    turn_leads: tuple[str, ...] = ()  # as typed: "còn" (turning to), not "con" (a child)
+    turn_leads: tuple[str, ...] = ()
+    this_refs: tuple[
+        str, ...
+    ] = ()  # "giấy này …": the procedure in hand  # as typed: "còn" (turning to), not "con" (a child)
     negation_split: tuple[str, ...] = ()
     negators: tuple[str, ...] = ()
     preambles: tuple[str, ...] = ()  # "nhầm, ý tôi là …": words before a need, not part of it
@@ -170,6 +173,7 @@ class Words:
             small_talk=table("small_talk"),
             control=table("control"),
             switch_markers=seq("switch_markers"),
+            this_refs=seq("this_refs"),
             turn_leads=tuple(nfc(str(x)).lower() for x in _items(data.get("turn_leads"))),
             negation_split=seq("negation_split"),
             negators=seq("negators"),
@@ -279,6 +283,8 @@ def is_question(raw: str, folded: str, words: Words) -> bool:
     if "?" in raw:
         return True
     toks = folded.split()
+    while len(toks) > 2 and toks[-1] in words.particles and toks[-1] not in words.question_marks:
+        toks.pop()  # "… theo hả ad", "… không anh ơi": the question word before the address
     if len(toks) > 1 and toks[-1] in words.question_marks:
         return True
     inner = [m for m in words.question_marks if " " in m or len(m) > 3]
@@ -344,10 +350,14 @@ def life_event(folded: str, words: Words) -> str:
 
 
 def paper_words(folded: str, words: Words) -> str:
-    """The Vietnamese words of the English paper words a message uses (" quoc tich" for
-    "nationality"), to find the papers named on a Vietnamese checklist; "" when none."""
-    found = [vi for en, vi in words.english_terms.items() if contains(folded, en)]
-    return "".join(f" {vi}" for vi in found)
+    """The message with the paper words the checklists do not use put in their words ("quoc tich"
+    for "nationality", "ban chinh" for "ban goc"), to find the papers named on a Vietnamese
+    checklist; "" when it has none."""
+    text, found = f" {folded} ", False
+    for said, listed in words.english_terms.items():
+        if contains(text, said):
+            text, found = text.replace(f" {said} ", f" {listed} "), True
+    return text.strip() if found else ""
 
 
 def ask_topics(folded: str, words: Words) -> list[str]:
@@ -619,7 +629,10 @@ def read(raw: str, context: Context, words: Words) -> Reading:
             return Reading(Kind.NEED, facts=facts, text=_after_command(raw, folded, words))
         if command:
             return Reading(Kind.CONTROL, command)
-    switching = any(contains(folded, m) for m in words.switch_markers)
+    # "can my mom go instead": who may go, not a turn to something else
+    switching = (
+        any(contains(folded, m) for m in words.switch_markers) and stand_in(folded, words) < 0
+    )
     if context.has_procedure and not switching:
         complaint = _intent(
             folded, {"complaint": words.small_talk.get("complaint", ())}, whole=False
@@ -633,7 +646,7 @@ def read(raw: str, context: Context, words: Words) -> Reading:
         if is_question(raw, folded, words) and (
             glossed or any(contains(folded, w) for w in words.document_words)
         ):
-            return Reading(Kind.ASK, "document", facts, text=folded + glossed)
+            return Reading(Kind.ASK, "document", facts, text=glossed or folded)
     talk = _intent(core, words.small_talk, whole=True)
     if talk:
         return Reading(Kind.TALK, talk)
