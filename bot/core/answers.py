@@ -277,22 +277,27 @@ def notes_for(turn: Turn, proc: Procedure, text: str) -> list[str]:
 MAX_LINES = 2
 
 
-def content_pairs(turn: Turn, text: str) -> set[tuple[str, str]]:
+def content_pairs(turn: Turn, text: str, one_generic: bool = False) -> set[tuple[str, str]]:
     """The message's words as syllable pairs ("chủ hộ", "ủy quyền": most Vietnamese words have two
-    syllables), leaving out pairs with a particle, question word, generic or asked-about word.
+    syllables), leaving out pairs with a particle, question word, generic or asked-about word;
+    `one_generic`: a pair may hold one generic word ("làm chứng", "người làm chứng" -> one).
     Particles are judged on the accented word when there is one ("chủ" is not "chú")."""
     words = turn.content.flows.words
     typed = clean(text).split()
     toks = [strip_marks(t) for t in typed]
     common = set(words.question_marks) | asked_words(turn, " ".join(toks))
     accented = any(a != f for a, f in zip(typed, toks, strict=True))
-    plain = words.particles_accented | words.generic_accented
-    keep = [
-        f not in common
-        and (a not in plain if accented else f not in words.particles and f not in words.generic)
-        for a, f in zip(typed, toks, strict=True)
-    ]
-    return {(toks[i], toks[i + 1]) for i in range(len(toks) - 1) if keep[i] and keep[i + 1]}
+    particles = words.particles_accented if accented else words.particles
+    generic = words.generic_accented if accented else words.generic
+    said = typed if accented else toks
+    usable = [f not in common and a not in particles for a, f in zip(said, toks, strict=True)]
+    rare = [u and a not in generic for u, a in zip(usable, said, strict=True)]
+    return {
+        (toks[i], toks[i + 1])
+        for i in range(len(toks) - 1)
+        if (rare[i] and rare[i + 1])
+        or (one_generic and usable[i] and usable[i + 1] and (rare[i] or rare[i + 1]))
+    }
 
 
 def _card_items(turn: Turn, proc: Procedure) -> list[str]:
@@ -328,7 +333,7 @@ def _card_items(turn: Turn, proc: Procedure) -> list[str]:
 def card_lines(turn: Turn, proc: Procedure, text: str) -> list[str]:
     """The lines of the procedure's entry that speak to a follow-up question ("bà đi thay thì có
     cần giấy ủy quyền không" -> the authorisation document and its note), best first."""
-    said = content_pairs(turn, text)
+    said = content_pairs(turn, text) or content_pairs(turn, text, one_generic=True)
     if not said:
         return []
     scored = []
