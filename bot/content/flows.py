@@ -225,6 +225,7 @@ WORD_LISTS = (
     "switch_markers",
     "turn_leads",
     "this_refs",
+    "want_words",
     "negation_split",
     "preambles",
     "need_verbs",

@@ -41,6 +41,7 @@ from bot.core.understand import (
     is_question,
     language,
     life_event,
+    paper_words,
     read,
 )
 
@@ -195,6 +196,11 @@ def _answers(turn: Turn, proc: Procedure, reading: Reading) -> str:
     """The answer to each topic asked, one after the other."""
     topics = reading.value.split(",")
     words = turn.content.flows.words
+    glossed = paper_words(fold(turn.text), words)
+    lines = card_lines(turn, proc, glossed) if glossed and "document" in reading.value else []
+    if lines:  # "do my Korean papers need legalising?": the lines that say so, not the list
+        name = clip(display_name(turn, proc), OFFER_CHARS)
+        return turn.r.t("ask_card", name=name, lines="\n".join(lines))
     if (  # "bà đi thay thì có cần giấy ủy quyền không": who may go, and that paper
         not {"document", "documents"} & set(topics)
         and any(contains(reading.text, w) for w in words.document_words)
@@ -362,6 +368,8 @@ def follows_up(turn: Turn, proc: Procedure, text: str, analysis: Analysis) -> bo
     opening = " ".join(said.split()[:THIS_REF_REACH])
     if any(contains(opening, r) for r in words.this_refs):
         return True  # "giấy này để ký hợp đồng bán nhà thì ghi gì": the paper in hand
+    if analysis.english and analysis.matches[0].id != proc.id and _states_need(turn, said):
+        return False  # "I want to marry my girlfriend in Ca Mau": English names are short
     corrects = {*words.negators, *words.negation_split}
     if any(contains(said, m) for m in words.switch_markers if m not in corrects):
         return False  # "hỏi việc khác", "chuyển sang"
@@ -378,6 +386,12 @@ def follows_up(turn: Turn, proc: Procedure, text: str, analysis: Analysis) -> bo
         return False  # ...but a member's paper, under the bundle, is the bundle's paper too
     other = turn.content.catalog.get(top)
     return other is None or other.id == proc.id or not names(turn, proc, text, other)
+
+
+def _states_need(turn: Turn, said: str) -> bool:
+    """An English message that states a need ("I want to …", "we need to …") and asks no topic."""
+    words = turn.content.flows.words
+    return any(contains(said, w) for w in words.want_words) and not ask_topics(said, words)
 
 
 def _in_context(turn: Turn, proc: Procedure, text: str, analysis: Analysis) -> bool:

@@ -76,10 +76,10 @@ class Words:
     small_talk: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     control: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     switch_markers: tuple[str, ...] = ()
+    # as typed: "còn" (turning to), not "con" (a child)
     turn_leads: tuple[str, ...] = ()
-    this_refs: tuple[
-        str, ...
-    ] = ()  # "giấy này …": the procedure in hand  # as typed: "còn" (turning to), not "con" (a child)
+    this_refs: tuple[str, ...] = ()  # "giấy này …": the procedure in hand
+    want_words: tuple[str, ...] = ()  # "i want to …": an English need
     negation_split: tuple[str, ...] = ()
     negators: tuple[str, ...] = ()
     preambles: tuple[str, ...] = ()  # "nhầm, ý tôi là …": words before a need, not part of it
@@ -174,6 +174,7 @@ class Words:
             control=table("control"),
             switch_markers=seq("switch_markers"),
             this_refs=seq("this_refs"),
+            want_words=seq("want_words"),
             turn_leads=tuple(nfc(str(x)).lower() for x in _items(data.get("turn_leads"))),
             negation_split=seq("negation_split"),
             negators=seq("negators"),
