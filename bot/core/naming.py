@@ -16,7 +16,7 @@ from bot.core.answers import asked_words, content_pairs
 from bot.core.engine import Turn
 from bot.core.model import Procedure
 from bot.core.normalize import clean, fold
-from bot.core.understand import Words, contains
+from bot.core.understand import Words, contains, is_question
 
 MIN_WORDS = 3  # words (besides question words) a message needs to name a procedure
 NAMED_SHARE = 0.67  # of a procedure name's own words the message must contain
@@ -41,6 +41,7 @@ def names(turn: Turn, proc: Procedure | None, text: str, other: Procedure) -> bo
     runs = (typed, turn.content.matcher.prepare(text).tokens)
     said = {t for toks in runs for t in toks}
     turning = _turns_to(turn, text)
+    asking = is_question(text, fold(text), words)
     docs, unneeded = ([], []) if turning else _checklist(turn, proc)
     papers = set() if turning else _papers(turn, docs, runs)
     plain = words.generic | asked_words(turn, " ".join(typed))  # "… cần mang gì" names nothing
@@ -59,19 +60,26 @@ def names(turn: Turn, proc: Procedure | None, text: str, other: Procedure) -> bo
             if (
                 len(run - plain) >= 2
                 and run & head
-                and not _paper_first(seq, docs + unneeded, asked)
+                and not _paper_first(seq, docs + unneeded, asked, asking)
             ):
                 return True
     return False
 
 
-def _paper_first(seq: list[str], docs: list[list[str]], asked: set[tuple[str, str]]) -> bool:
-    """The message opens on a paper of the checklist, by its head ("hợp đồng thuê …"), before the
-    words that would name another procedure: it asks about that paper."""
+def _paper_first(
+    seq: list[str], docs: list[list[str]], asked: set[tuple[str, str]], asking: bool
+) -> bool:
+    """The message names a paper of the checklist by its head ("hợp đồng thuê …") before the
+    words that would name another procedure, or, asked as a question, with them ("có phải xin
+    giấy xác nhận độc thân không" under the marriage, which does not need it): it asks about
+    that paper."""
     heads = {(d[0], d[1]) for d in docs if len(d) > 1}
-    at = [i for i, pair in enumerate(zip(seq, seq[1:], strict=False)) if pair in heads]
-    named = [i for i, pair in enumerate(zip(seq, seq[1:], strict=False)) if pair in asked]
-    return bool(at and named) and min(at) < min(named)
+    pairs = list(zip(seq, seq[1:], strict=False))
+    at = [i for i, pair in enumerate(pairs) if pair in heads]
+    named = [i for i, pair in enumerate(pairs) if pair in asked]
+    if not (at and named):
+        return False
+    return min(at) <= min(named) + 1 if asking else min(at) < min(named)
 
 
 def _turns_to(turn: Turn, text: str) -> bool:
