@@ -68,6 +68,35 @@ def turn(engine: Engine, text: str) -> Turn:
             "dang-ky-thuong-tru",
             False,
         ),
+        # whether a paper the marriage does not need is required: about the marriage's papers;
+        # whether one can get that paper: the paper's own procedure
+        (
+            "có phải xin giấy xác nhận độc thân ko hay khỏi",
+            "ket-hon",
+            "xac-nhan-tinh-trang-hon-nhan",
+            False,
+        ),
+        (
+            "sau khi ly hôn xin giấy xác nhận độc thân được không",
+            "ket-hon",
+            "xac-nhan-tinh-trang-hon-nhan",
+            True,
+        ),
+        # a rental contract on the tạm trú checklist, asked about before the words that would
+        # name contract certification
+        (
+            "hop dong thue phong viet tay, co phai di cong chung hop dong ko",
+            "dang-ky-tam-tru",
+            "chung-thuc-hop-dong",
+            False,
+        ),
+        # turning to the marriage, though the single-status paper's checklist mentions marriage
+        (
+            "còn đăng ký kết hôn thì lệ phí bao nhiêu",
+            "xac-nhan-tinh-trang-hon-nhan",
+            "ket-hon",
+            True,
+        ),
     ],
 )
 def test_a_follow_up_names_another_procedure_only_in_so_many_words(

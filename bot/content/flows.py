@@ -226,6 +226,7 @@ WORD_LISTS = (
     "turn_leads",
     "this_refs",
     "want_words",
+    "required_words",
     "negation_split",
     "preambles",
     "need_verbs",

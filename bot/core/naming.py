@@ -16,7 +16,7 @@ from bot.core.answers import asked_words, content_pairs
 from bot.core.engine import Turn
 from bot.core.model import Procedure
 from bot.core.normalize import clean, fold
-from bot.core.understand import Words, contains, is_question
+from bot.core.understand import Words, contains
 
 MIN_WORDS = 3  # words (besides question words) a message needs to name a procedure
 NAMED_SHARE = 0.67  # of a procedure name's own words the message must contain
@@ -41,7 +41,7 @@ def names(turn: Turn, proc: Procedure | None, text: str, other: Procedure) -> bo
     runs = (typed, turn.content.matcher.prepare(text).tokens)
     said = {t for toks in runs for t in toks}
     turning = _turns_to(turn, text)
-    asking = is_question(text, fold(text), words)
+    asking = any(contains(fold(text), w) for w in words.required_words)
     docs, unneeded = ([], []) if turning else _checklist(turn, proc)
     papers = set() if turning else _papers(turn, docs, runs)
     plain = words.generic | asked_words(turn, " ".join(typed))  # "… cần mang gì" names nothing
@@ -70,7 +70,7 @@ def _paper_first(
     seq: list[str], docs: list[list[str]], asked: set[tuple[str, str]], asking: bool
 ) -> bool:
     """The message names a paper of the checklist by its head ("hợp đồng thuê …") before the
-    words that would name another procedure, or, asked as a question, with them ("có phải xin
+    words that would name another procedure, or, asked whether it is required, with them ("có phải xin
     giấy xác nhận độc thân không" under the marriage, which does not need it): it asks about
     that paper."""
     heads = {(d[0], d[1]) for d in docs if len(d) > 1}

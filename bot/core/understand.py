@@ -80,6 +80,7 @@ class Words:
     turn_leads: tuple[str, ...] = ()
     this_refs: tuple[str, ...] = ()  # "giấy này …": the procedure in hand
     want_words: tuple[str, ...] = ()  # "i want to …": an English need
+    required_words: tuple[str, ...] = ()  # "có phải … không": whether a paper is required
     negation_split: tuple[str, ...] = ()
     negators: tuple[str, ...] = ()
     preambles: tuple[str, ...] = ()  # "nhầm, ý tôi là …": words before a need, not part of it
@@ -175,6 +176,7 @@ class Words:
             switch_markers=seq("switch_markers"),
             this_refs=seq("this_refs"),
             want_words=seq("want_words"),
+            required_words=seq("required_words"),
             turn_leads=tuple(nfc(str(x)).lower() for x in _items(data.get("turn_leads"))),
             negation_split=seq("negation_split"),
             negators=seq("negators"),
