@@ -283,7 +283,7 @@ def test_an_implicit_story_is_not_refused(chat: Chat) -> None:
     chưa hướng dẫn được"."""
     chat.say(STORY)
     assert "khai tử" in chat.text.lower()
-    assert "18001096" not in chat.text  # the out-of-scope answer's hotline
+    assert "chưa hướng dẫn được" not in chat.text  # the out-of-scope answer
 
 
 def test_an_unsure_need_is_asked_about_not_refused(chat: Chat) -> None:

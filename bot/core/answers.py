@@ -333,13 +333,17 @@ def _card_items(turn: Turn, proc: Procedure) -> list[str]:
 def card_lines(turn: Turn, proc: Procedure, text: str) -> list[str]:
     """The lines of the procedure's entry that speak to a follow-up question ("bà đi thay thì có
     cần giấy ủy quyền không" -> the authorisation document and its note), best first."""
-    said = content_pairs(turn, text) or content_pairs(turn, text, one_generic=True)
-    if not said:
-        return []
-    scored = []
-    for n, item in enumerate(_card_items(turn, proc)):
-        toks = fold(item).split()
-        shared = len(said & set(zip(toks, toks[1:], strict=False)))
-        if shared:
-            scored.append((-shared, n, item))
-    return [item for _, _, item in sorted(scored)[:MAX_LINES]]
+    items = _card_items(turn, proc)
+    # the rarer words first; then pairs with one generic word ("người làm chứng là hàng xóm được
+    # không": "hàng xóm" is in no line, "làm chứng" is)
+    for one_generic in (False, True):
+        said = content_pairs(turn, text, one_generic=one_generic)
+        scored = []
+        for n, item in enumerate(items):
+            toks = fold(item).split()
+            shared = len(said & set(zip(toks, toks[1:], strict=False)))
+            if shared:
+                scored.append((-shared, n, item))
+        if scored:
+            return [item for _, _, item in sorted(scored)[:MAX_LINES]]
+    return []

@@ -8,6 +8,7 @@ to the matcher; what is not understood gets what was understood and the likelies
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from bot.core import guide
@@ -27,8 +28,8 @@ from bot.core.flows import COMMAND_PREFIX, DEFAULT_ON_TEXT
 from bot.core.matcher import Analysis
 from bot.core.messages import Button
 from bot.core.model import Procedure, Question
-from bot.core.naming import asks_about_paper, denies, hints_at, names
-from bot.core.normalize import fold
+from bot.core.naming import asks_about_paper, denies, hints_at, names, picked_by_pair
+from bot.core.normalize import clean, fold
 from bot.core.render import clip
 from bot.core.understand import (
     Context,
@@ -128,9 +129,29 @@ def _talk(turn: Turn, reading: Reading) -> bool:
     if reading.value == "hello" and turn.proc is None:
         turn.engine.run(turn, turn.content.flows.starts["main"])
         return True
+    rest = _after_complaint(turn) if reading.value == "complaint" else ""
+    if rest:  # "… bực mình lắm. ra văn phòng công chứng tư làm có được không": heard, answered
+        turn.say(turn.r.t("complaint_heard"))
+        turn.text = rest
+        again = read(rest, context_of(turn), turn.content.flows.words)
+        return HANDLERS.get(again.kind, _need)(turn, again)
     turn.say(turn.r.t(f"talk_{reading.value}"))
     reprompt(turn)
     return True
+
+
+def _after_complaint(turn: Turn) -> str:
+    """The question asked after a complaint, in the clauses that follow it, while a procedure
+    is in hand ("" when none)."""
+    words = turn.content.flows.words
+    said = words.small_talk.get("complaint", ())
+    clauses = [c.strip() for c in re.split(r"[.!?;,\n]+", turn.text) if c.strip()]
+    last = max(
+        (i for i, c in enumerate(clauses) if any(contains(fold(c), w) for w in said)), default=-1
+    )
+    rest = " ".join(clauses[last + 1 :]) if last >= 0 else ""
+    asked = bool(rest) and is_question(rest, fold(rest), words)
+    return rest if turn.proc is not None and asked else ""
 
 
 def _facts(turn: Turn, reading: Reading) -> bool:
@@ -154,6 +175,8 @@ def _ask(turn: Turn, reading: Reading) -> bool:
         if not options or _names_new(turn, options):
             return _need(turn, Reading(Kind.NEED, text=turn.text))
         named = [p for p in options if names(turn, None, turn.text, p)]
+        if len(named) != 1 and (plain := picked_by_pair(turn, turn.text, options)) is not None:
+            named = [plain]  # "giờ em muốn nhận con cho đúng giấy tờ thì làm ở đâu"
         if len(named) != 1:  # "… khai tử rồi cắt hộ khẩu rồi tiền mai táng": read alone, the
             # message asks for one of the offers (the matcher's answer, with a word of its name:
             # on "khi mô thì được lãnh tiền" alone the matcher guesses)
@@ -182,7 +205,11 @@ def _ask(turn: Turn, reading: Reading) -> bool:
         turn, proc, reading
     ):  # "còn khai tử thì lệ phí sao?": the other procedure's card
         return _need(turn, Reading(Kind.NEED, text=turn.text))
-    _say_answers(turn, proc, reading)
+    said = _answers(turn, proc, reading)
+    name = display_name(turn, proc)
+    if name not in said and names(turn, None, turn.text, proc):  # "giấy khai sinh … lên đâu"
+        said = f"{name}:\n{said}"  # the answer says which procedure it speaks for
+    turn.say(with_footnote(turn, said))
     reprompt(turn)
     return True
 
@@ -249,13 +276,20 @@ def _need(turn: Turn, reading: Reading) -> bool:
     proc = turn.proc
     # small talk around no procedure ("ừ cảm ơn cháu nhé") is answered as small talk below
     talk_only = bool(reading.value) and not analysis.matches
+    if proc is not None and _thanks_only(turn, proc, text, analysis):
+        turn.state.misses = 0  # "thế thì tốt quá, bà cảm ơn cháu": thanks, whatever it mentions
+        return _talk(turn, Reading(Kind.TALK, "thanks"))
     if proc is not None and not talk_only and _in_context(turn, proc, text, analysis):
+        return True
+    if proc is not None and _same_again(turn, proc, analysis):
         return True
     if analysis.matches or (analysis.unsure and not reading.value):  # unsure: a choice list
         turn.state.misses = 0
         turn.text = text
         turn.engine.run(turn, DEFAULT_ON_TEXT)
         _press_asked(turn, text)
+        if turn.proc is not None and turn.proc is not proc:
+            _answer_with_card(turn, turn.proc, text)
         return True
     if proc is None and _tells_life_event(turn, text):
         return True
@@ -278,6 +312,20 @@ def _need(turn: Turn, reading: Reading) -> bool:
         reprompt(turn)
         return True
     return not_understood(turn)
+
+
+def _thanks_only(turn: Turn, proc: Procedure, text: str, analysis: Analysis) -> bool:
+    """Thanks that ask nothing and name nothing new, however long ("thế thì tốt quá. bà cảm ơn
+    cháu, Chúa ban ơn cho cháu nhé")."""
+    words = turn.content.flows.words
+    folded = fold(text)
+    return (
+        any(contains(folded, w) for w in words.small_talk.get("thanks", ()))
+        and "?" not in text  # a question word inside ("chưa") is as often a blessing ("Chúa")
+        and folded.split()[-1] not in words.question_marks
+        and not ask_topics(folded, words)
+        and follows_up(turn, proc, text, analysis)
+    )
 
 
 def _back_to_earlier(turn: Turn, text: str) -> bool:
@@ -365,8 +413,7 @@ def follows_up(turn: Turn, proc: Procedure, text: str, analysis: Analysis) -> bo
     if not analysis.matches:  # nothing else named: "mất ở nhà chứ không phải bệnh viện thì…"
         return True
     said = fold(turn.text)  # the whole message: "không phải khai sinh mà là khai tử" corrects
-    opening = " ".join(said.split()[:THIS_REF_REACH])
-    if any(contains(opening, r) for r in words.this_refs):
+    if _refers_back(turn.text, words.this_refs):
         return True  # "giấy này để ký hợp đồng bán nhà thì ghi gì": the paper in hand
     if analysis.english and analysis.matches[0].id != proc.id and _states_need(turn, said):
         return False  # "I want to marry my girlfriend in Ca Mau": English names are short
@@ -386,6 +433,22 @@ def follows_up(turn: Turn, proc: Procedure, text: str, analysis: Analysis) -> bo
         return False  # ...but a member's paper, under the bundle, is the bundle's paper too
     other = turn.content.catalog.get(top)
     return other is None or other.id == proc.id or not names(turn, proc, text, other)
+
+
+def _refers_back(text: str, refs: tuple[str, ...]) -> bool:
+    """The message opens by pointing at what is in hand: "giấy này …", or, as typed, with the
+    paper's name between ("giấy thỏa thuận đó có cần chứng thực chữ ký ko")."""
+    opening = fold(text).split()[:THIS_REF_REACH]
+    if any(contains(" ".join(opening), r) for r in refs):
+        return True
+    typed = clean(text).split()[:THIS_REF_REACH]
+    # the mark with its accents: unaccented "do", "nay" are as often "by", "now"
+    marks = [fold(t) for t in typed if fold(t) != t]
+    for ref in refs:
+        *head, mark = ref.split()
+        if head and opening[: len(head)] == head and mark in marks[1:]:
+            return True
+    return False
 
 
 def _states_need(turn: Turn, said: str) -> bool:
@@ -467,6 +530,41 @@ def answer_asked(turn: Turn) -> str:
         return "other"
     _say_answers(turn, proc, reading)
     return "asked"
+
+
+def _same_again(turn: Turn, proc: Procedure, analysis: Analysis) -> bool:
+    """A correction that lands on the procedure in hand and asks about it ("à nhầm, bà mất ở
+    bệnh viện chứ ko phải ở nhà, vậy giấy báo tử lấy ở đâu"): the answer, not its card again."""
+    said = fold(turn.text)
+    topics = ask_topics(said, turn.content.flows.words)
+    if not topics or not analysis.matches or analysis.matches[0].id != proc.id:
+        return False
+    turn.state.misses = 0
+    _say_answers(turn, proc, Reading(Kind.ASK, ",".join(topics), text=said))
+    reprompt(turn)
+    return True
+
+
+def _answer_with_card(turn: Turn, proc: Procedure, text: str) -> None:
+    """ "… đi làm giấy khai tử cho bà thì cần gì", "làm lại mất bao nhiêu": the card just shown
+    (its lines cut short), then the answer asked for in full, as a clerk would, not a button to
+    find it behind (the card's buttons move below it)."""
+    shown = turn.replies[-1] if turn.replies else None
+    # what the last clause asks: a story before it ("hai đứa ở Cái Răng, làm ở đâu") asks nothing
+    clauses = [c for c in re.split(r"[.;,!?\n]+", text) if fold(c)]
+    said = fold(clauses[-1]) if clauses else ""
+    asked = ask_topics(said, turn.content.flows.words)
+    if shown is None or not shown.buttons or not asked:
+        return
+    if pending_question(turn) is not None:  # the card asks something first
+        return
+    turn.replies[-1] = replace(shown, buttons=())
+    # the whole checklist: a first message's story and the procedure's own name ("khai tử" is
+    # not "tờ khai khai tử") name no paper; a paper asked about ("document") is looked up
+    own = {t for n in (proc.name, *proc.aliases) for t in fold(n).split()}
+    rest = " ".join(t for t in said.split() if t not in own) if "document" in asked else ""
+    answer = _answers(turn, proc, Reading(Kind.ASK, ",".join(asked), text=rest))
+    turn.say(with_footnote(turn, answer), list(shown.buttons))
 
 
 def _press_asked(turn: Turn, text: str) -> None:

@@ -25,6 +25,7 @@ NAMED_SHARE = 0.67  # of a procedure name's own words the message must contain
 # first words, not only the words that qualify it
 HEAD_WORDS = 2
 NEED_VERB_REACH = 3  # words before a paper where a need verb makes it a need ("cấp thẻ căn cước")
+LEAD_WORDS = 3  # the longest turn lead ("cho hỏi thêm")
 
 
 def names(turn: Turn, proc: Procedure | None, text: str, other: Procedure) -> bool:
@@ -43,7 +44,7 @@ def names(turn: Turn, proc: Procedure | None, text: str, other: Procedure) -> bo
     turning = _turns_to(turn, text)
     asking = any(contains(fold(text), w) for w in words.required_words)
     docs, unneeded = ([], []) if turning else _checklist(turn, proc)
-    papers = set() if turning else _papers(turn, docs, runs)
+    papers = set() if turning else _papers(turn, docs, runs, asking)
     plain = words.generic | asked_words(turn, " ".join(typed))  # "… cần mang gì" names nothing
     for phrase in (other.name, *other.aliases, *other.english):
         toks = fold(phrase).split()
@@ -83,10 +84,14 @@ def _paper_first(
 
 
 def _turns_to(turn: Turn, text: str) -> bool:
-    """The message opens by turning to something else ("còn …", "thế còn …", "what about …"),
-    as typed: unaccented "con" is as often a child."""
-    opened = " ".join(clean(text).split()[:2])
-    return any(f"{opened} ".startswith(f"{m} ") for m in turn.content.flows.words.turn_leads)
+    """The message opens by turning to something else ("còn …", "thế còn …", "à tiện hỏi luôn
+    …", "what about …"), as typed: unaccented "con" is as often a child."""
+    words = turn.content.flows.words
+    typed = clean(text).split()
+    while len(typed) > 1 and fold(typed[0]) in words.preambles:  # "à", "ờ"
+        typed = typed[1:]
+    opened = " ".join(typed[:LEAD_WORDS])
+    return any(f"{opened} ".startswith(f"{m} ") for m in words.turn_leads)
 
 
 def denies(turn: Turn, proc: Procedure, text: str) -> bool:
@@ -124,13 +129,30 @@ def _checklist(turn: Turn, proc: Procedure | None) -> tuple[list[list[str]], lis
     return docs, [fold(nn.name).split() for part in parts for nn in part.not_needed]
 
 
-def _papers(turn: Turn, docs: list[list[str]], runs: tuple[list[str], ...]) -> set[tuple[str, str]]:
-    """Word pairs of the message that name a paper: one on the checklist `docs`, or a paper word."""
+def _papers(
+    turn: Turn, docs: list[list[str]], runs: tuple[list[str], ...], asking: bool
+) -> set[tuple[str, str]]:
+    """Word pairs of the message that name a paper: one on the checklist `docs` (after a need
+    verb only when asked whether it is required: "có phải làm giấy ủy quyền không", not "làm
+    căn cước thì ra đâu"), or a paper word."""
+    words = turn.content.flows.words
+    held = {pair for doc in docs for pair in _pairs(doc)}
     out: set[tuple[str, str]] = set()
     for seq in runs:
-        out |= {pair for doc in docs for pair in _pairs(seq) & _pairs(doc)}
-        out |= _papers_named(seq, turn.content.flows.words)
+        out |= {
+            pair
+            for i, pair in enumerate(zip(seq, seq[1:], strict=False))
+            if pair in held and (asking or not _needed(seq[:i], words))
+        }
+        out |= _papers_named(seq, words)
     return out
+
+
+def _needed(before: list[str], words: Words) -> bool:
+    """A need verb stands right before a paper ("làm căn cước" asks for the ID card procedure,
+    though the card is on the marriage's checklist)."""
+    near = " ".join(before[-NEED_VERB_REACH:])
+    return any(contains(near, v) for v in words.need_verbs)
 
 
 def _papers_named(typed: list[str], words: Words) -> set[tuple[str, str]]:
@@ -142,10 +164,7 @@ def _papers_named(typed: list[str], words: Words) -> set[tuple[str, str]]:
         at = text.find(f" {paper} ")
         if at < 0:
             continue
-        near = " ".join(
-            text[:at].split()[-NEED_VERB_REACH:]
-        )  # "cấp thẻ căn cước": one word between
-        if any(contains(near, v) for v in words.need_verbs):
+        if _needed(text[:at].split(), words):  # "cấp thẻ căn cước": one word between
             continue
         out |= _pairs(paper.split())
     return out
@@ -153,6 +172,25 @@ def _papers_named(typed: list[str], words: Words) -> set[tuple[str, str]]:
 
 def _pairs(toks: list[str]) -> set[tuple[str, str]]:
     return set(zip(toks, toks[1:], strict=False))
+
+
+def picked_by_pair(turn: Turn, text: str, options: list[Procedure]) -> Procedure | None:
+    """The one offer a word pair of the message names, read plainly ("nhận con" under khai
+    sinh / nhận cha, mẹ, con / khai tử: "con" is also an address word, so hints_at skips it);
+    pairs of only common words (generic, particle, question) name nothing. None unless one."""
+    words = turn.content.flows.words
+    common = set(words.particles) | set(words.question_marks)
+    said = {
+        pair
+        for pair in _pairs(fold(text).split())
+        if not set(pair) <= common and " ".join(pair) not in words.generic
+    }
+    hit = [
+        p
+        for p in options
+        if any(said & _pairs(fold(n).split()) for n in (p.name, *p.aliases, *p.english))
+    ]
+    return hit[0] if len(hit) == 1 else None
 
 
 def hints_at(turn: Turn, text: str, other: Procedure, loose: bool = False) -> bool:

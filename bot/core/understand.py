@@ -15,6 +15,7 @@ from enum import StrEnum
 
 from bot.core.normalize import fold, nfc, strip_marks
 
+DENIAL_REACH = 1  # words before the negator in a clause that denies ("sorry, not birth")
 TALK_SHARE = 0.5  # a small-talk phrase covering half the message or more is the message
 MAX_ANSWER_TOKENS = 8  # a longer message is a story or a question, not a bare answer
 SHORT_REPLY_TOKENS = 6
@@ -512,7 +513,9 @@ def negated_need(folded: str, words: Words, raw: str = "") -> str:
     if raw:
         clauses = [fold(c) for c in re.split(r"[.;!?\n]+", raw) if fold(c)]
         if len(clauses) > 1:
-            kept = [c for c in clauses if not any(contains(c, n) for n in words.negators)]
+            # a clause that opens by denying ("Sorry, not birth."), not one that says something
+            # is not so ("we still have not decided French or Vietnamese")
+            kept = [c for c in clauses if not _opens_denying(c, words)]
             if kept and len(kept) < len(clauses):
                 return " ".join(kept)
     text = f" {folded} "
@@ -529,6 +532,15 @@ def negated_need(folded: str, words: Words, raw: str = "") -> str:
         if before and negator.startswith("chu"):  # "X chứ không phải Y"
             return before
     return ""
+
+
+def _opens_denying(clause: str, words: Words) -> bool:
+    """A negator among a clause's first words ("not birth", "sorry not birth", "à không phải")."""
+    opening = f" {' '.join(clause.split()[: DENIAL_REACH + 3])} "  # negators: up to 3 words
+    return any(
+        (at := opening.find(f" {n} ")) >= 0 and len(opening[:at].split()) <= DENIAL_REACH
+        for n in words.negators
+    )
 
 
 def _after_command(raw: str, folded: str, words: Words) -> str:
@@ -585,7 +597,9 @@ def read(raw: str, context: Context, words: Words) -> Reading:
     if command:
         return Reading(Kind.CONTROL, command)
     negated = negated_need(folded, words, raw)
-    if negated:
+    # "bà mất ở bệnh viện chứ ko phải ở nhà, vậy giấy báo tử lấy ở đâu": a detail corrected and
+    # a question asked about the procedure in hand (a procedure denied is still found, in _ask)
+    if negated and not (context.has_procedure and ask_topics(folded, words)):
         return Reading(Kind.NEED, text=without_preamble(raw_span(raw, negated), words), facts=facts)
     if context.options:
         told = facts.get(context.pending, "")
