@@ -225,6 +225,8 @@ WORD_LISTS = (
     "switch_markers",
     "turn_leads",
     "this_refs",
+    "witness_words",
+    "connectives",
     "want_words",
     "required_words",
     "negation_split",

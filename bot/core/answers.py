@@ -285,7 +285,7 @@ def content_pairs(turn: Turn, text: str, one_generic: bool = False) -> set[tuple
     words = turn.content.flows.words
     typed = clean(text).split()
     toks = [strip_marks(t) for t in typed]
-    common = set(words.question_marks) | asked_words(turn, " ".join(toks))
+    common = set(words.question_marks) | set(words.connectives) | asked_words(turn, " ".join(toks))
     accented = any(a != f for a, f in zip(typed, toks, strict=True))
     particles = words.particles_accented if accented else words.particles
     generic = words.generic_accented if accented else words.generic

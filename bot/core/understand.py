@@ -80,6 +80,8 @@ class Words:
     # as typed: "còn" (turning to), not "con" (a child)
     turn_leads: tuple[str, ...] = ()
     this_refs: tuple[str, ...] = ()  # "giấy này …": the procedure in hand
+    witness_words: tuple[str, ...] = ()  # "bà mụ làm chứng được không": witnesses, not a stand-in
+    connectives: tuple[str, ...] = ()  # "thì", "các": in no word pair that names a line
     want_words: tuple[str, ...] = ()  # "i want to …": an English need
     required_words: tuple[str, ...] = ()  # "có phải … không": whether a paper is required
     negation_split: tuple[str, ...] = ()
@@ -176,6 +178,8 @@ class Words:
             control=table("control"),
             switch_markers=seq("switch_markers"),
             this_refs=seq("this_refs"),
+            witness_words=seq("witness_words"),
+            connectives=seq("connectives"),
             want_words=seq("want_words"),
             required_words=seq("required_words"),
             turn_leads=tuple(nfc(str(x)).lower() for x in _items(data.get("turn_leads"))),
@@ -385,6 +389,8 @@ def ask_topics(folded: str, words: Words) -> list[str]:
         at = here_or_there(folded, words)
         if at >= 0:
             found.append((at, "where"))
+    if any(contains(folded, w) for w in words.witness_words):  # about the witnesses: their
+        found = [(a, t) for a, t in found if t != "who"]  # lines, not who may file
     return [t for _, t in sorted(found)]
 
 
@@ -491,16 +497,25 @@ def _option_for(yn: str, options: Sequence[Option]) -> str:
 
 def button_named(folded: str, context: Context, words: Words) -> str:
     """The payload of a shown button the message asks for in other words ("cho mình đặt lịch")."""
+    online = _asks_online(folded, words)
     for _, payload in context.buttons:
         target = payload.partition(":")[2] if payload.startswith("go:") else ""
+        if online and target in words.need_buttons:
+            continue  # "đặt lịch trên vneid dc k": how to book online, not a slot here
         if any(contains(folded, p) for p in words.buttons.get(target, ())):
             return payload
     return ""
 
 
+def _asks_online(folded: str, words: Words) -> bool:
+    return any(contains(folded, w) for w in words.asks.get("online", ()))
+
+
 def asked_step(folded: str, words: Words) -> str:
     """The step a need's own words ask for ("đặt lịch …" -> booking.start; understand.yaml
     need_buttons), whether or not its button is on screen; '' when none."""
+    if _asks_online(folded, words):
+        return ""  # "đặt lịch trên vneid dc k": how to book online, not a slot here
     for step in words.need_buttons:
         if any(contains(folded, p) for p in words.buttons.get(step, ())):
             return step
