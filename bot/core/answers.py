@@ -7,6 +7,7 @@ Used by the understanding step (a typed question) and by the card's buttons (one
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 from bot.core import guide
 from bot.core.engine import Turn
@@ -139,12 +140,36 @@ def amount_answer(turn: Turn, proc: Procedure) -> str:
 
 
 def documents_answer(turn: Turn, proc: Procedure) -> str:
-    items = guide.checklist(turn.content.catalog, proc, {**turn.state.facts, **turn.state.answers})
+    told = {**turn.state.facts, **turn.state.answers}
+    items = guide.checklist(turn.content.catalog, proc, told)
     lines = [turn.r.t("ask_documents", name=display_name(turn, proc))]
     for n, item in enumerate(items, 1):
         mark = turn.r.t("card_verify_mark") if item.doc.verify else ""
         lines.append(f"{n}. {item.doc.name}{turn.r.english(item.doc.name)}{mark}")
-    return "\n".join(lines)
+    return "\n".join(lines + _cases_untold(turn, proc, told))
+
+
+def _cases_untold(turn: Turn, proc: Procedure, told: Mapping[str, str]) -> list[str]:
+    """The papers of each case of a question not answered yet whose cases add different papers
+    (mai táng: the form differs by who the deceased was), so the list shown for the default case
+    does not pass for the whole list; a yes/no question that adds one paper is asked instead."""
+    parts = guide.parts(turn.content.catalog, proc)
+    for q in guide.asked(turn.content.catalog, proc):
+        if q.id in told:
+            continue
+        cases = [
+            (
+                o.label,
+                [d.name for part in parts for d in part.documents if d.when.get(q.id) == o.value],
+            )
+            for o in q.options
+            if o.value != q.default
+        ]
+        cases = [(label, docs) for label, docs in cases if docs]
+        if MIN_CASES <= len(cases) <= MAX_CASES:
+            lines = [turn.r.t("ask_cases", question=q.text)]
+            return lines + [f"• {label}: " + "; ".join(docs) for label, docs in cases]
+    return []
 
 
 def asked_words(turn: Turn, folded: str) -> set[str]:
@@ -183,6 +208,9 @@ def _doc_hits(turn: Turn, proc: Procedure, text: str) -> list[tuple[int, str, st
 # a word that ties a question to the checklist's case is rare among procedure names ("adn"
 # 7.7), not a common one the case's text also happens to use ("tháng" 4.0, "tuổi" 5.7)
 CASE_WORD_RARITY = 6.5
+# cases of one question with papers of their own, for the checklist to list them (more would
+# not fit a phone screen: thường trú's six kinds of home are asked, or named by the citizen)
+MIN_CASES, MAX_CASES = 2, 3
 
 
 def case_papers(turn: Turn, proc: Procedure, text: str) -> str:
