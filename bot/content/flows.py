@@ -227,6 +227,7 @@ WORD_LISTS = (
     "this_refs",
     "witness_words",
     "connectives",
+    "paper_heads",
     "want_words",
     "required_words",
     "negation_split",

@@ -91,7 +91,10 @@ def _answer_about(turn: Turn, proc: Procedure, topic: str, text: str = "") -> st
         return r.t("card_deadline", deadline=fact_line(turn, proc.deadline))
     if topic == "result":
         note = f"\n  ↳ {proc.result.note}" if proc.result.note else ""
-        return r.t("card_result", result=fact_line(turn, proc.result)) + note
+        said = r.t("card_result", result=fact_line(turn, proc.result)) + note
+        valid = [i for i in _card_items(turn, proc) if VALIDITY.search(i) and i not in said]
+        return "\n".join([said, *valid[:MAX_LINES]])  # "giấy đó xài được bao lâu": the papers'
+        # own validity too ("giấy không ghi thời hạn thì có giá trị 06 tháng")
     if topic == "amount":
         return amount_answer(turn, proc)
     if topic == "legal":
@@ -208,6 +211,7 @@ def _doc_hits(turn: Turn, proc: Procedure, text: str) -> list[tuple[int, str, st
 # a word that ties a question to the checklist's case is rare among procedure names ("adn"
 # 7.7), not a common one the case's text also happens to use ("tháng" 4.0, "tuổi" 5.7)
 CASE_WORD_RARITY = 6.5
+VALIDITY = re.compile(r"giá trị \d+ (tháng|ngày|năm)")  # a line that says how long a paper lasts
 # cases of one question with papers of their own, for the checklist to list them (more would
 # not fit a phone screen: thường trú's six kinds of home are asked, or named by the citizen)
 MIN_CASES, MAX_CASES = 2, 3

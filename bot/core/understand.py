@@ -82,6 +82,7 @@ class Words:
     this_refs: tuple[str, ...] = ()  # "giấy này …": the procedure in hand
     witness_words: tuple[str, ...] = ()  # "bà mụ làm chứng được không": witnesses, not a stand-in
     connectives: tuple[str, ...] = ()  # "thì", "các": in no word pair that names a line
+    paper_heads: tuple[str, ...] = ()  # "giấy …", "that paper …": a message about a paper
     want_words: tuple[str, ...] = ()  # "i want to …": an English need
     required_words: tuple[str, ...] = ()  # "có phải … không": whether a paper is required
     negation_split: tuple[str, ...] = ()
@@ -180,6 +181,7 @@ class Words:
             this_refs=seq("this_refs"),
             witness_words=seq("witness_words"),
             connectives=seq("connectives"),
+            paper_heads=seq("paper_heads"),
             want_words=seq("want_words"),
             required_words=seq("required_words"),
             turn_leads=tuple(nfc(str(x)).lower() for x in _items(data.get("turn_leads"))),
@@ -389,9 +391,18 @@ def ask_topics(folded: str, words: Words) -> list[str]:
         at = here_or_there(folded, words)
         if at >= 0:
             found.append((at, "where"))
+    topics = [t for _, t in found]
+    if "deadline" in topics and "result" not in topics and _opens_on_paper(folded, words):
+        # "giấy nớ có thời hạn không": how long the paper lasts, not by when to file
+        found = [(a, "result" if t == "deadline" else t) for a, t in found]
     if any(contains(folded, w) for w in words.witness_words):  # about the witnesses: their
         found = [(a, t) for a, t in found if t != "who"]  # lines, not who may file
     return [t for _, t in sorted(found)]
+
+
+def _opens_on_paper(folded: str, words: Words) -> bool:
+    """The message opens on a paper ("giấy nớ …", "giấy khám sức khỏe …", "that paper …")."""
+    return any(f"{folded} ".startswith(f"{h} ") for h in words.paper_heads)
 
 
 def here_or_there(folded: str, words: Words) -> int:
