@@ -99,6 +99,8 @@ def _answer_about(turn: Turn, proc: Procedure, topic: str, text: str = "") -> st
         return amount_answer(turn, proc)
     if topic == "legal":
         return r.t("ask_legal", laws="; ".join(proc.legal_basis) or r.t("ask_unknown"))
+    if topic == "track":  # "hồ sơ nộp rồi giờ muốn biết đến đâu rồi": the same for every procedure
+        return r.t("ask_track")
     if topic == "who":
         return who_answer(turn, proc)
     more = any(contains(text, w) for w in turn.content.flows.words.more_words)

@@ -347,7 +347,9 @@ def _back_to_earlier(turn: Turn, text: str) -> bool:
         if not topics:
             turn.engine.run(turn, SUMMARY_STEP)
             return True
-        _say_answers(turn, proc, Reading(Kind.ASK, ",".join(topics), text=fold(text)))
+        said = _answers(turn, proc, Reading(Kind.ASK, ",".join(topics), text=fold(text)))
+        name = display_name(turn, proc)  # back on another procedure: say which one answers
+        turn.say(with_footnote(turn, said if name in said else f"{name}:\n{said}"))
         turn.engine.run(turn, SUMMARY_WAIT)
         return True
     return False

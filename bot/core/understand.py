@@ -392,6 +392,8 @@ def ask_topics(folded: str, words: Words) -> list[str]:
         if at >= 0:
             found.append((at, "where"))
     topics = [t for _, t in found]
+    if "track" in topics:  # "hồ sơ nộp rồi, đến đâu rồi": the application filed, not the papers
+        found = [(a, t) for a, t in found if t not in ("documents", "document")]
     if "deadline" in topics and "result" not in topics and _opens_on_paper(folded, words):
         # "giấy nớ có thời hạn không": how long the paper lasts, not by when to file
         found = [(a, "result" if t == "deadline" else t) for a, t in found]
