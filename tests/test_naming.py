@@ -90,6 +90,22 @@ def turn(engine: Engine, text: str) -> Turn:
             "chung-thuc-hop-dong",
             False,
         ),
+        # words typed with other marks than the name's: "lắm", "cần", "mắt", "rồi" are not
+        # "làm", "căn", "mất", "rơi" ("rơi mất thẻ căn cước")
+        (
+            "giấy tờ cần những gì hả cháu, bà già rồi mắt kém lắm",
+            "tro-cap-mai-tang",
+            "cap-the-can-cuoc",
+            False,
+        ),
+        ("mất căn cước rồi, làm lại ở đâu", "tro-cap-mai-tang", "cap-the-can-cuoc", True),
+        # a place typed with its marks ("nơi thường trú"), not the residence procedure
+        (
+            "làm ở công an chỗ em ở trọ được không hay phải về nơi thường trú",
+            "cap-the-can-cuoc",
+            "dang-ky-thuong-tru",
+            False,
+        ),
         # turning to the marriage, though the single-status paper's checklist mentions marriage
         (
             "còn đăng ký kết hôn thì lệ phí bao nhiêu",

@@ -232,6 +232,8 @@ WORD_LISTS = (
     "required_words",
     "negation_split",
     "preambles",
+    "corrections",
+    "place_nouns",
     "need_verbs",
     "more_words",
     "negators",

@@ -195,13 +195,17 @@ def _doc_words(turn: Turn, text: str) -> set[str]:
 def _doc_hits(turn: Turn, proc: Procedure, text: str) -> list[tuple[int, str, str]]:
     """(shared words, line, note) for checklist documents and 'no need to bring' items the text names."""
     words = _doc_words(turn, text)
+    said = text.split()
+    pairs = set(zip(said, said[1:], strict=False))  # "ban ve": "bản vẽ" before a "về" alone
     mark = turn.r.t("card_verify_mark")
     hits = []
     for part in guide.parts(turn.content.catalog, proc):
         for doc in part.documents:
-            hit = len(words & set(fold(doc.name).split()))
+            toks = fold(doc.name).split()
+            hit = len(words & set(toks))
             if hit >= 2 or (hit and len(words) <= 2):
-                hits.append((hit, doc.name + (mark if doc.verify else ""), doc.note))
+                both = len(pairs & set(zip(toks, toks[1:], strict=False)))
+                hits.append((hit + both, doc.name + (mark if doc.verify else ""), doc.note))
         for nn in part.not_needed:
             hit = len(words & set(fold(nn.name).split()))
             if hit >= 2 or (hit and len(words) <= 2):

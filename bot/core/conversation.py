@@ -44,6 +44,7 @@ from bot.core.understand import (
     life_event,
     paper_words,
     read,
+    without_preamble,
 )
 
 MISSES_FOR_HUMAN = 2
@@ -55,6 +56,7 @@ OFFER_CHARS = 90  # a national record's name may run to 1,000 characters
 SUMMARY_STEP = "guide.summary"  # a procedure's card
 SUMMARY_WAIT = "guide.summary_wait"  # its buttons, waiting
 CHOOSE_STEP = "main.choose"  # asks the separating question or shows the short list again
+CORRECTION_REACH = 4  # words at the start of a message where "à nhầm, ý em là" corrects
 THIS_REF_REACH = 4  # words at the start of a message where "giấy này" points at the paper in hand
 
 
@@ -172,7 +174,7 @@ def _ask(turn: Turn, reading: Reading) -> bool:
     proc = turn.proc
     if proc is None:
         options = choosing(turn)
-        if not options or _names_new(turn, options):
+        if not options or _names_new(turn, options) or _corrects(turn):
             return _need(turn, Reading(Kind.NEED, text=turn.text))
         named = [p for p in options if names(turn, None, turn.text, p)]
         if len(named) != 1 and (plain := picked_by_pair(turn, turn.text, options)) is not None:
@@ -201,9 +203,8 @@ def _ask(turn: Turn, reading: Reading) -> bool:
         return True
     if _back_to_earlier(turn, turn.text):  # "quay lại cái hộ kinh doanh, bao lâu thì có giấy"
         return True
-    if names_another(
-        turn, proc, reading
-    ):  # "còn khai tử thì lệ phí sao?": the other procedure's card
+    if names_another(turn, proc, reading) or _corrects(turn):
+        # "còn khai tử thì lệ phí sao?", "à nhầm, ý em là tạm vắng, …": the other one's card
         return _need(turn, Reading(Kind.NEED, text=turn.text))
     said = _answers(turn, proc, reading)
     name = display_name(turn, proc)
@@ -268,6 +269,9 @@ def _need(turn: Turn, reading: Reading) -> bool:
     if _back_to_earlier(turn, text):
         return True
     analysis = turn.content.matcher.analyse(text, top=3)
+    typed_need = text
+    text, analysis = _corrected_need(turn, text, analysis)
+    corrected = text != typed_need  # "à nhầm, ý em là tạm vắng": no follow-up of the one in hand
     if _asks_before_choosing(turn, text, analysis):
         turn.state.misses = 0
         turn.say(turn.r.t("choose_first"))
@@ -279,7 +283,12 @@ def _need(turn: Turn, reading: Reading) -> bool:
     if proc is not None and _thanks_only(turn, proc, text, analysis):
         turn.state.misses = 0  # "thế thì tốt quá, bà cảm ơn cháu": thanks, whatever it mentions
         return _talk(turn, Reading(Kind.TALK, "thanks"))
-    if proc is not None and not talk_only and _in_context(turn, proc, text, analysis):
+    if (
+        proc is not None
+        and not talk_only
+        and not corrected
+        and _in_context(turn, proc, text, analysis)
+    ):
         return True
     if proc is not None and _same_again(turn, proc, analysis):
         return True
@@ -312,6 +321,38 @@ def _need(turn: Turn, reading: Reading) -> bool:
         reprompt(turn)
         return True
     return not_understood(turn)
+
+
+def _opens_correction(turn: Turn) -> bool:
+    """The message opens with a correction ("à nhầm", "ý em là"), read as typed."""
+    lead = fold(" ".join(turn.text.split()[:CORRECTION_REACH]))
+    return any(contains(lead, c) for c in turn.content.flows.words.corrections)
+
+
+def _corrects(turn: Turn) -> bool:
+    """The message corrects the need to another procedure (`_corrected_need`)."""
+    analysis = turn.content.matcher.analyse(turn.text, top=3)
+    return _corrected_need(turn, turn.text, analysis)[0] != turn.text
+
+
+def _corrected_need(turn: Turn, text: str, analysis: Analysis) -> tuple[str, Analysis]:
+    """ "à nhầm, ý em là tạm vắng, cty điều em vào Bình Dương 1 năm": a correction names the
+    need in its first clause that denies nothing; the story after it may blur the whole message
+    (no match, or the procedure it corrects). Else the message and its analysis unchanged."""
+    words = turn.content.flows.words
+    current = turn.proc.id if turn.proc is not None else ""
+    if analysis.matches and analysis.matches[0].id != current:
+        return text, analysis
+    if not _opens_correction(turn):
+        return text, analysis
+    clauses = [c.strip() for c in re.split(r"[.;,!?\n]+", without_preamble(text, words))]
+    said = [c for c in clauses if fold(c) and not any(contains(fold(c), n) for n in words.negators)]
+    if not said or said[0] == text:
+        return text, analysis
+    head = turn.content.matcher.analyse(said[0], top=3)
+    if not head.matches or head.matches[0].id == current:
+        return text, analysis
+    return said[0], head
 
 
 def _thanks_only(turn: Turn, proc: Procedure, text: str, analysis: Analysis) -> bool:
@@ -383,6 +424,8 @@ def _asks_before_choosing(turn: Turn, text: str, analysis: Analysis) -> bool:
     if not options or not guess or guess[0].id in {p.id for p in options}:
         return False
     words = turn.content.flows.words
+    if _opens_correction(turn):  # "à nhầm, không phải đăng ký lại, chỉ xin bản sao": a new need
+        return False
     return is_question(text, fold(text), words) and not _names_new(turn, options)
 
 

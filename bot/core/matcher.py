@@ -840,14 +840,18 @@ class Matcher:
         """The hand-weighted phrase ranking alone (no learned model loaded)."""
         qfeats = self.query_features(prep)
         scores, _ = self.index.score(qfeats)
-        analysis = self._decide(tuple(prep.tokens), scores, top, prep.english, qfeats)
+        analysis = self._decide(
+            tuple(prep.tokens), self._phrase_ranking(scores, qfeats), top, prep.english
+        )
         if analysis.matches or analysis.topic:
             return analysis
         # Everything named is "already done" ("nộp hồ sơ kết hôn rồi, có phải lên UBND không"):
         # the question is still about that procedure.
         qfeats = self.query_features(prep, done_is_weak=False)
         scores, _ = self.index.score(qfeats)
-        return self._decide(tuple(prep.tokens), scores, top, prep.english, qfeats)
+        return self._decide(
+            tuple(prep.tokens), self._phrase_ranking(scores, qfeats), top, prep.english
+        )
 
     # ---- retrieval and features (the learned ranker's inputs) ----------------
     def _build_retrieval(self) -> None:
@@ -985,14 +989,16 @@ class Matcher:
         """Candidates from the five retrievers, with one feature row each."""
         qfeats = self.query_features(prep)
         scores, _ = self.index.score(qfeats)
-        ranked, topic = self._phrase_ranking(scores, qfeats)
+        ranked, topic = aliases_own = self._phrase_ranking(scores, qfeats)
         if not ranked or max(ranked.values()) < MIN_SCORE:  # everything named was "already done"
             qfeats2 = self.query_features(prep, done_is_weak=False)
             scores2, _ = self.index.score(qfeats2)
             ranked2, topic2 = self._phrase_ranking(scores2, qfeats2)
             if ranked2 and max(ranked2.values()) > max(ranked.values(), default=0.0):
                 ranked, topic, qfeats = ranked2, topic2, qfeats2
-        legacy = self._decide(tuple(prep.tokens), scores, 3, prep.english, qfeats)
+                # the aliases' own decision reads the first scores, with bundles by these features
+                aliases_own = self._phrase_ranking(scores, qfeats)
+        legacy = self._decide(tuple(prep.tokens), aliases_own, 3, prep.english)
         about = self.models.about.logit(self.bag(prep)) if self.models else 0.0
         bmq = {f: w for f, (w, _) in qfeats.items()}
         bm = self.names_bm25.score(bmq)
@@ -1193,12 +1199,12 @@ class Matcher:
     def _decide(
         self,
         toks: tuple[str, ...],
-        scores: dict[int, float],
+        ranking: tuple[dict[str, float], tuple[str, str, float]],
         top: int,
         english: bool,
-        qfeats: QueryFeatures,
     ) -> Analysis:
-        ranked, (topic_kind, topic_id, topic_best) = self._phrase_ranking(scores, qfeats)
+        """The aliases' own decision from a `_phrase_ranking`."""
+        ranked, (topic_kind, topic_id, topic_best) = ranking
         order = sorted(ranked.items(), key=lambda kv: (-kv[1], kv[0]))
         best = order[0][1] if order else 0.0
         if topic_best >= max(best, MIN_SCORE * 0.8):

@@ -10,12 +10,13 @@ offered only when the message *hints at* it (a two-syllable word of its name).
 from __future__ import annotations
 
 import math
+from collections import defaultdict
 
 from bot.core import guide
 from bot.core.answers import asked_words, content_pairs
 from bot.core.engine import Turn
 from bot.core.model import Procedure
-from bot.core.normalize import clean, fold
+from bot.core.normalize import clean, fold, strip_marks
 from bot.core.understand import Words, contains
 
 MIN_WORDS = 3  # words (besides question words) a message needs to name a procedure
@@ -25,6 +26,7 @@ NAMED_SHARE = 0.67  # of a procedure name's own words the message must contain
 # first words, not only the words that qualify it
 HEAD_WORDS = 2
 NEED_VERB_REACH = 3  # words before a paper where a need verb makes it a need ("cấp thẻ căn cước")
+PLACE_SPAN = 4  # words after "chỗ", "nơi" that say which place ("nơi đăng ký thường trú")
 LEAD_WORDS = 3  # the longest turn lead ("cho hỏi thêm")
 
 
@@ -46,16 +48,19 @@ def names(turn: Turn, proc: Procedure | None, text: str, other: Procedure) -> bo
     docs, unneeded = ([], []) if turning else _checklist(turn, proc)
     papers = set() if turning else _papers(turn, docs, runs, asking)
     plain = words.generic | asked_words(turn, " ".join(typed))  # "… cần mang gì" names nothing
+    forms = _typed_forms(text)
     for phrase in (other.name, *other.aliases, *other.english):
         toks = fold(phrase).split()
         own = [t for t in toks if t not in words.generic]
         named = set(own)
-        if len(named & said) < max(2, math.ceil(NAMED_SHARE * len(named))):
+        other_word = _misread(forms, phrase)  # "mắt kém lắm" typed with marks: not "mất", "làm"
+        if len(named & said - other_word) < max(2, math.ceil(NAMED_SHARE * len(named))):
             continue
         pairs = _pairs(toks)
         # every word said, or the run holds one of the name's first words
-        head = set(own[:HEAD_WORDS]) if not named <= said else named
-        for seq in runs:
+        head = set(own[:HEAD_WORDS]) if not named <= said - other_word else named
+        for seq in _without_places(runs, forms, words.place_nouns):
+            seq = [t if t not in other_word else "" for t in seq]
             asked = _asked_pairs(turn, seq) & pairs - papers
             run = {t for pair in asked for t in pair}
             if (
@@ -65,6 +70,46 @@ def names(turn: Turn, proc: Procedure | None, text: str, other: Procedure) -> bo
             ):
                 return True
     return False
+
+
+def _without_places(
+    runs: tuple[list[str], ...], forms: dict[str, set[str]], nouns: tuple[str, ...]
+) -> tuple[list[str], ...]:
+    """The runs with the words after a place noun typed with its marks ("về chỗ thường trú",
+    "nơi tạm trú") blanked: a place, not a procedure asked for. Unmarked, "cho", "noi" are
+    other words."""
+    typed = {
+        strip_marks(n) for n in nouns if n != strip_marks(n) and n in forms.get(strip_marks(n), ())
+    }
+    if not typed:
+        return runs
+    out = []
+    for seq in runs:
+        after = {
+            j for i, t in enumerate(seq) if t in typed for j in range(i + 1, i + 1 + PLACE_SPAN)
+        }
+        out.append([t if i not in after else "" for i, t in enumerate(seq)])
+    return tuple(out)
+
+
+def _typed_forms(text: str) -> dict[str, set[str]]:
+    """Each folded word of a message, with the forms it was typed in ("mắt", "mat")."""
+    forms: dict[str, set[str]] = defaultdict(set)
+    for w in clean(text).split():
+        forms[strip_marks(w)].add(w)
+    return forms
+
+
+def _misread(forms: dict[str, set[str]], phrase: str) -> set[str]:
+    """The message's folded words that only fold to a word of `phrase`: typed every time with
+    other marks than the phrase's ("lắm", "cần", "mắt" against "làm", "căn", "mất"). A word typed
+    without marks, or a phrase word without marks, may be either."""
+    own = {strip_marks(w): w for w in clean(phrase).split()}
+    return {
+        t
+        for t, typed in forms.items()
+        if t in own and own[t] != t and all(f != t and f != own[t] for f in typed)
+    }
 
 
 def _paper_first(

@@ -88,6 +88,8 @@ class Words:
     negation_split: tuple[str, ...] = ()
     negators: tuple[str, ...] = ()
     preambles: tuple[str, ...] = ()  # "nhầm, ý tôi là …": words before a need, not part of it
+    corrections: tuple[str, ...] = ()  # "à nhầm", "ý em là": the need follows
+    place_nouns: tuple[str, ...] = ()  # "về chỗ thường trú": a place, not a procedure
     need_verbs: tuple[str, ...] = ()  # "làm căn cước": a paper named as a need, not as a paper
     more_words: tuple[str, ...] = ()  # "còn cần gì nữa": the rest of the checklist
     numbers: Mapping[str, int] = field(default_factory=dict)
@@ -188,6 +190,8 @@ class Words:
             negation_split=seq("negation_split"),
             negators=seq("negators"),
             preambles=tuple(sorted(seq("preambles"), key=len, reverse=True)),  # longest first
+            corrections=seq("corrections"),
+            place_nouns=tuple(nfc(str(x)).lower() for x in _items(data.get("place_nouns"))),
             need_verbs=seq("need_verbs"),
             more_words=seq("more_words"),
             numbers={fold(str(k)): int(v) for k, v in raw_numbers.items()},
