@@ -13,7 +13,7 @@ from bot.core import guide
 from bot.core.engine import Turn
 from bot.core.model import Fact, Procedure
 from bot.core.normalize import clean, fold, strip_marks
-from bot.core.render import TITLE_CHARS
+from bot.core.render import TITLE_CHARS, clip
 from bot.core.understand import contains, is_question
 
 MAX_DOCS_NAMED = 3
@@ -40,6 +40,8 @@ def with_footnote(turn: Turn, text: str) -> str:
 
 
 MAX_REPLY = 1500  # characters: a reply fits about two phone screens
+PAIR_WEIGHT = 2  # a word pair of the message in a paper's name ("tờ khai") outweighs two words
+RECORD_NOTE_CHARS = 600  # of a portal record's own note under a fact (some run to pages)
 
 
 def fit(turn: Turn, proc: Procedure, text: str) -> str:
@@ -61,14 +63,25 @@ def answer_about(turn: Turn, proc: Procedure, topic: str, text: str = "") -> str
     return fit(turn, proc, _answer_about(turn, proc, topic, text))
 
 
+def _record_note(proc: Procedure, fact: Fact) -> str:
+    """A portal record's own words under a fact ("Lệ phí cấp giấy phép lái xe: 135.000 đồng/lần"
+    under "theo mô tả của bản ghi"), cut short; "" for a reviewed entry, whose notes say where
+    its facts come from, not what a citizen needs."""
+    if not proc.imported or not fact.note:
+        return ""
+    return f"\n  ↳ {clip(' '.join(fact.note.split()), RECORD_NOTE_CHARS)}"
+
+
 def _answer_about(turn: Turn, proc: Procedure, topic: str, text: str = "") -> str:
     r = turn.r
     if topic == "fee":
-        return r.t("card_fee", fee=fact_line(turn, proc.fee))
+        return r.t("card_fee", fee=fact_line(turn, proc.fee)) + _record_note(proc, proc.fee)
     if topic == "time":
-        return r.t("card_time", time=fact_line(turn, proc.processing_time))
+        time = fact_line(turn, proc.processing_time)
+        return r.t("card_time", time=time) + _record_note(proc, proc.processing_time)
     if topic == "where":
-        return r.t("card_where", where=fact_line(turn, proc.where)) + "\n" + r.t("ask_hours")
+        where = r.t("card_where", where=fact_line(turn, proc.where))
+        return where + _record_note(proc, proc.where) + "\n" + r.t("ask_hours")
     if topic == "online":
         mark = r.t("card_verify_mark") if proc.online.verify else ""
         return r.t(
@@ -187,9 +200,9 @@ def _doc_words(turn: Turn, text: str) -> set[str]:
     """The words of a question that could name a document (not 'cần mang những gì')."""
     words = turn.content.flows.words
     asked = asked_words(turn, text)
-    return (
-        set(text.split()) - set(words.particles) - set(words.question_marks) - words.generic - asked
-    )
+    # generic words of the phrases the text holds ("yếu tố"), not their folded look-alikes ("tờ")
+    generic = {t for p in words.generic_phrases if contains(text, p) for t in p.split()}
+    return set(text.split()) - set(words.particles) - set(words.question_marks) - generic - asked
 
 
 def _doc_hits(turn: Turn, proc: Procedure, text: str) -> list[tuple[int, str, str]]:
@@ -205,7 +218,9 @@ def _doc_hits(turn: Turn, proc: Procedure, text: str) -> list[tuple[int, str, st
             hit = len(words & set(toks))
             if hit >= 2 or (hit and len(words) <= 2):
                 both = len(pairs & set(zip(toks, toks[1:], strict=False)))
-                hits.append((hit + both, doc.name + (mark if doc.verify else ""), doc.note))
+                hits.append(
+                    (hit + PAIR_WEIGHT * both, doc.name + (mark if doc.verify else ""), doc.note)
+                )
         for nn in part.not_needed:
             hit = len(words & set(fold(nn.name).split()))
             if hit >= 2 or (hit and len(words) <= 2):

@@ -95,6 +95,7 @@ class Words:
     numbers: Mapping[str, int] = field(default_factory=dict)
     english: frozenset[str] = frozenset()
     generic: frozenset[str] = frozenset()
+    generic_phrases: tuple[str, ...] = ()  # as written: "yếu tố" is generic, "tờ" alone is not
     facts: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
     buttons: Mapping[str, tuple[str, ...]] = field(
         default_factory=dict
@@ -197,6 +198,7 @@ class Words:
             numbers={fold(str(k)): int(v) for k, v in raw_numbers.items()},
             english=frozenset(t for p in seq("english_words", spelled=False) for t in p.split()),
             generic=frozenset(t for p in seq("generic_words") for t in p.split()),
+            generic_phrases=seq("generic_words"),
             facts=facts,
             buttons=table("buttons"),
             shorthand=shorthand,
