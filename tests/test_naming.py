@@ -106,6 +106,13 @@ def turn(engine: Engine, text: str) -> Turn:
             "dang-ky-thuong-tru",
             False,
         ),
+        # what a paper needs ("giấy ủy quyền có phải đi chứng thực chữ ký không"), not a need
+        (
+            "ông bà nội đi làm thay thì giấy ủy quyền có phải đi chứng thực chữ ký không",
+            "xac-nhan-tinh-trang-hon-nhan",
+            "chung-thuc-chu-ky",
+            False,
+        ),
         # turning to the marriage, though the single-status paper's checklist mentions marriage
         (
             "còn đăng ký kết hôn thì lệ phí bao nhiêu",

@@ -17,7 +17,7 @@ from bot.core.answers import asked_words, content_pairs
 from bot.core.engine import Turn
 from bot.core.model import Procedure
 from bot.core.normalize import clean, fold, strip_marks
-from bot.core.understand import Words, contains
+from bot.core.understand import Words, contains, opens_on_paper
 
 MIN_WORDS = 3  # words (besides question words) a message needs to name a procedure
 NAMED_SHARE = 0.67  # of a procedure name's own words the message must contain
@@ -26,6 +26,7 @@ NAMED_SHARE = 0.67  # of a procedure name's own words the message must contain
 # first words, not only the words that qualify it
 HEAD_WORDS = 2
 NEED_VERB_REACH = 3  # words before a paper where a need verb makes it a need ("cấp thẻ căn cước")
+PAPER_WORDS = 5  # a paper's name before "có phải …" ("giấy xác nhận tình trạng hôn nhân")
 PLACE_SPAN = 4  # words after "chỗ", "nơi" that say which place ("nơi đăng ký thường trú")
 LEAD_WORDS = 3  # the longest turn lead ("cho hỏi thêm")
 
@@ -45,6 +46,11 @@ def names(turn: Turn, proc: Procedure | None, text: str, other: Procedure) -> bo
     said = {t for toks in runs for t in toks}
     turning = _turns_to(turn, text)
     asking = any(contains(fold(text), w) for w in words.required_words)
+    if asking and proc is not None and not turning:
+        # "giấy ủy quyền có phải đi chứng thực chữ ký không": what a paper needs, not a need
+        paper = _paper_before_required(fold(text), words)
+        if paper and not names(turn, proc, paper, other):
+            return False
     docs, unneeded = ([], []) if turning else _checklist(turn, proc)
     papers = set() if turning else _papers(turn, docs, runs, asking)
     plain = words.generic | asked_words(turn, " ".join(typed))  # "… cần mang gì" names nothing
@@ -70,6 +76,20 @@ def names(turn: Turn, proc: Procedure | None, text: str, other: Procedure) -> bo
             ):
                 return True
     return False
+
+
+def _paper_before_required(folded: str, words: Words) -> str:
+    """The paper named right before the words that ask whether something is required ("… thì
+    giấy ủy quyền có phải …" -> "giay uy quyen"), a few words from a paper head; else ""."""
+    padded = f" {folded} "
+    at = min(
+        (padded.find(f" {w} ") for w in words.required_words if f" {w} " in padded), default=-1
+    )
+    toks = padded[:at].split() if at >= 0 else []
+    for start in range(max(0, len(toks) - PAPER_WORDS), len(toks) - 1):
+        if opens_on_paper(" ".join(toks[start:]), words):
+            return " ".join(toks[start:])
+    return ""
 
 
 def _without_places(

@@ -400,7 +400,7 @@ def ask_topics(folded: str, words: Words) -> list[str]:
     topics = [t for _, t in found]
     if "track" in topics:  # "hồ sơ nộp rồi, đến đâu rồi": the application filed, not the papers
         found = [(a, t) for a, t in found if t not in ("documents", "document")]
-    if "deadline" in topics and "result" not in topics and _opens_on_paper(folded, words):
+    if "deadline" in topics and "result" not in topics and opens_on_paper(folded, words):
         # "giấy nớ có thời hạn không": how long the paper lasts, not by when to file
         found = [(a, "result" if t == "deadline" else t) for a, t in found]
     if any(contains(folded, w) for w in words.witness_words):  # about the witnesses: their
@@ -408,7 +408,7 @@ def ask_topics(folded: str, words: Words) -> list[str]:
     return [t for _, t in sorted(found)]
 
 
-def _opens_on_paper(folded: str, words: Words) -> bool:
+def opens_on_paper(folded: str, words: Words) -> bool:
     """The message opens on a paper ("giấy nớ …", "giấy khám sức khỏe …", "that paper …")."""
     return any(f"{folded} ".startswith(f"{h} ") for h in words.paper_heads)
 
