@@ -56,6 +56,8 @@ OFFER_CHARS = 90  # a national record's name may run to 1,000 characters
 SUMMARY_STEP = "guide.summary"  # a procedure's card
 SUMMARY_WAIT = "guide.summary_wait"  # its buttons, waiting
 CHOOSE_STEP = "main.choose"  # asks the separating question or shows the short list again
+PICK = "pick:"  # a choice list's button payloads
+SHORT_TOPICS = ("where", "fee", "time", "online", "deadline")  # answered under a choice list
 CORRECTION_REACH = 4  # words at the start of a message where "à nhầm, ý em là" corrects
 THIS_REF_REACH = 4  # words at the start of a message where "giấy này" points at the paper in hand
 
@@ -299,6 +301,8 @@ def _need(turn: Turn, reading: Reading) -> bool:
         _press_asked(turn, text)
         if turn.proc is not None and turn.proc is not proc:
             _answer_with_card(turn, turn.proc, text)
+        elif turn.proc is None:
+            _answer_with_choices(turn, text)
         return True
     if proc is None and _tells_life_event(turn, text):
         return True
@@ -590,15 +594,46 @@ def _same_again(turn: Turn, proc: Procedure, analysis: Analysis) -> bool:
     return True
 
 
+def _last_clause_asks(turn: Turn, text: str) -> tuple[str, list[str]]:
+    """The last clause of a message, folded, and what it asks: a story before it ("hai đứa ở Cái
+    Răng, làm ở đâu") asks nothing."""
+    clauses = [c for c in re.split(r"[.;,!?\n]+", text) if fold(c)]
+    said = fold(clauses[-1]) if clauses else ""
+    return said, ask_topics(said, turn.content.flows.words)
+
+
+def _answer_with_choices(turn: Turn, text: str) -> None:
+    """ "Giấy khai sinh của con ghi sai ngày sinh, giờ đi sửa ở mô": the choice list just shown,
+    then what its last clause asks, for each offer (a clerk answers, then asks which one), with
+    the list's buttons below. Only the short answers (a place, a fee, a time…): checklists for
+    two or three procedures would not fit a phone screen."""
+    shown = turn.replies[-1] if turn.replies else None
+    asked = [t for t in _last_clause_asks(turn, text)[1] if t in SHORT_TOPICS]
+    if shown is None or not shown.buttons or not asked:
+        return
+    catalog = turn.content.catalog
+    picks = [b.payload.removeprefix(PICK) for b in shown.buttons if b.payload.startswith(PICK)]
+    options = [p for p in map(catalog.get, picks) if p is not None]
+    if not options:
+        return
+    reading = Reading(Kind.ASK, ",".join(asked), text="")
+    answers = [_answers(turn, p, reading).split("\n") for p in options]
+    # a line every offer shares ("🕗 Giờ tiếp nhận: …") is said once, after them
+    shared = [x for x in answers[0] if len(answers) > 1 and all(x in a for a in answers[1:])]
+    parts = [
+        f"{display_name(turn, p)}:\n" + "\n".join(x for x in a if x not in shared)
+        for p, a in zip(options, answers, strict=True)
+    ]
+    turn.replies[-1] = replace(shown, buttons=())
+    turn.say(with_footnote(turn, "\n\n".join([*parts, *shared])), list(shown.buttons))
+
+
 def _answer_with_card(turn: Turn, proc: Procedure, text: str) -> None:
     """ "… đi làm giấy khai tử cho bà thì cần gì", "làm lại mất bao nhiêu": the card just shown
     (its lines cut short), then the answer asked for in full, as a clerk would, not a button to
     find it behind (the card's buttons move below it)."""
     shown = turn.replies[-1] if turn.replies else None
-    # what the last clause asks: a story before it ("hai đứa ở Cái Răng, làm ở đâu") asks nothing
-    clauses = [c for c in re.split(r"[.;,!?\n]+", text) if fold(c)]
-    said = fold(clauses[-1]) if clauses else ""
-    asked = ask_topics(said, turn.content.flows.words)
+    said, asked = _last_clause_asks(turn, text)
     if shown is None or not shown.buttons or not asked:
         return
     if pending_question(turn) is not None:  # the card asks something first
