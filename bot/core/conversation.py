@@ -271,9 +271,8 @@ def _need(turn: Turn, reading: Reading) -> bool:
     if _back_to_earlier(turn, text):
         return True
     analysis = turn.content.matcher.analyse(text, top=3)
-    typed_need = text
-    text, analysis = _corrected_need(turn, text, analysis)
-    corrected = text != typed_need  # "à nhầm, ý em là tạm vắng": no follow-up of the one in hand
+    # "à nhầm, ý em là tạm vắng": the need corrected, not a follow-up of the one in hand
+    text, analysis, corrected = _corrected_need(turn, text, analysis)
     if _asks_before_choosing(turn, text, analysis):
         turn.state.misses = 0
         turn.say(turn.r.t("choose_first"))
@@ -336,27 +335,35 @@ def _opens_correction(turn: Turn) -> bool:
 def _corrects(turn: Turn) -> bool:
     """The message corrects the need to another procedure (`_corrected_need`)."""
     analysis = turn.content.matcher.analyse(turn.text, top=3)
-    return _corrected_need(turn, turn.text, analysis)[0] != turn.text
+    return _corrected_need(turn, turn.text, analysis)[2]
 
 
-def _corrected_need(turn: Turn, text: str, analysis: Analysis) -> tuple[str, Analysis]:
+def _corrected_need(turn: Turn, text: str, analysis: Analysis) -> tuple[str, Analysis, bool]:
     """ "à nhầm, ý em là tạm vắng, cty điều em vào Bình Dương 1 năm": a correction names the
-    need in its first clause that denies nothing; the story after it may blur the whole message
-    (no match, or the procedure it corrects). Else the message and its analysis unchanged."""
+    need, in the whole message or in its first clause that denies nothing (the story after it
+    may blur the whole: no match, or the procedure it corrects). The text to read, its analysis,
+    and whether it corrects to another procedure the message hints at; else the message and its
+    analysis unchanged, and False."""
     words = turn.content.flows.words
     current = turn.proc.id if turn.proc is not None else ""
-    if analysis.matches and analysis.matches[0].id != current:
-        return text, analysis
     if not _opens_correction(turn):
-        return text, analysis
+        return text, analysis, False
+    if analysis.matches and analysis.matches[0].id != current:
+        return text, analysis, _hinted(turn, text, analysis)
     clauses = [c.strip() for c in re.split(r"[.;,!?\n]+", without_preamble(text, words))]
     said = [c for c in clauses if fold(c) and not any(contains(fold(c), n) for n in words.negators)]
     if not said or said[0] == text:
-        return text, analysis
+        return text, analysis, False
     head = turn.content.matcher.analyse(said[0], top=3)
     if not head.matches or head.matches[0].id == current:
-        return text, analysis
-    return said[0], head
+        return text, analysis, False
+    return said[0], head, True
+
+
+def _hinted(turn: Turn, text: str, analysis: Analysis) -> bool:
+    """The matcher's first reading is a procedure the message hints at (a word of its name)."""
+    other = turn.content.catalog.get(analysis.matches[0].id)
+    return other is not None and hints_at(turn, text, other)
 
 
 def _thanks_only(turn: Turn, proc: Procedure, text: str, analysis: Analysis) -> bool:
