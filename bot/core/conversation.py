@@ -164,12 +164,29 @@ def _facts(turn: Turn, reading: Reading) -> bool:
     text = turn.text
     if turn.proc is not None and names_another(turn, turn.proc, reading):
         return _need(turn, Reading(Kind.NEED, text=text))  # "cấp căn cước cho con 14 tuổi"
+    asked = is_question(text, fold(text), turn.content.flows.words)
+    if asked and (offer := _offer_asking(turn, reading)) is not None:
+        # "I got divorced in 2015. Do I need to show that?" under a choice list: the one offer
+        # whose checklist asks about that fact, and its checklist as the fact makes it
+        turn.engine.press(turn, f"pick:{offer.id}")
+        if turn.proc is not None and turn.proc.id == offer.id:
+            turn.say(with_footnote(turn, documents_answer(turn, turn.proc)))
+            reprompt(turn)
+            return True
     said = turn.r.t("facts_noted")
-    if turn.proc is not None and is_question(text, fold(text), turn.content.flows.words):
+    if turn.proc is not None and asked:
         said += "\n" + documents_answer(turn, turn.proc)
     turn.say(with_footnote(turn, said))
     reprompt(turn)
     return True
+
+
+def _offer_asking(turn: Turn, reading: Reading) -> Procedure | None:
+    """Under a choice list, the only offer whose questions ask about a fact the message told
+    (None when none or several do)."""
+    told = set(reading.facts)
+    asking = [p for p in choosing(turn) if told & {q.id for q in p.questions}]
+    return asking[0] if len(asking) == 1 else None
 
 
 def _ask(turn: Turn, reading: Reading) -> bool:
@@ -293,6 +310,11 @@ def _need(turn: Turn, reading: Reading) -> bool:
         return True
     if proc is not None and _same_again(turn, proc, analysis):
         return True
+    if not corrected and _corrects_detail(turn, analysis):
+        turn.state.misses = 0
+        turn.say(turn.r.t("correction_noted"))
+        reprompt(turn)
+        return True
     if analysis.matches or (analysis.unsure and not reading.value):  # unsure: a choice list
         turn.state.misses = 0
         turn.text = text
@@ -332,6 +354,20 @@ def _opens_correction(turn: Turn) -> bool:
     return any(contains(lead, c) for c in turn.content.flows.words.corrections)
 
 
+def _corrects_detail(turn: Turn, analysis: Analysis) -> bool:
+    """A correction that turns to no other procedure ("à nhầm, mệ tui 86 tuổi chơ không phải 68"):
+    a detail of the procedure in hand, or of the offers, corrected; they stay."""
+    here = {turn.proc.id} if turn.proc is not None else {p.id for p in choosing(turn)}
+    if not here or not _opens_correction(turn):
+        return False
+    if not analysis.matches:
+        return True
+    top = turn.content.catalog.get(analysis.matches[0].id)
+    if top is None or top.id in here:
+        return True
+    return not (hints_at(turn, turn.text, top) or names(turn, turn.proc, turn.text, top))
+
+
 def _corrects(turn: Turn) -> bool:
     """The message corrects the need to another procedure (`_corrected_need`)."""
     analysis = turn.content.matcher.analyse(turn.text, top=3)
@@ -355,8 +391,8 @@ def _corrected_need(turn: Turn, text: str, analysis: Analysis) -> tuple[str, Ana
     if not said or said[0] == text:
         return text, analysis, False
     head = turn.content.matcher.analyse(said[0], top=3)
-    if not head.matches or head.matches[0].id == current:
-        return text, analysis, False
+    if not head.matches or head.matches[0].id == current or not _hinted(turn, said[0], head):
+        return text, analysis, False  # "à nhầm, mệ 86 tuổi chơ không phải 68, gõ lộn": a detail
     return said[0], head, True
 
 

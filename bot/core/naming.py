@@ -265,11 +265,13 @@ def hints_at(turn: Turn, text: str, other: Procedure, loose: bool = False) -> bo
     `loose`, for a procedure already followed: a word may skip one syllable of the name
     ("vụ nhập khẩu" -> "nhập hộ khẩu")."""
     said = content_pairs(turn, text)
+    forms = _typed_forms(text)
     for phrase in (other.name, *other.aliases, *other.english):
         toks = fold(phrase).split()
         pairs = set(zip(toks, toks[1:], strict=False))
         if loose:
             pairs |= set(zip(toks, toks[2:], strict=False))
-        if said & pairs:
+        misread = _misread(forms, phrase)  # "gõ lộn" is not "gỗ lớn"
+        if any(not misread & set(pair) for pair in said & pairs):
             return True
     return False
