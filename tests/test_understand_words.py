@@ -103,6 +103,8 @@ def test_a_topic_is_asked_by_words_that_keep_their_meaning_unaccented(
         ("vo lam duoc khong", "who", False),  # "vô", not "vợ"
         ("ma di lam duoc khong", "who", False),  # "mà", not "má"
         ("ông bà nội đi làm", "who", False),  # told, not asked
+        ("ôn đi xin thay cháu được không", "who", True),  # central "ôn": grandfather
+        ("giay khai sinh cua bo tui co can nop ko", "who", False),  # his paper; he files nothing
         ("ho khau o Soc Trang, lam o Can Tho dc hk", "where", True),  # will this place do
         ("nộp tại đây được không", "where", True),
         ("e lam o kcn, can giay gi", "where", False),  # where one works; folded "cần" is no "can"

@@ -233,6 +233,7 @@ WORD_LISTS = (
     "negation_split",
     "preambles",
     "corrections",
+    "district_words",
     "place_nouns",
     "need_verbs",
     "more_words",

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 
 from bot.core import guide
 from bot.core.engine import Turn
-from bot.core.model import Fact, Procedure
+from bot.core.model import Document, Fact, Procedure
 from bot.core.normalize import clean, fold, strip_marks
 from bot.core.render import TITLE_CHARS, clip
 from bot.core.understand import contains, is_question
@@ -81,7 +81,13 @@ def _answer_about(turn: Turn, proc: Procedure, topic: str, text: str = "") -> st
         return r.t("card_time", time=time) + _record_note(proc, proc.processing_time)
     if topic == "where":
         where = r.t("card_where", where=fact_line(turn, proc.where))
-        return where + _record_note(proc, proc.where) + "\n" + r.t("ask_hours")
+        lines = [where + _record_note(proc, proc.where), r.t("ask_hours")]
+        words = turn.content.flows.words.district_words
+        if any(contains(text, w) for w in words) and not any(
+            contains(fold(proc.where.text), w) for w in words
+        ):  # "phải lên huyện hay làm ở xã": there are no districts any more
+            lines.insert(1, r.t("ask_no_districts"))
+        return "\n".join(lines)
     if topic == "online":
         mark = r.t("card_verify_mark") if proc.online.verify else ""
         return r.t(
@@ -137,14 +143,27 @@ def who_answer(turn: Turn, proc: Procedure) -> str:
     if proc.proxy is not None:
         lines.append(r.t("ask_proxy", proxy=fact_line(turn, proc.proxy)))
         return "\n".join(lines)
-    words = turn.content.flows.words.proxy_words
-    for doc in proc.documents:
-        if any(contains(fold(doc.name), w) for w in words):
-            note = f" {doc.note}" if doc.note else ""
-            mark = r.t("card_verify_mark") if doc.verify else ""
-            lines.append(r.t("ask_proxy_paper", paper=doc.name + note + r.english(doc.name) + mark))
-            break
+    doc = _proxy_paper(turn, proc)
+    if doc is not None:
+        note = f"\n  ↳ {doc.note}" if doc.note else ""  # as the checklist shows a note
+        mark = r.t("card_verify_mark") if doc.verify else ""
+        lines.append(r.t("ask_proxy_paper", paper=doc.name + r.english(doc.name) + mark + note))
     return "\n".join(lines)
+
+
+def _proxy_paper(turn: Turn, proc: Procedure) -> Document | None:
+    """The checklist's authorisation paper (the record's "Văn bản ủy quyền …"), if any."""
+    words = turn.content.flows.words.proxy_words
+    return next((d for d in proc.documents if any(contains(fold(d.name), w) for w in words)), None)
+
+
+def proxy_text(turn: Turn, proc: Procedure) -> str:
+    """What the entry says about filing for someone else: its `proxy` fact, else its
+    authorisation paper and that paper's note ("" when neither)."""
+    if proc.proxy is not None:
+        return proc.proxy.text
+    doc = _proxy_paper(turn, proc)
+    return f"{doc.name} {doc.note}" if doc is not None else ""
 
 
 def amount_answer(turn: Turn, proc: Procedure) -> str:

@@ -21,6 +21,7 @@ from bot.core.answers import (
     documents_answer,
     names_document,
     notes_for,
+    proxy_text,
     with_footnote,
 )
 from bot.core.engine import Turn
@@ -44,6 +45,7 @@ from bot.core.understand import (
     life_event,
     paper_words,
     read,
+    stand_in,
     without_preamble,
 )
 
@@ -181,6 +183,24 @@ def _facts(turn: Turn, reading: Reading) -> bool:
     return True
 
 
+def _stands_in(turn: Turn, proc: Procedure, reading: Reading) -> bool:
+    """Asked whether someone may go in the citizen's place, naming the procedure by which they
+    would, as the entry's own authorisation words say ("bà nội bé đi làm dùm được hông, có cần
+    làm giấy ủy quyền rồi chứng thực chữ ký gì không": "văn bản ủy quyền có chứng thực"): about
+    the procedure in hand."""
+    words = turn.content.flows.words
+    if "who" not in reading.value.split(",") or stand_in(fold(turn.text), words) < 0:
+        return False
+    matches = turn.content.matcher.analyse(turn.text, top=1).matches
+    other = turn.content.catalog.get(matches[0].id) if matches else None
+    return other is not None and bool(_pairs_of(other.name) & _pairs_of(proxy_text(turn, proc)))
+
+
+def _pairs_of(text: str) -> set[tuple[str, str]]:
+    toks = fold(text).split()
+    return set(zip(toks, toks[1:], strict=False))
+
+
 def _offer_asking(turn: Turn, reading: Reading) -> Procedure | None:
     """Under a choice list, the only offer whose questions ask about a fact the message told
     (None when none or several do)."""
@@ -222,7 +242,9 @@ def _ask(turn: Turn, reading: Reading) -> bool:
         return True
     if _back_to_earlier(turn, turn.text):  # "quay lại cái hộ kinh doanh, bao lâu thì có giấy"
         return True
-    if names_another(turn, proc, reading) or _corrects(turn):
+    if (names_another(turn, proc, reading) and not _stands_in(turn, proc, reading)) or _corrects(
+        turn
+    ):
         # "còn khai tử thì lệ phí sao?", "à nhầm, ý em là tạm vắng, …": the other one's card
         return _need(turn, Reading(Kind.NEED, text=turn.text))
     said = _answers(turn, proc, reading)

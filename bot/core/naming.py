@@ -244,7 +244,8 @@ def picked_by_pair(turn: Turn, text: str, options: list[Procedure]) -> Procedure
     sinh / nhận cha, mẹ, con / khai tử: "con" is also an address word, so hints_at skips it);
     pairs of only common words (generic, particle, question) name nothing. None unless one."""
     words = turn.content.flows.words
-    common = set(words.particles) | set(words.question_marks)
+    # "cần đem những gì": the words of a question's phrases name no offer
+    common = set(words.particles) | set(words.question_marks) | asked_words(turn, fold(text))
     said = {
         pair
         for pair in _pairs(fold(text).split())

@@ -89,6 +89,7 @@ class Words:
     negators: tuple[str, ...] = ()
     preambles: tuple[str, ...] = ()  # "nhầm, ý tôi là …": words before a need, not part of it
     corrections: tuple[str, ...] = ()  # "à nhầm", "ý em là": the need follows
+    district_words: tuple[str, ...] = ()  # "lên huyện": a level gone since 1 July 2025
     place_nouns: tuple[str, ...] = ()  # "về chỗ thường trú": a place, not a procedure
     need_verbs: tuple[str, ...] = ()  # "làm căn cước": a paper named as a need, not as a paper
     more_words: tuple[str, ...] = ()  # "còn cần gì nữa": the rest of the checklist
@@ -192,6 +193,7 @@ class Words:
             negators=seq("negators"),
             preambles=tuple(sorted(seq("preambles"), key=len, reverse=True)),  # longest first
             corrections=seq("corrections"),
+            district_words=seq("district_words"),
             place_nouns=tuple(nfc(str(x)).lower() for x in _items(data.get("place_nouns"))),
             need_verbs=seq("need_verbs"),
             more_words=seq("more_words"),
@@ -430,6 +432,9 @@ def here_or_there(folded: str, words: Words) -> int:
 STAND_IN_REACH = 4  # words between the person and what they would do ("ba tui có cần đi")
 
 
+OWNER_WORDS = frozenset({"cua", "of"})  # a person after these owns a paper, does not stand in
+
+
 def stand_in(folded: str, words: Words) -> int:
     """Where a message asks whether someone else may do it ("ông bà nội đi làm được không",
     "can my mom request it for me"), or -1: a person, then within a few words a deed, and a
@@ -440,11 +445,15 @@ def stand_in(folded: str, words: Words) -> int:
     text = f" {folded} "
     for person in words.stand_ins:
         at = text.find(f" {person} ")
-        if at < 0:
-            continue
-        start = len(text[:at].split()) + len(person.split())
-        if any(t in words.stand_in_verbs for t in toks[start : start + STAND_IN_REACH]):
-            return at
+        while at >= 0:
+            before = text[:at].split()
+            start = len(before) + len(person.split())
+            owner = bool(before) and before[-1] in OWNER_WORDS  # "giấy khai sinh của bố tui"
+            if not owner and any(
+                t in words.stand_in_verbs for t in toks[start : start + STAND_IN_REACH]
+            ):
+                return at
+            at = text.find(f" {person} ", at + 1)
     return -1
 
 
