@@ -27,6 +27,7 @@ NAMED_SHARE = 0.67  # of a procedure name's own words the message must contain
 HEAD_WORDS = 2
 NEED_VERB_REACH = 3  # words before a paper where a need verb makes it a need ("cấp thẻ căn cước")
 PAPER_WORDS = 5  # a paper's name before "có phải …" ("giấy xác nhận tình trạng hôn nhân")
+OWN_SPAN = 2  # words of a name before "của em": what she has
 PLACE_SPAN = 4  # words after "chỗ", "nơi" that say which place ("nơi đăng ký thường trú")
 LEAD_WORDS = 3  # the longest turn lead ("cho hỏi thêm")
 
@@ -39,6 +40,7 @@ def names(turn: Turn, proc: Procedure | None, text: str, other: Procedure) -> bo
     không" under tạm trú). A message that turns to it ("còn đăng ký kết hôn thì…") names it even
     where `proc`'s papers mention it."""
     words = turn.content.flows.words
+    text = _unowned(text, words)  # "thường trú của em ở Ngã Năm": hers, not a need
     typed = [t for t in fold(text).split() if t not in words.particles]
     if sum(t not in words.question_marks for t in typed) < MIN_WORDS:
         return False
@@ -76,6 +78,18 @@ def names(turn: Turn, proc: Procedure | None, text: str, other: Procedure) -> bo
             ):
                 return True
     return False
+
+
+def _unowned(text: str, words: Words) -> str:
+    """The message with the OWN_SPAN words before "của" + a person blanked ("thường trú của em
+    ở Ngã Năm", "giấy khai sinh của bố tui"): what someone has, not what they ask for."""
+    toks = clean(text).split()
+    folded = [strip_marks(t) for t in toks]
+    for i in range(1, len(toks) - 1):
+        if folded[i] == "cua" and folded[i + 1] in words.particles:
+            for j in range(max(0, i - OWN_SPAN), i):
+                toks[j] = "_"
+    return " ".join(toks)
 
 
 def _paper_before_required(folded: str, words: Words) -> str:
