@@ -297,6 +297,25 @@ def yes_no(folded: str, words: Words) -> str:
     return ""
 
 
+ENGLISH_AUX = frozenset(
+    {
+        "do",
+        "does",
+        "did",
+        "is",
+        "are",
+        "was",
+        "can",
+        "could",
+        "should",
+        "will",
+        "would",
+        "may",
+        "must",
+    }
+)
+
+
 def is_question(raw: str, folded: str, words: Words) -> bool:
     if "?" in raw:
         return True
@@ -306,7 +325,10 @@ def is_question(raw: str, folded: str, words: Words) -> bool:
     if len(toks) > 1 and toks[-1] in words.question_marks:
         return True
     inner = [m for m in words.question_marks if " " in m or len(m) > 3]
-    return any(contains(folded, m) for m in inner)
+    if any(contains(folded, m) for m in inner):
+        return True
+    # "do we need anything about her citizenship": an English question opens with its verb
+    return bool(toks) and toks[0] in ENGLISH_AUX and language(raw, words) == "en"
 
 
 def language(raw: str, words: Words) -> str:
