@@ -27,7 +27,8 @@ NAMED_SHARE = 0.67  # of a procedure name's own words the message must contain
 HEAD_WORDS = 2
 NEED_VERB_REACH = 3  # words before a paper where a need verb makes it a need ("cấp thẻ căn cước")
 PAPER_WORDS = 5  # a paper's name before "có phải …" ("giấy xác nhận tình trạng hôn nhân")
-OWN_SPAN = 2  # words of a name before "của em": what she has
+OWN_SPAN = 2  # words of a name before "của em ở …": where she lives
+AT_WORDS = frozenset({"o", "tai"})  # "ở", "tại" (folded)
 PLACE_SPAN = 4  # words after "chỗ", "nơi" that say which place ("nơi đăng ký thường trú")
 LEAD_WORDS = 3  # the longest turn lead ("cho hỏi thêm")
 
@@ -81,12 +82,13 @@ def names(turn: Turn, proc: Procedure | None, text: str, other: Procedure) -> bo
 
 
 def _unowned(text: str, words: Words) -> str:
-    """The message with the OWN_SPAN words before "của" + a person blanked ("thường trú của em
-    ở Ngã Năm", "giấy khai sinh của bố tui"): what someone has, not what they ask for."""
+    """The message with the OWN_SPAN words before "của" + a person + "ở" blanked ("thường trú
+    của em ở Ngã Năm"): where someone's residence is, not what they ask for. Without the place
+    it may well be the need ("cccd của e sắp hết hạn, đổi ở đâu")."""
     toks = clean(text).split()
     folded = [strip_marks(t) for t in toks]
-    for i in range(1, len(toks) - 1):
-        if folded[i] == "cua" and folded[i + 1] in words.particles:
+    for i in range(1, len(toks) - 2):
+        if folded[i] == "cua" and folded[i + 1] in words.particles and folded[i + 2] in AT_WORDS:
             for j in range(max(0, i - OWN_SPAN), i):
                 toks[j] = "_"
     return " ".join(toks)
