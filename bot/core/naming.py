@@ -267,10 +267,15 @@ def picked_by_pair(turn: Turn, text: str, options: list[Procedure]) -> Procedure
         for pair in _pairs(fold(text).split())
         if not set(pair) <= common and " ".join(pair) not in words.generic
     }
+    forms = _typed_forms(text)
     hit = [
         p
         for p in options
-        if any(said & _pairs(fold(n).split()) for n in (p.name, *p.aliases, *p.english))
+        if any(
+            not _misread(forms, n) & set(pair)  # "tính tiền từ" is not "tiền tử tuất"
+            for n in (p.name, *p.aliases, *p.english)
+            for pair in said & _pairs(fold(n).split())
+        )
     ]
     return hit[0] if len(hit) == 1 else None
 
