@@ -89,3 +89,24 @@ def test_holding_sums_what_each_entry_holds_whatever_its_weight() -> None:
     want = [sum(w for f, w in {"ho chieu": 2.0, "cap lai": 0.5}.items() if f in d) for d in DOCS]
     assert got.tolist() == want
     assert index.holding({}).tolist() == [0.0] * len(DOCS)
+
+
+def test_bm25_sums_each_features_weight_times_its_factor() -> None:
+    """Several features of different factors, some in several documents, one unknown: each
+    document's score is Okapi BM25 written out by hand (k1 1.2, b 0.75)."""
+    index = BM25Index(DOCS)
+    q = {"ho chieu": 1.0, "mat": 0.5, "cap lai": 2.0, "khai sinh": 0.1, "unknown": 3.0}
+    avg = sum(len(d) for d in DOCS) / len(DOCS)
+
+    def bm25(doc: list[str]) -> float:
+        total = 0.0
+        for f, factor in q.items():
+            df = sum(f in d for d in DOCS)
+            if not df or f not in doc:
+                continue
+            idf = math.log(1 + (len(DOCS) - df + 0.5) / (df + 0.5))
+            tf = doc.count(f)
+            total += factor * idf * tf * 2.2 / (tf + 1.2 * (0.25 + 0.75 * len(doc) / avg))
+        return total
+
+    assert np.allclose(index.score(q), [bm25(d) for d in DOCS], rtol=1e-6)

@@ -416,3 +416,15 @@ def test_a_courtesy_flag_that_is_not_true_or_false_is_a_file_line_error(tmp_path
     _, topics, problems = load_lexicon(tmp_path)
     assert [t.id for t in topics] == ["chao"] and not topics[0].courtesy
     assert [(p.line, p.message) for p in problems] == [(5, "courtesy is true or false")]
+
+
+def test_the_best_candidates_of_a_retriever_are_the_highest_above_zero_first_entries_on_ties() -> (
+    None
+):
+    np = pytest.importorskip("numpy")
+    from bot.core.matcher import _best
+
+    scores = np.array([0.0, 2.0, 5.0, 2.0, 0.0, 2.0, 1.0])
+    assert _best(scores, 3) == [2, 1, 3]  # of the three at 2.0, the first two
+    assert _best(scores, 10) == [2, 1, 3, 5, 6]  # never an entry at 0
+    assert _best(np.zeros(4), 2) == []
