@@ -113,6 +113,25 @@ def turn(engine: Engine, text: str) -> Turn:
             "chung-thuc-chu-ky",
             False,
         ),
+        # papers the citizen holds ("tôi có …"), to the end of the clause, name nothing asked for
+        (
+            "cần giấy gì, tôi có giấy chứng tử của con gái với giấy khai sinh thằng cháu",
+            "giam-ho",
+            "khai-tu",
+            False,
+        ),
+        (
+            "tôi có giấy chứng tử của bố rồi, giờ đăng ký khai tử ở đâu",
+            "giam-ho",
+            "khai-tu",
+            True,
+        ),
+        (
+            "em có căn cước nhưng hết hạn rồi, đổi thẻ căn cước ở đâu",
+            "giam-ho",
+            "cap-the-can-cuoc",
+            True,
+        ),
         # turning to the marriage, though the single-status paper's checklist mentions marriage
         (
             "còn đăng ký kết hôn thì lệ phí bao nhiêu",

@@ -234,6 +234,8 @@ WORD_LISTS = (
     "preambles",
     "corrections",
     "district_words",
+    "holding_words",
+    "waiting_words",
     "place_nouns",
     "need_verbs",
     "more_words",

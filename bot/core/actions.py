@@ -34,6 +34,9 @@ def understand(turn: Turn) -> str:
         set(top.bundles) | set(top.members) if top else set()
     )  # a bundle and its parts are not rivals
     rivals = [m for m in matches[1:] if m.id not in related]
+    if not analysis.english:  # "khai sinh cho con", nothing foreign said: not the foreign one's
+        matcher = turn.content.matcher
+        rivals = [m for m in rivals if not matcher.adds_unstated(turn.text, first.id, m.id)]
     other = _close_other(analysis.close, first.id, related)
     if rivals and (
         analysis.contested or other or _raw(first.score) < CLEAR_LEAD * _raw(rivals[0].score)

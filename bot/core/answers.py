@@ -402,6 +402,21 @@ def _card_items(turn: Turn, proc: Procedure) -> list[str]:
     return items
 
 
+def lines_naming(turn: Turn, proc: Procedure, other: Procedure) -> list[str]:
+    """The lines of the procedure's entry that name `other` by its whole name (the stay
+    notification's note "… thì khách phải đăng ký tạm trú"): what the entry says of it."""
+    toks = fold(other.name).split()
+    pairs = set(zip(toks, toks[1:], strict=False))
+    if len(pairs) < 2:
+        return []
+    out = []
+    for item in _card_items(turn, proc):
+        said = fold(item).split()
+        if pairs <= set(zip(said, said[1:], strict=False)):
+            out.append(item)
+    return out[:MAX_LINES]
+
+
 def card_lines(turn: Turn, proc: Procedure, text: str) -> list[str]:
     """The lines of the procedure's entry that speak to a follow-up question ("bà đi thay thì có
     cần giấy ủy quyền không" -> the authorisation document and its note), best first."""

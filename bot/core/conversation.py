@@ -19,6 +19,7 @@ from bot.core.answers import (
     case_papers,
     display_name,
     documents_answer,
+    lines_naming,
     names_document,
     notes_for,
     proxy_text,
@@ -29,7 +30,14 @@ from bot.core.flows import COMMAND_PREFIX, DEFAULT_ON_TEXT
 from bot.core.matcher import Analysis
 from bot.core.messages import Button
 from bot.core.model import Procedure, Question
-from bot.core.naming import asks_about_paper, denies, hints_at, names, picked_by_pair
+from bot.core.naming import (
+    asks_about_paper,
+    denies,
+    hints_at,
+    names,
+    picked_by_pair,
+    turns_to,
+)
 from bot.core.normalize import clean, fold
 from bot.core.render import clip
 from bot.core.understand import (
@@ -136,6 +144,12 @@ def _talk(turn: Turn, reading: Reading) -> bool:
         turn.engine.run(turn, turn.content.flows.starts["main"])
         return True
     rest = _after_complaint(turn) if reading.value == "complaint" else ""
+    waited = not rest and reading.value == "complaint" and _waited(turn)
+    if waited and turn.proc is not None:  # "nộp 20 ngày rồi chưa thấy quyết định": the time
+        time = answer_about(turn, turn.proc, "time")
+        turn.say(with_footnote(turn, f"{turn.r.t('complaint_heard')}\n{time}"))
+        reprompt(turn)
+        return True
     if rest:  # "… bực mình lắm. ra văn phòng công chứng tư làm có được không": heard, answered
         turn.say(turn.r.t("complaint_heard"))
         turn.text = rest
@@ -144,6 +158,12 @@ def _talk(turn: Turn, reading: Reading) -> bool:
     turn.say(turn.r.t(f"talk_{reading.value}"))
     reprompt(turn)
     return True
+
+
+def _waited(turn: Turn) -> bool:
+    """The complaint is about waiting for the result ("vẫn chưa thấy gọi, làm gì mà lâu thế")."""
+    said = fold(turn.text)
+    return any(contains(said, w) for w in turn.content.flows.words.waiting_words)
 
 
 def _after_complaint(turn: Turn) -> str:
@@ -196,6 +216,49 @@ def _stands_in(turn: Turn, proc: Procedure, reading: Reading) -> bool:
     return other is not None and bool(_pairs_of(other.name) & _pairs_of(proxy_text(turn, proc)))
 
 
+def _said_of_other(turn: Turn, proc: Procedure) -> list[str]:
+    """Whether another procedure is required ("do they need temporary residence registration?"
+    under the stay notification, whose note says from when guests must register): the lines of
+    `proc`'s entry that name it; [] when none do, or when the message turns to it or asks one of
+    its topics ("còn tạm trú thì lệ phí sao", "xóa hộ khẩu của ba thì có hạn không")."""
+    said = fold(turn.text)
+    words = turn.content.flows.words
+    if not is_question(turn.text, said, words) or ask_topics(said, words):
+        return []
+    if turns_to(turn, turn.text) or not any(contains(said, w) for w in words.required_words):
+        return []
+    matches = turn.content.matcher.analyse(turn.text, top=1).matches
+    other = turn.content.catalog.get(matches[0].id) if matches else None
+    offers = {p.id for p in choosing(turn)}
+    if other is None or other.id == proc.id or other.id in offers:
+        return []
+    if not names(turn, proc, turn.text, other):
+        return []
+    return lines_naming(turn, proc, other)
+
+
+def _offer_speaking_of(turn: Turn) -> bool:
+    """`_said_of_other` under a choice list ("do they need to register temporary residence? its
+    only 4 nights" under the stay notification and two others): the one offer whose entry speaks
+    of that procedure (the first listed, when several do), picked, and its lines."""
+    hits = [(p, lines) for p in choosing(turn) if (lines := _said_of_other(turn, p))]
+    if not hits:
+        return False
+    offer, lines = hits[0]
+    turn.engine.press(turn, f"pick:{offer.id}")
+    if turn.proc is None or turn.proc.id != offer.id:
+        return False
+    turn.state.misses = 0
+    return _say_lines(turn, offer, lines)
+
+
+def _say_lines(turn: Turn, proc: Procedure, lines: list[str]) -> bool:
+    name = clip(display_name(turn, proc), OFFER_CHARS)
+    turn.say(with_footnote(turn, turn.r.t("ask_card", name=name, lines="\n".join(lines))))
+    reprompt(turn)
+    return True
+
+
 def _pairs_of(text: str) -> set[tuple[str, str]]:
     toks = fold(text).split()
     return set(zip(toks, toks[1:], strict=False))
@@ -242,6 +305,8 @@ def _ask(turn: Turn, reading: Reading) -> bool:
         return True
     if _back_to_earlier(turn, turn.text):  # "quay lại cái hộ kinh doanh, bao lâu thì có giấy"
         return True
+    if names_another(turn, proc, reading) and (lines := _said_of_other(turn, proc)):
+        return _say_lines(turn, proc, lines)  # "do they need temporary residence registration?"
     if (names_another(turn, proc, reading) and not _stands_in(turn, proc, reading)) or _corrects(
         turn
     ):
@@ -331,6 +396,8 @@ def _need(turn: Turn, reading: Reading) -> bool:
     ):
         return True
     if proc is not None and _same_again(turn, proc, analysis):
+        return True
+    if proc is None and not corrected and _offer_speaking_of(turn):
         return True
     if not corrected and _corrects_detail(turn, analysis):
         turn.state.misses = 0
@@ -576,7 +643,8 @@ def _in_context(turn: Turn, proc: Procedure, text: str, analysis: Analysis) -> b
     speak to it; else, when the matcher guessed another procedure the message hints at, offer it
     (one tap); else say plainly that the guide does not cover it. False: the usual path."""
     if not follows_up(turn, proc, text, analysis):
-        return False
+        lines = _said_of_other(turn, proc) if not _corrects(turn) else []
+        return _say_lines(turn, proc, lines) if lines else False
     step = asked_step(fold(text), turn.content.flows.words)
     if step:  # "đặt lịch chiều thứ hai": the booking flow says whether this can be booked
         turn.state.misses = 0

@@ -716,6 +716,15 @@ class Matcher:
         sibling = next((cs.ids[k] for k in head[1:] if self.copy_of[cs.ids[k]] == plain), None)
         return () if sibling is None else (self.procs[top].id, self.procs[sibling].id)
 
+    def adds_unstated(self, text: str, plain_id: str, other_id: str) -> bool:
+        """Whether `other_id` is `plain_id`'s sibling that states a property (a foreign element,
+        abroad) the message does not ask about: "khai sinh cho con" says nothing foreign."""
+        e, k = self.entry_of.get(other_id), self.entry_of.get(plain_id)
+        if e is None or k is None or self.plain_of.get(e) != self.copy_of[k]:
+            return False
+        props = self.stated[e] & self.lexicon.qualifiers.properties
+        return bool(props - self._asked(self.prepare(text)))
+
     def reranked(
         self, prep: Prepared, cs: Candidates, logits: np.ndarray, order: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -10,6 +10,7 @@ offered only when the message *hints at* it (a two-syllable word of its name).
 from __future__ import annotations
 
 import math
+import re
 from collections import defaultdict
 
 from bot.core import guide
@@ -31,6 +32,9 @@ OWN_SPAN = 2  # words of a name before "của em ở …": where she lives
 AT_WORDS = frozenset({"o", "tai"})  # "ở", "tại" (folded)
 PLACE_SPAN = 4  # words after "chỗ", "nơi" that say which place ("nơi đăng ký thường trú")
 LEAD_WORDS = 3  # the longest turn lead ("cho hỏi thêm")
+HELD_SPAN = 10  # words of the papers listed after "tôi có" ("giấy chứng tử của con gái với …")
+HELD_ENDS = frozenset({"nhung", "ma", "thi", "gio", "but", "now"})  # "… nhưng mất rồi"
+_CLAUSE = re.compile(r"([,.;:!?\n]+)")
 
 
 def names(turn: Turn, proc: Procedure | None, text: str, other: Procedure) -> bool:
@@ -41,13 +45,14 @@ def names(turn: Turn, proc: Procedure | None, text: str, other: Procedure) -> bo
     không" under tạm trú). A message that turns to it ("còn đăng ký kết hôn thì…") names it even
     where `proc`'s papers mention it."""
     words = turn.content.flows.words
+    text = unheld(text, words)  # "tôi có giấy chứng tử …": held, not asked for
     text = _unowned(text, words)  # "thường trú của em ở Ngã Năm": hers, not a need
     typed = [t for t in fold(text).split() if t not in words.particles]
     if sum(t not in words.question_marks for t in typed) < MIN_WORDS:
         return False
     runs = (typed, turn.content.matcher.prepare(text).tokens)
     said = {t for toks in runs for t in toks}
-    turning = _turns_to(turn, text)
+    turning = turns_to(turn, text)
     asking = any(contains(fold(text), w) for w in words.required_words)
     if asking and proc is not None and not turning:
         # "giấy ủy quyền có phải đi chứng thực chữ ký không": what a paper needs, not a need
@@ -92,6 +97,36 @@ def _unowned(text: str, words: Words) -> str:
             for j in range(max(0, i - OWN_SPAN), i):
                 toks[j] = "_"
     return " ".join(toks)
+
+
+def unheld(text: str, words: Words) -> str:
+    """The message with the papers it says the citizen holds blanked, clause by clause: after a
+    holding phrase that opens on a paper ("tôi có giấy chứng tử của con gái với giấy khai sinh
+    thằng cháu"), up to HELD_SPAN words or a turn ("… nhưng mất rồi"). Other clauses, and their
+    punctuation, are kept as typed."""
+    parts = _CLAUSE.split(text)  # clauses at even places, their punctuation between
+    for k in range(0, len(parts), 2):
+        toks = clean(parts[k]).split()
+        folded = [strip_marks(t) for t in toks]
+        line = f" {' '.join(folded)} "
+        for phrase in words.holding_words:
+            at = line.find(f" {phrase} ")
+            if at < 0:
+                continue
+            start = len(line[:at].split()) + len(phrase.split())
+            rest = " ".join(folded[start:])
+            if not (
+                opens_on_paper(rest, words)
+                or any(f"{rest} ".startswith(f"{d} ") for d in words.document_words)
+            ):
+                continue
+            for j in range(start, min(len(toks), start + HELD_SPAN)):
+                if folded[j] in HELD_ENDS:
+                    break
+                toks[j] = "_"
+            parts[k] = f" {' '.join(toks)} "
+            break
+    return "".join(parts)
 
 
 def _paper_before_required(folded: str, words: Words) -> str:
@@ -164,7 +199,7 @@ def _paper_first(
     return min(at) <= min(named) + 1 if asking else min(at) < min(named)
 
 
-def _turns_to(turn: Turn, text: str) -> bool:
+def turns_to(turn: Turn, text: str) -> bool:
     """The message opens by turning to something else ("còn …", "thế còn …", "à tiện hỏi luôn
     …", "what about …"), as typed: unaccented "con" is as often a child."""
     words = turn.content.flows.words
@@ -286,7 +321,7 @@ def hints_at(turn: Turn, text: str, other: Procedure, loose: bool = False) -> bo
     follow-ups ("lấy liền không" -> kết hôn), so a guess is offered only with such a hint.
     `loose`, for a procedure already followed: a word may skip one syllable of the name
     ("vụ nhập khẩu" -> "nhập hộ khẩu")."""
-    said = content_pairs(turn, text)
+    said = content_pairs(turn, unheld(text, turn.content.flows.words))
     forms = _typed_forms(text)
     for phrase in (other.name, *other.aliases, *other.english):
         toks = fold(phrase).split()

@@ -90,6 +90,8 @@ class Words:
     preambles: tuple[str, ...] = ()  # "nhầm, ý tôi là …": words before a need, not part of it
     corrections: tuple[str, ...] = ()  # "à nhầm", "ý em là": the need follows
     district_words: tuple[str, ...] = ()  # "lên huyện": a level gone since 1 July 2025
+    holding_words: tuple[str, ...] = ()  # "tôi có (giấy …)": papers the citizen holds
+    waiting_words: tuple[str, ...] = ()  # "vẫn chưa thấy gọi": a complaint about waiting
     place_nouns: tuple[str, ...] = ()  # "về chỗ thường trú": a place, not a procedure
     need_verbs: tuple[str, ...] = ()  # "làm căn cước": a paper named as a need, not as a paper
     more_words: tuple[str, ...] = ()  # "còn cần gì nữa": the rest of the checklist
@@ -194,6 +196,8 @@ class Words:
             preambles=tuple(sorted(seq("preambles"), key=len, reverse=True)),  # longest first
             corrections=seq("corrections"),
             district_words=seq("district_words"),
+            holding_words=seq("holding_words"),
+            waiting_words=seq("waiting_words"),
             place_nouns=tuple(nfc(str(x)).lower() for x in _items(data.get("place_nouns"))),
             need_verbs=seq("need_verbs"),
             more_words=seq("more_words"),
