@@ -29,14 +29,17 @@ def understand(turn: Turn) -> str:
     if not matches:
         return "none"
     first = matches[0]
+    matcher = turn.content.matcher
+    if not analysis.english:  # "khai sinh cho con", nothing foreign said: the plain procedure
+        # first, where the foreign one scored a little higher, and the foreign one no rival
+        plain = next((m for m in matches if matcher.adds_unstated(turn.text, m.id, first.id)), None)
+        first = plain or first
+        matches = [m for m in matches if not matcher.adds_unstated(turn.text, first.id, m.id)]
     top = turn.content.catalog.get(first.id)
     related = (
         set(top.bundles) | set(top.members) if top else set()
     )  # a bundle and its parts are not rivals
-    rivals = [m for m in matches[1:] if m.id not in related]
-    if not analysis.english:  # "khai sinh cho con", nothing foreign said: not the foreign one's
-        matcher = turn.content.matcher
-        rivals = [m for m in rivals if not matcher.adds_unstated(turn.text, first.id, m.id)]
+    rivals = [m for m in matches if m.id != first.id and m.id not in related]
     other = _close_other(analysis.close, first.id, related)
     if rivals and (
         analysis.contested or other or _raw(first.score) < CLEAR_LEAD * _raw(rivals[0].score)

@@ -123,10 +123,26 @@ def _answer_about(turn: Turn, proc: Procedure, topic: str, text: str = "") -> st
     if topic == "who":
         return who_answer(turn, proc)
     more = any(contains(text, w) for w in turn.content.flows.words.more_words)
-    named = topic == "document" or (topic == "documents" and names_document(turn, proc, text))
+    named = topic == "document" or (
+        topic == "documents" and names_document(turn, proc, text) and not _asks_apart(turn, proc)
+    )
     if named and not more:  # "còn cần gì nữa": the whole checklist, not the paper named
         return document_answer(turn, proc, text)
     return documents_answer(turn, proc)
+
+
+def _asks_apart(turn: Turn, proc: Procedure) -> bool:
+    """The checklist asked in a clause of its own, a paper named in another ("cần những gì, bệnh
+    án ở viện vẫn còn đủ", "what papers? i only have my passport"): the whole list is asked."""
+    asks = turn.content.flows.words.asks.get("documents", ())
+    clauses = [fold(c) for c in re.split(r"[.;,!?\n]+", turn.text) if fold(c)]
+    words = turn.content.flows.words
+    asking = [c for c in clauses if any(contains(c, a) for a in asks) and is_question(c, c, words)]
+    for phrase in sorted(asks, key=len, reverse=True):  # "giấy tờ" asks, it names no paper
+        asking = [f" {c} ".replace(f" {phrase} ", " ").strip() for c in asking]
+    return (
+        len(clauses) > 1 and bool(asking) and not any(names_document(turn, proc, c) for c in asking)
+    )
 
 
 # how a note states money received (accented: "đồng" is money, "đóng" is paying contributions)

@@ -645,6 +645,13 @@ def _in_context(turn: Turn, proc: Procedure, text: str, analysis: Analysis) -> b
     if not follows_up(turn, proc, text, analysis):
         lines = _said_of_other(turn, proc) if not _corrects(turn) else []
         return _say_lines(turn, proc, lines) if lines else False
+    said, topics = _last_clause_asks(turn, text)
+    if topics and _opens_correction(turn):  # "à nhầm, bé 5 tuần rồi chứ ko phải 3. vậy còn kịp
+        # hông": the detail noted, and what its last clause asks answered
+        answers = "\n".join(answer_about(turn, proc, t, said) for t in topics)
+        turn.say(with_footnote(turn, f"{turn.r.t('correction_noted')}\n{answers}"))
+        reprompt(turn)
+        return True
     step = asked_step(fold(text), turn.content.flows.words)
     if step:  # "đặt lịch chiều thứ hai": the booking flow says whether this can be booked
         turn.state.misses = 0
@@ -722,7 +729,9 @@ def _same_again(turn: Turn, proc: Procedure, analysis: Analysis) -> bool:
     if not topics or not analysis.matches or analysis.matches[0].id != proc.id:
         return False
     turn.state.misses = 0
-    _say_answers(turn, proc, Reading(Kind.ASK, ",".join(topics), text=said))
+    answers = _answers(turn, proc, Reading(Kind.ASK, ",".join(topics), text=said))
+    noted = f"{turn.r.t('correction_noted')}\n" if _opens_correction(turn) else ""
+    turn.say(with_footnote(turn, noted + answers))
     reprompt(turn)
     return True
 
