@@ -136,13 +136,15 @@ def _asks_apart(turn: Turn, proc: Procedure) -> bool:
     án ở viện vẫn còn đủ", "what papers? i only have my passport"): the whole list is asked."""
     asks = turn.content.flows.words.asks.get("documents", ())
     clauses = [fold(c) for c in re.split(r"[.;,!?\n]+", turn.text) if fold(c)]
-    words = turn.content.flows.words
-    asking = [c for c in clauses if any(contains(c, a) for a in asks) and is_question(c, c, words)]
-    for phrase in sorted(asks, key=len, reverse=True):  # "giấy tờ" asks, it names no paper
-        asking = [f" {c} ".replace(f" {phrase} ", " ").strip() for c in asking]
-    return (
-        len(clauses) > 1 and bool(asking) and not any(names_document(turn, proc, c) for c in asking)
-    )
+    for clause in clauses if len(clauses) > 1 else ():
+        if not any(contains(clause, a) for a in asks):
+            continue
+        rest = f" {clause} "
+        for phrase in sorted(asks, key=len, reverse=True):  # "giấy tờ" asks, it names no paper
+            rest = rest.replace(f" {phrase} ", " ")
+        if not names_document(turn, proc, rest.strip()):
+            return True
+    return False
 
 
 # how a note states money received (accented: "đồng" is money, "đóng" is paying contributions)

@@ -67,6 +67,7 @@ SUMMARY_STEP = "guide.summary"  # a procedure's card
 SUMMARY_WAIT = "guide.summary_wait"  # its buttons, waiting
 CHOOSE_STEP = "main.choose"  # asks the separating question or shows the short list again
 PICK = "pick:"  # a choice list's button payloads
+OFFERS_ANSWERED = 2  # offers whose lines answer a question typed under a choice list
 SHORT_TOPICS = ("where", "fee", "time", "online", "deadline")  # answered under a choice list
 CORRECTION_REACH = 4  # words at the start of a message where "à nhầm, ý em là" corrects
 THIS_REF_REACH = 4  # words at the start of a message where "giấy này" points at the paper in hand
@@ -379,7 +380,7 @@ def _need(turn: Turn, reading: Reading) -> bool:
     text, analysis, corrected = _corrected_need(turn, text, analysis)
     if _asks_before_choosing(turn, text, analysis):
         turn.state.misses = 0
-        turn.say(turn.r.t("choose_first"))
+        turn.say(_offers_lines(turn, text) or turn.r.t("choose_first"))
         reprompt(turn)
         return True
     proc = turn.proc
@@ -563,6 +564,18 @@ def _asks_before_choosing(turn: Turn, text: str, analysis: Analysis) -> bool:
     if _opens_correction(turn):  # "à nhầm, không phải đăng ký lại, chỉ xin bản sao": a new need
         return False
     return is_question(text, fold(text), words) and not _names_new(turn, options)
+
+
+def _offers_lines(turn: Turn, text: str) -> str:
+    """The lines of each offer's entry that speak to a question typed under a choice list ("cần
+    bản vẽ không hay tự vẽ tay được" under a building permit and two others), each under its
+    offer's name; "" when no entry speaks to it."""
+    parts = []
+    for p in choosing(turn)[:OFFERS_ANSWERED]:
+        lines = card_lines(turn, p, text)
+        if lines:
+            parts.append(f"{clip(display_name(turn, p), OFFER_CHARS)}:\n" + "\n".join(lines))
+    return with_footnote(turn, "\n\n".join(parts)) if parts else ""
 
 
 def _asks_about_nothing(turn: Turn, text: str) -> bool:
