@@ -132,6 +132,16 @@ def test_who_may_go_and_whether_a_place_will_do_are_asked_by_their_shape(
         ("phai lam truoc may ngay", "deadline"),
         ("me toi co can di tan noi khong", "who"),
         ("do both of us need to come?", "who"),
+        ("both of them must come or only my sister", "who"),
+        ("what docs do i need from australia", "documents"),
+        ("so do dem ban chinh hay photo", "documents"),  # which form of the paper to bring
+        ("so do 4 trang thi tinh tien sao", "fee"),  # by the page
+        ("can we do it through the app?", "online"),
+        ("bao qua dt dc hong", "online"),
+        ("when we must report?", "deadline"),
+        ("What if I stay less than a month?", "deadline"),
+        ("vay co kip han khong", "deadline"),
+        ("nop buoi sang thi chieu lay duoc khong", "time"),
     ],
 )
 def test_plain_follow_up_questions_find_their_topic(words: Words, text: str, topic: str) -> None:
