@@ -134,7 +134,6 @@ def test_who_may_go_and_whether_a_place_will_do_are_asked_by_their_shape(
         ("do both of us need to come?", "who"),
         ("both of them must come or only my sister", "who"),
         ("what docs do i need from australia", "documents"),
-        ("so do dem ban chinh hay photo", "documents"),  # which form of the paper to bring
         ("so do 4 trang thi tinh tien sao", "fee"),  # by the page
         ("can we do it through the app?", "online"),
         ("bao qua dt dc hong", "online"),
