@@ -188,6 +188,8 @@ class Dialogue:
         if office := _office_in(typed, offering):
             data["office"] = office.id
             return "found"
+        if _asks_instead(turn.text, turn.content.flows.words):
+            return "none"  # "bao lâu có thẻ": a question for the procedure in hand
         if _not_a_place(turn.text, turn.content.flows.words):
             return "again"  # "dạ được", "ok đúng rồi", "xác nhận": where, once more
         if parse_when(turn.text, self._today()) is not None:
@@ -636,6 +638,15 @@ def _include(engine: Engine, service: BookingService, d: Dialogue) -> None:
     service.attach(lambda: engine.content)
     hooks = [h for h in engine.text_hooks if not isinstance(getattr(h, "__self__", None), Dialogue)]
     engine.text_hooks = [d.joined, d.day_on_card, *hooks]  # before the volunteer hook
+
+
+def _asks_instead(text: str, words: Words_) -> bool:
+    """A question about the procedure in hand typed instead of a commune ("bao lâu có thẻ"), one
+    that names no commune ("xã Đồng Phí" is a place, whatever its words)."""
+    folded = fold(text)
+    if any(f" {u} " in f" {folded} " for u in UNITS):
+        return False
+    return read(text, Context(has_procedure=True), words).kind == Kind.ASK
 
 
 def _not_a_place(text: str, words: Words_) -> bool:

@@ -39,8 +39,17 @@ def understand(turn: Turn) -> str:
     related = (
         set(top.bundles) | set(top.members) if top else set()
     )  # a bundle and its parts are not rivals
-    rivals = [m for m in matches if m.id != first.id and m.id not in related]
+    # "ghi sai năm sinh, muốn sửa lại": a rival whose name does not state the act asked for,
+    # when the first's does, is no choice to offer
+    rivals = [
+        m
+        for m in matches
+        if m.id != first.id
+        and m.id not in related
+        and not matcher.act_settles(turn.text, first.id, m.id)
+    ]
     other = _close_other(analysis.close, first.id, related)
+    other = "" if other and matcher.act_settles(turn.text, first.id, other) else other
     if rivals and (
         analysis.contested or other or _raw(first.score) < CLEAR_LEAD * _raw(rivals[0].score)
     ):

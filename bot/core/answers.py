@@ -124,11 +124,24 @@ def _answer_about(turn: Turn, proc: Procedure, topic: str, text: str = "") -> st
         return who_answer(turn, proc)
     more = any(contains(text, w) for w in turn.content.flows.words.more_words)
     named = topic == "document" or (
-        topic == "documents" and names_document(turn, proc, text) and not _asks_apart(turn, proc)
+        topic == "documents"
+        and names_document(turn, proc, _without_own_name(proc, text))
+        and not _asks_apart(turn, proc)
     )
     if named and not more:  # "còn cần gì nữa": the whole checklist, not the paper named
         return document_answer(turn, proc, text)
     return documents_answer(turn, proc)
+
+
+def _without_own_name(proc: Procedure, text: str) -> str:
+    """The folded text less the word pairs of the procedure's own name ("nộp hồ sơ thất nghiệp
+    cần mang những gì" names the procedure, not its request form "Đề nghị hưởng trợ cấp thất
+    nghiệp"); a single word of it stays ("giấy chứng sinh" under the birth registration)."""
+    said = text.split()
+    name = fold(proc.name).split()
+    pairs = set(zip(name, name[1:], strict=False))
+    drop = {i + k for i in range(len(said) - 1) if (said[i], said[i + 1]) in pairs for k in (0, 1)}
+    return " ".join(t for i, t in enumerate(said) if i not in drop)
 
 
 def _asks_apart(turn: Turn, proc: Procedure) -> bool:

@@ -402,7 +402,11 @@ def _need(turn: Turn, reading: Reading) -> bool:
         return True
     if not corrected and _corrects_detail(turn, analysis):
         turn.state.misses = 0
-        turn.say(turn.r.t("correction_noted"))
+        held = turn.proc  # the procedure it stays on, named: the citizen sees what still holds
+        name = clip(display_name(turn, held), OFFER_CHARS) if held is not None else ""
+        turn.say(
+            turn.r.t("correction_noted_proc", name=name) if name else turn.r.t("correction_noted")
+        )
         reprompt(turn)
         return True
     if analysis.matches or (analysis.unsure and not reading.value):  # unsure: a choice list
@@ -661,7 +665,7 @@ def _in_context(turn: Turn, proc: Procedure, text: str, analysis: Analysis) -> b
     said, topics = _last_clause_asks(turn, text)
     if topics and _opens_correction(turn):  # "à nhầm, bé 5 tuần rồi chứ ko phải 3. vậy còn kịp
         # hông": the detail noted, and what its last clause asks answered
-        answers = "\n".join(answer_about(turn, proc, t, said) for t in topics)
+        answers = _answers(turn, proc, Reading(Kind.ASK, ",".join(topics), text=said))
         turn.say(with_footnote(turn, f"{turn.r.t('correction_noted')}\n{answers}"))
         reprompt(turn)
         return True
@@ -669,6 +673,14 @@ def _in_context(turn: Turn, proc: Procedure, text: str, analysis: Analysis) -> b
     if step:  # "đặt lịch chiều thứ hai": the booking flow says whether this can be booked
         turn.state.misses = 0
         turn.engine.run(turn, step)
+        return True
+    if topics and set(topics) <= set(ask_topics(fold(text), turn.content.flows.words)):
+        # "e thuê trọ chạy grab, k phải hộ khẩu đâu, cái tạm trú ấy. phí bn": a story, then what
+        # its last clause asks, as the whole reads it ("bà mụ làm chứng được không, bả không biết
+        # chữ" asks of the witness, not who may file)
+        turn.state.misses = 0
+        _say_answers(turn, proc, Reading(Kind.ASK, ",".join(topics), text=said))
+        reprompt(turn)
         return True
     r = turn.r
     lines = card_lines(turn, proc, text)

@@ -725,6 +725,18 @@ class Matcher:
         props = self.stated[e] & self.lexicon.qualifiers.properties
         return bool(props - self._asked(self.prepare(text)))
 
+    def act_settles(self, text: str, first_id: str, other_id: str) -> bool:
+        """Whether the act the message asks for ("ghi sai … muốn sửa lại": a change) is one that
+        `first_id`'s name states and `other_id`'s does not ("Đăng ký thay đổi, cải chính …"
+        against "Đăng ký khai sinh"): the two are then no choice to offer."""
+        e, k = self.entry_of.get(first_id), self.entry_of.get(other_id)
+        if e is None or k is None:
+            return False
+        props = self.lexicon.qualifiers.properties
+        asked = self._asked(self.prepare(text)) - props
+        first, other = self.stated[e] - props, self.stated[k] - props
+        return bool(asked & first) and not asked & (other or {qualifiers.IMPLIED})
+
     def reranked(
         self, prep: Prepared, cs: Candidates, logits: np.ndarray, order: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

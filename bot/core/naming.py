@@ -33,6 +33,7 @@ AT_WORDS = frozenset({"o", "tai"})  # "ở", "tại" (folded)
 PLACE_SPAN = 4  # words after "chỗ", "nơi" that say which place ("nơi đăng ký thường trú")
 LEAD_WORDS = 3  # the longest turn lead ("cho hỏi thêm")
 HELD_SPAN = 10  # words of the papers listed after "tôi có" ("giấy chứng tử của con gái với …")
+CLAUSES = re.compile(r"[,.;!?\n]+")  # where a denial ends ("không phải bị đuổi, vậy …")
 HELD_ENDS = frozenset({"nhung", "ma", "thi", "gio", "but", "now"})  # "… nhưng mất rồi"
 _CLAUSE = re.compile(r"([,.;:!?\n]+)")
 
@@ -214,12 +215,18 @@ def denies(turn: Turn, proc: Procedure, text: str) -> bool:
     """Whether the message denies `proc` itself ("không phải khai sinh mà là khai tử", "not
     birth, death"), not some detail of it ("không phải nơi thường trú có được không" while
     following the ID card): a word of its names, not a generic or a question word, stands in
-    what it denies (read on the words as typed, and as the matcher reads them)."""
+    what it denies (read on the words as typed, and as the matcher reads them). A denial ends
+    with its clause, and its function words deny nothing: "hđ hết hạn chứ ko phải bị đuổi, vậy
+    có tính ko" denies being fired, not the unemployment benefit (whose aliases say "bị")."""
     m = turn.content.matcher
-    prep = m.prepare(text)
-    typed = fold(text).split()
-    denied = {prep.tokens[i] for i in m.lexicon.negated_positions(prep.tokens, prep.typed)}
-    denied |= {typed[i] for i in m.lexicon.negated_positions(typed)}
+    denied: set[str] = set()
+    for clause in CLAUSES.split(text):
+        prep = m.prepare(clause)
+        typed = fold(clause).split()
+        stops = {t for t, stop in zip(prep.tokens, prep.stops, strict=True) if stop}
+        said = {prep.tokens[i] for i in m.lexicon.negated_positions(prep.tokens, prep.typed)}
+        said |= {typed[i] for i in m.lexicon.negated_positions(typed)}
+        denied |= said - stops
     words = turn.content.flows.words
     named = {t for p in (proc.name, *proc.aliases, *proc.english) for t in fold(p).split()}
     return bool((denied & named) - words.generic - words.question_marks - words.particles)

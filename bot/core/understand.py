@@ -531,8 +531,13 @@ def answer(raw: str, folded: str, context: Context, words: Words) -> str:
         return options[i].value
     toks = folded.split()
     if len(toks) <= MAX_ANSWER_TOKENS and not is_question(raw, folded, words):
+        acks = {t for p in words.small_talk.get("ok", ()) for t in p.split()}
+        thanks = words.small_talk.get("thanks", ())
         for size in (3, 2, 1):  # "dạ có, bé sinh ở viện" / "không, tự đi nộp"
             lead = _option_for(yes_no(" ".join(toks[:size]), words), options)
+            rest = " ".join(toks[size:])
+            if set(toks[:size]) <= acks and any(contains(rest, t) for t in thanks):
+                continue  # "ok cảm ơn": thanks, not a yes
             if lead and len(toks) - size <= SHORT_REPLY_TOKENS:
                 return lead
     return ""
@@ -694,9 +699,9 @@ def read(raw: str, context: Context, words: Words) -> Reading:
         if 1 <= n <= len(context.buttons):
             return Reading(Kind.BUTTON, context.buttons[n - 1][1])
         i = pick_label(folded, [label for label, _ in context.buttons], words)
-        if i >= 0 and not is_question(
-            raw, folded, words
-        ):  # "cần giấy tờ gì?" is asked, not pressed
+        if (
+            i >= 0 and not is_question(raw, folded, words) and not ask_topics(folded, words)
+        ):  # "cần giấy tờ gì?", "can giay chi" are asked, not pressed
             return Reading(Kind.BUTTON, context.buttons[i][1])
     named = button_named(folded, context, words)  # "đặt lịch giúp tôi": the button, not "help"
     if named:
