@@ -30,6 +30,7 @@ NEED_VERB_REACH = 3  # words before a paper where a need verb makes it a need ("
 PAPER_WORDS = 5  # a paper's name before "có phải …" ("giấy xác nhận tình trạng hôn nhân")
 OWN_SPAN = 2  # words of a name before "của em ở …": where she lives
 AT_WORDS = frozenset({"o", "tai"})  # "ở", "tại" (folded)
+AT = [[w] for w in AT_WORDS]  # ...as one-word slices
 PLACE_SPAN = 4  # words after "chỗ", "nơi" that say which place ("nơi đăng ký thường trú")
 LEAD_WORDS = 3  # the longest turn lead ("cho hỏi thêm")
 HELD_SPAN = 10  # words of the papers listed after "tôi có" ("giấy chứng tử của con gái với …")
@@ -89,14 +90,20 @@ def names(turn: Turn, proc: Procedure | None, text: str, other: Procedure) -> bo
 
 def _unowned(text: str, words: Words) -> str:
     """The message with the OWN_SPAN words before "của" + a person + "ở" blanked ("thường trú
-    của em ở Ngã Năm"): where someone's residence is, not what they ask for. Without the place
-    it may well be the need ("cccd của e sắp hết hạn, đổi ở đâu")."""
+    của em ở Ngã Năm"), and those between "đang" and "ở" ("đang tạm trú ở Bình Sơn"): where
+    someone's residence is, not what they ask for. Without the place it may well be the need
+    ("cccd của e sắp hết hạn, đổi ở đâu")."""
     toks = clean(text).split()
     folded = [strip_marks(t) for t in toks]
     for i in range(1, len(toks) - 2):
         if folded[i] == "cua" and folded[i + 1] in words.particles and folded[i + 2] in AT_WORDS:
             for j in range(max(0, i - OWN_SPAN), i):
                 toks[j] = "_"
+    # "tôi đang tạm trú ở Bình Sơn, nộp ở đây được không": where they live now, not a need
+    for i, t in enumerate(folded):
+        at = next((k for k in range(i + 2, i + 2 + OWN_SPAN) if folded[k : k + 1] in AT), 0)
+        if t == "dang" and at:
+            toks[i + 1 : at] = ["_"] * (at - i - 1)
     return " ".join(toks)
 
 
@@ -202,11 +209,13 @@ def _paper_first(
 
 def turns_to(turn: Turn, text: str) -> bool:
     """The message opens by turning to something else ("còn …", "thế còn …", "à tiện hỏi luôn
-    …", "what about …"), as typed: unaccented "con" is as often a child."""
+    …", "what about …"), after an "ok" or an "à", as typed: unaccented "con" is as often a
+    child."""
     words = turn.content.flows.words
     typed = clean(text).split()
-    while len(typed) > 1 and fold(typed[0]) in words.preambles:  # "à", "ờ"
-        typed = typed[1:]
+    acks = {t for p in words.small_talk.get("ok", ()) for t in p.split()}
+    while len(typed) > 1 and (fold(typed[0]) in words.preambles or fold(typed[0]) in acks):
+        typed = typed[1:]  # "à", "ờ", "ok còn vụ khai tử …"
     opened = " ".join(typed[:LEAD_WORDS])
     return any(f"{opened} ".startswith(f"{m} ") for m in words.turn_leads)
 
