@@ -342,7 +342,15 @@ def _answers(turn: Turn, proc: Procedure, reading: Reading) -> str:
         and names_document(turn, proc, reading.text)
     ):
         topics.append("document")
-    return "\n".join(answer_about(turn, proc, topic, reading.text) for topic in topics)
+    said = "\n".join(answer_about(turn, proc, topic, reading.text) for topic in topics)
+    if (
+        glossed
+        and not {"document", "documents"} & set(topics)
+        and names_document(turn, proc, glossed)
+    ):
+        # "do we need a health check? we both …": who, and the checklist's medical paper
+        said += "\n" + answer_about(turn, proc, "document", glossed)
+    return said
 
 
 def _names_new(turn: Turn, options: list[Procedure]) -> bool:
