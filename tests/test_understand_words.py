@@ -8,7 +8,16 @@ import pytest
 
 from bot.content.flows import load_flows
 from bot.core.normalize import fold
-from bot.core.understand import Context, Kind, Words, is_question, language, read
+from bot.core.understand import (
+    Context,
+    Kind,
+    Words,
+    _fact_length,
+    facts_in,
+    is_question,
+    language,
+    read,
+)
 
 FLOWS = Path(__file__).resolve().parent.parent / "flows"
 
@@ -66,6 +75,8 @@ def test_chat_shorthand_is_written_out_and_nothing_else(words: Words) -> None:
         "cần gì, bao nhiêu tiền, làm online được không"
     )
     assert words.spell_out("my baby's birth, phí 50k") == "my baby's birth, phí 50k"
+    assert words.spell_out("t7 co lam ko") == "thứ 7 co lam không"  # a word with its digit
+    assert words.spell_out("nộp 2 bộ, tờ khai CT01") == "nộp 2 bộ, tờ khai CT01"
     assert words.spell_out("Căn cước làm ở đâu") == "Căn cước làm ở đâu"  # accented: no shorthand
     # the phrase lists are written out alike: "mất bn lâu" in the file, "bao nhiêu lâu" typed
     reading = read(words.spell_out("mat bn lau moi co"), Context(has_procedure=True), words)
@@ -156,3 +167,28 @@ def test_an_english_paper_word_asks_about_that_paper_in_the_checklists_words(wor
     assert "quoc tich" in reading.text  # the Vietnamese checklist names it so
     plain = read("Do we need to come early?", Context(has_procedure=True), words)
     assert "quoc tich" not in plain.text
+
+
+@pytest.mark.parametrize(
+    ("text", "fact", "value"),
+    [
+        ("nhà không có giấy báo tử", "has_death_notice", "no"),  # not its "có giấy báo tử"
+        ("có giấy báo tử của bệnh viện", "has_death_notice", "yes"),
+        ("mình chưa đi xét nghiệm adn", "has_proof", "no"),  # one word inside "chưa xét nghiệm adn"
+        ("ko có xét nghiệm adn", "has_proof", "no"),  # "có xét nghiệm adn" denied
+        ("đã giám định adn ở viện", "has_proof", "yes"),
+    ],
+)
+def test_the_longest_fact_said_wins_and_a_denied_one_is_not_said(
+    words: Words, text: str, fact: str, value: str
+) -> None:
+    assert facts_in(fold(words.spell_out(text)), words).get(fact) == value
+
+
+def test_a_short_fact_phrase_is_not_found_with_a_word_inside_it() -> None:
+    def length(text: str, phrase: str) -> float:
+        return _fact_length(text.split(), text, phrase)
+
+    assert length("tu minh lam", "tu lam") == 0.0
+    assert length("chua di xet nghiem", "chua xet nghiem") == 2.5
+    assert length("khong co giay", "co giay") == 0.0  # denied

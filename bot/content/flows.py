@@ -224,6 +224,7 @@ WORD_LISTS = (
     "question_marks",
     "switch_markers",
     "turn_leads",
+    "back_leads",
     "this_refs",
     "witness_words",
     "connectives",

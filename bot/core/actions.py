@@ -185,9 +185,29 @@ def _offered_bundles(turn: Turn) -> list[Procedure]:
         return []
     declined = set(turn.state.declined)
     catalog = turn.content.catalog
+    done = _done_pairs(turn)
     return [
-        b for b in (catalog.get(x) for x in proc.bundles) if b is not None and b.id not in declined
+        b
+        for b in (catalog.get(x) for x in proc.bundles)
+        if b is not None
+        and b.id not in declined
+        and not any(_name_pairs(m) & done for m in catalog.members(b) if m.id != proc.id)
     ]
+
+
+def _done_pairs(turn: Turn) -> set[tuple[str, str]]:
+    """The word pairs the last message says are done ("con em đã có giấy khai sinh với nhập hộ
+    khẩu rồi"): a bundle holding one of them comes too late to offer."""
+    m = turn.content.matcher
+    toks = m.prepare(turn.state.last_text).tokens
+    done = m.lexicon.done_positions(toks)
+    return {(toks[i], toks[i + 1]) for i in range(len(toks) - 1) if {i, i + 1} <= done}
+
+
+def _name_pairs(proc: Procedure) -> set[tuple[str, str]]:
+    """A procedure's own word pairs ("khai sinh", "thuong tru"), without its generic verbs."""
+    toks = fold(proc.name).split()
+    return set(zip(toks, toks[1:], strict=False)) - {("dang", "ky"), ("cap", "the")}
 
 
 def has_bundle(turn: Turn) -> bool:

@@ -260,13 +260,15 @@ def _doc_hits(turn: Turn, proc: Procedure, text: str) -> list[tuple[int, str, st
     words = _doc_words(turn, text)
     said = text.split()
     pairs = set(zip(said, said[1:], strict=False))  # "ban ve": "bản vẽ" before a "về" alone
+    # a paper word on its own ("chưa đi photo trước thì sao") names the papers it is in
+    paper = words & {fold(w) for w in turn.content.flows.words.document_words}
     mark = turn.r.t("card_verify_mark")
     hits = []
     for part in guide.parts(turn.content.catalog, proc):
         for doc in part.documents:
             toks = fold(doc.name).split()
             hit = len(words & set(toks))
-            if hit >= 2 or (hit and len(words) <= 2):
+            if hit >= 2 or (hit and (len(words) <= 2 or paper & set(toks))):
                 both = len(pairs & set(zip(toks, toks[1:], strict=False)))
                 hits.append(
                     (hit + PAIR_WEIGHT * both, doc.name + (mark if doc.verify else ""), doc.note)
@@ -403,6 +405,12 @@ def content_pairs(turn: Turn, text: str, one_generic: bool = False) -> set[tuple
     }
 
 
+def _as_typed(text: str, accented: bool) -> set[str]:
+    """A text's words, with their accents or folded."""
+    toks = clean(text).split()
+    return set(toks) if accented else {strip_marks(t) for t in toks}
+
+
 def _card_items(turn: Turn, proc: Procedure) -> list[str]:
     """Every line of the procedure's entry a citizen may ask about, as shown."""
     r = turn.r
@@ -452,6 +460,14 @@ def card_lines(turn: Turn, proc: Procedure, text: str) -> list[str]:
     """The lines of the procedure's entry that speak to a follow-up question ("bà đi thay thì có
     cần giấy ủy quyền không" -> the authorisation document and its note), best first."""
     items = _card_items(turn, proc)
+    # ...and among lines sharing as many pairs, the one sharing more of the message's own words,
+    # with their accents when typed with them ("ông bà nội ngoại đều còn, ai đứng giám hộ": the
+    # note on grandparents who agree; "dài mấy trang" is not "đại diện")
+    typed = clean(text).split()
+    accented = any(t != strip_marks(t) for t in typed)
+    words = turn.content.flows.words
+    plain = {*words.particles, *words.question_marks, *words.connectives, *words.generic}
+    own = {t for t in _as_typed(text, accented) if strip_marks(t) not in plain}
     # the rarer words first; then pairs with one generic word ("người làm chứng là hàng xóm được
     # không": "hàng xóm" is in no line, "làm chứng" is)
     for one_generic in (False, True):
@@ -461,7 +477,7 @@ def card_lines(turn: Turn, proc: Procedure, text: str) -> list[str]:
             toks = fold(item).split()
             shared = len(said & set(zip(toks, toks[1:], strict=False)))
             if shared:
-                scored.append((-shared, n, item))
+                scored.append((-shared, -len(own & _as_typed(item, accented)), n, item))
         if scored:
-            return [item for _, _, item in sorted(scored)[:MAX_LINES]]
+            return [item for *_, item in sorted(scored)[:MAX_LINES]]
     return []

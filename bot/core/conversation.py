@@ -48,6 +48,7 @@ from bot.core.understand import (
     ask_topics,
     asked_step,
     contains,
+    facts_in,
     is_question,
     language,
     life_event,
@@ -331,7 +332,7 @@ def _answers(turn: Turn, proc: Procedure, reading: Reading) -> str:
     """The answer to each topic asked, one after the other."""
     topics = reading.value.split(",")
     words = turn.content.flows.words
-    glossed = paper_words(fold(turn.text), words)
+    glossed = paper_words(fold(turn.text), words, turn.r.lang == "en")
     lines = card_lines(turn, proc, glossed) if glossed and "document" in reading.value else []
     if lines:  # "do my Korean papers need legalising?": the lines that say so, not the list
         name = clip(display_name(turn, proc), OFFER_CHARS)
@@ -523,7 +524,9 @@ def _back_to_earlier(turn: Turn, text: str) -> bool:
     point at (a two-syllable word of its name), not the matcher's fresh reading of "sổ đỏ" (a
     list of its siblings); its answer, or its card when nothing is asked."""
     words = turn.content.flows.words
-    if not any(contains(fold(turn.text), m) for m in words.control.get("back", ())):
+    said = fold(turn.text)
+    opens = any(f"{said} ".startswith(f"{m} ") for m in words.back_leads)
+    if not opens and not any(contains(said, m) for m in words.control.get("back", ())):
         return False
     here = turn.proc.id if turn.proc is not None else ""
     earlier = [s.state.get("proc") for s in reversed(turn.state.history)]
@@ -550,7 +553,10 @@ def _tells_life_event(turn: Turn, text: str) -> bool:
     requests only): a word of sympathy or congratulation and the procedures it leads to, as a
     clerk would say, not "việc này tôi chưa hướng dẫn được"."""
     words = turn.content.flows.words
-    event = life_event(fold(text), words)
+    # clause by clause: "ông nhà tôi chết rồi. làm giấy tờ gì" tells a death though it names a
+    # paper, which in the same clause would be a lost one ("giấy khai sanh trôi mất rồi")
+    clauses = [fold(c) for c in re.split(r"[.;,!?\n]+", text)]
+    event = next((e for c in clauses if (e := life_event(c, words))), "")
     catalog = turn.content.catalog
     offers = [pid for pid in words.life_event_offers.get(event, ()) if catalog.get(pid)]
     if not offers:
@@ -809,6 +815,8 @@ def _answer_with_card(turn: Turn, proc: Procedure, text: str) -> None:
     find it behind (the card's buttons move below it)."""
     shown = turn.replies[-1] if turn.replies else None
     said, asked = _last_clause_asks(turn, text)
+    if not asked and _facts_bring_papers(turn, proc, text):
+        asked = ["document"]  # "… mà nhà không có giấy chứng sinh thì làm sao": its papers
     if shown is None or not shown.buttons or not asked:
         return
     if pending_question(turn) is not None:  # the card asks something first
@@ -820,6 +828,21 @@ def _answer_with_card(turn: Turn, proc: Procedure, text: str) -> None:
     rest = " ".join(t for t in said.split() if t not in own) if "document" in asked else ""
     answer = _answers(turn, proc, Reading(Kind.ASK, ",".join(asked), text=rest))
     turn.say(with_footnote(turn, answer), list(shown.buttons))
+
+
+def _facts_bring_papers(turn: Turn, proc: Procedure, text: str) -> bool:
+    """A question whose own facts change `proc`'s papers from the usual case ("giờ bà muốn làm
+    giấy khai sinh cho cháu mà nhà không có giấy chứng sinh thì làm sao": a witness's statement
+    instead): the citizen asks what that case needs."""
+    words = turn.content.flows.words
+    said = fold(text)
+    told = facts_in(said, words)
+    if not told or not is_question(text, said, words):
+        return False
+    usual = {q.id: q.default for q in proc.questions}
+    return any(
+        d.when.get(q) == v and v != usual.get(q) for d in proc.documents for q, v in told.items()
+    )
 
 
 def _press_asked(turn: Turn, text: str) -> None:

@@ -18,7 +18,7 @@ from bot.core.answers import asked_words, content_pairs
 from bot.core.engine import Turn
 from bot.core.model import Procedure
 from bot.core.normalize import clean, fold, strip_marks
-from bot.core.understand import Words, contains, opens_on_paper
+from bot.core.understand import Words, contains, is_question, opens_on_paper
 
 MIN_WORDS = 3  # words (besides question words) a message needs to name a procedure
 NAMED_SHARE = 0.67  # of a procedure name's own words the message must contain
@@ -36,6 +36,8 @@ LEAD_WORDS = 3  # the longest turn lead ("cho hỏi thêm")
 HELD_SPAN = 10  # words of the papers listed after "tôi có" ("giấy chứng tử của con gái với …")
 CLAUSES = re.compile(r"[,.;!?\n]+")  # where a denial ends ("không phải bị đuổi, vậy …")
 HELD_ENDS = frozenset({"nhung", "ma", "thi", "gio", "but", "now"})  # "… nhưng mất rồi"
+# "có" + these: a registration held ("có đk tạm trú"), folded
+REGISTERED = frozenset({"dang ky", "dang ki", "dk", "dky"})
 _CLAUSE = re.compile(r"([,.;:!?\n]+)")
 
 
@@ -117,6 +119,11 @@ def unheld(text: str, words: Words) -> str:
         toks = clean(parts[k]).split()
         folded = [strip_marks(t) for t in toks]
         line = f" {' '.join(folded)} "
+        held = _registered_at(folded, parts[k], words)
+        if held >= 0:  # "e đang làm thuê ở Đồng Đăng có đk tạm trú": registered, not asked for
+            toks[held:] = ["_"] * (len(toks) - held)
+            parts[k] = f" {' '.join(toks)} "
+            continue
         for phrase in words.holding_words:
             at = line.find(f" {phrase} ")
             if at < 0:
@@ -135,6 +142,17 @@ def unheld(text: str, words: Words) -> str:
             parts[k] = f" {' '.join(toks)} "
             break
     return "".join(parts)
+
+
+def _registered_at(folded: list[str], clause: str, words: Words) -> int:
+    """Where a clause that asks nothing says a registration is held ("… có đk tạm trú", "nhà
+    có đăng ký thường trú ở đây"): the position after "có", else -1. Asked ("có đăng ký tạm
+    trú được không"), it may be the need."""
+    for i in range(len(folded) - 2):
+        said = {folded[i + 1], " ".join(folded[i + 1 : i + 3])}
+        if folded[i] == "co" and said & REGISTERED:
+            return i + 1 if not is_question(clause, " ".join(folded), words) else -1
+    return -1
 
 
 def _paper_before_required(folded: str, words: Words) -> str:

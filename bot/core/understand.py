@@ -79,6 +79,7 @@ class Words:
     switch_markers: tuple[str, ...] = ()
     # as typed: "còn" (turning to), not "con" (a child)
     turn_leads: tuple[str, ...] = ()
+    back_leads: tuple[str, ...] = ()  # "back to the criminal record, …": to one followed earlier
     this_refs: tuple[str, ...] = ()  # "giấy này …": the procedure in hand
     witness_words: tuple[str, ...] = ()  # "bà mụ làm chứng được không": witnesses, not a stand-in
     connectives: tuple[str, ...] = ()  # "thì", "các": in no word pair that names a line
@@ -138,8 +139,8 @@ class Words:
 
         def word(m: re.Match[str]) -> str:
             w = m.group(0)
-            key = fold(w)
-            plain = w.lower().replace("đ", "d") == key
+            key = fold(w)  # "t7" folds to "t 7", as the table's keys do
+            plain = w.lower().replace("đ", "d") == key.replace(" ", "")
             return table.get(key, w) if plain else w
 
         return _WORD.sub(word, text)
@@ -191,6 +192,7 @@ class Words:
             want_words=seq("want_words"),
             required_words=seq("required_words"),
             turn_leads=tuple(nfc(str(x)).lower() for x in _items(data.get("turn_leads"))),
+            back_leads=seq("back_leads"),
             negation_split=seq("negation_split"),
             negators=seq("negators"),
             preambles=tuple(sorted(seq("preambles"), key=len, reverse=True)),  # longest first
@@ -351,14 +353,55 @@ def language(raw: str, words: Words) -> str:
 
 
 def facts_in(folded: str, words: Words) -> dict[str, str]:
-    """Facts about the case said in passing: question id -> value."""
+    """Facts about the case said in passing: question id -> value. The longest phrase found
+    wins ("không có giấy báo tử" over "có giấy báo tử"); a phrase of LOOSE_FACT words or more
+    is also found with one word more inside it ("k có xét nghiệm adn": "không xét nghiệm adn"),
+    which counts half a word less."""
     out: dict[str, str] = {}
+    toks = folded.split()
     for qid, values in words.facts.items():
-        for value, phrases in values.items():
-            if any(contains(folded, p) for p in phrases):
-                out[qid] = value
-                break
+        found = [
+            (_fact_length(toks, folded, p), value)
+            for value, phrases in values.items()
+            for p in phrases
+        ]
+        length, value = max(found, default=(0.0, ""), key=lambda f: f[0])
+        if length:
+            out[qid] = value
     return out
+
+
+LOOSE_FACT = 3  # words a fact phrase needs to be found with one more word inside it
+# words that deny the fact phrase right after them ("không có xét nghiệm adn" is not "có …")
+FACT_NEGATORS = frozenset({"khong", "chua", "ko", "k", "hong", "hok", "chang", "not", "no"})
+
+
+def _fact_length(toks: list[str], folded: str, phrase: str) -> float:
+    """The phrase's length in words when the message says it, not right after a negator (0.0
+    when not; half a word less when found with one more word inside it)."""
+    want = phrase.split()
+    k = len(want)
+    if not contains(folded, phrase):
+        if k < LOOSE_FACT:
+            return 0.0
+        k += 1  # one more word inside it
+    for i in range(len(toks) - k + 1):
+        window = toks[i : i + k]
+        if i and toks[i - 1] in FACT_NEGATORS and want[0] not in FACT_NEGATORS:
+            continue
+        if window == want:
+            return float(k)
+        inside = (window[:j] + window[j + 1 :] for j in range(1, k - 1))
+        if window[0] == want[0] and window[-1] == want[-1] and want in inside:
+            return k - 1.5
+    return 0.0
+    k = len(want)
+    for i in range(len(toks) - k):
+        window = toks[i : i + k + 1]
+        inside = (window[:j] + window[j + 1 :] for j in range(1, k))
+        if window[0] == want[0] and window[-1] == want[-1] and want in inside:
+            return k - 0.5
+    return 0.0
 
 
 def _intent(folded: str, table: Mapping[str, tuple[str, ...]], *, whole: bool) -> str:
@@ -393,13 +436,15 @@ def life_event(folded: str, words: Words) -> str:
     return ""
 
 
-def paper_words(folded: str, words: Words) -> str:
+def paper_words(folded: str, words: Words, english: bool = True) -> str:
     """The message with the paper words the checklists do not use put in their words ("quoc tich"
     for "nationality", "ban chinh" for "ban goc"), to find the papers named on a Vietnamese
-    checklist; "" when it has none."""
+    checklist; "" when it has none. Not `english`, a word Vietnamese also uses for a paper keeps
+    its Vietnamese sense ("chưa photo sẵn": a photocopy, not "ảnh")."""
     text, found = f" {folded} ", False
+    own = set() if english else {fold(w) for w in words.document_words if " " not in w}
     for said, listed in words.english_terms.items():
-        if contains(text, said):
+        if contains(text, said) and said not in own:
             text, found = text.replace(f" {said} ", f" {listed} "), True
     return text.strip() if found else ""
 
@@ -733,7 +778,8 @@ def read(raw: str, context: Context, words: Words) -> Reading:
         topics = ask_topics(folded, words)
         if topics:  # "what papers do we need? we have the birth certificate": the checklist
             return Reading(Kind.ASK, ",".join(topics), facts, text=folded)
-        glossed = paper_words(folded, words)  # "nationality?" -> "quốc tịch": the papers' words
+        # "nationality?" -> "quốc tịch": the papers' words
+        glossed = paper_words(folded, words, language(raw, words) == "en")
         if is_question(raw, folded, words) and (
             glossed or any(contains(folded, w) for w in words.document_words)
         ):
