@@ -187,7 +187,7 @@ def test_the_longest_fact_said_wins_and_a_denied_one_is_not_said(
 
 def test_a_short_fact_phrase_is_not_found_with_a_word_inside_it() -> None:
     def length(text: str, phrase: str) -> float:
-        return _fact_length(text.split(), text, phrase)
+        return _fact_length(text.split(), (f" {text} ", set(text.split())), phrase)
 
     assert length("tu minh lam", "tu lam") == 0.0
     assert length("chua di xet nghiem", "chua xet nghiem") == 2.5

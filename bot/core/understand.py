@@ -359,9 +359,10 @@ def facts_in(folded: str, words: Words) -> dict[str, str]:
     which counts half a word less."""
     out: dict[str, str] = {}
     toks = folded.split()
+    said = (f" {folded} ", set(toks))
     for qid, values in words.facts.items():
         found = [
-            (_fact_length(toks, folded, p), value)
+            (_fact_length(toks, said, p), value)
             for value, phrases in values.items()
             for p in phrases
         ]
@@ -376,16 +377,17 @@ LOOSE_FACT = 3  # words a fact phrase needs to be found with one more word insid
 FACT_NEGATORS = frozenset({"khong", "chua", "ko", "k", "hong", "hok", "chang", "not", "no"})
 
 
-def _fact_length(toks: list[str], folded: str, phrase: str) -> float:
-    """The phrase's length in words when the message says it, not right after a negator (0.0
-    when not; half a word less when found with one more word inside it)."""
+def _fact_length(toks: list[str], said: tuple[str, set[str]], phrase: str) -> float:
+    """The phrase's length in words when the message (`toks`; `said`: them padded with spaces,
+    and as a set) says it, not right after a negator (0.0 when not; half a word less when found
+    with one more word inside it)."""
     want = phrase.split()
     k = len(want)
-    if not contains(folded, phrase):
-        if k < LOOSE_FACT:
+    if f" {phrase} " not in said[0]:
+        if k < LOOSE_FACT or not said[1].issuperset(want):
             return 0.0
         k += 1  # one more word inside it
-    for i in range(len(toks) - k + 1):
+    for i in (n for n, t in enumerate(toks) if t == want[0] and n + k <= len(toks)):
         window = toks[i : i + k]
         if i and toks[i - 1] in FACT_NEGATORS and want[0] not in FACT_NEGATORS:
             continue
