@@ -39,7 +39,7 @@ TRAIN_SETS = [
 # the blind ones; in session 21 sealed55-58 chose one thing (the gates alone decide), later sets
 # nothing (session 22 ran sealed63-66 on the session-21 model and on its own, which differ only
 # by the speller's vocabulary)
-HELD_OUT = [EVAL / f"questions.sealed{n}.jsonl" for n in range(55, 99)]
+HELD_OUT = [EVAL / f"questions.sealed{n}.jsonl" for n in range(55, 103)]
 # What a question set trains is measured on the sets that did not: the word translation model
 # learns from the sets too, so the second ranker reads each set through one learnt without its
 # fold (set k of TRAIN_SETS is in fold k % FOLDS)
