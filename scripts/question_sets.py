@@ -33,13 +33,14 @@ TRAIN_SETS = [
         *(f"sealed{n}" for n in range(39, 43)),
         *(f"sealed{n}" for n in range(47, 51)),
         *(f"sealed{n}" for n in range(51, 55)),
+        *(f"sealed{n}" for n in range(55, 91)),
     )
 ]
 # sealed55-58 (written in session 20), sealed59-62 (session 21) and sealed63-66 (session 22) are
 # the blind ones; in session 21 sealed55-58 chose one thing (the gates alone decide), later sets
 # nothing (session 22 ran sealed63-66 on the session-21 model and on its own, which differ only
 # by the speller's vocabulary)
-HELD_OUT = [EVAL / f"questions.sealed{n}.jsonl" for n in range(55, 103)]
+HELD_OUT = [EVAL / f"questions.sealed{n}.jsonl" for n in range(91, 103)]
 # What a question set trains is measured on the sets that did not: the word translation model
 # learns from the sets too, so the second ranker reads each set through one learnt without its
 # fold (set k of TRAIN_SETS is in fold k % FOLDS)

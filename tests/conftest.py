@@ -71,8 +71,8 @@ if os.environ.get("CI"):
 # now get a separating question or another first answer. They are expected to fail until the
 # matcher helper's issue 13 work lands; they run (xfail, not strict), so a fix shows as XPASS.
 # Since session 19 the second gate, learnt from strangers' questions, decides alone for a long
-# message: "bé nhà em mới sinh tuần trước, giờ đi đăng ký khai sinh cần gì ạ" gets a choice list
-# headed by birth registration (the gates disagree), not its checklist (g-khai-sinh-03).
+# message (g-khai-sinh-03, "bé nhà em mới sinh tuần trước, giờ đi đăng ký khai sinh cần gì ạ",
+# got a choice list until the session-31 models, which answer it and so it runs again).
 _ISSUE13 = Path(__file__).with_name("issue13_known_failures.txt")
 
 

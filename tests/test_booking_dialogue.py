@@ -549,3 +549,14 @@ def test_a_resumed_case_returns_to_the_step_where_it_stopped(bot: Bot) -> None:
         ]
     finally:
         bot.engine.volunteers = frozenset()
+
+
+def test_booking_asked_under_a_choice_list_offers_the_choices_first(bot: Bot) -> None:
+    """ "đặt lịch" while the citizen is choosing between two procedures: those two lead the list
+    of procedures to book for, before the rest in alphabetical order."""
+    replies = bot.send("đăng ký khai sinh hay khai tử")
+    offered = [p.removeprefix("pick:") for p in payloads(replies) if p.startswith("pick:")]
+    assert len(offered) >= 2
+    listed = [p.removeprefix("proc:") for p in payloads(bot.send("đặt lịch"))]
+    bookable = [p for p in offered if p in bot.svc.offices.bookable()]
+    assert bookable and listed[: len(bookable)] == bookable

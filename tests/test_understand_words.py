@@ -119,6 +119,18 @@ def test_a_topic_is_asked_by_words_that_keep_their_meaning_unaccented(
         ("ho khau o Soc Trang, lam o Can Tho dc hk", "where", True),  # will this place do
         ("nộp tại đây được không", "where", True),
         ("e lam o kcn, can giay gi", "where", False),  # where one works; folded "cần" is no "can"
+        ("dong duoc 14 thang thi du ko", "who", True),  # a count against a condition
+        ("chau 13 tuoi roi, vay du tuoi chua", "who", True),
+        ("I worked 10 months, is that enough?", "who", True),
+        ("à nhầm, nó mới 12 tuổi thôi, vậy làm được k", "who", True),
+        ("con 12 tuoi di du lich thi sao", "who", False),
+        ("bà 78 tuổi rồi đi xa hổng nổi, ở xã làm được hông", "who", False),  # why, not whether
+        (
+            "nghi 2 thang roi lam duoc khong",
+            "who",
+            False,
+        ),  # months and a can-question: not an age  # folded "du" of "du lịch" is no "đủ"
+        ("14 thang nay chua lanh dong nao", "who", False),
     ],
 )
 def test_who_may_go_and_whether_a_place_will_do_are_asked_by_their_shape(
@@ -152,6 +164,7 @@ def test_who_may_go_and_whether_a_place_will_do_are_asked_by_their_shape(
         ("What if I stay less than a month?", "deadline"),
         ("vay co kip han khong", "deadline"),
         ("nop buoi sang thi chieu lay duoc khong", "time"),
+        ("thế còn cần thêm gì nữa", "documents"),
     ],
 )
 def test_plain_follow_up_questions_find_their_topic(words: Words, text: str, topic: str) -> None:

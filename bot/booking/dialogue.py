@@ -131,9 +131,13 @@ class Dialogue:
         return "ok"
 
     def ask_procedure(self, turn: Turn) -> str:
-        """Which procedure? Buttons for the bookable ones; a typed name is matched."""
+        """Which procedure? Buttons for the bookable ones, those just offered to choose from first
+        ("đặt lịch" under a choice list); a typed name is matched."""
         words = self._words(turn)
-        procs = sorted(self.svc.offices.bookable(), key=words.procedure)[:PROCS_SHOWN]
+        bookable = self.svc.offices.bookable()
+        offered = [p for p in dict.fromkeys(turn.state.choices) if p in bookable]
+        rest = [p for p in sorted(bookable, key=words.procedure) if p not in offered]
+        procs = [*offered, *rest][:PROCS_SHOWN]
         buttons = [Button(words.procedure(p), f"proc:{p}") for p in procs]
         turn.say(words.t("booking_ask_proc"), buttons)
         return "shown"

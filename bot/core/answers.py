@@ -14,7 +14,7 @@ from bot.core.engine import Turn
 from bot.core.model import Document, Fact, Procedure
 from bot.core.normalize import clean, fold, strip_marks
 from bot.core.render import TITLE_CHARS, clip
-from bot.core.understand import contains, is_question
+from bot.core.understand import contains, is_question, said_papers
 
 MAX_DOCS_NAMED = 3
 
@@ -183,9 +183,28 @@ def who_answer(turn: Turn, proc: Procedure) -> str:
 
 
 def _proxy_paper(turn: Turn, proc: Procedure) -> Document | None:
-    """The checklist's authorisation paper (the record's "Văn bản ủy quyền …"), if any."""
+    """The checklist's authorisation paper (the record's "Văn bản ủy quyền …"), if any: of the
+    papers that speak of authorising, the one that names it first ("Văn bản ủy quyền …", not
+    "Tờ khai … dùng cho trường hợp ủy quyền")."""
     words = turn.content.flows.words.proxy_words
-    return next((d for d in proc.documents if any(contains(fold(d.name), w) for w in words)), None)
+    found = [
+        (at, n, d)
+        for n, d in enumerate(proc.documents)
+        if (at := min(_word_at(fold(d.name), w) for w in words)) < NOWHERE
+    ]
+    return min(found, key=lambda x: x[:2])[2] if found else None
+
+
+NOWHERE = 10**6
+
+
+def _word_at(folded: str, phrase: str) -> int:
+    """Where a phrase stands among a text's words (its first word's index), or NOWHERE."""
+    toks, want = folded.split(), phrase.split()
+    for i in range(len(toks) - len(want) + 1):
+        if toks[i : i + len(want)] == want:
+            return i
+    return NOWHERE
 
 
 def proxy_text(turn: Turn, proc: Procedure) -> str:
@@ -261,7 +280,10 @@ def _doc_hits(turn: Turn, proc: Procedure, text: str) -> list[tuple[int, str, st
     said = text.split()
     pairs = set(zip(said, said[1:], strict=False))  # "ban ve": "bản vẽ" before a "về" alone
     # a paper word on its own ("chưa đi photo trước thì sao") names the papers it is in
-    paper = words & {fold(w) for w in turn.content.flows.words.document_words}
+    vocab = turn.content.flows.words
+    paper = words & said_papers(turn.text, vocab)
+    if text != fold(turn.text):  # glossed from English ("photo" -> "ảnh"): the gloss's papers too
+        paper |= words & {w for w in vocab.document_words if contains(text, w)}
     mark = turn.r.t("card_verify_mark")
     hits = []
     for part in guide.parts(turn.content.catalog, proc):

@@ -47,6 +47,7 @@ from bot.core.understand import (
     Reading,
     ask_topics,
     asked_step,
+    card_step,
     contains,
     facts_in,
     is_question,
@@ -54,6 +55,7 @@ from bot.core.understand import (
     life_event,
     paper_words,
     read,
+    said_papers,
     stand_in,
     without_preamble,
 )
@@ -339,7 +341,7 @@ def _answers(turn: Turn, proc: Procedure, reading: Reading) -> str:
         return turn.r.t("ask_card", name=name, lines="\n".join(lines))
     if (  # "bà đi thay thì có cần giấy ủy quyền không": who may go, and that paper
         not {"document", "documents"} & set(topics)
-        and any(contains(reading.text, w) for w in words.document_words)
+        and said_papers(turn.text, words)
         and names_document(turn, proc, reading.text)
     ):
         topics.append("document")
@@ -520,12 +522,13 @@ def _thanks_only(turn: Turn, proc: Procedure, text: str, analysis: Analysis) -> 
 
 
 def _back_to_earlier(turn: Turn, text: str) -> bool:
-    """ "ok quay lại vụ sổ đỏ, cần đơn gì": back to the procedure followed earlier that the words
-    point at (a two-syllable word of its name), not the matcher's fresh reading of "sổ đỏ" (a
+    """ "ok quay lại vụ sổ đỏ, cần đơn gì", "ok còn vụ khai tử …": back to the procedure followed
+    earlier that the words point at (a two-syllable word of its name), not the matcher's fresh reading of "sổ đỏ" (a
     list of its siblings); its answer, or its card when nothing is asked."""
     words = turn.content.flows.words
     said = fold(turn.text)
     opens = any(f"{said} ".startswith(f"{m} ") for m in words.back_leads)
+    opens = opens or turns_to(turn, turn.text)  # "ok còn vụ khai tử, ai đi cũng đc": back to it
     if not opens and not any(contains(said, m) for m in words.control.get("back", ())):
         return False
     here = turn.proc.id if turn.proc is not None else ""
@@ -846,11 +849,14 @@ def _facts_bring_papers(turn: Turn, proc: Procedure, text: str) -> bool:
 
 
 def _press_asked(turn: Turn, text: str) -> None:
-    """ "đặt lịch làm căn cước cho con": after the card, the button the need's words asked for
-    (understand.yaml need_buttons), when the card shows it."""
+    """ "đặt lịch làm căn cước cho con", "muốn làm 1 lần cho xong": after the card, the button the
+    need's words asked for (understand.yaml need_buttons, card_buttons), when the card shows it."""
     shown = [[b.label, b.payload] for reply in turn.replies for b in reply.buttons]
-    step = asked_step(fold(text), turn.content.flows.words)
-    if step and f"go:{step}" in {payload for _, payload in shown}:
+    payloads = {payload for _, payload in shown}
+    step = asked_step(fold(text), turn.content.flows.words) or card_step(
+        fold(text), turn.content.flows.words, payloads
+    )
+    if step and f"go:{step}" in payloads:
         turn.state.buttons = shown  # the card's buttons, shown this turn
         turn.engine.press(turn, f"go:{step}")
 

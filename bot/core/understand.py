@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from bot.core.normalize import fold, nfc, strip_marks
+from bot.core.normalize import clean, fold, nfc, strip_marks
 
 DENIAL_REACH = 1  # words before the negator in a clause that denies ("sorry, not birth")
 TALK_SHARE = 0.5  # a small-talk phrase covering half the message or more is the message
@@ -73,6 +73,7 @@ class Words:
     generic_accented: frozenset[str] = frozenset()  # "lần" (time) is generic, "lăn" (roll) is not
     asks: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     document_words: tuple[str, ...] = ()
+    marked_papers: frozenset[str] = frozenset()  # "ảnh": a paper typed so; "anh" is a man
     question_marks: frozenset[str] = frozenset()
     small_talk: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     control: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
@@ -126,6 +127,12 @@ class Words:
     stand_in_verbs: tuple[str, ...] = ()
     can_words: tuple[str, ...] = ()
     place_verbs: tuple[str, ...] = ()  # "làm ở …", "nộp tại …" with a can-question: the place
+    # "đóng 14 tháng thì đủ ko": a count of these units, then within a few words one of these
+    threshold_units: tuple[str, ...] = ()
+    enough_words: tuple[str, ...] = ()
+    age_units: tuple[str, ...] = ()  # "nó mới 12 tuổi, làm được k": an age, then one of these
+    age_asks: tuple[str, ...] = ()
+    card_buttons: tuple[str, ...] = ()  # steps a need's words press on its card when it shows them
     # English words for what a checklist names ("nationality": "quốc tịch"), folded both sides
     english_terms: Mapping[str, str] = field(default_factory=dict)
 
@@ -181,6 +188,7 @@ class Words:
             ),
             asks=table("asks"),
             document_words=seq("document_words"),
+            marked_papers=frozenset(nfc(str(x)).lower() for x in _items(data.get("marked_papers"))),
             question_marks=frozenset(seq("question_marks")),
             small_talk=table("small_talk"),
             control=table("control"),
@@ -215,6 +223,11 @@ class Words:
             stand_in_verbs=seq("stand_in_verbs"),
             can_words=seq("can_words"),
             place_verbs=seq("place_verbs"),
+            threshold_units=seq("threshold_units"),
+            enough_words=seq("enough_words"),
+            age_units=seq("age_units"),
+            age_asks=seq("age_asks"),
+            card_buttons=_plain_list(data.get("card_buttons")),
             english_terms={
                 fold(str(k)): fold(str(v)) for k, v in _mapping(data.get("english_terms")).items()
             },
@@ -428,14 +441,33 @@ def life_event(folded: str, words: Words) -> str:
     or "". An event with kin words listed for it (death) must name one of them: "mất rồi" alone
     is often a lost paper or money."""
     for event, phrases in words.life_events.items():
-        if not any(contains(folded, p) for p in phrases):
+        said = [p for p in phrases if contains(folded, p)]
+        if not said:
             continue
         if event == "death" and not any(contains(folded, k) for k in words.kin):
             continue
-        if any(contains(folded, w) for w in words.life_event_unless.get(event, ())):
+        rest = f" {folded} "
+        for p in said:  # "quy tiên" is no money ("tiền") spoken of
+            rest = rest.replace(f" {p} ", " ")
+        if any(contains(rest, w) for w in words.life_event_unless.get(event, ())):
             continue  # "giấy khai sanh của chú … trôi mất rồi": a lost paper
         return event
     return ""
+
+
+def said_papers(raw: str, words: Words) -> set[str]:
+    """The paper words (document_words) a message says, folded. One that is a paper only with
+    its marks (marked_papers: "ảnh") counts typed with them: "1 anh khach o 2 thang" is a man."""
+    folded = fold(raw)
+    typed = set(clean(raw).split())
+    said = {w for w in words.document_words if contains(folded, w)}
+    for word in list(said):
+        marked = {m for m in words.marked_papers if strip_marks(m) == word}
+        # ...or in a longer paper word said ("anh the" is "ảnh thẻ" however typed)
+        longer = any(word in p.split() and p != word for p in said)
+        if marked and not marked & typed and not longer:
+            said.discard(word)
+    return said
 
 
 def paper_words(folded: str, words: Words, english: bool = True) -> str:
@@ -466,6 +498,10 @@ def ask_topics(folded: str, words: Words) -> list[str]:
             found.append((at, topic))
     if "who" not in (t for _, t in found):
         at = stand_in(folded, words)
+        if at >= 0:
+            found.append((at, "who"))
+    if "who" not in (t for _, t in found):
+        at = threshold(folded, words)
         if at >= 0:
             found.append((at, "who"))
     if "where" not in (t for _, t in found):
@@ -502,10 +538,33 @@ def here_or_there(folded: str, words: Words) -> int:
     return -1
 
 
+AGE_REACH = 5  # words from an age to "được không" ("12 tuổi thôi, vậy làm được không")
 STAND_IN_REACH = 4  # words between the person and what they would do ("ba tui có cần đi")
 
 
 OWNER_WORDS = frozenset({"cua", "of"})  # a person after these owns a paper, does not stand in
+
+
+def threshold(folded: str, words: Words) -> int:
+    """Where a message asks whether a count meets a condition ("e dong bh dc 14 thang thi du ko",
+    "I'm 13 years old, is that enough"), or -1: a number and a unit (threshold_units), then within
+    a few words an enough-word (after an age, age_asks too: "nó mới 12 tuổi, làm được k").
+    Conditions on time served or age are in who may file."""
+    toks = folded.split()
+    for i, tok in enumerate(toks[:-1]):
+        if not tok.isdigit():
+            continue
+        rest = " ".join(toks[i + 1 :])
+        unit = next((u for u in words.threshold_units if f"{rest} ".startswith(f"{u} ")), "")
+        if not unit:
+            continue
+        after = toks[i + 1 + len(unit.split()) :]
+        if any(contains(" ".join(after[: STAND_IN_REACH + 2]), w) for w in words.enough_words):
+            return len(" ".join(toks[:i]))
+        near = " ".join(after[:AGE_REACH])  # "nó mới 12 tuổi, làm được k"; not "78 tuổi
+        if unit in words.age_units and any(contains(near, w) for w in words.age_asks):
+            return len(" ".join(toks[:i]))  # rồi đi xa hổng nổi, ở xã làm được hông"
+    return -1
 
 
 def stand_in(folded: str, words: Words) -> int:
@@ -624,6 +683,17 @@ def asked_step(folded: str, words: Words) -> str:
         return ""  # "đặt lịch trên vneid dc k": how to book online, not a slot here
     for step in words.need_buttons:
         if any(contains(folded, p) for p in words.buttons.get(step, ())):
+            return step
+    return ""
+
+
+def card_step(folded: str, words: Words, payloads: set[str]) -> str:
+    """The step of a button on a need's card that its words ask for ("muốn làm 1 lần cho xong":
+    the bundle; understand.yaml card_buttons) when the card shows it; '' when none."""
+    for step in words.card_buttons:
+        if f"go:{step}" in payloads and any(
+            contains(folded, p) for p in words.buttons.get(step, ())
+        ):
             return step
     return ""
 
@@ -782,9 +852,7 @@ def read(raw: str, context: Context, words: Words) -> Reading:
             return Reading(Kind.ASK, ",".join(topics), facts, text=folded)
         # "nationality?" -> "quốc tịch": the papers' words
         glossed = paper_words(folded, words, language(raw, words) == "en")
-        if is_question(raw, folded, words) and (
-            glossed or any(contains(folded, w) for w in words.document_words)
-        ):
+        if is_question(raw, folded, words) and (glossed or said_papers(raw, words)):
             return Reading(Kind.ASK, "document", facts, text=glossed or folded)
     talk = _intent(core, words.small_talk, whole=True)
     if talk:
