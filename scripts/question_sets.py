@@ -4,7 +4,8 @@ Each session's blind sets are held out while it works, then join the training se
 sets, since session 10 sealed5-8 (each of those scored +0.0035 on average, by a model trained with
 the other three added; README), since session 11 sealed9-10, since session 12 sealed11-14, since
 session 13 sealed15-18, since session 14 sealed19-22, since session 16 sealed23-26, since session
-17 sealed31-38, since session 18 sealed39-42, since session 19 sealed47-50, since session 20 sealed51-54. train27-30 (session 14) and train43-46 (session 17)
+17 sealed31-38, since session 18 sealed39-42, since session 19 sealed47-50, since session 20 sealed51-54, since session 31 sealed55-90
+(blind held out from session 20 to 30). train27-30 (session 14) and train43-46 (session 17)
 were written to train only, by writers who saw neither the code nor any other set, on the hardest
 kinds of question (English, telling look-alike records apart; stories with an implied need, hard
 negatives). The held-out
@@ -36,10 +37,8 @@ TRAIN_SETS = [
         *(f"sealed{n}" for n in range(55, 91)),
     )
 ]
-# sealed55-58 (written in session 20), sealed59-62 (session 21) and sealed63-66 (session 22) are
-# the blind ones; in session 21 sealed55-58 chose one thing (the gates alone decide), later sets
-# nothing (session 22 ran sealed63-66 on the session-21 model and on its own, which differ only
-# by the speller's vocabulary)
+# sealed91-94 (written in session 29), sealed95-98 (session 30) and sealed99-102 (session 31) are
+# the blind ones; each was run first on the model of its day, and chose nothing
 HELD_OUT = [EVAL / f"questions.sealed{n}.jsonl" for n in range(91, 103)]
 # What a question set trains is measured on the sets that did not: the word translation model
 # learns from the sets too, so the second ranker reads each set through one learnt without its

@@ -718,7 +718,11 @@ def _in_context(turn: Turn, proc: Procedure, text: str, analysis: Analysis) -> b
         turn.say(with_footnote(turn, cases))
         reprompt(turn)
         return True
-    return False if own else _not_in_card(turn, proc, text)  # own words: its card again
+    if own and hints_at(turn, text, proc):
+        return False  # its own words ("thông báo lưu trú ạ"): its card again
+    # a question that reads as the procedure in hand but that nothing in its entry answers
+    # ("khách tới trễ 12h đêm thì sao"): said so, not a choice with some look-alike
+    return _not_in_card(turn, proc, text)
 
 
 def _not_in_card(turn: Turn, proc: Procedure, text: str) -> bool:
