@@ -824,9 +824,14 @@ def _answer_with_card(turn: Turn, proc: Procedure, text: str) -> None:
     said, asked = _last_clause_asks(turn, text)
     if not asked and _facts_bring_papers(turn, proc, text):
         asked = ["document"]  # "… mà nhà không có giấy chứng sinh thì làm sao": its papers
-    if shown is None or not shown.buttons or not asked:
+    if shown is None or not shown.buttons or pending_question(turn) is not None:
+        return  # ...or the card asks something first
+    cases = case_papers(turn, proc, text) if not asked else ""
+    if cases:  # "có bắt buộc đi xét nghiệm adn ko" picking an offer: the papers either way
+        turn.replies[-1] = replace(shown, buttons=())
+        turn.say(with_footnote(turn, cases), list(shown.buttons))
         return
-    if pending_question(turn) is not None:  # the card asks something first
+    if not asked:
         return
     turn.replies[-1] = replace(shown, buttons=())
     # the whole checklist: a first message's story and the procedure's own name ("khai tử" is

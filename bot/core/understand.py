@@ -338,16 +338,26 @@ ENGLISH_AUX = frozenset(
 def is_question(raw: str, folded: str, words: Words) -> bool:
     if "?" in raw:
         return True
-    toks = folded.split()
-    while len(toks) > 2 and toks[-1] in words.particles and toks[-1] not in words.question_marks:
-        toks.pop()  # "… theo hả ad", "… không anh ơi": the question word before the address
-    if len(toks) > 1 and toks[-1] in words.question_marks:
+    if _ends_asking(folded.split(), words):
+        return True
+    # a clause that asks, then a remark ("phai di xet nghiem adn ha, ton kem lam")
+    clauses = [fold(c).split() for c in re.split(r"[,;.!\n]+", raw)]
+    if len(clauses) > 1 and any(_ends_asking(c, words) for c in clauses[:-1] if len(c) > 2):
         return True
     inner = [m for m in words.question_marks if " " in m or len(m) > 3]
     if any(contains(folded, m) for m in inner):
         return True
     # "do we need anything about her citizenship": an English question opens with its verb
+    toks = folded.split()
     return bool(toks) and toks[0] in ENGLISH_AUX and language(raw, words) == "en"
+
+
+def _ends_asking(toks: list[str], words: Words) -> bool:
+    """The words end on a question word, an address after it aside ("… theo hả ad")."""
+    toks = list(toks)
+    while len(toks) > 2 and toks[-1] in words.particles and toks[-1] not in words.question_marks:
+        toks.pop()  # "… theo hả ad", "… không anh ơi": the question word before the address
+    return len(toks) > 1 and toks[-1] in words.question_marks
 
 
 def language(raw: str, words: Words) -> str:
