@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from bot.config import Config, load_config
-from bot.content.bundle import check_catalog_dir, load_catalog_dir
+from bot.content.bundle import check_content, load_catalog_dir
 from bot.content.yamlio import ContentError
 from bot.core.matcher import Analysis
 from bot.importer import SourceError, import_dvcqg
@@ -48,13 +48,13 @@ def _catalog_dir(args: argparse.Namespace) -> Path:
 @command("catalog validate")
 def cmd_validate(args: argparse.Namespace) -> int:
     root = _catalog_dir(args)
-    bundle, problems = check_catalog_dir(root)
+    catalog, problems = check_content(root)
     for p in problems:
         print(p, file=sys.stderr)
-    if bundle is None:
+    if problems:
         print(f"{len(problems)} problem(s) in {root}", file=sys.stderr)
         return 1
-    print(f"OK: {len(bundle.catalog)} entries in {root}")
+    print(f"OK: {len(catalog)} entries in {root}")
     return 0
 
 

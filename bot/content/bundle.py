@@ -57,6 +57,13 @@ class CatalogBundle:
     matcher: Matcher
 
 
+def check_content(root: Path) -> tuple[Catalog, list[Problem]]:
+    """Check the catalogue and its lexicon without indexing them (`catalog validate`: the
+    matcher's index, a minute to build cold, finds no problem of its own)."""
+    catalog, problems = check_catalog(root)
+    return catalog, problems + load_lexicon(root)[2]
+
+
 def check_catalog_dir(root: Path) -> tuple[CatalogBundle | None, list[Problem]]:
     """Load catalogue + lexicon; return (bundle or None, every problem)."""
     catalog, problems = check_catalog(root)
