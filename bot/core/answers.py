@@ -187,24 +187,14 @@ def _proxy_paper(turn: Turn, proc: Procedure) -> Document | None:
     papers that speak of authorising, the one that names it first ("Văn bản ủy quyền …", not
     "Tờ khai … dùng cho trường hợp ủy quyền")."""
     words = turn.content.flows.words.proxy_words
-    found = [
-        (at, n, d)
-        for n, d in enumerate(proc.documents)
-        if (at := min(_word_at(fold(d.name), w) for w in words)) < NOWHERE
-    ]
-    return min(found, key=lambda x: x[:2])[2] if found else None
+    docs = [d for d in proc.documents if any(contains(fold(d.name), w) for w in words)]
+    return min(docs, key=lambda d: _first_at(fold(d.name), words), default=None)
 
 
-NOWHERE = 10**6
-
-
-def _word_at(folded: str, phrase: str) -> int:
-    """Where a phrase stands among a text's words (its first word's index), or NOWHERE."""
-    toks, want = folded.split(), phrase.split()
-    for i in range(len(toks) - len(want) + 1):
-        if toks[i : i + len(want)] == want:
-            return i
-    return NOWHERE
+def _first_at(folded: str, phrases: tuple[str, ...]) -> int:
+    """Where the first of the phrases said stands in the text (a character offset)."""
+    padded = f" {folded} "
+    return min(at for p in phrases if (at := padded.find(f" {p} ")) >= 0)
 
 
 def proxy_text(turn: Turn, proc: Procedure) -> str:

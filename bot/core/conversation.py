@@ -47,7 +47,6 @@ from bot.core.understand import (
     Reading,
     ask_topics,
     asked_step,
-    card_step,
     contains,
     facts_in,
     is_question,
@@ -861,11 +860,8 @@ def _press_asked(turn: Turn, text: str) -> None:
     """ "đặt lịch làm căn cước cho con", "muốn làm 1 lần cho xong": after the card, the button the
     need's words asked for (understand.yaml need_buttons, card_buttons), when the card shows it."""
     shown = [[b.label, b.payload] for reply in turn.replies for b in reply.buttons]
-    payloads = {payload for _, payload in shown}
-    step = asked_step(fold(text), turn.content.flows.words) or card_step(
-        fold(text), turn.content.flows.words, payloads
-    )
-    if step and f"go:{step}" in payloads:
+    step = asked_step(fold(text), turn.content.flows.words, {p for _, p in shown})
+    if step:
         turn.state.buttons = shown  # the card's buttons, shown this turn
         turn.engine.press(turn, f"go:{step}")
 

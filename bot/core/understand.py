@@ -686,24 +686,15 @@ def _asks_online(folded: str, words: Words) -> bool:
     return any(contains(folded, w) for w in words.asks.get("online", ()))
 
 
-def asked_step(folded: str, words: Words) -> str:
+def asked_step(folded: str, words: Words, shown: set[str] | None = None) -> str:
     """The step a need's own words ask for ("đặt lịch …" -> booking.start; understand.yaml
-    need_buttons), whether or not its button is on screen; '' when none."""
+    need_buttons), whether or not its button is on screen; '' when none. With `shown`, a card's
+    button payloads: those of card_buttons it shows ("muốn làm 1 lần cho xong": the bundle)."""
     if _asks_online(folded, words):
         return ""  # "đặt lịch trên vneid dc k": how to book online, not a slot here
-    for step in words.need_buttons:
+    steps = words.need_buttons if shown is None else words.card_buttons
+    for step in (s for s in steps if shown is None or f"go:{s}" in shown):
         if any(contains(folded, p) for p in words.buttons.get(step, ())):
-            return step
-    return ""
-
-
-def card_step(folded: str, words: Words, payloads: set[str]) -> str:
-    """The step of a button on a need's card that its words ask for ("muốn làm 1 lần cho xong":
-    the bundle; understand.yaml card_buttons) when the card shows it; '' when none."""
-    for step in words.card_buttons:
-        if f"go:{step}" in payloads and any(
-            contains(folded, p) for p in words.buttons.get(step, ())
-        ):
             return step
     return ""
 
