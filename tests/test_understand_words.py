@@ -207,3 +207,34 @@ def test_a_short_fact_phrase_is_not_found_with_a_word_inside_it() -> None:
     assert length("tu minh lam", "tu lam") == 0.0
     assert length("chua di xet nghiem", "chua xet nghiem") == 2.5
     assert length("khong co giay", "co giay") == 0.0  # denied
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "cho tôi hỏi một chút",
+        "Xin chào, tôi là Hùng ở xã Tân Hòa, tôi muốn hỏi mấy việc",
+        "Bà xin phép hỏi các anh các chị một việc. Bà năm nay 76 tuổi rồi, nhờ đứa cháu gõ hộ.",
+        "Hello, I have a quick question",
+    ],
+)
+def test_saying_one_will_ask_is_invited_not_matched(said: str, words: Words) -> None:
+    """An opening that only announces a question names no procedure: the bot invites it."""
+    reading = read(said, Context(), words)
+    assert (reading.kind, reading.value) == (Kind.TALK, "ask_ahead")
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "cho hỏi chút về khai sinh",  # asked in the same clause
+        "Bà hỏi cái. Con gái với con rể bà mất vì tai nạn năm ngoái, giờ bà nuôi cháu 8 tuổi.",
+        "Em hỏi chút. Em năm nay 30 tuổi, muốn làm lại căn cước",  # a need beside the intro
+        "con ơi bà hỏi chút, con dâu bà mới đẻ đứa nhỏ ở bệnh viện",  # a life event
+        "cho em hỏi chút, giấy khai sinh bị rách thì sao",  # a paper, a question
+    ],
+)
+def test_a_question_announced_and_asked_or_told_is_not_only_announced(
+    said: str, words: Words
+) -> None:
+    assert read(said, Context(), words).value != "ask_ahead"

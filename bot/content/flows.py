@@ -257,6 +257,12 @@ WORD_LISTS = (
     "age_units",
     "age_asks",
     "proxy_words",
+    "ask_ahead",
+    "ask_ahead_fillers",
+    "intro_marks",
+    "need_marks",
+    "purpose_marks",
+    "hand_in_verbs",
 )
 WORD_TABLES = (
     "asks",

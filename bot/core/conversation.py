@@ -158,7 +158,8 @@ def _talk(turn: Turn, reading: Reading) -> bool:
         turn.text = rest
         again = read(rest, context_of(turn), turn.content.flows.words)
         return HANDLERS.get(again.kind, _need)(turn, again)
-    turn.say(turn.r.t(f"talk_{reading.value}"))
+    held = "_proc" if reading.value == "ask_ahead" and turn.proc is not None else ""
+    turn.say(turn.r.t(f"talk_{reading.value}{held}"))
     reprompt(turn)
     return True
 

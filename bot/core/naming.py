@@ -51,6 +51,8 @@ def names(turn: Turn, proc: Procedure | None, text: str, other: Procedure) -> bo
     words = turn.content.flows.words
     text = unheld(text, words)  # "tôi có giấy chứng tử …": held, not asked for
     text = _unowned(text, words)  # "thường trú của em ở Ngã Năm": hers, not a need
+    if proc is not None:  # "e cần để kết hôn với người Hàn": what the paper in hand is for
+        text = unpurposed(text, words)
     typed = [t for t in fold(text).split() if t not in words.particles]
     if sum(t not in words.question_marks for t in typed) < MIN_WORDS:
         return False
@@ -59,6 +61,8 @@ def names(turn: Turn, proc: Procedure | None, text: str, other: Procedure) -> bo
     turning = turns_to(turn, text)
     asking = any(contains(fold(text), w) for w in words.required_words)
     if asking and proc is not None and not turning:
+        if _hands_in(fold(text), words):  # "thẻ bhyt của ổng có phải nộp luôn không": a paper
+            return False  # handed in for `proc`, not the procedure that issues it
         # "giấy ủy quyền có phải đi chứng thực chữ ký không": what a paper needs, not a need
         paper = _paper_before_required(fold(text), words)
         if paper and not names(turn, proc, paper, other):
@@ -109,6 +113,20 @@ def _unowned(text: str, words: Words) -> str:
     return " ".join(toks)
 
 
+def unpurposed(text: str, words: Words) -> str:
+    """The message with what follows a purpose (purpose_marks: "cần để", "dùng để") blanked to the
+    end of its clause: "e cần để kết hôn với người Hàn" says what the paper is for."""
+    parts = _CLAUSE.split(text)  # clauses at even places, their punctuation between
+    for k in range(0, len(parts), 2):
+        toks = clean(parts[k]).split()
+        line = f" {' '.join(strip_marks(t) for t in toks)} "
+        at = min((line.find(f" {m} ") for m in words.purpose_marks if f" {m} " in line), default=-1)
+        if at >= 0:
+            start = len(line[:at].split())
+            parts[k] = " " + " ".join(toks[:start] + ["_"] * (len(toks) - start)) + " "
+    return "".join(parts)
+
+
 def unheld(text: str, words: Words) -> str:
     """The message with the papers it says the citizen holds blanked, clause by clause: after a
     holding phrase that opens on a paper ("tôi có giấy chứng tử của con gái với giấy khai sinh
@@ -153,6 +171,13 @@ def _registered_at(folded: list[str], clause: str, words: Words) -> int:
         if folded[i] == "co" and said & REGISTERED:
             return i + 1 if not is_question(clause, " ".join(folded), words) else -1
     return -1
+
+
+def _hands_in(folded: str, words: Words) -> bool:
+    """Whether the message asks if something must be handed in: a required word ("có phải")
+    right before a hand-in verb ("nộp", "mang theo")."""
+    padded = f" {folded} "
+    return any(f" {w} {v} " in padded for w in words.required_words for v in words.hand_in_verbs)
 
 
 def _paper_before_required(folded: str, words: Words) -> str:

@@ -133,6 +133,15 @@ class Words:
     age_units: tuple[str, ...] = ()  # "nó mới 12 tuổi, làm được k": an age, then one of these
     age_asks: tuple[str, ...] = ()
     card_buttons: tuple[str, ...] = ()  # steps a need's words press on its card when it shows them
+    # "cho em hỏi chút": the citizen will ask, and has not yet; the words such a clause may also
+    # hold ("một việc", "các anh các chị"); what a clause beside it may tell ("bà 76 tuổi rồi"),
+    # and what shows a need told there ("muốn")
+    ask_ahead: tuple[str, ...] = ()
+    ask_ahead_fillers: frozenset[str] = frozenset()
+    intro_marks: tuple[str, ...] = ()
+    need_marks: tuple[str, ...] = ()
+    purpose_marks: tuple[str, ...] = ()  # "cần để …", "dùng để …": what a paper is for
+    hand_in_verbs: tuple[str, ...] = ()  # "có phải nộp …": a paper handed in, asked about
     # English words for what a checklist names ("nationality": "quốc tịch"), folded both sides
     english_terms: Mapping[str, str] = field(default_factory=dict)
 
@@ -210,6 +219,12 @@ class Words:
             waiting_words=seq("waiting_words"),
             place_nouns=tuple(nfc(str(x)).lower() for x in _items(data.get("place_nouns"))),
             need_verbs=seq("need_verbs"),
+            ask_ahead=seq("ask_ahead"),
+            ask_ahead_fillers=frozenset(t for p in seq("ask_ahead_fillers") for t in p.split()),
+            intro_marks=seq("intro_marks"),
+            need_marks=seq("need_marks"),
+            purpose_marks=seq("purpose_marks"),
+            hand_in_verbs=seq("hand_in_verbs"),
             more_words=seq("more_words"),
             numbers={fold(str(k)): int(v) for k, v in raw_numbers.items()},
             english=frozenset(t for p in seq("english_words", spelled=False) for t in p.split()),
@@ -446,6 +461,21 @@ def _intent_phrase(
     return best, phrase
 
 
+def _talk_share(folded: str, words: Words) -> tuple[float, str]:
+    """The share of the message's words, particles aside, that small-talk phrases cover, and the
+    words left: "rứa là được rồi, bà cảm ơn nhiều nghe" is "được rồi" and "cảm ơn nhiều"."""
+    toks = folded.split()
+    covered = [False] * len(toks)
+    for phrase in (p for ps in words.small_talk.values() for p in ps):
+        want = phrase.split()
+        for i in range(len(toks) - len(want) + 1):
+            if toks[i : i + len(want)] == want:
+                covered[i : i + len(want)] = [True] * len(want)
+    own = [i for i, t in enumerate(toks) if t not in words.particles]
+    left = " ".join(toks[i] for i in own if not covered[i])
+    return (sum(covered[i] for i in own) / len(own) if own else 1.0), left
+
+
 def life_event(folded: str, words: Words) -> str:
     """The life event a message tells ("bà em mới mất hôm qua": death; "vợ em vừa sinh": birth),
     or "". An event with kin words listed for it (death) must name one of them: "mất rồi" alone
@@ -478,6 +508,51 @@ def said_papers(raw: str, words: Words) -> set[str]:
         if marked and not marked & typed and not longer:
             said.discard(word)
     return said
+
+
+def asks_ahead(raw: str, words: Words) -> bool:
+    """ "cho em hỏi chút", "Bà xin phép hỏi một việc. Bà 76 tuổi rồi, nhờ cháu gõ hộ.": the
+    citizen says they will ask and has not asked yet. A clause says so (ask_ahead) and names
+    nothing more; the others say who writes (intro_marks) or nothing, and none asks, needs,
+    names a paper or tells a life event ("con gái bà mất năm ngoái" is a story, not an intro)."""
+    greetings = (*words.small_talk.get("hello", ()), *words.small_talk.get("thanks", ()))
+    clauses = [_without(fold(c), greetings) for c in re.split(r"[.!?;,:\n]+", raw)]
+    leads = [c for c in clauses if any(contains(c, p) for p in words.ask_ahead)]
+    if not leads:
+        return False
+    plain = (
+        words.particles
+        | words.question_marks
+        | words.generic
+        | words.ask_ahead_fillers
+        | {t for k in words.kin for t in k.split()}
+        | set(words.connectives)
+    )
+    if any(set(_without(c, words.ask_ahead).split()) - plain for c in leads):
+        return False  # "cho hỏi chút về khai sinh": asked already
+    rest = [c for c in clauses if c not in leads]
+    return all(
+        not _tells_need(c, words)
+        and (not set(c.split()) - plain or any(contains(c, m) for m in words.intro_marks))
+        for c in rest
+    )
+
+
+def _without(folded: str, phrases: Iterable[str]) -> str:
+    text = f" {folded} "
+    for p in phrases:  # longest first (`_phrases`)
+        text = text.replace(f" {p} ", " ")
+    return " ".join(text.split())
+
+
+def _tells_need(folded: str, words: Words) -> bool:
+    """A clause that asks, wants, names a paper or a need, or tells a life event or a fact."""
+    return (
+        is_question(folded, folded, words)
+        or any(contains(folded, w) for w in (*words.need_verbs, *words.need_marks))
+        or bool(said_papers(folded, words) or paper_words(folded, words))
+        or bool(life_event(folded, words) or facts_in(folded, words) or ask_topics(folded, words))
+    )
 
 
 def paper_words(folded: str, words: Words, english: bool = True) -> str:
@@ -858,19 +933,20 @@ def read(raw: str, context: Context, words: Words) -> Reading:
     talk = _intent(core, words.small_talk, whole=True)
     if talk:
         return Reading(Kind.TALK, talk)
+    if asks_ahead(raw, words):  # "Bà xin phép hỏi các anh các chị một việc."
+        return Reading(Kind.TALK, "ask_ahead")
     if not context.options and yes_no(folded, words):
         return Reading(Kind.TALK, "ok" if yes_no(folded, words) == "yes" else "no")
     if facts and not switching and (context.options or context.has_procedure):
         return Reading(Kind.FACTS, facts=facts)
-    talk, phrase = (
-        _intent_phrase(folded, words.small_talk, whole=False)
-        if len(folded.split()) <= MAX_ANSWER_TOKENS
-        else ("", "")
-    )
-    if talk and len(phrase.split()) >= TALK_SHARE * len(folded.split()):
+    own = [t for t in folded.split() if t not in words.particles]  # "bà", "nghe" aside
+    talk = _intent(folded, words.small_talk, whole=False) if len(own) <= MAX_ANSWER_TOKENS else ""
+    share, left = _talk_share(folded, words)
+    if talk and share >= TALK_SHARE and not _tells_need(left, words):
         # "bạn có phải người thật không": the small talk IS the message; a topic word
         # ("thật" ~ "thất nghiệp") must not turn it into a procedure
         return Reading(Kind.TALK, talk, facts)
     # the matcher gets the words as written: accents tell "lại" (again) from "lai" (mixed race)
     need = without_preamble(raw, words)
-    return Reading(Kind.NEED, talk, facts, text=need)  # value: small talk if no procedure
+    aside = talk if len(folded.split()) <= MAX_ANSWER_TOKENS else ""  # particles count here
+    return Reading(Kind.NEED, aside, facts, text=need)  # value: small talk if no procedure
