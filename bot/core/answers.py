@@ -328,6 +328,22 @@ def case_papers(turn: Turn, proc: Procedure, text: str) -> str:
     return ""
 
 
+def told_papers(turn: Turn, proc: Procedure, facts: Mapping[str, str], said: str) -> str:
+    """The papers the facts a message told call for ("e chưa đủ 18, …": the parents' consent),
+    those `said` does not show yet; "" when none."""
+    parts = guide.parts(turn.content.catalog, proc)
+    docs = [
+        d.name
+        for part in parts
+        for d in part.documents
+        if any(d.when.get(k) == v for k, v in facts.items()) and d.name not in said
+    ]
+    if not docs:
+        return ""
+    lines = "\n".join(f"• {name}" for name in docs[:MAX_DOCS_NAMED])
+    return turn.r.t("told_papers", lines=lines)
+
+
 def names_document(turn: Turn, proc: Procedure, text: str) -> bool:
     return bool(text) and bool(_doc_hits(turn, proc, text))
 

@@ -23,6 +23,7 @@ from bot.core.answers import (
     names_document,
     notes_for,
     proxy_text,
+    told_papers,
     with_footnote,
 )
 from bot.core.engine import Turn
@@ -317,6 +318,8 @@ def _ask(turn: Turn, reading: Reading) -> bool:
         # "còn khai tử thì lệ phí sao?", "à nhầm, ý em là tạm vắng, …": the other one's card
         return _need(turn, Reading(Kind.NEED, text=turn.text))
     said = _answers(turn, proc, reading)
+    extra = told_papers(turn, proc, reading.facts, said)  # "e chưa đủ 18, chú ký thay đc ko"
+    said = f"{said}\n{extra}" if extra else said
     name = display_name(turn, proc)
     if name not in said and names(turn, None, turn.text, proc):  # "giấy khai sinh … lên đâu"
         said = f"{name}:\n{said}"  # the answer says which procedure it speaks for

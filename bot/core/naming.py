@@ -260,7 +260,10 @@ def turns_to(turn: Turn, text: str) -> bool:
     while len(typed) > 1 and (fold(typed[0]) in words.preambles or fold(typed[0]) in acks):
         typed = typed[1:]  # "à", "ờ", "ok còn vụ khai tử …"
     opened = " ".join(typed[:LEAD_WORDS])
-    return any(f"{opened} ".startswith(f"{m} ") for m in words.turn_leads)
+    lead = next((m for m in words.turn_leads if f"{opened} ".startswith(f"{m} ")), "")
+    # "còn đứa cháu ngoại bà đẻ ở nhà thì răng": another person, the same procedure
+    after = [fold(t) for t in typed[len(lead.split()) :][:1]]
+    return bool(lead) and not (after and after[0] in {fold(k) for k in words.kin})
 
 
 def denies(turn: Turn, proc: Procedure, text: str) -> bool:
