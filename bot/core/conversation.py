@@ -46,6 +46,7 @@ from bot.core.understand import (
     Kind,
     Option,
     Reading,
+    announces,
     ask_topics,
     asked_step,
     contains,
@@ -452,6 +453,10 @@ def _need(turn: Turn, reading: Reading) -> bool:
         turn.state.misses = 0
         turn.say(turn.r.t("card_note", note=notes[0]))
         reprompt(turn)
+        return True
+    if proc is None and announces(fold(text), words):  # "Cho tui hỏi chuyện nhà chút. Thằng
+        turn.state.misses = 0  # con tui đi bỏ mối bên Snuol mấy năm nay": a story begun
+        turn.say(turn.r.t("go_on"), [Button(turn.r.t("btn_help"), "cmd:help")])
         return True
     return not_understood(turn)
 

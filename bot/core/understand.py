@@ -517,7 +517,7 @@ def asks_ahead(raw: str, words: Words) -> bool:
     names a paper or tells a life event ("con gái bà mất năm ngoái" is a story, not an intro)."""
     greetings = (*words.small_talk.get("hello", ()), *words.small_talk.get("thanks", ()))
     clauses = [_without(fold(c), greetings) for c in re.split(r"[.!?;,:\n]+", raw)]
-    leads = [c for c in clauses if any(contains(c, p) for p in words.ask_ahead)]
+    leads = [c for c in clauses if announces(c, words)]
     if not leads:
         return False
     plain = (
@@ -528,7 +528,8 @@ def asks_ahead(raw: str, words: Words) -> bool:
         | {t for k in words.kin for t in k.split()}
         | set(words.connectives)
     )
-    if any(set(_without(c, words.ask_ahead).split()) - plain for c in leads):
+    asked = words.ask_ahead
+    if any(set(_without(_bare(_without(c, asked), words), asked).split()) - plain for c in leads):
         return False  # "cho hỏi chút về khai sinh": asked already
     rest = [c for c in clauses if c not in leads]
     return all(
@@ -536,6 +537,17 @@ def asks_ahead(raw: str, words: Words) -> bool:
         and (not set(c.split()) - plain or any(contains(c, m) for m in words.intro_marks))
         for c in rest
     )
+
+
+def announces(folded: str, words: Words) -> bool:
+    """The message says the citizen will ask ("cho tui hỏi chuyện nhà chút"), whatever follows;
+    read without particles ("cho bà hỏi" is "cho hỏi")."""
+    bare = _bare(folded, words)
+    return any(contains(folded, p) or contains(bare, p) for p in words.ask_ahead)
+
+
+def _bare(folded: str, words: Words) -> str:
+    return " ".join(t for t in folded.split() if t not in words.particles)
 
 
 def _without(folded: str, phrases: Iterable[str]) -> str:
