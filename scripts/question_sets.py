@@ -37,8 +37,9 @@ TRAIN_SETS = [
         *(f"sealed{n}" for n in range(55, 91)),
     )
 ]
-# sealed91-94 (written in session 29), sealed95-98 (session 30) and sealed99-102 (session 31) are
-# the blind ones; each was run first on the model of its day, and chose nothing
+# sealed91-94 (written in session 29), sealed95-98 (session 30), sealed99-102 (session 31) and
+# sealed103-106 (session 32) are the blind ones; each was run first on the model of its day, and
+# chose nothing
 HELD_OUT = [EVAL / f"questions.sealed{n}.jsonl" for n in range(91, 107)]
 # What a question set trains is measured on the sets that did not: the word translation model
 # learns from the sets too, so the second ranker reads each set through one learnt without its

@@ -52,7 +52,7 @@ def names(turn: Turn, proc: Procedure | None, text: str, other: Procedure) -> bo
     text = unheld(text, words)  # "tôi có giấy chứng tử …": held, not asked for
     text = _unowned(text, words)  # "thường trú của em ở Ngã Năm": hers, not a need
     if proc is not None:  # "e cần để kết hôn với người Hàn": what the paper in hand is for
-        text = unpurposed(text, words)
+        text = _unpurposed(text, words)
     typed = [t for t in fold(text).split() if t not in words.particles]
     if sum(t not in words.question_marks for t in typed) < MIN_WORDS:
         return False
@@ -113,7 +113,7 @@ def _unowned(text: str, words: Words) -> str:
     return " ".join(toks)
 
 
-def unpurposed(text: str, words: Words) -> str:
+def _unpurposed(text: str, words: Words) -> str:
     """The message with what follows a purpose (purpose_marks: "cần để", "dùng để") blanked to the
     end of its clause: "e cần để kết hôn với người Hàn" says what the paper is for."""
     parts = _CLAUSE.split(text)  # clauses at even places, their punctuation between
