@@ -68,6 +68,7 @@ CLEAR_QUESTION_TOKENS = (
 MIN_WORDS_FOR_OTHER = 3  # words (besides question words) a message needs to be a clear question
 OFFER_CHARS = 90  # a national record's name may run to 1,000 characters
 SUMMARY_STEP = "guide.summary"  # a procedure's card
+BUNDLE_STEP = "guide.bundle"  # a member's card offers its bundle there
 SUMMARY_WAIT = "guide.summary_wait"  # its buttons, waiting
 CHOOSE_STEP = "main.choose"  # asks the separating question or shows the short list again
 PICK = "pick:"  # a choice list's button payloads
@@ -728,19 +729,14 @@ def _in_context(turn: Turn, proc: Procedure, text: str, analysis: Analysis) -> b
         return True
     if own and hints_at(turn, text, proc):
         return False  # its own words ("thông báo lưu trú ạ"): its card again
-    if proc.members and _asks_bundle(turn, text):  # "cái nào làm 1 lần ra hết" under the bundle
+    bundle = f"go:{BUNDLE_STEP}"  # "cái nào làm 1 lần ra hết" under the bundle: its card
+    if proc.members and asked_step(fold(text), turn.content.flows.words, {bundle}):
         turn.state.misses = 0
         turn.engine.run(turn, SUMMARY_STEP)
         return True
     # a question that reads as the procedure in hand but that nothing in its entry answers
     # ("khách tới trễ 12h đêm thì sao"): said so, not a choice with some look-alike
     return _not_in_card(turn, proc, text)
-
-
-def _asks_bundle(turn: Turn, text: str) -> bool:
-    """The message asks for all in one go, in the words of the bundle button ("làm 1 lần")."""
-    said = fold(text)
-    return any(contains(said, p) for p in turn.content.flows.words.buttons.get("guide.bundle", ()))
 
 
 def _not_in_card(turn: Turn, proc: Procedure, text: str) -> bool:

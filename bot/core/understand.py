@@ -953,8 +953,8 @@ def read(raw: str, context: Context, words: Words) -> Reading:
         return Reading(Kind.FACTS, facts=facts)
     own = [t for t in folded.split() if t not in words.particles]  # "bà", "nghe" aside
     talk = _intent(folded, words.small_talk, whole=False) if len(own) <= MAX_ANSWER_TOKENS else ""
-    share, left = _talk_share(folded, words)
-    if talk and share >= TALK_SHARE and not _tells_need(left, words):
+    share, left = _talk_share(folded, words) if talk else (0.0, "")
+    if share >= TALK_SHARE and not _tells_need(left, words):
         # "bạn có phải người thật không": the small talk IS the message; a topic word
         # ("thật" ~ "thất nghiệp") must not turn it into a procedure
         return Reading(Kind.TALK, talk, facts)
