@@ -9,7 +9,7 @@ from bot.core.answers import display_name
 from bot.core.conversation import answer_asked
 from bot.core.engine import Turn
 from bot.core.feature import Action, Feature, Outcome, action
-from bot.core.matcher import CLEAR_LEAD
+from bot.core.matcher import CLEAR_LEAD, raw_odds
 from bot.core.messages import Attachment, Button
 from bot.core.model import NO, YES, Option, Procedure, Question
 from bot.core.naming import names
@@ -51,7 +51,9 @@ def understand(turn: Turn) -> str:
     other = _close_other(analysis.close, first.id, related)
     other = "" if other and matcher.act_settles(turn.text, first.id, other) else other
     if rivals and (
-        analysis.contested or other or _raw(first.score) < CLEAR_LEAD * _raw(rivals[0].score)
+        analysis.contested
+        or other
+        or raw_odds(first.score) < CLEAR_LEAD * raw_odds(rivals[0].score)
     ):
         # close scores (shown, or the second ranker's own), the first and its plain sibling, or
         # the ranker and the curated aliases read the message differently
@@ -95,10 +97,6 @@ def _close_other(pair: tuple[str, ...], first: str, related: set[str]) -> str:
         return ""
     other = pair[1] if pair[0] == first else pair[0]
     return "" if other in related else other
-
-
-def _raw(score: float) -> float:
-    return score / max(1e-9, 1 - score)
 
 
 def show_choices(turn: Turn) -> str:

@@ -28,7 +28,7 @@ from bot.core.answers import (
 )
 from bot.core.engine import Turn
 from bot.core.flows import COMMAND_PREFIX, DEFAULT_ON_TEXT
-from bot.core.matcher import Analysis
+from bot.core.matcher import CLEAR_LEAD, Analysis, raw_odds
 from bot.core.messages import Button
 from bot.core.model import Procedure, Question
 from bot.core.naming import (
@@ -46,6 +46,7 @@ from bot.core.understand import (
     Kind,
     Option,
     Reading,
+    Words,
     announces,
     ask_topics,
     asked_step,
@@ -74,6 +75,7 @@ CHOOSE_STEP = "main.choose"  # asks the separating question or shows the short l
 PICK = "pick:"  # a choice list's button payloads
 OFFERS_ANSWERED = 2  # offers whose lines answer a question typed under a choice list
 SHORT_TOPICS = ("where", "fee", "time", "online", "deadline")  # answered under a choice list
+STORY_CLAUSES = 2  # a family story told without a request: clauses, at least
 CORRECTION_REACH = 4  # words at the start of a message where "à nhầm, ý em là" corrects
 THIS_REF_REACH = 4  # words at the start of a message where "giấy này" points at the paper in hand
 
@@ -113,6 +115,7 @@ def typed(turn: Turn, text: str) -> bool:
     lang = language(text, words)
     if lang != "en":  # "r u ok" is English
         text = turn.text = words.spell_out(text)
+    turn.earlier = turn.state.last_text
     turn.state.last_text = text
     if lang and (
         len(text.split()) > 1 or turn.proc is None
@@ -339,7 +342,10 @@ def _answers(turn: Turn, proc: Procedure, reading: Reading) -> str:
     """The answer to each topic asked, one after the other."""
     topics = reading.value.split(",")
     words = turn.content.flows.words
-    glossed = paper_words(fold(turn.text), words, turn.r.lang == "en")
+    # a correction's papers are those its question names, not those it denies ("… ko phải xin
+    # giấy độc thân. đk kết hôn thì mang theo gì")
+    asked = reading.text if reading.text and _opens_correction(turn) else turn.text
+    glossed = paper_words(fold(asked), words, turn.r.lang == "en")
     lines = card_lines(turn, proc, glossed) if glossed and "document" in reading.value else []
     if lines:  # "do my Korean papers need legalising?": the lines that say so, not the list
         name = clip(display_name(turn, proc), OFFER_CHARS)
@@ -392,6 +398,7 @@ def _need(turn: Turn, reading: Reading) -> bool:
     if _back_to_earlier(turn, text):
         return True
     analysis = turn.content.matcher.analyse(text, top=3)
+    text, analysis = _with_story(turn, text, analysis)
     # "à nhầm, ý em là tạm vắng": the need corrected, not a follow-up of the one in hand
     text, analysis, corrected = _corrected_need(turn, text, analysis)
     if _asks_before_choosing(turn, text, analysis):
@@ -420,9 +427,11 @@ def _need(turn: Turn, reading: Reading) -> bool:
         turn.state.misses = 0
         held = turn.proc  # the procedure it stays on, named: the citizen sees what still holds
         name = clip(display_name(turn, held), OFFER_CHARS) if held is not None else ""
-        turn.say(
+        noted = (
             turn.r.t("correction_noted_proc", name=name) if name else turn.r.t("correction_noted")
         )
+        answer = _asked_again(turn, held, turn.text) if held is not None else ""
+        turn.say(with_footnote(turn, f"{noted}\n{answer}") if answer else noted)
         reprompt(turn)
         return True
     if analysis.matches or (analysis.unsure and not reading.value):  # unsure: a choice list
@@ -444,6 +453,10 @@ def _need(turn: Turn, reading: Reading) -> bool:
     clear = (
         is_question(text, fold(text), words) and len(fold(text).split()) >= CLEAR_QUESTION_TOKENS
     )
+    if proc is None and _tells_story(turn, text):
+        turn.state.misses = 0  # "Cha mẹ thằng cháu tôi mất năm rồi. Nó 10 tuổi, giờ ở với tôi":
+        turn.say(turn.r.t("go_on"), [Button(turn.r.t("btn_help"), "cmd:help")])  # the need next
+        return True
     if analysis.topic or clear:  # a clear question about something else: say so, with the hotline
         turn.state.misses = 0
         turn.say(turn.r.t("out_of_scope"))
@@ -460,6 +473,46 @@ def _need(turn: Turn, reading: Reading) -> bool:
         turn.say(turn.r.t("go_on"), [Button(turn.r.t("btn_help"), "cmd:help")])
         return True
     return not_understood(turn)
+
+
+def _tells_story(turn: Turn, text: str) -> bool:
+    """A story about the family that asks nothing yet, told in a few clauses: the citizen is
+    asked to go on, not told the bot cannot help (its request comes next: `_with_story`)."""
+    words = turn.content.flows.words
+    folded = fold(text)
+    clauses = [c for c in re.split(r"[.;,!\n]+", text) if c.strip()]
+    return (
+        len(clauses) >= STORY_CLAUSES
+        and not choosing(turn)
+        and not is_question(text, folded, words)
+        and any(contains(folded, k) for k in words.kin)
+    )
+
+
+def _with_story(turn: Turn, text: str, analysis: Analysis) -> tuple[str, Analysis]:
+    """A request that names too little to choose one procedure ("tôi muốn làm giấy tờ cho đàng
+    hoàng để lo cho nó, làm giấy gì vậy"), typed after a message that found none or only a choice
+    ("Cha mẹ thằng cháu tôi mất … giờ ở với tôi là bà ngoại"): read with that message before it,
+    when the two name a procedure more surely than the request alone; else the request as it is.
+    A correction says the message before it was wrong: it is read alone."""
+    earlier = turn.earlier
+    if turn.proc is not None or not earlier or not _unclear(analysis) or _opens_correction(turn):
+        return text, analysis
+    told = f"{earlier.rstrip(' .')}. {text}"
+    both = turn.content.matcher.analyse(told, top=3)
+    if not both.matches or _unclear(both):
+        return text, analysis
+    if analysis.matches and both.matches[0].score <= analysis.matches[0].score:
+        return text, analysis
+    return told, both
+
+
+def _unclear(analysis: Analysis) -> bool:
+    """No procedure found, or a first one whose lead would make a choice list (CLEAR_LEAD)."""
+    found = analysis.matches
+    if not found:
+        return True
+    return len(found) > 1 and raw_odds(found[0].score) < CLEAR_LEAD * raw_odds(found[1].score)
 
 
 def _opens_correction(turn: Turn) -> bool:
@@ -480,6 +533,31 @@ def _corrects_detail(turn: Turn, analysis: Analysis) -> bool:
     if top is None or top.id in here:
         return True
     return not (hints_at(turn, turn.text, top) or names(turn, turn.proc, turn.text, top))
+
+
+def _asked_again(turn: Turn, proc: Procedure, text: str) -> str:
+    """What a corrected detail changes the answer to: what its last clause asks ("… bé 5 tuần
+    rồi chứ ko phải 3. vậy còn kịp hông"), or, when that asks only "vậy làm sao", what the
+    message before it asked ("mất bao nhiêu tiền", then "à nhầm, thẻ tìm thấy rồi nhưng bị gãy
+    đôi, vậy làm sao"); else a note of the procedure the question speaks to; "" when none."""
+    words = turn.content.flows.words
+    said, topics = _last_clause_asks(turn, text)
+    question = is_question(text, fold(text), words)
+    if not topics and question and not set(said.split()) - _question_words(words):
+        topics = ask_topics(fold(turn.earlier), words)  # "vậy làm sao": the same question again
+    if topics:
+        return _answers(turn, proc, Reading(Kind.ASK, ",".join(topics), text=said))
+    notes = notes_for(turn, proc, text) if question else []
+    return turn.r.t("card_note", note=notes[0]) if notes else ""
+
+
+def _question_words(words: Words) -> set[str]:
+    """The words of the question marks and connectives ("vậy làm sao", "thế thì sao")."""
+    return {
+        t
+        for m in (*words.question_marks, *words.connectives, "vậy", "thế")
+        for t in fold(m).split()
+    }
 
 
 def _corrects(turn: Turn) -> bool:
@@ -688,11 +766,19 @@ def _in_context(turn: Turn, proc: Procedure, text: str, analysis: Analysis) -> b
     if not follows_up(turn, proc, text, analysis):
         lines = _said_of_other(turn, proc) if not _corrects(turn) else []
         return _say_lines(turn, proc, lines) if lines else False
-    said, topics = _last_clause_asks(turn, text)
-    if topics and _opens_correction(turn):  # "à nhầm, bé 5 tuần rồi chứ ko phải 3. vậy còn kịp
-        # hông": the detail noted, and what its last clause asks answered
-        answers = _answers(turn, proc, Reading(Kind.ASK, ",".join(topics), text=said))
-        turn.say(with_footnote(turn, f"{turn.r.t('correction_noted')}\n{answers}"))
+    if (
+        _opens_correction(turn)
+        and not _last_clause_asks(turn, text)[1]
+        and hints_at(turn, text, proc)
+    ):
+        turn.state.misses = 0  # "à e nhầm, là tạm trú, e vẫn giữ khẩu ở quê": the one in hand
+        turn.say(turn.r.t("correction_noted"))  # confirmed, its card again
+        turn.engine.run(turn, SUMMARY_STEP)
+        return True
+    if _opens_correction(turn) and (again := _asked_again(turn, proc, turn.text)):
+        # "à nhầm, bé 5 tuần rồi chứ ko phải 3. vậy còn kịp hông": the detail noted, the answer
+        name = clip(display_name(turn, proc), OFFER_CHARS)
+        turn.say(with_footnote(turn, f"{turn.r.t('correction_noted_proc', name=name)}\n{again}"))
         reprompt(turn)
         return True
     step = asked_step(fold(text), turn.content.flows.words)
@@ -700,6 +786,7 @@ def _in_context(turn: Turn, proc: Procedure, text: str, analysis: Analysis) -> b
         turn.state.misses = 0
         turn.engine.run(turn, step)
         return True
+    said, topics = _last_clause_asks(turn, text)
     if topics and set(topics) <= set(ask_topics(fold(text), turn.content.flows.words)):
         # "e thuê trọ chạy grab, k phải hộ khẩu đâu, cái tạm trú ấy. phí bn": a story, then what
         # its last clause asks, as the whole reads it ("bà mụ làm chứng được không, bả không biết
@@ -851,7 +938,12 @@ def _answer_with_card(turn: Turn, proc: Procedure, text: str) -> None:
     # the whole checklist: a first message's story and the procedure's own name ("khai tử" is
     # not "tờ khai khai tử") name no paper; a paper asked about ("document") is looked up
     own = {t for n in (proc.name, *proc.aliases) for t in fold(n).split()}
-    rest = " ".join(t for t in said.split() if t not in own) if "document" in asked else ""
+    unnamed = " ".join(t for t in said.split() if t not in own)
+    rest = unnamed if "document" in asked else ""
+    named = {t for n in (proc.name, proc.official_name) for t in fold(n).split()}
+    paper = " ".join(t for t in said.split() if t not in named)
+    if not rest and names_document(turn, proc, paper):
+        asked, rest = ["document", *asked], paper  # "giấy báo tử ai cấp": that paper, its note
     answer = _answers(turn, proc, Reading(Kind.ASK, ",".join(asked), text=rest))
     turn.say(with_footnote(turn, answer), list(shown.buttons))
 

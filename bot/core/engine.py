@@ -83,6 +83,7 @@ class Turn:
     state: ConversationState
     replies: list[Reply] = field(default_factory=list)
     text: str = ""
+    earlier: str = ""  # the citizen's typed message before this one (a story, then its request)
 
     @property
     def content(self) -> Content:

@@ -347,6 +347,11 @@ def _log1p(values: np.ndarray) -> np.ndarray:
     return np.fromiter(map(math.log1p, values), float, len(values))
 
 
+def raw_odds(score: float) -> float:
+    """A shown probability as odds: two matches' scores compare by their odds (CLEAR_LEAD)."""
+    return score / max(1e-9, 1 - score)
+
+
 def _shown(p: float) -> float:
     """A probability as shown: 4 decimals, never 0 or 1."""
     return min(max(round(p, 4), 0.0001), 0.9999)

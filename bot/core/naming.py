@@ -76,11 +76,14 @@ def names(turn: Turn, proc: Procedure | None, text: str, other: Procedure) -> bo
         own = [t for t in toks if t not in words.generic]
         named = set(own)
         other_word = _misread(forms, phrase)  # "mắt kém lắm" typed with marks: not "mất", "làm"
-        if len(named & said - other_word) < max(2, math.ceil(NAMED_SHARE * len(named))):
+        # a message that turns to it ("thế còn thất nghiệp thì …") may name its own words only
+        need = max(2, len(named) - 1 if turning else math.ceil(NAMED_SHARE * len(named)))
+        if len(named & said - other_word) < need:
             continue
         pairs = _pairs(toks)
         # every word said, or the run holds one of the name's first words
-        head = set(own[:HEAD_WORDS]) if not named <= said - other_word else named
+        whole = turning or named <= said - other_word
+        head = named if whole else set(own[:HEAD_WORDS])
         for seq in _without_places(runs, forms, words.place_nouns):
             seq = [t if t not in other_word else "" for t in seq]
             asked = _asked_pairs(turn, seq) & pairs - papers
