@@ -537,13 +537,13 @@ def _corrects_detail(turn: Turn, analysis: Analysis) -> bool:
 
 def _asked_again(turn: Turn, proc: Procedure, text: str) -> str:
     """What a corrected detail changes the answer to: what its last clause asks ("… bé 5 tuần
-    rồi chứ ko phải 3. vậy còn kịp hông"), or, when that asks only "vậy làm sao", what the
-    message before it asked ("mất bao nhiêu tiền", then "à nhầm, thẻ tìm thấy rồi nhưng bị gãy
+    rồi chứ ko phải 3. vậy còn kịp hông"), or, when it asks nothing or only "vậy làm sao", what
+    the message before it asked ("mất bao nhiêu tiền", then "à nhầm, thẻ tìm thấy rồi nhưng bị gãy
     đôi, vậy làm sao"); else a note of the procedure the question speaks to; "" when none."""
     words = turn.content.flows.words
     said, topics = _last_clause_asks(turn, text)
     question = is_question(text, fold(text), words)
-    if not topics and question and not set(said.split()) - _question_words(words):
+    if not topics and (not question or not set(said.split()) - _question_words(words)):
         topics = ask_topics(fold(turn.earlier), words)  # "vậy làm sao": the same question again
     if topics:
         return _answers(turn, proc, Reading(Kind.ASK, ",".join(topics), text=said))
@@ -769,7 +769,7 @@ def _in_context(turn: Turn, proc: Procedure, text: str, analysis: Analysis) -> b
     if (
         _opens_correction(turn)
         and not _last_clause_asks(turn, text)[1]
-        and hints_at(turn, text, proc)
+        and names(turn, None, text, proc)
     ):
         turn.state.misses = 0  # "à e nhầm, là tạm trú, e vẫn giữ khẩu ở quê": the one in hand
         turn.say(turn.r.t("correction_noted"))  # confirmed, its card again
