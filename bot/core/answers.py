@@ -290,7 +290,11 @@ def _doc_hits(turn: Turn, proc: Procedure, text: str) -> list[tuple[int, str, st
             if hit >= 2 or (hit and len(words) <= 2):
                 hits.append((hit + 1, turn.r.t("doc_not_needed", name=nn.name), nn.reason))
     hits.sort(key=lambda x: -x[0])
-    return hits
+    # a bundle's members list the same paper: said once, with the note that scored best
+    best: dict[str, tuple[int, str, str]] = {}
+    for found in hits:
+        best.setdefault(found[1], found)
+    return list(best.values())
 
 
 # a word that ties a question to the checklist's case is rare among procedure names ("adn"
