@@ -60,14 +60,20 @@ class Lexicon:
     )
 
     @cached_property
-    def longest_expand(self) -> int:
-        """Words in the longest abbreviation (computed once, not per message)."""
-        return max((len(k) for k in self.expand), default=1)
+    def expand_lengths(self) -> dict[str, tuple[int, ...]]:
+        """Per first word of an abbreviation, the lengths of those it starts, longest first
+        (computed once: a word no abbreviation starts with is passed over in one look-up)."""
+        return _lengths_by_first(self.expand)
 
     @cached_property
-    def longest_concept(self) -> dict[str, int]:
-        """Per language, words in the longest phrase that implies a concept."""
-        return {lang: max((len(k) for k in t), default=1) for lang, t in self.concepts.items()}
+    def concept_lengths(self) -> dict[str, dict[str, tuple[int, ...]]]:
+        """Per language, the same for the phrases that imply a concept."""
+        return {lang: _lengths_by_first(t) for lang, t in self.concepts.items()}
+
+    @cached_property
+    def english_synonyms(self) -> Lexicon:
+        """The English synonyms as a lexicon of their own (built once, not per message)."""
+        return Lexicon(expand=self.en_expand)
 
     @classmethod
     def from_data(
@@ -154,7 +160,7 @@ class Lexicon:
     def rewrite_english(self, toks: list[str]) -> list[str]:
         """Stem English words and apply the English synonyms ('passed away' -> 'die')."""
         stems = [stem(t) for t in toks]
-        return Lexicon(expand=self.en_expand).rewrite(stems) if self.en_expand else stems
+        return self.english_synonyms.rewrite(stems) if self.en_expand else stems
 
     def add_concepts(self, toks: list[str], lang: str = "vi") -> tuple[list[str], set[int]]:
         """Insert a concept's words after each phrase that implies it; return their positions."""
@@ -174,27 +180,43 @@ class Lexicon:
         table = self.concepts.get(lang) or {}
         if not table:
             return toks, set(), origin
-        longest = self.longest_concept[lang]
+        lengths = self.concept_lengths[lang]
         out: list[str] = []
         where: list[int] = []
         added: set[int] = set()
         i = 0
         while i < len(toks):
-            for n in range(min(longest, len(toks) - i), 0, -1):
-                key = tuple(toks[i : i + n])
-                if key in table and self._typed_as(key, origin[i : i + n], typed):
-                    out.extend(key)
-                    where.extend(origin[i : i + n])
-                    added.update(range(len(out), len(out) + len(table[key])))
-                    out.extend(table[key])
-                    where.extend([-1] * len(table[key]))
-                    i += n
-                    break
-            else:
+            key = self._concept_at(toks, origin, i, table, lengths.get(toks[i], ()), typed)
+            if key is None:
                 out.append(toks[i])
                 where.append(origin[i])
                 i += 1
+                continue
+            n = len(key)
+            out.extend(key)
+            where.extend(origin[i : i + n])
+            added.update(range(len(out), len(out) + len(table[key])))
+            out.extend(table[key])
+            where.extend([-1] * len(table[key]))
+            i += n
         return out, added, where
+
+    def _concept_at(
+        self,
+        toks: list[str],
+        origin: list[int],
+        i: int,
+        table: Mapping[tuple[str, ...], tuple[str, ...]],
+        lengths: tuple[int, ...],
+        typed: Sequence[str | None],
+    ) -> tuple[str, ...] | None:
+        """The longest phrase of `table` that starts at toks[i] and is typed as one (`lengths`:
+        those of the phrases starting with toks[i], longest first), or None."""
+        for n in lengths:
+            key = tuple(toks[i : i + n])
+            if len(key) == n and key in table and self._typed_as(key, origin[i : i + n], typed):
+                return key
+        return None
 
     def _typed_as(
         self, key: tuple[str, ...], where: list[int], typed: Sequence[str | None]
@@ -263,20 +285,20 @@ class Lexicon:
         out: list[str] = []
         origin: list[int] = []
         i = 0
-        longest = self.longest_expand
+        lengths = self.expand_lengths
         while i < len(toks):
-            for n in range(min(longest, len(toks) - i), 0, -1):
-                key = tuple(toks[i : i + n])
-                if key in self.expand:
-                    out.extend(self.expand[key])
-                    origin.extend([-1] * len(self.expand[key]))
-                    i += n
-                    break
-            else:
-                res = self._disambiguate(toks, i)
-                out.extend(res)
-                origin.extend([i] if res == (toks[i],) else [-1] * len(res))
-                i += 1
+            t = toks[i]
+            key = _longest_at(toks, i, self.expand, lengths.get(t, ()))
+            if key is not None:
+                words = self.expand[key]
+                out.extend(words)
+                origin.extend([-1] * len(words))
+                i += len(key)
+                continue
+            res = self._disambiguate(toks, i) if t in self.ambiguous else (t,)
+            out.extend(res)
+            origin.extend([i] if res == (t,) else [-1] * len(res))
+            i += 1
         return out, origin
 
     def _disambiguate(self, toks: list[str], i: int) -> tuple[str, ...]:
@@ -381,6 +403,27 @@ def _written_as(
         for form in forms
         if len(form) == len(written)
     )
+
+
+def _lengths_by_first(table: Iterable[tuple[str, ...]]) -> dict[str, tuple[int, ...]]:
+    """Per first word of the phrases in `table`, their distinct lengths, longest first."""
+    lengths: dict[str, set[int]] = {}
+    for key in table:
+        if key:
+            lengths.setdefault(key[0], set()).add(len(key))
+    return {w: tuple(sorted(ns, reverse=True)) for w, ns in lengths.items()}
+
+
+def _longest_at(
+    toks: list[str], i: int, table: Mapping[tuple[str, ...], object], lengths: tuple[int, ...]
+) -> tuple[str, ...] | None:
+    """The longest phrase of `table` that starts at toks[i] (`lengths`: those of the phrases
+    starting with toks[i], longest first), or None."""
+    for n in lengths:
+        key = tuple(toks[i : i + n])
+        if len(key) == n and key in table:
+            return key
+    return None
 
 
 def _after(toks: list[str], markers: Set[tuple[str, ...]], span: int) -> set[int]:

@@ -401,9 +401,12 @@ def request_sentence(text: str) -> str:
 
 def _split(text: str) -> tuple[list[str], list[str], bool]:
     """(folded tokens, accented tokens, whether the text had accents at all)."""
-    pairs = [(a, strip_marks(a)) for a in clean(text).split()]
-    pairs = [(a, f) for a, f in pairs if f]
-    return [f for _, f in pairs], [a for a, _ in pairs], any(a != f for a, f in pairs)
+    typed = clean(text).split()
+    folded = [strip_marks(a) for a in typed]
+    if not all(folded):  # a word of marks only
+        typed = [a for a, f in zip(typed, folded, strict=True) if f]
+        folded = [f for f in folded if f]
+    return folded, typed, folded != typed
 
 
 class Matcher:
