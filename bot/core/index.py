@@ -139,11 +139,16 @@ class PhraseIndex:
         return out, best
 
 
-@lru_cache(maxsize=4096)  # a question's features are looked up in several indexes
-def feature_key(feature: str) -> int:
+def _key(feature: str) -> int:
     """A feature's stable 64-bit key (BLAKE2b): the same in every process and on every machine.
     Between 200k features a collision has odds of about 1e-9, and building refuses one."""
     return int.from_bytes(hashlib.blake2b(feature.encode(), digest_size=8).digest(), "little")
+
+
+@lru_cache(maxsize=4096)  # a question's features are looked up in several indexes
+def feature_key(feature: str) -> int:
+    """_key, remembered: building reads each feature once and calls _key itself."""
+    return _key(feature)
 
 
 class FlatPostings:
@@ -158,30 +163,27 @@ class FlatPostings:
     ids: np.ndarray
     weights: np.ndarray
 
-    def _flatten(self, postings: Iterable[tuple[str, np.ndarray, np.ndarray]]) -> list[str]:
-        """Store (feature, entry ids, weights) postings flat; return the features in slot order."""
-        feats: list[str] = []
-        ids_parts: list[np.ndarray] = []
-        w_parts: list[np.ndarray] = []
-        for f, ids, w in postings:
-            feats.append(f)
-            ids_parts.append(ids)
-            w_parts.append(w)
-        keys = np.array([feature_key(f) for f in feats], dtype=np.uint64)
+    def _store(
+        self, feats: Sequence[str], starts: np.ndarray, ids: np.ndarray, weights: np.ndarray
+    ) -> np.ndarray:
+        """Store postings given grouped by feature (feature k's at starts[k]:starts[k + 1] of ids
+        and weights) flat in key order; return the features' indexes in slot order."""
+        starts = np.asarray(starts, dtype=np.int64)
+        keys = np.fromiter((_key(f) for f in feats), dtype=np.uint64, count=len(feats))
         order = np.argsort(keys, kind="stable")
         self.keys = keys[order]
         if (same := np.flatnonzero(self.keys[1:] == self.keys[:-1])).size:
             k = int(same[0])
             raise ValueError(f"feature keys collide: {feats[order[k]]!r}, {feats[order[k + 1]]!r}")
-        lengths = np.array([len(ids_parts[k]) for k in order], dtype=np.int64)
+        lengths = np.diff(starts)[order]
         self.starts = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
-        self.ids = (
-            np.concatenate([ids_parts[k] for k in order]) if feats else np.zeros(0, dtype=np.int32)
+        # where each stored posting comes from: its feature's old start, then one by one
+        source = np.repeat(starts[:-1][order] - self.starts[:-1], lengths) + np.arange(
+            int(self.starts[-1])
         )
-        self.weights = (
-            np.concatenate([w_parts[k] for k in order]) if feats else np.zeros(0)
-        ).astype(np.float32)
-        return [feats[k] for k in order]
+        self.ids = ids[source].astype(np.int32)
+        self.weights = weights[source].astype(np.float32)
+        return order
 
     def slots(self, feats: Sequence[str]) -> np.ndarray:
         """Each feature's slot, or -1 when the index does not hold it."""
@@ -230,29 +232,35 @@ class BM25Index(FlatPostings):
         self.size = len(docs)
         lengths = np.array([max(1, len(d)) for d in docs], dtype=float)
         avg = float(lengths.mean()) if len(docs) else 1.0
-        tf: dict[str, dict[int, int]] = defaultdict(dict)
-        for i, doc in enumerate(docs):
-            for f in doc:
-                tf[f][i] = tf[f].get(i, 0) + 1
+        feats, fid = _numbered(docs)
+        doc = np.repeat(np.arange(len(docs)), [len(d) for d in docs])
+        # (feature, document) pairs with their counts, by feature, documents in order
+        pair, cnt = np.unique(fid * max(1, self.size) + doc, return_counts=True)
+        fid, ids, tf = pair // max(1, self.size), pair % max(1, self.size), cnt.astype(float)
+        df = np.bincount(fid, minlength=len(feats))
         n = max(1, self.size)
-        self.idf = {f: math.log(1 + (n - len(p) + 0.5) / (len(p) + 0.5)) for f, p in tf.items()}
-        self._flatten(
-            (f, ids, cnt * (k1 + 1) / (cnt + k1 * (1 - b + b * lengths[ids] / avg)) * self.idf[f])
-            for f, p in tf.items()
-            for ids, cnt in [_arrays(p)]
-        )
-        if not keep_idf:
-            self.idf = {}
+        idf = _logs(1 + (n - df + 0.5) / (df + 0.5))
+        self.idf: dict[str, float] = dict(zip(feats, idf.tolist(), strict=True)) if keep_idf else {}
+        weights = tf * (k1 + 1) / (tf + k1 * (1 - b + b * lengths[ids] / avg)) * idf[fid]
+        self._store(feats, np.concatenate([[0], np.cumsum(df)]), ids, weights)
 
     def score(self, qfeats: Mapping[str, float]) -> np.ndarray:
         """Dense scores, one per entry (query features weighted by the given factors)."""
         return self._dots(qfeats)
 
 
-def _arrays(p: Mapping[int, float]) -> tuple[np.ndarray, np.ndarray]:
-    """A posting dict {entry: value} as (ids, values) arrays."""
-    ids = np.fromiter(p.keys(), dtype=np.int32, count=len(p))
-    return ids, np.fromiter(p.values(), dtype=float, count=len(p))
+def _numbered(docs: Iterable[Iterable[str]]) -> tuple[list[str], np.ndarray]:
+    """The distinct features of the documents in order of first use, and each use's number
+    (one pass of dict look-ups: the postings themselves are then built with numpy)."""
+    number: dict[str, int] = {}
+    uses = [number.setdefault(f, len(number)) for d in docs for f in d]
+    return list(number), np.array(uses, dtype=np.int64)
+
+
+def _logs(values: np.ndarray) -> np.ndarray:
+    """math.log of each value: numpy's may differ in the last bit, and the cache and the
+    models were built on these."""
+    return np.fromiter(map(math.log, values.tolist()), dtype=float, count=len(values))
 
 
 class CentroidIndex(FlatPostings):
@@ -264,22 +272,34 @@ class CentroidIndex(FlatPostings):
 
     def __init__(self, docs: Sequence[Sequence[str]], owner: Sequence[int], size: int) -> None:
         self.size = size
-        df: dict[str, int] = defaultdict(int)
-        for doc in docs:
-            for f in set(doc):
-                df[f] += 1
-        n = max(1, len(docs))
-        idf = {f: math.log(n / c) for f, c in df.items() if c >= CENTROID_MIN_DF}
-        sums: dict[str, dict[int, float]] = {f: {} for f in idf}
-        for doc, e in zip(docs, owner, strict=True):
-            for f, x in self._unit(set(doc), idf).items():
-                sums[f][e] = sums[f].get(e, 0.0) + x
-        norm2 = np.zeros(size)
-        for _, ids, w in (post := [(f, *_arrays(p)) for f, p in sums.items()]):
-            np.add.at(norm2, ids, w * w)
-        self.norm2 = norm2
+        # each message's features in the order of its set: the order its vector is summed in
+        sets = [set(doc) for doc in docs]
+        feats, fid = _numbered(sets)
+        doc = np.repeat(np.arange(len(sets)), [len(d) for d in sets])
+        df = np.bincount(fid, minlength=len(feats))
+        kept = np.flatnonzero(df >= CENTROID_MIN_DF)
+        idf = _logs(max(1, len(docs)) / df[kept])
+        number = np.full(len(feats), -1, dtype=np.int64)
+        number[kept] = np.arange(len(kept))
+        use = number[fid] >= 0
+        fid, doc = number[fid][use], doc[use]
+        # unit TF-IDF vector of each message, summed into its entry's centroid
+        w = idf[fid]
+        norm = np.sqrt(np.bincount(doc, w * w, minlength=len(sets)))
+        norm[norm == 0] = 1.0
+        entry = np.asarray(owner, dtype=np.int64)[doc]
+        pair, first, which = np.unique(
+            fid * max(1, size) + entry, return_index=True, return_inverse=True
+        )
+        sums = np.bincount(which.ravel(), w / norm[doc], minlength=len(pair))
+        # by feature, entries in the order their messages came
+        order = np.lexsort((first, pair // max(1, size)))
+        fids, ids, sums = pair[order] // max(1, size), pair[order] % max(1, size), sums[order]
+        self.norm2 = np.bincount(ids, sums * sums, minlength=size).astype(np.float64)
+        starts = np.concatenate([[0], np.cumsum(np.bincount(fids, minlength=len(kept)))])
+        slots = self._store([feats[k] for k in kept], starts, ids, sums)
         # idf aligned to the slots (a second 100k-key dict cost ~6 MB per worker)
-        self.idf = np.array([idf[f] for f in self._flatten(post)], dtype=np.float64)
+        self.idf = idf[slots]
 
     def unit(
         self, feats: Iterable[str], weight: Mapping[str, float] | None = None
