@@ -66,6 +66,12 @@ class Lexicon:
         return _lengths_by_first(self.expand)
 
     @cached_property
+    def rewrite_starts(self) -> frozenset[str]:
+        """The words a rewrite may change: abbreviations' first words and ambiguous tokens (every
+        other word is copied as it is)."""
+        return frozenset(self.expand_lengths) | frozenset(self.ambiguous)
+
+    @cached_property
     def concept_lengths(self) -> dict[str, dict[str, tuple[int, ...]]]:
         """Per language, the same for the phrases that imply a concept."""
         return {lang: _lengths_by_first(t) for lang, t in self.concepts.items()}
@@ -184,21 +190,23 @@ class Lexicon:
         out: list[str] = []
         where: list[int] = []
         added: set[int] = set()
-        i = 0
-        while i < len(toks):
-            key = self._concept_at(toks, origin, i, table, lengths.get(toks[i], ()), typed)
+        i = 0  # the words before i are in `out`; the others, up to a trigger, are copied as they are
+        for j in [j for j, t in enumerate(toks) if t in lengths]:
+            key = (
+                None if j < i else self._concept_at(toks, origin, j, table, lengths[toks[j]], typed)
+            )
             if key is None:
-                out.append(toks[i])
-                where.append(origin[i])
-                i += 1
                 continue
-            n = len(key)
+            out.extend(toks[i:j])
+            where.extend(origin[i:j])
             out.extend(key)
-            where.extend(origin[i : i + n])
+            where.extend(origin[j : j + len(key)])
             added.update(range(len(out), len(out) + len(table[key])))
             out.extend(table[key])
             where.extend([-1] * len(table[key]))
-            i += n
+            i = j + len(key)
+        out.extend(toks[i:])
+        where.extend(origin[i:])
         return out, added, where
 
     def _concept_at(
@@ -284,22 +292,29 @@ class Lexicon:
         """rewrite, plus each output token's source index (-1 when it came from an expansion)."""
         out: list[str] = []
         origin: list[int] = []
-        i = 0
-        lengths = self.expand_lengths
-        while i < len(toks):
-            t = toks[i]
-            key = _longest_at(toks, i, self.expand, lengths.get(t, ()))
-            if key is not None:
-                words = self.expand[key]
-                out.extend(words)
-                origin.extend([-1] * len(words))
-                i += len(key)
-                continue
-            res = self._disambiguate(toks, i) if t in self.ambiguous else (t,)
-            out.extend(res)
-            origin.extend([i] if res == (t,) else [-1] * len(res))
-            i += 1
+        i = 0  # the words before i are in `out`; the others, up to one that may change, stay
+        for j in [j for j, t in enumerate(toks) if t in self.rewrite_starts]:
+            if j >= i:
+                out.extend(toks[i:j])
+                origin.extend(range(i, j))
+                i = self._rewrite_at(toks, j, out, origin)
+        out.extend(toks[i:])
+        origin.extend(range(i, len(toks)))
         return out, origin
+
+    def _rewrite_at(self, toks: list[str], i: int, out: list[str], origin: list[int]) -> int:
+        """Rewrite toks[i] onto `out` and `origin`: the longest abbreviation starting there, else
+        the word read in its context; return the position after what was read."""
+        key = _longest_at(toks, i, self.expand, self.expand_lengths.get(toks[i], ()))
+        if key is not None:
+            words = self.expand[key]
+            out.extend(words)
+            origin.extend([-1] * len(words))
+            return i + len(key)
+        res = self._disambiguate(toks, i)
+        out.extend(res)
+        origin.extend([i] if res == (toks[i],) else [-1] * len(res))
+        return i + 1
 
     def _disambiguate(self, toks: list[str], i: int) -> tuple[str, ...]:
         rules = self.ambiguous.get(toks[i])

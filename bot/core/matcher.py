@@ -26,7 +26,7 @@ from bot.core import qualifiers
 from bot.core.index import BM25Index, CentroidIndex, PhraseIndex, PhraseSpec
 from bot.core.lexicon import Lexicon, Speller
 from bot.core.model import Catalog, Procedure
-from bot.core.normalize import clean, fold, strip_marks
+from bot.core.normalize import clean, fold, fold_word, strip_marks
 from bot.core.ranker import Models, sigmoid
 from bot.core.translation import Names
 
@@ -223,11 +223,14 @@ QueryFeatures = dict[str, tuple[float, bool]]  # feature -> (weight, typed as th
 def _features(toks: Sequence[str], stops: Sequence[bool]) -> dict[str, int]:
     """Syllables (not stopwords) and syllable pairs (not two stopwords), with first positions."""
     feats: dict[str, int] = {}
-    for i, t in enumerate(toks):
-        if not stops[i] and len(t) > 1:
-            feats.setdefault(t, i)
-        if i and not (stops[i - 1] and stops[i]):
-            feats.setdefault(f"{toks[i - 1]} {t}", i - 1)
+    add = feats.setdefault
+    prev, prev_stop = "", True
+    for i, (t, stop) in enumerate(zip(toks, stops, strict=True)):
+        if not stop and len(t) > 1:
+            add(t, i)
+        if i and not (prev_stop and stop):
+            add(f"{prev} {t}", i - 1)
+        prev, prev_stop = t, stop
     return feats
 
 
@@ -248,6 +251,9 @@ class Prepared:
         """The request sentence of a message of several sentences (else ""); read only when
         the second ranker reorders, never for the messages indexed at start-up."""
         return request_sentence(self.text)
+
+
+PhraseMemo = dict[tuple[str, bool], Prepared]  # (phrase, read as English) -> prepared
 
 
 @dataclass(frozen=True)
@@ -402,7 +408,7 @@ def request_sentence(text: str) -> str:
 def _split(text: str) -> tuple[list[str], list[str], bool]:
     """(folded tokens, accented tokens, whether the text had accents at all)."""
     typed = clean(text).split()
-    folded = [strip_marks(a) for a in typed]
+    folded = list(map(fold_word, typed))
     if not all(folded):  # a word of marks only
         typed = [a for a, f in zip(typed, folded, strict=True) if f]
         folded = [f for f in folded if f]
@@ -426,11 +432,12 @@ class Matcher:
         self._english_words: set[str] = set()
         self.bundles = [p for p in self.procs if p.is_bundle]
         self.folded_stop = self._unambiguous_stops()
-        specs = self._phrases()
+        memo: PhraseMemo = {}  # each phrase prepared once while indexing, then let go
+        specs = self._phrases(memo)
         self.speller = Speller(self._vocabulary(specs))
         self.index = PhraseIndex(specs, len(self.procs) + len(self.topics))
         self.models = models
-        self._build_retrieval()
+        self._build_retrieval(memo)
         # the last answer: the conversation layer and the action it hands a message to ask
         # about the same text in one turn, and pay for it once
         self._last: tuple[str, int, Models | None, Analysis] | None = None
@@ -452,15 +459,15 @@ class Matcher:
         self, toks: list[str], origin: list[int], acc: list[str | None], accented: bool
     ) -> list[bool]:
         """Decide stopwords on the accented word when known, else on the folded one."""
-        flags = []
-        for t, o in zip(toks, origin, strict=True):
-            a = acc[o] if accented and o >= 0 else None
-            flags.append(
-                a in self.lexicon.stop_accented if a is not None else t in self.folded_stop
-            )
-        return flags
+        folded, accented_stops = self.folded_stop, self.lexicon.stop_accented
+        if not accented:
+            return [t in folded for t in toks]
+        return [
+            a in accented_stops if o >= 0 and (a := acc[o]) is not None else t in folded
+            for t, o in zip(toks, origin, strict=True)
+        ]
 
-    def _phrases(self) -> list[PhraseSpec]:
+    def _phrases(self, memo: PhraseMemo) -> list[PhraseSpec]:
         specs: list[PhraseSpec] = []
         for i, p in enumerate(self.procs):
             seen: set[tuple[str, ...]] = set()
@@ -471,18 +478,27 @@ class Matcher:
                 ("english", p.english),
             ):
                 for phrase in phrases:
-                    prep = self._phrase(phrase, kind)
+                    prep = self._phrase(phrase, kind, memo)
                     if tuple(prep.tokens) not in seen:
                         seen.add(tuple(prep.tokens))
                         specs.extend(self._spec(i, kind, prep))
         base = len(self.procs)
         for j, topic in enumerate(self.topics):
             for phrase in topic.phrases:
-                specs.extend(self._spec(base + j, "alias", self._phrase(phrase, "alias")))
+                specs.extend(self._spec(base + j, "alias", self._phrase(phrase, "alias", memo)))
         return specs
 
-    def _phrase(self, phrase: str, kind: str) -> Prepared:
-        if kind == "english":
+    def _phrase(self, phrase: str, kind: str, memo: PhraseMemo) -> Prepared:
+        """A catalogue phrase prepared to index (an English name as English), or as `memo`
+        holds it: names, aliases and document names are read by several indexes."""
+        key = (phrase, kind == "english")
+        if (prep := memo.get(key)) is None:
+            prep = memo[key] = self._prepare_phrase(phrase, kind == "english")
+        return prep
+
+    def _prepare_phrase(self, phrase: str, english: bool) -> Prepared:
+        """Fold a phrase and expand its abbreviations (no typo repair: catalogue text is right)."""
+        if english:
             toks = fold(phrase).split()
             # not the Vietnamese words an English name quotes: "birth certificate (giấy chứng sinh)"
             folded, typed, _ = _split(phrase)
@@ -539,14 +555,15 @@ class Matcher:
                 True,
                 text,
             )
-        fixed = [self.speller.correct(t) for t in folded]
+        vocab, correct = self.speller.vocab, self.speller.correct
+        fixed = [t if t in vocab else correct(t) for t in folded]  # most words are known
         known: list[str | None] = [
             a if f == c else None for a, f, c in zip(acc, folded, fixed, strict=True)
         ]
         toks, origin = self.lexicon.rewrite_tracked(fixed)
         toks, added, origin = self.lexicon.add_concepts_tracked(toks, origin, "vi", known)
         stops = self._stop_flags(toks, origin, known, accented)
-        typed = tuple(known[o] if accented and o >= 0 else None for o in origin)
+        typed = tuple([known[o] if accented and o >= 0 else None for o in origin])
         return Prepared(toks, stops, added, False, text, typed)
 
     def query_features(self, prep: Prepared, done_is_weak: bool = True) -> QueryFeatures:
@@ -595,9 +612,9 @@ class Matcher:
         tạm trú" is about residence, not a greeting). Typed with accents, they must be the
         courtesy's own ("chào bán" offers shares)."""
         toks, typed = prep.tokens, prep.typed
-        starts = [i for i, t in enumerate(toks) if t in self._courtesy_starts]
-        if not starts:
+        if self._courtesy_starts.isdisjoint(toks):  # most messages: no greeting, no thanks
             return set()
+        starts = [i for i, t in enumerate(toks) if t in self._courtesy_starts]
         found: set[int] = set()
         for words, accents in self._courtesy:
             k = len(words)
@@ -898,26 +915,26 @@ class Matcher:
         )
 
     # ---- retrieval and features (the learned ranker's inputs) ----------------
-    def _build_retrieval(self) -> None:
+    def _build_retrieval(self, memo: PhraseMemo) -> None:
         """BM25 over each entry's names, and over its field and document names; name feature sets."""
         names: list[list[str]] = []
         texts: list[list[str]] = []
         for p in self.procs:
             doc: list[str] = []
             for phrase in dict.fromkeys((p.name, p.official_name)):
-                prep = self._phrase(phrase, "name")
+                prep = self._phrase(phrase, "name", memo)
                 doc.extend(_features(prep.tokens, prep.stops))
             names.append(doc)
             ctx: list[str] = []
             for phrase in (p.field, *(d.name for d in p.documents[:CTX_DOCS])):
-                prep = self._phrase(phrase, "name")
+                prep = self._phrase(phrase, "name", memo)
                 ctx.extend(
                     f for f in _features(prep.tokens, prep.stops) if " " not in f
                 )  # words: pairs add size, not rank
             texts.append(ctx)
         self.names_bm25 = BM25Index(names)
         self.text_bm25 = BM25Index(texts, keep_idf=False)
-        self._build_written(names)
+        self._build_written(names, memo)
         # tuples, not frozensets: only iterated, and 5,700 frozensets held ~12 MB per worker
         self.name_feats = [tuple(dict.fromkeys(d)) for d in names]
         self.name_idf = [
@@ -948,12 +965,15 @@ class Matcher:
             | self.index.vocab_words()
         )
 
-    def _build_written(self, names: list[list[str]]) -> None:
+    def _build_written(self, names: list[list[str]], memo: PhraseMemo) -> None:
         """BM25 over the messages people wrote: every example question and every non-request
         (one document each, prepared as a question is); and over every entry's names with its
         aliases, keywords and English names (one document per entry). The centroid of each
         entry's messages and names."""
-        docs = [self._message_doc(q) for p in self.procs for q in p.examples]
+        examples = [q for p in self.procs for q in p.examples]
+        # a message written for several entries (4 % of them) is prepared once
+        written = {q: self._message_doc(q) for q in dict.fromkeys(examples)}
+        docs = [written[q] for q in examples]
         self.ex_bm25 = BM25Index(docs, keep_idf=False)
         # documents are in entry order: each entry's examples are one contiguous block
         counts = np.array([len(p.examples) for p in self.procs])
@@ -968,7 +988,7 @@ class Matcher:
         self.neg_bm25 = BM25Index(
             [self._message_doc(q) for q in self.lexicon.non_requests], keep_idf=False
         )
-        alias_docs = [self._alias_doc(p) for p in self.procs]
+        alias_docs = [self._alias_doc(p, memo) for p in self.procs]
         self.al_bm25 = BM25Index(alias_docs, keep_idf=False)
         # the translation model's units: the syllable pairs of every name an entry goes by
         # (interned: the same pair in many entries is one string)
@@ -994,11 +1014,11 @@ class Matcher:
         prep = self.prepare(text)
         return list(_features(prep.tokens, prep.stops))
 
-    def _alias_doc(self, p: Procedure) -> list[str]:
+    def _alias_doc(self, p: Procedure, memo: PhraseMemo) -> list[str]:
         doc: list[str] = []
         for kind, phrases in (("name", (p.name, *p.aliases, *p.keywords)), ("english", p.english)):
             for phrase in dict.fromkeys(phrases):
-                prep = self._phrase(phrase, kind)
+                prep = self._phrase(phrase, kind, memo)
                 doc.extend(_features(prep.tokens, prep.stops))
         return doc
 
@@ -1308,13 +1328,10 @@ class Matcher:
     def _looks_english(self, folded: Sequence[str], typed: Sequence[str]) -> bool:
         """More than half the words English (at least two). A word typed with Vietnamese marks is not
         English: folded, "thẻ", "bé", "tờ" and "cần" read "the", "be", "to" and "can"."""
-        if not folded:
+        plain = [f for f, a in zip(folded, typed, strict=True) if f == a]
+        if len(plain) < 2 or len(plain) <= 0.5 * len(folded):  # too few to be English
             return False
-        eng = sum(
-            1
-            for f, a in zip(folded, typed, strict=True)
-            if f == a and (f in self._english_words or f in _EN_MARKERS)
-        )
+        eng = sum(1 for f in plain if f in self._english_words or f in _EN_MARKERS)
         return eng >= 2 and eng > 0.5 * len(folded)
 
 

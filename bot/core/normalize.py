@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 MAX_INPUT_CHARS = 2000  # citizens' questions are short; longer input is cut, never slow
 
@@ -43,6 +44,12 @@ def strip_marks(text: str) -> str:
         return out
     decomposed = unicodedata.normalize("NFD", out.translate(_FOLD_TABLE))
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+@lru_cache(maxsize=8192)
+def fold_word(word: str) -> str:
+    """strip_marks of one word, remembered: the catalogue's 68,000 messages use 12,000 words."""
+    return strip_marks(word)
 
 
 def clean(text: str) -> str:
