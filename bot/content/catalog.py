@@ -534,8 +534,9 @@ def check_catalog(root: Path) -> tuple[Catalog, list[Problem]]:
     if not root.is_dir():
         return Catalog({}), [Problem(str(root), 0, "catalogue folder not found")]
     seen_files: dict[str, str] = {}
+    here = Path.cwd().resolve()
     for path in catalog_files(root):
-        display = _display(path)
+        display = _display(path, here)
         proc, probs = load_procedure_file(path, display)
         problems.extend(probs)
         if proc is None:
@@ -565,9 +566,10 @@ def load_catalog(root: Path) -> Catalog:
     return catalog
 
 
-def _display(path: Path) -> str:
+def _display(path: Path, here: Path | None = None) -> str:
+    """A file's path as shown in problems: from `here` (default the working folder) when under it."""
     try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
+        return str(path.resolve().relative_to(here or Path.cwd().resolve()))
     except ValueError:
         return str(path)
 

@@ -56,6 +56,7 @@ class LineList(list[Any]):
 
 
 _BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml is ~20x faster
+_STR_TAG = "tag:yaml.org,2002:str"
 _ALIAS_HINT = re.compile(r"(?:^|[\s\[{,:-])\*[^\s,\]}]")
 
 
@@ -69,7 +70,8 @@ class _Loader(_BaseLoader):  # type: ignore[misc]
 
 def _too_many_aliases(text: str) -> int:
     """Line of the first alias over the limit ("billion laughs"), or 0."""
-    if len(_ALIAS_HINT.findall(text)) <= MAX_ALIASES:
+    # every hint holds a '*': a text with few of them (all but 2 of 5,700 files) is not scanned
+    if text.count("*") <= MAX_ALIASES or len(_ALIAS_HINT.findall(text)) <= MAX_ALIASES:
         return 0
     count = 0
     for event in yaml.parse(text, Loader=_BaseLoader):
@@ -94,16 +96,24 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
         )
         if key in result:
             loader.duplicates.append((key_node.start_mark.line + 1, key))
-        result[key] = loader.construct_object(value_node, deep=True)
+        result[key] = _construct_value(loader, value_node)
         result.key_lines[key] = key_node.start_mark.line + 1
     return result
 
 
 def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> LineList:
-    result = LineList(loader.construct_object(child, deep=True) for child in node.value)
+    result = LineList(_construct_value(loader, child) for child in node.value)
     result.line = node.start_mark.line + 1
     result.item_lines = [child.start_mark.line + 1 for child in node.value]
     return result
+
+
+def _construct_value(loader: _Loader, node: yaml.Node) -> Any:
+    """A value inside a mapping or a sequence: text as it is (most of a catalogue file: the
+    loader's general path costs a third of the parse), anything else through the loader."""
+    if node.tag == _STR_TAG and isinstance(node, yaml.ScalarNode):
+        return node.value
+    return loader.construct_object(node, deep=True)
 
 
 def _construct_str(loader: _Loader, node: yaml.ScalarNode) -> str:
