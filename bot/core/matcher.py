@@ -26,7 +26,7 @@ from bot.core import qualifiers
 from bot.core.index import BM25Index, CentroidIndex, PhraseIndex, PhraseSpec
 from bot.core.lexicon import Lexicon, Speller
 from bot.core.model import Catalog, Procedure
-from bot.core.normalize import clean, fold, fold_word, strip_marks
+from bot.core.normalize import clean, clean_words, fold, fold_word, strip_marks
 from bot.core.ranker import Models, sigmoid
 from bot.core.translation import Names
 
@@ -407,7 +407,7 @@ def request_sentence(text: str) -> str:
 
 def _split(text: str) -> tuple[list[str], list[str], bool]:
     """(folded tokens, accented tokens, whether the text had accents at all)."""
-    typed = clean(text).split()
+    typed = clean_words(text)
     folded = list(map(fold_word, typed))
     if not all(folded):  # a word of marks only
         typed = [a for a, f in zip(typed, folded, strict=True) if f]
@@ -524,8 +524,9 @@ class Matcher:
         # a word only documents use counts when two entries' documents use it: the portal's
         # document lists hold typos ("chính sách như thuơn…"), and a typo in the vocabulary is
         # never repaired ("đăng ký thườn trú" stayed 'thuon')
+        words = {n: fold(n).split() for n in {d.name for p in self.procs for d in p.documents}}
         in_docs = Counter(
-            w for p in self.procs for w in {w for d in p.documents for w in fold(d.name).split()}
+            w for p in self.procs for w in {w for d in p.documents for w in words[d.name]}
         )
         vocab.update(w for w, n in in_docs.items() if n >= VOCAB_MIN_ENTRIES)
         return vocab
