@@ -9,6 +9,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import count
 
 import numpy as np
 
@@ -252,8 +253,8 @@ class BM25Index(FlatPostings):
 def _numbered(docs: Iterable[Iterable[str]]) -> tuple[list[str], np.ndarray]:
     """The distinct features of the documents in order of first use, and each use's number
     (one pass of dict look-ups: the postings themselves are then built with numpy)."""
-    number: dict[str, int] = {}
-    uses = [number.setdefault(f, len(number)) for d in docs for f in d]
+    number: defaultdict[str, int] = defaultdict(count().__next__)  # a new feature: the next
+    uses = [number[f] for d in docs for f in d]
     return list(number), np.array(uses, dtype=np.int64)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
@@ -368,6 +368,7 @@ class Speller:
         return found[0] if found else token
 
 
+@lru_cache(maxsize=4096)  # an English message's words, 470,000 of them indexed at start-up
 def stem(word: str) -> str:
     """A tiny English stemmer: 'registered' -> 'register', 'dies'/'died' -> 'dy'."""
     if len(word) > 4 and word.endswith(("ies", "ied")):
