@@ -235,11 +235,11 @@ class BM25Index(FlatPostings):
         avg = float(lengths.mean()) if len(docs) else 1.0
         feats, fid = _numbered(docs)
         doc = np.repeat(np.arange(len(docs)), [len(d) for d in docs])
-        # (feature, document) pairs with their counts, by feature, documents in order
-        pair, cnt = np.unique(fid * max(1, self.size) + doc, return_counts=True)
-        fid, ids, tf = pair // max(1, self.size), pair % max(1, self.size), cnt.astype(float)
-        df = np.bincount(fid, minlength=len(feats))
         n = max(1, self.size)
+        # (feature, document) pairs with their counts, by feature, documents in order
+        pair, cnt = np.unique(fid * n + doc, return_counts=True)
+        fid, ids, tf = pair // n, pair % n, cnt.astype(float)
+        df = np.bincount(fid, minlength=len(feats))
         idf = _logs(1 + (n - df + 0.5) / (df + 0.5))
         self.idf: dict[str, float] = dict(zip(feats, idf.tolist(), strict=True)) if keep_idf else {}
         weights = tf * (k1 + 1) / (tf + k1 * (1 - b + b * lengths[ids] / avg)) * idf[fid]
@@ -277,27 +277,12 @@ class CentroidIndex(FlatPostings):
         sets = [set(doc) for doc in docs]
         feats, fid = _numbered(sets)
         doc = np.repeat(np.arange(len(sets)), [len(d) for d in sets])
-        df = np.bincount(fid, minlength=len(feats))
-        kept = np.flatnonzero(df >= CENTROID_MIN_DF)
-        idf = _logs(max(1, len(docs)) / df[kept])
-        number = np.full(len(feats), -1, dtype=np.int64)
-        number[kept] = np.arange(len(kept))
-        use = number[fid] >= 0
-        fid, doc = number[fid][use], doc[use]
-        # unit TF-IDF vector of each message, summed into its entry's centroid
-        w = idf[fid]
-        norm = np.sqrt(np.bincount(doc, w * w, minlength=len(sets)))
-        norm[norm == 0] = 1.0
-        entry = np.asarray(owner, dtype=np.int64)[doc]
-        pair, first, which = np.unique(
-            fid * max(1, size) + entry, return_index=True, return_inverse=True
-        )
-        sums = np.bincount(which.ravel(), w / norm[doc], minlength=len(pair))
-        # by feature, entries in the order their messages came
-        order = np.lexsort((first, pair // max(1, size)))
-        fids, ids, sums = pair[order] // max(1, size), pair[order] % max(1, size), sums[order]
+        kept, fid, doc = _shared(fid, doc, len(feats))
+        idf = _logs(max(1, len(docs)) / np.bincount(fid, minlength=len(kept)))
+        x = _unit_weights(idf[fid], doc, len(sets))
+        fid, ids, sums = _summed(fid, np.asarray(owner, dtype=np.int64)[doc], x, size)
         self.norm2 = np.bincount(ids, sums * sums, minlength=size).astype(np.float64)
-        starts = np.concatenate([[0], np.cumsum(np.bincount(fids, minlength=len(kept)))])
+        starts = np.concatenate([[0], np.cumsum(np.bincount(fid, minlength=len(kept)))])
         slots = self._store([feats[k] for k in kept], starts, ids, sums)
         # idf aligned to the slots (a second 100k-key dict cost ~6 MB per worker)
         self.idf = idf[slots]
@@ -335,3 +320,36 @@ class CentroidIndex(FlatPostings):
                 dots[e] -= sum(w * q.get(f, 0.0) for f, w in d.items())
                 norm2[e] += sum(w * w for w in d.values()) - 2.0 * float(self._dots(d)[e])
         return dots / np.sqrt(np.maximum(norm2, 1e-12))
+
+
+def _shared(
+    fid: np.ndarray, doc: np.ndarray, n_feats: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The features in CENTROID_MIN_DF messages or more, and the uses of those (numbered anew,
+    in their order) with their messages."""
+    kept = np.flatnonzero(np.bincount(fid, minlength=n_feats) >= CENTROID_MIN_DF)
+    number = np.full(n_feats, -1, dtype=np.int64)
+    number[kept] = np.arange(len(kept))
+    use = number[fid] >= 0
+    return kept, number[fid][use], doc[use]
+
+
+def _unit_weights(w: np.ndarray, doc: np.ndarray, n_docs: int) -> np.ndarray:
+    """Each use's weight in its message's vector of unit length (`w`: its idf; each norm summed
+    in the order of the message's uses, so to the last bit as a loop over them)."""
+    norm = np.sqrt(np.bincount(doc, w * w, minlength=n_docs))
+    norm[norm == 0] = 1.0
+    out: np.ndarray = w / norm[doc]
+    return out
+
+
+def _summed(
+    fid: np.ndarray, entry: np.ndarray, x: np.ndarray, size: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The sum of x per (feature, entry), in the order of the uses; as (features, entries, sums)
+    by feature, each feature's entries in the order they came."""
+    m = max(1, size)
+    pair, first, which = np.unique(fid * m + entry, return_index=True, return_inverse=True)
+    sums = np.bincount(which.ravel(), x, minlength=len(pair))
+    order = np.lexsort((first, pair // m))
+    return pair[order] // m, pair[order] % m, sums[order]

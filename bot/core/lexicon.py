@@ -192,10 +192,8 @@ class Lexicon:
         added: set[int] = set()
         i = 0  # the words before i are in `out`; the others, up to a trigger, are copied as they are
         for j in [j for j, t in enumerate(toks) if t in lengths]:
-            key = (
-                None if j < i else self._concept_at(toks, origin, j, table, lengths[toks[j]], typed)
-            )
-            if key is None:
+            at = lengths[toks[j]]
+            if j < i or (key := self._concept_at(toks, origin, j, table, at, typed)) is None:
                 continue
             out.extend(toks[i:j])
             where.extend(origin[i:j])
