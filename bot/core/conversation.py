@@ -610,32 +610,51 @@ def _thanks_only(turn: Turn, proc: Procedure, text: str, analysis: Analysis) -> 
 
 def _back_to_earlier(turn: Turn, text: str) -> bool:
     """ "ok quay lại vụ sổ đỏ, cần đơn gì", "ok còn vụ khai tử …": back to the procedure followed
-    earlier that the words point at (a two-syllable word of its name), not the matcher's fresh reading of "sổ đỏ" (a
-    list of its siblings); its answer, or its card when nothing is asked."""
+    earlier that the words point at (a two-syllable word of its name), not the matcher's fresh
+    reading of "sổ đỏ" (a list of its siblings); its answer, or its card when nothing is asked."""
     words = turn.content.flows.words
     said = fold(turn.text)
-    opens = any(f"{said} ".startswith(f"{m} ") for m in words.back_leads)
-    opens = opens or turns_to(turn, turn.text)  # "ok còn vụ khai tử, ai đi cũng đc": back to it
-    if not opens and not any(contains(said, m) for m in words.control.get("back", ())):
+    back = any(f"{said} ".startswith(f"{m} ") for m in words.back_leads) or any(
+        contains(said, m) for m in words.control.get("back", ())
+    )
+    if not back and not turns_to(turn, turn.text):  # "ok còn vụ khai tử, ai đi cũng đc"
         return False
-    here = turn.proc.id if turn.proc is not None else ""
-    earlier = [s.state.get("proc") for s in reversed(turn.state.history)]
-    for pid in dict.fromkeys(p for p in earlier if isinstance(p, str) and p and p != here):
-        proc = turn.content.catalog.get(pid)
-        if proc is None or not hints_at(turn, text, proc, loose=True):
-            continue
-        turn.state.misses = 0
-        turn.state.switch_procedure(pid)
-        topics = ask_topics(fold(text), words)
-        if not topics:
-            turn.engine.run(turn, SUMMARY_STEP)
-            return True
-        said = _answers(turn, proc, Reading(Kind.ASK, ",".join(topics), text=fold(text)))
-        name = display_name(turn, proc)  # back on another procedure: say which one answers
-        turn.say(with_footnote(turn, said if name in said else f"{name}:\n{said}"))
-        turn.engine.run(turn, SUMMARY_WAIT)
+    proc = _earlier_pointed(turn, text, back)
+    if proc is None:
+        return False
+    turn.state.misses = 0
+    turn.state.switch_procedure(proc.id)
+    topics = ask_topics(fold(text), words)
+    if not topics:
+        turn.engine.run(turn, SUMMARY_STEP)
         return True
-    return False
+    answer = _answers(turn, proc, Reading(Kind.ASK, ",".join(topics), text=fold(text)))
+    name = display_name(turn, proc)  # back on another procedure: say which one answers
+    turn.say(with_footnote(turn, answer if name in answer else f"{name}:\n{answer}"))
+    turn.engine.run(turn, SUMMARY_WAIT)
+    return True
+
+
+def _earlier_pointed(turn: Turn, text: str, back: bool) -> Procedure | None:
+    """The procedure followed earlier (latest first; said to go back, each with the offers it was
+    chosen among: a question answered under a choice list, "phí bn 1 bản ạ", then another need,
+    then "quay lại cái bản sao khai sinh") that the words point at; said to go back ("ok quay lại cái giấy phép, lệ phí bn"), the latest one
+    that shares two words of its name, generic or not ("giấy phép"); else None."""
+    here = turn.proc.id if turn.proc is not None else ""
+    ids = [
+        p
+        for snap in reversed(turn.state.history)
+        for p in (snap.state.get("proc"), *(snap.state.get("choices", ()) if back else ()))
+    ]
+    catalog = turn.content.catalog
+    found = [p for p in dict.fromkeys(ids) if isinstance(p, str) and p and p != here]
+    earlier = [proc for proc in map(catalog.get, found) if proc is not None]
+    pointed = next((p for p in earlier if hints_at(turn, text, p, loose=True)), None)
+    if pointed is not None or not back:
+        return pointed
+    words = turn.content.flows.words
+    said = set(fold(text).split()) - _question_words(words) - asked_words(turn, fold(text))
+    return next((p for p in earlier if len(said & set(fold(p.name).split())) >= 2), None)
 
 
 def _tells_life_event(turn: Turn, text: str) -> bool:
