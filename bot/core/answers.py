@@ -122,6 +122,9 @@ def _answer_about(turn: Turn, proc: Procedure, topic: str, text: str = "") -> st
         return r.t("ask_track")
     if topic == "who":
         return who_answer(turn, proc)
+    if topic == "steps":  # "thủ tục thế nào": where to file, how long, then the papers
+        where = r.t("card_where", where=fact_line(turn, proc.where))
+        return "\n".join([where, _answer_about(turn, proc, "time"), documents_answer(turn, proc)])
     more = any(contains(text, w) for w in turn.content.flows.words.more_words)
     named = topic == "document" or (
         topic == "documents"

@@ -953,6 +953,8 @@ def _answer_with_card(turn: Turn, proc: Procedure, text: str) -> None:
         return
     if not asked:
         return
+    # the card just said where and how long: "thủ tục thế nào" asks for its papers next
+    asked = list(dict.fromkeys("documents" if t == "steps" else t for t in asked))
     turn.replies[-1] = replace(shown, buttons=())
     # the whole checklist: a first message's story and the procedure's own name ("khai tử" is
     # not "tờ khai khai tử") name no paper; a paper asked about ("document") is looked up
