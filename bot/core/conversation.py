@@ -426,13 +426,7 @@ def _need(turn: Turn, reading: Reading) -> bool:
     if not corrected and _corrects_detail(turn, analysis):
         turn.state.misses = 0
         held = turn.proc  # the procedure it stays on, named: the citizen sees what still holds
-        name = clip(display_name(turn, held), OFFER_CHARS) if held is not None else ""
-        noted = (
-            turn.r.t("correction_noted_proc", name=name) if name else turn.r.t("correction_noted")
-        )
-        answer = _asked_again(turn, held, turn.text) if held is not None else ""
-        turn.say(with_footnote(turn, f"{noted}\n{answer}") if answer else noted)
-        reprompt(turn)
+        _noted(turn, held, _asked_again(turn, held, turn.text) if held is not None else "")
         return True
     if analysis.matches or (analysis.unsure and not reading.value):  # unsure: a choice list
         turn.state.misses = 0
@@ -551,6 +545,15 @@ def _asked_again(turn: Turn, proc: Procedure, text: str) -> str:
     return turn.r.t("card_note", note=notes[0]) if notes else ""
 
 
+def _noted(turn: Turn, proc: Procedure | None, answer: str) -> None:
+    """A correction noted (and that the procedure in hand still holds, named), then what it
+    changes in the answer, when anything."""
+    name = clip(display_name(turn, proc), OFFER_CHARS) if proc is not None else ""
+    noted = turn.r.t("correction_noted_proc", name=name) if name else turn.r.t("correction_noted")
+    turn.say(with_footnote(turn, f"{noted}\n{answer}") if answer else noted)
+    reprompt(turn)
+
+
 def _question_words(words: Words) -> set[str]:
     """The words of the question marks and connectives ("vậy làm sao", "thế thì sao")."""
     return {
@@ -636,10 +639,10 @@ def _back_to_earlier(turn: Turn, text: str) -> bool:
 
 
 def _earlier_pointed(turn: Turn, text: str, back: bool) -> Procedure | None:
-    """The procedure followed earlier (latest first; said to go back, each with the offers it was
-    chosen among: a question answered under a choice list, "phí bn 1 bản ạ", then another need,
-    then "quay lại cái bản sao khai sinh") that the words point at; said to go back ("ok quay lại cái giấy phép, lệ phí bn"), the latest one
-    that shares two words of its name, generic or not ("giấy phép"); else None."""
+    """The procedure followed earlier, latest first, that the words point at. Said to go back,
+    the offers each was chosen among count too ("phí bn 1 bản ạ" under a choice list, another
+    need, then "quay lại cái bản sao khai sinh"), and so does the latest one sharing two words
+    of its name, generic or not ("ok quay lại cái giấy phép, lệ phí bn"); else None."""
     here = turn.proc.id if turn.proc is not None else ""
     ids = [
         p
@@ -785,21 +788,15 @@ def _in_context(turn: Turn, proc: Procedure, text: str, analysis: Analysis) -> b
     if not follows_up(turn, proc, text, analysis):
         lines = _said_of_other(turn, proc) if not _corrects(turn) else []
         return _say_lines(turn, proc, lines) if lines else False
-    if (
-        _opens_correction(turn)
-        and not _last_clause_asks(turn, text)[1]
-        and names(turn, None, text, proc)
-    ):
-        turn.state.misses = 0  # "à e nhầm, là tạm trú, e vẫn giữ khẩu ở quê": the one in hand
-        turn.say(turn.r.t("correction_noted"))  # confirmed, its card again
-        turn.engine.run(turn, SUMMARY_STEP)
-        return True
-    if _opens_correction(turn) and (again := _asked_again(turn, proc, turn.text)):
-        # "à nhầm, bé 5 tuần rồi chứ ko phải 3. vậy còn kịp hông": the detail noted, the answer
-        name = clip(display_name(turn, proc), OFFER_CHARS)
-        turn.say(with_footnote(turn, f"{turn.r.t('correction_noted_proc', name=name)}\n{again}"))
-        reprompt(turn)
-        return True
+    if _opens_correction(turn):
+        if not _last_clause_asks(turn, text)[1] and names(turn, None, text, proc):
+            turn.state.misses = 0  # "à e nhầm, là tạm trú, e vẫn giữ khẩu ở quê": the one in
+            turn.say(turn.r.t("correction_noted"))  # hand confirmed, its card again
+            turn.engine.run(turn, SUMMARY_STEP)
+            return True
+        if again := _asked_again(turn, proc, turn.text):
+            _noted(turn, proc, again)  # "à nhầm, bé 5 tuần rồi chứ ko phải 3. vậy còn kịp hông"
+            return True
     step = asked_step(fold(text), turn.content.flows.words)
     if step:  # "đặt lịch chiều thứ hai": the booking flow says whether this can be booked
         turn.state.misses = 0
@@ -958,15 +955,20 @@ def _answer_with_card(turn: Turn, proc: Procedure, text: str) -> None:
     turn.replies[-1] = replace(shown, buttons=())
     # the whole checklist: a first message's story and the procedure's own name ("khai tử" is
     # not "tờ khai khai tử") name no paper; a paper asked about ("document") is looked up
-    own = {t for n in (proc.name, *proc.aliases) for t in fold(n).split()}
-    unnamed = " ".join(t for t in said.split() if t not in own)
-    rest = unnamed if "document" in asked else ""
-    named = {t for n in (proc.name, proc.official_name) for t in fold(n).split()}
-    paper = " ".join(t for t in said.split() if t not in named)
-    if not rest and names_document(turn, proc, paper):
-        asked, rest = ["document", *asked], paper  # "giấy báo tử ai cấp": that paper, its note
+    rest = _without_words(said, (proc.name, *proc.aliases)) if "document" in asked else ""
+    # "giấy báo tử ai cấp": that paper's line and note; only the name's words are left out here
+    # (an alias may hold a paper's words: "báo tử" for khai tử)
+    paper = _without_words(said, (proc.name, proc.official_name)) if not rest else ""
+    if paper and names_document(turn, proc, paper):
+        asked, rest = ["document", *asked], paper
     answer = _answers(turn, proc, Reading(Kind.ASK, ",".join(asked), text=rest))
     turn.say(with_footnote(turn, answer), list(shown.buttons))
+
+
+def _without_words(said: str, phrases: tuple[str, ...]) -> str:
+    """A folded text without the words of these phrases."""
+    own = {t for n in phrases for t in fold(n).split()}
+    return " ".join(t for t in said.split() if t not in own)
 
 
 def _facts_bring_papers(turn: Turn, proc: Procedure, text: str) -> bool:
