@@ -322,6 +322,8 @@ def _ask(turn: Turn, reading: Reading) -> bool:
     ):
         # "còn khai tử thì lệ phí sao?", "à nhầm, ý em là tạm vắng, …": the other one's card
         return _need(turn, Reading(Kind.NEED, text=turn.text))
+    if members := _members_asked(turn, proc):  # "được cả thẻ bhyt với nhập hộ khẩu luôn hả"
+        return _say_members(turn, proc, members)
     said = _answers(turn, proc, reading)
     extra = told_papers(turn, proc, reading.facts, said)  # "e chưa đủ 18, chú ký thay đc ko"
     said = f"{said}\n{extra}" if extra else said
@@ -329,6 +331,43 @@ def _ask(turn: Turn, reading: Reading) -> bool:
     if name not in said and names(turn, None, turn.text, proc):  # "giấy khai sinh … lên đâu"
         said = f"{name}:\n{said}"  # the answer says which procedure it speaks for
     turn.say(with_footnote(turn, said))
+    reprompt(turn)
+    return True
+
+
+def _members_asked(turn: Turn, proc: Procedure) -> list[Procedure]:
+    """Under a bundle, a yes/no question about one of its members and nothing else ("làm 1 lần là
+    được cả thẻ bhyt với nhập hộ khẩu luôn hả", "hộ khẩu của ổng có phải đi cắt hông"): the
+    members it names, or hints at without naming a paper ("có cần sổ hộ khẩu không" asks a
+    paper)."""
+    said = fold(turn.text)
+    words = turn.content.flows.words
+    if not proc.members or not is_question(turn.text, said, words) or ask_topics(said, words):
+        return []
+    members = [p for m in proc.members if (p := turn.content.catalog.get(m)) is not None]
+    named = [p for p in members if names(turn, proc, turn.text, p)]
+    if named:
+        return named
+    if asks_about_paper(turn, turn.text):  # "cái hộ khẩu của ổng có phải đi cắt hông"
+        return [p for p in members if _words_of_alias(said, p)]
+    return [p for p in members if hints_at(turn, turn.text, p)]
+
+
+def _words_of_alias(said: str, proc: Procedure) -> bool:
+    """Every word of one of the procedure's names of three words or more is in the message, in
+    any order (a paper named first, then what is done with it)."""
+    typed = set(said.split())
+    names = (fold(a).split() for a in (proc.name, *proc.aliases))
+    return any(len(n) >= 3 and set(n) <= typed for n in names)
+
+
+def _say_members(turn: Turn, proc: Procedure, asked: list[Procedure]) -> bool:
+    """What the bundle does in one go, the members asked about first."""
+    members = [p for m in proc.members if (p := turn.content.catalog.get(m)) is not None]
+    order = asked + [p for p in members if p not in asked]
+    lines = "\n".join(f"• {display_name(turn, p)}" for p in order)
+    name = clip(display_name(turn, proc), OFFER_CHARS)
+    turn.say(turn.r.t("bundle_members", name=name, lines=lines))
     reprompt(turn)
     return True
 
