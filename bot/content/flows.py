@@ -241,6 +241,7 @@ WORD_LISTS = (
     "place_nouns",
     "need_verbs",
     "more_words",
+    "english_fillers",
     "negators",
     "english_words",
     "generic_words",

@@ -36,6 +36,7 @@ from bot.core.naming import (
     denies,
     hints_at,
     names,
+    names_in_english,
     picked_by_pair,
     turns_to,
 )
@@ -328,7 +329,10 @@ def _ask(turn: Turn, reading: Reading) -> bool:
     extra = told_papers(turn, proc, reading.facts, said)  # "e chưa đủ 18, chú ký thay đc ko"
     said = f"{said}\n{extra}" if extra else said
     name = display_name(turn, proc)
-    if name not in said and names(turn, None, turn.text, proc):  # "giấy khai sinh … lên đâu"
+    if name not in said and (
+        names(turn, None, turn.text, proc)  # "giấy khai sinh … lên đâu"
+        or (turn.r.lang == "en" and names_in_english(turn, turn.text, proc))
+    ):
         said = f"{name}:\n{said}"  # the answer says which procedure it speaks for
     turn.say(with_footnote(turn, said))
     reprompt(turn)

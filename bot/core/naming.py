@@ -97,6 +97,17 @@ def names(turn: Turn, proc: Procedure | None, text: str, other: Procedure) -> bo
     return False
 
 
+def names_in_english(turn: Turn, text: str, proc: Procedure) -> bool:
+    """An English message that says a pair of words of one of the procedure's English names,
+    with only small words between ("register his birth": "register the birth of a child …")."""
+    fillers = turn.content.flows.words.english_fillers
+    said = _pairs([t for t in clean(text).split() if t not in fillers])
+    for phrase in proc.english:
+        if said & _pairs([t for t in clean(phrase).split() if t not in fillers]):
+            return True
+    return False
+
+
 def _unowned(text: str, words: Words) -> str:
     """The message with the OWN_SPAN words before "của" + a person + "ở" blanked ("thường trú
     của em ở Ngã Năm"), and those between "đang" and "ở" ("đang tạm trú ở Bình Sơn"): where

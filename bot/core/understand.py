@@ -97,6 +97,7 @@ class Words:
     place_nouns: tuple[str, ...] = ()  # "về chỗ thường trú": a place, not a procedure
     need_verbs: tuple[str, ...] = ()  # "làm căn cước": a paper named as a need, not as a paper
     more_words: tuple[str, ...] = ()  # "còn cần gì nữa": the rest of the checklist
+    english_fillers: frozenset[str] = frozenset()  # "register his birth": no word of a name
     numbers: Mapping[str, int] = field(default_factory=dict)
     english: frozenset[str] = frozenset()
     generic: frozenset[str] = frozenset()
@@ -226,6 +227,7 @@ class Words:
             purpose_marks=seq("purpose_marks"),
             hand_in_verbs=seq("hand_in_verbs"),
             more_words=seq("more_words"),
+            english_fillers=frozenset(seq("english_fillers")),
             numbers={fold(str(k)): int(v) for k, v in raw_numbers.items()},
             english=frozenset(t for p in seq("english_words", spelled=False) for t in p.split()),
             generic=frozenset(t for p in seq("generic_words") for t in p.split()),
