@@ -355,6 +355,12 @@ def names_document(turn: Turn, proc: Procedure, text: str) -> bool:
     return bool(text) and bool(_doc_hits(turn, proc, text))
 
 
+def document_score(turn: Turn, proc: Procedure, text: str) -> float:
+    """How closely the text names a paper of the checklist (0: none)."""
+    hits = _doc_hits(turn, proc, text) if text else []
+    return float(hits[0][0]) if hits else 0.0
+
+
 def document_answer(turn: Turn, proc: Procedure, text: str) -> str:
     """One document asked about: the checklist lines (or 'no need to bring' items) sharing its words."""
     hits = _doc_hits(turn, proc, text)

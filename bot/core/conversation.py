@@ -18,6 +18,7 @@ from bot.core.answers import (
     card_lines,
     case_papers,
     display_name,
+    document_score,
     documents_answer,
     lines_naming,
     names_document,
@@ -34,9 +35,11 @@ from bot.core.model import Procedure, Question
 from bot.core.naming import (
     asks_about_paper,
     denies,
+    hands_in,
     hints_at,
     names,
     names_in_english,
+    paper_before_required,
     picked_by_pair,
     turns_to,
 )
@@ -289,7 +292,8 @@ def _ask(turn: Turn, reading: Reading) -> bool:
         options = choosing(turn)
         if not options or _names_new(turn, options) or _corrects(turn):
             return _need(turn, Reading(Kind.NEED, text=turn.text))
-        named = [p for p in options if names(turn, None, turn.text, p)]
+        bringing = _bringing(turn, options)
+        named = bringing or [p for p in options if names(turn, None, turn.text, p)]
         if len(named) != 1 and (plain := picked_by_pair(turn, turn.text, options)) is not None:
             named = [plain]  # "giờ em muốn nhận con cho đúng giấy tờ thì làm ở đâu"
         if len(named) != 1:  # "… khai tử rồi cắt hộ khẩu rồi tiền mai táng": read alone, the
@@ -305,8 +309,9 @@ def _ask(turn: Turn, reading: Reading) -> bool:
             turn.engine.press(turn, f"pick:{named[0].id}")
             if turn.proc is not None and turn.proc.id == named[0].id:
                 # the words that named it name no paper ("khai tử" is not "tờ khai khai tử")
+                # (a paper to bring names no offer: its words stay)
                 own = {t for n in (named[0].name, *named[0].aliases) for t in fold(n).split()}
-                rest = " ".join(t for t in reading.text.split() if t not in own)
+                rest = " ".join(t for t in reading.text.split() if bringing or t not in own)
                 _say_answers(turn, turn.proc, replace(reading, text=rest))
                 reprompt(turn)
                 return True
@@ -374,6 +379,21 @@ def _say_members(turn: Turn, proc: Procedure, asked: list[Procedure]) -> bool:
     turn.say(turn.r.t("bundle_members", name=name, lines=lines))
     reprompt(turn)
     return True
+
+
+def _bringing(turn: Turn, options: list[Procedure]) -> list[Procedure]:
+    """Under a choice list, a question whether a paper must be brought ("cái giấy khuyết tật có
+    cần đem theo ko" under the monthly allowance and the disability certificate): the one offer
+    whose checklist holds that paper, not the offer that issues it."""
+    said, words = fold(turn.text), turn.content.flows.words
+    if not hands_in(said, words) or not paper_before_required(said, words):
+        return []
+    scores = [
+        0.0 if names(turn, None, turn.text, p) else document_score(turn, p, said) for p in options
+    ]
+    best = max(scores, default=0.0)
+    # the first of those that name it best: the offers come in the matcher's order
+    return [options[scores.index(best)]] if best else []
 
 
 def _say_answers(turn: Turn, proc: Procedure, reading: Reading) -> None:

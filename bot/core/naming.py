@@ -61,10 +61,10 @@ def names(turn: Turn, proc: Procedure | None, text: str, other: Procedure) -> bo
     turning = turns_to(turn, text)
     asking = any(contains(fold(text), w) for w in words.required_words)
     if asking and proc is not None and not turning:
-        if _hands_in(fold(text), words):  # "thẻ bhyt của ổng có phải nộp luôn không": a paper
+        if hands_in(fold(text), words):  # "thẻ bhyt của ổng có phải nộp luôn không": a paper
             return False  # handed in for `proc`, not the procedure that issues it
         # "giấy ủy quyền có phải đi chứng thực chữ ký không": what a paper needs, not a need
-        paper = _paper_before_required(fold(text), words)
+        paper = paper_before_required(fold(text), words)
         if paper and not names(turn, proc, paper, other):
             return False
     docs, unneeded = ([], []) if turning else _checklist(turn, proc)
@@ -187,14 +187,14 @@ def _registered_at(folded: list[str], clause: str, words: Words) -> int:
     return -1
 
 
-def _hands_in(folded: str, words: Words) -> bool:
+def hands_in(folded: str, words: Words) -> bool:
     """Whether the message asks if something must be handed in: a required word ("có phải")
     right before a hand-in verb ("nộp", "mang theo")."""
     padded = f" {folded} "
     return any(f" {w} {v} " in padded for w in words.required_words for v in words.hand_in_verbs)
 
 
-def _paper_before_required(folded: str, words: Words) -> str:
+def paper_before_required(folded: str, words: Words) -> str:
     """The paper named right before the words that ask whether something is required ("… thì
     giấy ủy quyền có phải …" -> "giay uy quyen"), a few words from a paper head; else ""."""
     padded = f" {folded} "
