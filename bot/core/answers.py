@@ -497,6 +497,35 @@ def lines_naming(turn: Turn, proc: Procedure, other: Procedure) -> list[str]:
     return out[:MAX_LINES]
 
 
+def lines_touching(turn: Turn, proc: Procedure, other: Procedure, text: str) -> list[str]:
+    """The lines of the procedure's entry holding a word of `other`'s name that the message says
+    too ("chủ trọ có phải … đi chứng thực chữ ký ko" under tạm trú: "… không bắt buộc công chứng
+    hoặc chứng thực"), when none names it whole."""
+    toks = fold(other.name).split()
+    shared = content_pairs(turn, text) & set(zip(toks, toks[1:], strict=False))
+    out = []
+    for item in _card_items(turn, proc):
+        said = fold(item).split()
+        if any(_same_run(toks, said, pair) for pair in shared):
+            out.append(item)
+    return out[:MAX_LINES]
+
+
+def _same_run(name: list[str], line: list[str], pair: tuple[str, str]) -> bool:
+    """The line holds the pair of words without another word where the name has its own next to
+    it ("khai báo tạm trú" is not "khai báo tạm vắng"; "… hoặc chứng thực." may be "chứng thực
+    chữ ký")."""
+    i = next(k for k in range(len(name) - 1) if (name[k], name[k + 1]) == pair)
+    around = (name[i - 1] if i else None, name[i + 2] if i + 2 < len(name) else None)
+    for j in range(len(line) - 1):
+        if (line[j], line[j + 1]) != pair:
+            continue
+        seen = (line[j - 1] if j else None, line[j + 2] if j + 2 < len(line) else None)
+        if all(a is None or b is None or a == b for a, b in zip(around, seen, strict=True)):
+            return True
+    return False
+
+
 def card_lines(turn: Turn, proc: Procedure, text: str) -> list[str]:
     """The lines of the procedure's entry that speak to a follow-up question ("bà đi thay thì có
     cần giấy ủy quyền không" -> the authorisation document and its note), best first."""

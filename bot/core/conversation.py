@@ -21,6 +21,7 @@ from bot.core.answers import (
     document_score,
     documents_answer,
     lines_naming,
+    lines_touching,
     names_document,
     notes_for,
     proxy_text,
@@ -248,7 +249,7 @@ def _said_of_other(turn: Turn, proc: Procedure) -> list[str]:
         return []
     if not names(turn, proc, turn.text, other):
         return []
-    return lines_naming(turn, proc, other)
+    return lines_naming(turn, proc, other) or lines_touching(turn, proc, other, turn.text)
 
 
 def _offer_speaking_of(turn: Turn) -> bool:
