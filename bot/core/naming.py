@@ -31,6 +31,9 @@ PAPER_WORDS = 5  # a paper's name before "có phải …" ("giấy xác nhận t
 OWN_SPAN = 2  # words of a name before "của em ở …": where she lives
 AT_WORDS = frozenset({"o", "tai"})  # "ở", "tại" (folded)
 AT = [[w] for w in AT_WORDS]  # ...as one-word slices
+# "tui thường trú Phan Rang": I (reside) — a speaker, then where they are registered (folded)
+SPEAKERS = frozenset({"toi", "tui", "tao", "minh", "em", "e", "con", "chau"})
+RESIDING = (["thuong", "tru"], ["tam", "tru"])
 PLACE_SPAN = 4  # words after "chỗ", "nơi" that say which place ("nơi đăng ký thường trú")
 LEAD_WORDS = 3  # the longest turn lead ("cho hỏi thêm")
 HELD_SPAN = 10  # words of the papers listed after "tôi có" ("giấy chứng tử của con gái với …")
@@ -124,7 +127,21 @@ def _unowned(text: str, words: Words) -> str:
         at = next((k for k in range(i + 2, i + 2 + OWN_SPAN) if folded[k : k + 1] in AT), 0)
         if t == "dang" and at:
             toks[i + 1 : at] = ["_"] * (at - i - 1)
+        if (
+            t in SPEAKERS
+            and folded[i + 1 : i + 3] in RESIDING
+            and _names_place(folded[i + 3 :], words)
+        ):
+            toks[i + 1 : i + 3] = ["_", "_"]
     return " ".join(toks)
+
+
+def _names_place(rest: list[str], words: Words) -> bool:
+    """What follows "tui thường trú" is a place ("Phan Rang", "ở Cam Ranh"), not a question ("ở
+    đâu") nor the rest of a need ("thì cần gì")."""
+    rest = rest[1:] if rest[:1] and rest[0] in AT_WORDS else rest
+    plain = words.question_marks | set(words.connectives) | words.particles
+    return bool(rest) and rest[0] not in plain
 
 
 def _unpurposed(text: str, words: Words) -> str:
