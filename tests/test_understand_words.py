@@ -192,6 +192,8 @@ def test_an_english_paper_word_asks_about_that_paper_in_the_checklists_words(wor
         ("mình chưa đi xét nghiệm adn", "has_proof", "no"),  # one word inside "chưa xét nghiệm adn"
         ("ko có xét nghiệm adn", "has_proof", "no"),  # "có xét nghiệm adn" denied
         ("đã giám định adn ở viện", "has_proof", "yes"),
+        ("bà nội nó cũng muốn nuôi", "several_eligible", "yes"),  # "nó" is not an English "no"
+        ("we have no dna test result", "has_proof", "no"),  # ...which denies an English phrase
     ],
 )
 def test_the_longest_fact_said_wins_and_a_denied_one_is_not_said(
@@ -202,7 +204,7 @@ def test_the_longest_fact_said_wins_and_a_denied_one_is_not_said(
 
 def test_a_short_fact_phrase_is_not_found_with_a_word_inside_it() -> None:
     def length(text: str, phrase: str) -> float:
-        return _fact_length(text.split(), (f" {text} ", set(text.split())), phrase)
+        return _fact_length(text.split(), (f" {text} ", set(text.split())), phrase, False)
 
     assert length("tu minh lam", "tu lam") == 0.0
     assert length("chua di xet nghiem", "chua xet nghiem") == 2.5

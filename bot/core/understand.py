@@ -103,6 +103,7 @@ class Words:
     generic: frozenset[str] = frozenset()
     generic_phrases: tuple[str, ...] = ()  # as written: "yếu tố" is generic, "tờ" alone is not
     facts: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
+    english_facts: frozenset[str] = frozenset()  # fact phrases written in English ("no dna test")
     buttons: Mapping[str, tuple[str, ...]] = field(
         default_factory=dict
     )  # step a button goes to -> phrases
@@ -233,6 +234,13 @@ class Words:
             generic=frozenset(t for p in seq("generic_words") for t in p.split()),
             generic_phrases=seq("generic_words"),
             facts=facts,
+            english_facts=frozenset(
+                fold(str(x))
+                for values in raw_facts.values()
+                for phrases in values.values()
+                for x in phrases
+                if str(x).isascii()
+            ),
             buttons=table("buttons"),
             shorthand=shorthand,
             proxy_words=seq("proxy_words"),
@@ -402,7 +410,7 @@ def facts_in(folded: str, words: Words) -> dict[str, str]:
     said = (f" {folded} ", set(toks))
     for qid, values in words.facts.items():
         found = [
-            (_fact_length(toks, said, p), value)
+            (_fact_length(toks, said, p, p in words.english_facts), value)
             for value, phrases in values.items()
             for p in phrases
         ]
@@ -415,12 +423,15 @@ def facts_in(folded: str, words: Words) -> dict[str, str]:
 LOOSE_FACT = 3  # words a fact phrase needs to be found with one more word inside it
 # words that deny the fact phrase right after them ("không có xét nghiệm adn" is not "có …")
 FACT_NEGATORS = frozenset({"khong", "chua", "ko", "k", "hong", "hok", "chang", "not", "no"})
+ENGLISH_NEGATORS = frozenset({"not", "no"})
 
 
-def _fact_length(toks: list[str], said: tuple[str, set[str]], phrase: str) -> float:
+def _fact_length(toks: list[str], said: tuple[str, set[str]], phrase: str, english: bool) -> float:
     """The phrase's length in words when the message (`toks`; `said`: them padded with spaces,
     and as a set) says it, not right after a negator (0.0 when not; half a word less when found
-    with one more word inside it)."""
+    with one more word inside it). An English "no", "not" denies an English phrase only: before
+    a Vietnamese one it is "nó" ("nó cũng muốn nuôi")."""
+    negators = FACT_NEGATORS if english else FACT_NEGATORS - ENGLISH_NEGATORS
     want = phrase.split()
     k = len(want)
     if f" {phrase} " not in said[0]:
@@ -429,20 +440,13 @@ def _fact_length(toks: list[str], said: tuple[str, set[str]], phrase: str) -> fl
         k += 1  # one more word inside it
     for i in (n for n, t in enumerate(toks) if t == want[0] and n + k <= len(toks)):
         window = toks[i : i + k]
-        if i and toks[i - 1] in FACT_NEGATORS and want[0] not in FACT_NEGATORS:
+        if i and toks[i - 1] in negators and want[0] not in FACT_NEGATORS:
             continue
         if window == want:
             return float(k)
         inside = (window[:j] + window[j + 1 :] for j in range(1, k - 1))
         if window[0] == want[0] and window[-1] == want[-1] and want in inside:
             return k - 1.5
-    return 0.0
-    k = len(want)
-    for i in range(len(toks) - k):
-        window = toks[i : i + k + 1]
-        inside = (window[:j] + window[j + 1 :] for j in range(1, k))
-        if window[0] == want[0] and window[-1] == want[-1] and want in inside:
-            return k - 0.5
     return 0.0
 
 
