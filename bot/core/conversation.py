@@ -52,6 +52,7 @@ from bot.core.understand import (
     Option,
     Reading,
     Words,
+    a_clause_asks,
     announces,
     ask_topics,
     asked_step,
@@ -600,7 +601,7 @@ def _asked_again(turn: Turn, proc: Procedure, text: str) -> str:
     đôi, vậy làm sao"); else a note of the procedure the question speaks to; "" when none."""
     words = turn.content.flows.words
     said, topics = _last_clause_asks(turn, text)
-    question = is_question(text, fold(text), words)
+    question = a_clause_asks(text, words)
     if not topics and (not question or not set(said.split()) - _question_words(words)):
         topics = ask_topics(fold(turn.earlier), words)  # "vậy làm sao": the same question again
     if topics:

@@ -377,6 +377,13 @@ def is_question(raw: str, folded: str, words: Words) -> bool:
     return bool(toks) and toks[0] in ENGLISH_AUX and language(raw, words) == "en"
 
 
+def a_clause_asks(raw: str, words: Words) -> bool:
+    """A question mark, or a clause that ends on a question word ("… thì sao", "… được ko"); not
+    a "không" inside a clause ("thẻ gãy chứ không mất"), which `is_question` also counts."""
+    clauses = [fold(c).split() for c in re.split(r"[,;.!\n]+", raw)]
+    return "?" in raw or any(_ends_asking(c, words) for c in clauses)
+
+
 def _ends_asking(toks: list[str], words: Words) -> bool:
     """The words end on a question word, an address after it aside ("… theo hả ad")."""
     toks = list(toks)
