@@ -17,6 +17,7 @@ from bot.core.answers import (
     asked_words,
     card_lines,
     case_papers,
+    content_pairs,
     display_name,
     document_score,
     documents_answer,
@@ -294,6 +295,8 @@ def _ask(turn: Turn, reading: Reading) -> bool:
         options = choosing(turn)
         if not options or _names_new(turn, options) or _corrects(turn):
             return _need(turn, Reading(Kind.NEED, text=turn.text))
+        if _back_to_earlier(turn, turn.text):  # "ok vậy quay lại hộ chiếu, phí bn"
+            return True
         bringing = _bringing(turn, options)
         named = bringing or [p for p in options if names(turn, None, turn.text, p)]
         if len(named) != 1 and (plain := picked_by_pair(turn, turn.text, options)) is not None:
@@ -717,12 +720,21 @@ def _earlier_pointed(turn: Turn, text: str, back: bool) -> Procedure | None:
     catalog = turn.content.catalog
     found = [p for p in dict.fromkeys(ids) if isinstance(p, str) and p and p != here]
     earlier = [proc for proc in map(catalog.get, found) if proc is not None]
-    pointed = next((p for p in earlier if hints_at(turn, text, p, loose=True)), None)
+    # its own name before another's alias ("quay lại hộ chiếu": the passport offered, not the
+    # certified copy whose aliases copy a passport)
+    named = (p for p in earlier if content_pairs(turn, text) & _pairs_of(p.name))
+    pointed = next(named, None) or next(
+        (p for p in earlier if hints_at(turn, text, p, loose=True)), None
+    )
     if pointed is not None or not back:
         return pointed
     words = turn.content.flows.words
     said = set(fold(text).split()) - _question_words(words) - asked_words(turn, fold(text))
-    return next((p for p in earlier if len(said & set(fold(p.name).split())) >= 2), None)
+    shared = next((p for p in earlier if len(said & set(fold(p.name).split())) >= 2), None)
+    followed = {s.state.get("proc") for s in turn.state.history} - {here, None, ""}
+    if shared is None and len(followed) == 1:  # "ok back to the diploma copies": the only one
+        return catalog.get(str(next(iter(followed))))
+    return shared
 
 
 def _tells_life_event(turn: Turn, text: str) -> bool:
