@@ -438,7 +438,7 @@ def _answers(turn: Turn, proc: Procedure, reading: Reading) -> str:
 def _names_new(turn: Turn, options: list[Procedure]) -> bool:
     """A question typed under a choice list that names a procedure not in the list ("… có được
     tiền mai táng không" under two other offers): a new need, not a question about the offers."""
-    return _names_outside(turn, options[0], {p.id for p in options})
+    return _names_outside(turn, options[0], {p.id for p in options}, choosing=True)
 
 
 def names_another(turn: Turn, proc: Procedure, reading: Reading) -> bool:
@@ -446,14 +446,14 @@ def names_another(turn: Turn, proc: Procedure, reading: Reading) -> bool:
     return _names_outside(turn, proc, {proc.id, *proc.bundles, *proc.members})
 
 
-def _names_outside(turn: Turn, proc: Procedure, known: set[str]) -> bool:
+def _names_outside(turn: Turn, proc: Procedure, known: set[str], choosing: bool = False) -> bool:
     """The matcher's first reading is a procedure outside `known`, and the message names it
     (naming.names: a run of its name's words, not a paper of `proc`)."""
     matches = turn.content.matcher.analyse(turn.text, top=2).matches
     if not matches or matches[0].id in known:
         return False
     other = turn.content.catalog.get(matches[0].id)
-    return other is not None and names(turn, proc, turn.text, other)
+    return other is not None and names(turn, proc, turn.text, other, choosing)
 
 
 def _need(turn: Turn, reading: Reading) -> bool:

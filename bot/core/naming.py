@@ -44,13 +44,18 @@ REGISTERED = frozenset({"dang ky", "dang ki", "dk", "dky"})
 _CLAUSE = re.compile(r"([,.;:!?\n]+)")
 
 
-def names(turn: Turn, proc: Procedure | None, text: str, other: Procedure) -> bool:
+def names(
+    turn: Turn, proc: Procedure | None, text: str, other: Procedure, choosing: bool = False
+) -> bool:
     """Whether the message names `other`: most words of its name or an alias, a run of them in a
     row (as typed or as abbreviated: "cccd"), and not merely a paper of `proc` ("giấy ủy quyền" on
     the birth checklist is not "ủy quyền nhận trợ cấp thay"; without one, of a paper word) nor
     after a paper of `proc` it asks about ("hợp đồng thuê phòng có phải đi công chứng hợp đồng
     không" under tạm trú). A message that turns to it ("còn đăng ký kết hôn thì…") names it even
-    where `proc`'s papers mention it."""
+    where `proc`'s papers mention it. `choosing`: typed under a choice list, where an English
+    need's small words name nothing ("… no health insurance card. How can we get one": "health
+    insurance card for my baby"); elsewhere they count (a health check under a marriage, "I have
+    health insurance card from my company", is not the child's health card)."""
     words = turn.content.flows.words
     text = unheld(text, words)  # "tôi có giấy chứng tử …": held, not asked for
     text = _unowned(text, words)  # "thường trú của em ở Ngã Năm": hers, not a need
@@ -74,9 +79,16 @@ def names(turn: Turn, proc: Procedure | None, text: str, other: Procedure) -> bo
     papers = set() if turning else _papers(turn, docs, runs, asking)
     plain = words.generic | asked_words(turn, " ".join(typed))  # "… cần mang gì" names nothing
     forms = _typed_forms(text)
+    # a need asked in English under a choice list ("how can we get one"): its small words aside
+    english = (
+        set(other.english)
+        if choosing and any(contains(fold(text), w) for w in words.want_words)
+        else set()
+    )
     for phrase in (other.name, *other.aliases, *other.english):
         toks = fold(phrase).split()
-        own = [t for t in toks if t not in words.generic]
+        small = words.english_fillers if phrase in english else frozenset()
+        own = [t for t in toks if t not in words.generic and t not in small]
         named = set(own)
         other_word = _misread(forms, phrase)  # "mắt kém lắm" typed with marks: not "mất", "làm"
         # a message that turns to it ("thế còn thất nghiệp thì …") may name its own words only
