@@ -647,6 +647,12 @@ def _corrected_need(turn: Turn, text: str, analysis: Analysis) -> tuple[str, Ana
     current = turn.proc.id if turn.proc is not None else ""
     if not _opens_correction(turn):
         return text, analysis, False
+    kept = next((m for m in analysis.matches if m.id == current), None)
+    if kept is not None and _opens_on_paper_head(text, words):
+        # "à nhầm, ý tui là giấy đăng ký kết hôn của ba má, tờ cũ rách rồi" under the copies of
+        # civil-status papers: another paper, the same thing to do with it
+        rest = tuple(m for m in analysis.matches if m.id != current)
+        return text, replace(analysis, matches=(kept, *rest)), False
     if analysis.matches and analysis.matches[0].id != current:
         return text, analysis, _hinted(turn, text, analysis)
     clauses = [c.strip() for c in re.split(r"[.;,!?\n]+", without_preamble(text, words))]
@@ -657,6 +663,12 @@ def _corrected_need(turn: Turn, text: str, analysis: Analysis) -> tuple[str, Ana
     if not head.matches or head.matches[0].id == current or not _hinted(turn, said[0], head):
         return text, analysis, False  # "à nhầm, mệ 86 tuổi chơ không phải 68, gõ lộn": a detail
     return said[0], head, True
+
+
+def _opens_on_paper_head(text: str, words: Words) -> bool:
+    """After its preamble, the message opens on a paper ("giấy …", "cái giấy …")."""
+    said = fold(without_preamble(text, words))
+    return any(f"{said} ".startswith(f"{h} ") for h in words.paper_heads)
 
 
 def _hinted(turn: Turn, text: str, analysis: Analysis) -> bool:
