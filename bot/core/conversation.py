@@ -328,6 +328,8 @@ def _ask(turn: Turn, reading: Reading) -> bool:
         return True
     if names_another(turn, proc, reading) and (lines := _said_of_other(turn, proc)):
         return _say_lines(turn, proc, lines)  # "do they need temporary residence registration?"
+    if clause := _turned_to_clause(turn, proc):  # "à còn phải chuyển hộ khẩu cả nhà về nữa, …"
+        return _need(turn, Reading(Kind.NEED, text=clause))
     if (names_another(turn, proc, reading) and not _stands_in(turn, proc, reading)) or _corrects(
         turn
     ):
@@ -433,6 +435,23 @@ def _answers(turn: Turn, proc: Procedure, reading: Reading) -> str:
         # "do we need a health check? we both …": who, and the checklist's medical paper
         said += "\n" + answer_about(turn, proc, "document", glossed)
     return said
+
+
+def _turned_to_clause(turn: Turn, proc: Procedure) -> str:
+    """A message that turns to another procedure in its first clause and asks about it after
+    ("à còn phải chuyển hộ khẩu cả nhà về nữa, cái đấy làm ở đâu"), which the matcher, reading
+    it whole, leaves unanswered: that first clause, when it names the other one; else ""."""
+    if not turns_to(turn, turn.text) or turn.content.matcher.analyse(turn.text, top=1).matches:
+        return ""
+    clauses = [c for c in re.split(r"[.;,!?\n]+", turn.text) if fold(c)]
+    if len(clauses) < 2:
+        return ""
+    matches = turn.content.matcher.analyse(clauses[0], top=1).matches
+    known = {proc.id, *proc.bundles, *proc.members}
+    other = turn.content.catalog.get(matches[0].id) if matches else None
+    if other is None or other.id in known or not names(turn, proc, clauses[0], other):
+        return ""
+    return clauses[0]
 
 
 def _names_new(turn: Turn, options: list[Procedure]) -> bool:
