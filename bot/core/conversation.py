@@ -70,6 +70,7 @@ from bot.core.understand import (
 )
 
 MISSES_FOR_HUMAN = 2
+CAN_WORDS = frozenset({"co", "lam", "duoc", "dc", "di", "nop", "vay", "the"})  # "có làm được không"
 CLEAR_QUESTION_TOKENS = (
     4  # a question this long that names no procedure is out of scope, not gibberish
 )
@@ -493,6 +494,8 @@ def _need(turn: Turn, reading: Reading) -> bool:
         turn.say(_offers_lines(turn, text) or turn.r.t("choose_first"))
         reprompt(turn)
         return True
+    if _asks_the_offers(turn, text, analysis):  # "em chỉ là cháu chứ không phải con, có làm
+        return True  # được không" under a choice list: answered for the offers
     proc = turn.proc
     # small talk around no procedure ("ừ cảm ơn cháu nhé") is answered as small talk below
     talk_only = bool(reading.value) and not analysis.matches
@@ -804,6 +807,19 @@ def _asks_before_choosing(turn: Turn, text: str, analysis: Analysis) -> bool:
     return is_question(text, fold(text), words) and not _names_new(turn, options)
 
 
+def _asks_the_offers(turn: Turn, text: str, analysis: Analysis) -> bool:
+    """A question under a choice list that the matcher reads as no procedure at all but that
+    asks a topic (a denial read it as a need): answered for the offers, as a question is."""
+    words = turn.content.flows.words
+    folded = fold(text)
+    if turn.proc is not None or not choosing(turn) or analysis.matches or analysis.unsure:
+        return False
+    topics = ask_topics(folded, words)
+    if not topics or not is_question(text, folded, words):
+        return False
+    return _ask(turn, Reading(Kind.ASK, ",".join(topics), text=folded))
+
+
 def _offers_lines(turn: Turn, text: str) -> str:
     """The lines of each offer's entry that speak to a question typed under a choice list ("cần
     bản vẽ không hay tự vẽ tay được" under a building permit and two others), each under its
@@ -911,7 +927,12 @@ def _in_context(turn: Turn, proc: Procedure, text: str, analysis: Analysis) -> b
         turn.engine.run(turn, step)
         return True
     said, topics = _last_clause_asks(turn, text)
-    if topics and set(topics) <= set(ask_topics(fold(text), turn.content.flows.words)):
+    words = turn.content.flows.words
+    if not topics and said and set(said.split()) <= _question_words(words) | CAN_WORDS:
+        # "cháu chỉ là cháu thôi chứ không phải con, có làm được không": a bare question after
+        # what it asks about
+        said, topics = fold(text), ask_topics(fold(text), words)
+    if topics and set(topics) <= set(ask_topics(fold(text), words)):
         # "e thuê trọ chạy grab, k phải hộ khẩu đâu, cái tạm trú ấy. phí bn": a story, then what
         # its last clause asks, as the whole reads it ("bà mụ làm chứng được không, bả không biết
         # chữ" asks of the witness, not who may file)
