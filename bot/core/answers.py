@@ -352,7 +352,7 @@ def told_papers(turn: Turn, proc: Procedure, facts: Mapping[str, str], said: str
 
 
 def names_document(turn: Turn, proc: Procedure, text: str) -> bool:
-    return bool(text) and bool(_doc_hits(turn, proc, text))
+    return document_score(turn, proc, text) > 0
 
 
 def document_score(turn: Turn, proc: Procedure, text: str) -> float:

@@ -70,7 +70,6 @@ from bot.core.understand import (
 )
 
 MISSES_FOR_HUMAN = 2
-CAN_WORDS = frozenset({"co", "lam", "duoc", "dc", "di", "nop", "vay", "the"})  # "có làm được không"
 CLEAR_QUESTION_TOKENS = (
     4  # a question this long that names no procedure is out of scope, not gibberish
 )
@@ -361,7 +360,7 @@ def _members_asked(turn: Turn, proc: Procedure) -> list[Procedure]:
     words = turn.content.flows.words
     if not proc.members or not is_question(turn.text, said, words) or ask_topics(said, words):
         return []
-    members = [p for m in proc.members if (p := turn.content.catalog.get(m)) is not None]
+    members = turn.content.catalog.members(proc)
     named = [p for p in members if names(turn, proc, turn.text, p)]
     if named:
         return named
@@ -380,8 +379,7 @@ def _words_of_alias(said: str, proc: Procedure) -> bool:
 
 def _say_members(turn: Turn, proc: Procedure, asked: list[Procedure]) -> bool:
     """What the bundle does in one go, the members asked about first."""
-    members = [p for m in proc.members if (p := turn.content.catalog.get(m)) is not None]
-    order = asked + [p for p in members if p not in asked]
+    order = asked + [p for p in turn.content.catalog.members(proc) if p not in asked]
     lines = "\n".join(f"• {display_name(turn, p)}" for p in order)
     name = clip(display_name(turn, proc), OFFER_CHARS)
     turn.say(turn.r.t("bundle_members", name=name, lines=lines))
@@ -442,9 +440,10 @@ def _turned_to_clause(turn: Turn, proc: Procedure) -> str:
     """A message that turns to another procedure in its first clause and asks about it after
     ("à còn phải chuyển hộ khẩu cả nhà về nữa, cái đấy làm ở đâu"), which the matcher, reading
     it whole, leaves unanswered: that first clause, when it names the other one; else ""."""
-    if not turns_to(turn, turn.text) or turn.content.matcher.analyse(turn.text, top=1).matches:
+    # (top=2: names_another's reading of the same message, not a second one)
+    if not turns_to(turn, turn.text) or turn.content.matcher.analyse(turn.text, top=2).matches:
         return ""
-    clauses = [c for c in re.split(r"[.;,!?\n]+", turn.text) if fold(c)]
+    clauses = _clauses(turn.text)
     if len(clauses) < 2:
         return ""
     matches = turn.content.matcher.analyse(clauses[0], top=1).matches
@@ -653,6 +652,13 @@ def _question_words(words: Words) -> set[str]:
     }
 
 
+def _bare_question_words(words: Words) -> set[str]:
+    """The words of a bare question ("có làm được không", "đi nộp được không"): question words,
+    can-words and the verbs of doing it."""
+    asks = (*words.can_words, *words.stand_in_verbs)
+    return _question_words(words) | {t for p in asks for t in p.split()}
+
+
 def _corrects(turn: Turn) -> bool:
     """The message corrects the need to another procedure (`_corrected_need`)."""
     analysis = turn.content.matcher.analyse(turn.text, top=3)
@@ -677,8 +683,8 @@ def _corrected_need(turn: Turn, text: str, analysis: Analysis) -> tuple[str, Ana
         return text, replace(analysis, matches=(kept, *rest)), False
     if analysis.matches and analysis.matches[0].id != current:
         return text, analysis, _hinted(turn, text, analysis)
-    clauses = [c.strip() for c in re.split(r"[.;,!?\n]+", without_preamble(text, words))]
-    said = [c for c in clauses if fold(c) and not any(contains(fold(c), n) for n in words.negators)]
+    clauses = _clauses(without_preamble(text, words))
+    said = [c for c in clauses if not any(contains(fold(c), n) for n in words.negators)]
     if not said or said[0] == text:
         return text, analysis, False
     head = turn.content.matcher.analyse(said[0], top=3)
@@ -691,6 +697,11 @@ def _opens_on_paper_head(text: str, words: Words) -> bool:
     """After its preamble, the message opens on a paper ("giấy …", "cái giấy …")."""
     said = fold(without_preamble(text, words))
     return any(f"{said} ".startswith(f"{h} ") for h in words.paper_heads)
+
+
+def _clauses(text: str) -> list[str]:
+    """The message's clauses, as typed (stripped), those with words only."""
+    return [c.strip() for c in re.split(r"[.;,!?\n]+", text) if fold(c)]
 
 
 def _hinted(turn: Turn, text: str, analysis: Analysis) -> bool:
@@ -928,7 +939,7 @@ def _in_context(turn: Turn, proc: Procedure, text: str, analysis: Analysis) -> b
         return True
     said, topics = _last_clause_asks(turn, text)
     words = turn.content.flows.words
-    if not topics and said and set(said.split()) <= _question_words(words) | CAN_WORDS:
+    if not topics and said and set(said.split()) <= _bare_question_words(words):
         # "cháu chỉ là cháu thôi chứ không phải con, có làm được không": a bare question after
         # what it asks about
         said, topics = fold(text), ask_topics(fold(text), words)
@@ -1031,7 +1042,7 @@ def _same_again(turn: Turn, proc: Procedure, analysis: Analysis) -> bool:
 def _last_clause_asks(turn: Turn, text: str) -> tuple[str, list[str]]:
     """The last clause of a message, folded, and what it asks: a story before it ("hai đứa ở Cái
     Răng, làm ở đâu") asks nothing."""
-    clauses = [c for c in re.split(r"[.;,!?\n]+", text) if fold(c)]
+    clauses = _clauses(text)
     said = fold(clauses[-1]) if clauses else ""
     return said, ask_topics(said, turn.content.flows.words)
 

@@ -80,14 +80,10 @@ def names(
     plain = words.generic | asked_words(turn, " ".join(typed))  # "… cần mang gì" names nothing
     forms = _typed_forms(text)
     # a need asked in English under a choice list ("how can we get one"): its small words aside
-    english = (
-        set(other.english)
-        if choosing and any(contains(fold(text), w) for w in words.want_words)
-        else set()
-    )
+    wants = choosing and any(contains(fold(text), w) for w in words.want_words)
     for phrase in (other.name, *other.aliases, *other.english):
         toks = fold(phrase).split()
-        small = words.english_fillers if phrase in english else frozenset()
+        small = words.english_fillers if wants and phrase in other.english else frozenset()
         own = [t for t in toks if t not in words.generic and t not in small]
         named = set(own)
         other_word = _misread(forms, phrase)  # "mắt kém lắm" typed with marks: not "mất", "làm"

@@ -366,7 +366,7 @@ def is_question(raw: str, folded: str, words: Words) -> bool:
     if _ends_asking(folded.split(), words):
         return True
     # a clause that asks, then a remark ("phai di xet nghiem adn ha, ton kem lam")
-    clauses = [fold(c).split() for c in re.split(r"[,;.!\n]+", raw)]
+    clauses = _clause_words(raw)
     if len(clauses) > 1 and any(_ends_asking(c, words) for c in clauses[:-1] if len(c) > 2):
         return True
     inner = [m for m in words.question_marks if " " in m or len(m) > 3]
@@ -380,8 +380,12 @@ def is_question(raw: str, folded: str, words: Words) -> bool:
 def a_clause_asks(raw: str, words: Words) -> bool:
     """A question mark, or a clause that ends on a question word ("… thì sao", "… được ko"); not
     a "không" inside a clause ("thẻ gãy chứ không mất"), which `is_question` also counts."""
-    clauses = [fold(c).split() for c in re.split(r"[,;.!\n]+", raw)]
-    return "?" in raw or any(_ends_asking(c, words) for c in clauses)
+    return "?" in raw or any(_ends_asking(c, words) for c in _clause_words(raw))
+
+
+def _clause_words(raw: str) -> list[list[str]]:
+    """Each clause's folded words (a question mark does not end a clause here)."""
+    return [fold(c).split() for c in re.split(r"[,;.!\n]+", raw)]
 
 
 def _ends_asking(toks: list[str], words: Words) -> bool:
