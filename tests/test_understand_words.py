@@ -78,6 +78,9 @@ def test_chat_shorthand_is_written_out_and_nothing_else(words: Words) -> None:
     assert words.spell_out("t7 co lam ko") == "thứ 7 co lam không"  # a word with its digit
     assert words.spell_out("nộp 2 bộ, tờ khai CT01") == "nộp 2 bộ, tờ khai CT01"
     assert words.spell_out("Căn cước làm ở đâu") == "Căn cước làm ở đâu"  # accented: no shorthand
+    # a key written with "đ" only when typed so: "hd" may be "hướng dẫn"; "đc" is still "được"
+    assert words.spell_out("hđ thuê nhà đc ko") == "hợp đồng thuê nhà được không"
+    assert words.spell_out("hd giúp e với") == "hd giúp e với"
     # the phrase lists are written out alike: "mất bn lâu" in the file, "bao nhiêu lâu" typed
     reading = read(words.spell_out("mat bn lau moi co"), Context(has_procedure=True), words)
     assert reading.kind == Kind.ASK and "time" in reading.value

@@ -500,15 +500,26 @@ def lines_naming(turn: Turn, proc: Procedure, other: Procedure) -> list[str]:
 def lines_touching(turn: Turn, proc: Procedure, other: Procedure, text: str) -> list[str]:
     """The lines of the procedure's entry holding a word of `other`'s name that the message says
     too ("chủ trọ có phải … đi chứng thực chữ ký ko" under tạm trú: "… không bắt buộc công chứng
-    hoặc chứng thực"), when none names it whole."""
+    hoặc chứng thực"), when none names it whole; or two word pairs of its names that the message
+    says ("hđ thuê nhà có phải công chứng ko" under thường trú: "Hợp đồng … cho thuê … được công
+    chứng hoặc chứng thực")."""
     toks = fold(other.name).split()
-    shared = content_pairs(turn, text) & set(zip(toks, toks[1:], strict=False))
+    said = content_pairs(turn, text)
+    shared = said & _word_pairs(toks)
+    named = said & {p for n in (other.name, *other.aliases) for p in _word_pairs(fold(n).split())}
     out = []
     for item in _card_items(turn, proc):
-        said = fold(item).split()
-        if any(_same_run(toks, said, pair) for pair in shared):
+        line = fold(item).split()
+        if (
+            any(_same_run(toks, line, pair) for pair in shared)
+            or len(named & _word_pairs(line)) > 1
+        ):
             out.append(item)
     return out[:MAX_LINES]
+
+
+def _word_pairs(toks: list[str]) -> set[tuple[str, str]]:
+    return set(zip(toks, toks[1:], strict=False))
 
 
 def _same_run(name: list[str], line: list[str], pair: tuple[str, str]) -> bool:

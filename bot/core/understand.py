@@ -38,6 +38,11 @@ class Kind(StrEnum):
 _WORD = re.compile(r"(?<![\w'’])\w+(?![\w'’])")  # a word, not a piece of "baby's"
 
 
+def _short_key(word: str) -> str:
+    """A shorthand key: folded, its "đ" kept apart from "d" ("hđ" is not "hd")."""
+    return fold(word.lower().replace("đ", "dd")) if "đ" in word.lower() else fold(word)
+
+
 def _mapping(raw: object) -> Mapping[object, object]:
     return raw if isinstance(raw, Mapping) else {}
 
@@ -123,6 +128,7 @@ class Words:
     life_event_offers: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     # chat shorthand read as the words it stands for ("cần j" is "cần gì"): folded key -> words
     shorthand: Mapping[str, str] = field(default_factory=dict)
+    marked: frozenset[str] = frozenset()  # shorthand keys written with "đ", folded
     proxy_words: tuple[str, ...] = ()  # a paper that lets someone else go ("văn bản ủy quyền")
     # "ông bà nội đi làm được không": someone else (stand_ins) doing it (stand_in_verbs), asked
     stand_ins: tuple[str, ...] = ()
@@ -159,14 +165,23 @@ class Words:
             w = m.group(0)
             key = fold(w)  # "t7" folds to "t 7", as the table's keys do
             plain = w.lower().replace("đ", "d") == key.replace(" ", "")
-            return table.get(key, w) if plain else w
+            if not plain:
+                return w
+            # a key written with "đ" is shorthand only typed so ("hđ" is "hợp đồng", "hd" may
+            # be "hướng dẫn"); "đc" is "dc"
+            return table.get(_short_key(w), table.get(key, w) if key not in self.marked else w)
 
         return _WORD.sub(word, text)
 
     @classmethod
     def from_data(cls, data: Mapping[str, object]) -> Words:
-        shorthand = {fold(str(k)): nfc(str(v)) for k, v in _mapping(data.get("shorthand")).items()}
+        shorthand = {
+            _short_key(str(k)): nfc(str(v)) for k, v in _mapping(data.get("shorthand")).items()
+        }
         shorthand.pop("", None)
+        marked = frozenset(
+            fold(str(k)) for k in _mapping(data.get("shorthand")) if "đ" in str(k).lower()
+        )
         short = {k: fold(v) for k, v in shorthand.items()}
 
         def table(key: str) -> dict[str, tuple[str, ...]]:
@@ -243,6 +258,7 @@ class Words:
             ),
             buttons=table("buttons"),
             shorthand=shorthand,
+            marked=marked,
             proxy_words=seq("proxy_words"),
             stand_ins=seq("stand_ins"),
             stand_in_verbs=seq("stand_in_verbs"),
