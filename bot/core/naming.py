@@ -34,6 +34,7 @@ AT = [[w] for w in AT_WORDS]  # ...as one-word slices
 # "tui thường trú Phan Rang": I (reside) — a speaker, then where they are registered (folded)
 SPEAKERS = frozenset({"toi", "tui", "tao", "minh", "em", "e", "con", "chau"})
 RESIDING = (["thuong", "tru"], ["tam", "tru"])
+STATING = frozenset({"van", "chi", "hien", "con"})  # "vẫn", "chỉ", "hiện", "còn": as things are
 PLACE_SPAN = 4  # words after "chỗ", "nơi" that say which place ("nơi đăng ký thường trú")
 LEAD_WORDS = 3  # the longest turn lead ("cho hỏi thêm")
 HELD_SPAN = 10  # words of the papers listed after "tôi có" ("giấy chứng tử của con gái với …")
@@ -141,7 +142,24 @@ def _unowned(text: str, words: Words) -> str:
             and _names_place(folded[i + 3 :], words)
         ):
             toks[i + 1 : i + 3] = ["_", "_"]
+        # "thường trú của mình vẫn ở quê Hương Trà, chỉ tạm trú ở Phú Hội thôi": where one is
+        # registered, said with "của …" or "vẫn", "chỉ" around it, then "ở" and a place
+        if folded[i : i + 2] in RESIDING and _states_residence(folded[:i], folded[i + 2 :], words):
+            toks[i : i + 2] = ["_", "_"]
     return " ".join(toks)
+
+
+def _states_residence(before: list[str], after: list[str], words: Words) -> bool:
+    """Around "thường trú" / "tạm trú": a word that states it (STATING before it, or "của" and
+    a person after it) and no need verb before it, then "ở" and a place."""
+    stated = before[-1:] and before[-1] in STATING
+    if after[:1] == ["cua"]:
+        stated, after = True, after[2:]
+    while after[:1] and after[0] in STATING:
+        stated, after = True, after[1:]
+    if not stated or _needed(before, words) or not after or after[0] not in AT_WORDS:
+        return False
+    return _names_place(after, words)
 
 
 def _names_place(rest: list[str], words: Words) -> bool:
@@ -422,7 +440,8 @@ def hints_at(turn: Turn, text: str, other: Procedure, loose: bool = False) -> bo
     follow-ups ("lấy liền không" -> kết hôn), so a guess is offered only with such a hint.
     `loose`, for a procedure already followed: a word may skip one syllable of the name
     ("vụ nhập khẩu" -> "nhập hộ khẩu")."""
-    said = content_pairs(turn, unheld(text, turn.content.flows.words))
+    words = turn.content.flows.words
+    said = content_pairs(turn, _unowned(unheld(text, words), words))
     forms = _typed_forms(text)
     for phrase in (other.name, *other.aliases, *other.english):
         toks = fold(phrase).split()
