@@ -170,6 +170,8 @@ def test_who_may_go_and_whether_a_place_will_do_are_asked_by_their_shape(
         ("thế còn cần thêm gì nữa", "documents"),
         ("khach toi tre 12h khuya thi sao", "deadline"),
         ("vậy giấy báo tử xin đâu ra", "where"),
+        ("vay để làm chè thì có được miễn k", "fee"),  # an exemption is asked of the fee
+        ("are students exempt?", "fee"),
     ],
 )
 def test_plain_follow_up_questions_find_their_topic(words: Words, text: str, topic: str) -> None:
