@@ -64,7 +64,14 @@ def test_plain_english_off_topic_is_answered_in_english(words: Words) -> None:
     assert language("phở ở đâu ngon nhất Hà Nội", words) == "vi"
 
 
-@pytest.mark.parametrize("said", ["nên tổ chức ở đâu cho vui nhỉ", "con tôi học trường nào nhỉ"])
+@pytest.mark.parametrize(
+    "said",
+    [
+        "nên tổ chức ở đâu cho vui nhỉ",
+        "con tôi học trường nào nhỉ",
+        "hai bên rứa thì răng",  # central "thì răng" is "thì sao"
+    ],
+)
 def test_nhi_and_o_dau_make_a_question(said: str, words: Words) -> None:
     """A clear question that names no procedure is answered "out of scope", not "chưa hiểu"."""
     assert is_question(said, fold(said), words)

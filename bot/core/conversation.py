@@ -215,6 +215,8 @@ def _facts(turn: Turn, reading: Reading) -> bool:
     said = turn.r.t("facts_noted")
     if turn.proc is not None and asked:
         said += "\n" + documents_answer(turn, turn.proc)
+    elif turn.proc is not None and (extra := told_papers(turn, turn.proc, reading.facts, "")):
+        said += "\n" + extra  # "ông ngoại nó cũng còn sống": the agreement naming one guardian
     turn.say(with_footnote(turn, said))
     reprompt(turn)
     return True
