@@ -263,6 +263,7 @@ WORD_LISTS = (
     "intro_marks",
     "need_marks",
     "purpose_marks",
+    "obtain_words",
     "hand_in_verbs",
 )
 WORD_TABLES = (

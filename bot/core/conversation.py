@@ -201,8 +201,10 @@ def _facts(turn: Turn, reading: Reading) -> bool:
     """A fact told ("chị tui ly dị rồi, có quyết định của tòa"): noted; asked about as well
     ("… vậy có sao không"), the checklist as it now stands."""
     text = turn.text
-    if turn.proc is not None and names_another(turn, turn.proc, reading):
-        return _need(turn, Reading(Kind.NEED, text=text))  # "cấp căn cước cho con 14 tuổi"
+    if turn.proc is not None and (
+        names_another(turn, turn.proc, reading) or _issued_by_other(turn, turn.proc)
+    ):  # "cấp căn cước cho con 14 tuổi", "chưa có trích lục khai tử, làm cái đó thế nào"
+        return _need(turn, Reading(Kind.NEED, text=text))
     asked = is_question(text, fold(text), turn.content.flows.words)
     if asked and (offer := _offer_asking(turn, reading)) is not None:
         # "I got divorced in 2015. Do I need to show that?" under a choice list: the one offer
@@ -254,6 +256,30 @@ def _said_of_other(turn: Turn, proc: Procedure) -> list[str]:
     if not names(turn, proc, turn.text, other):
         return []
     return lines_naming(turn, proc, other) or lines_touching(turn, proc, other, turn.text)
+
+
+def _issued_by_other(turn: Turn, proc: Procedure) -> bool:
+    """Asked how to get a paper (`obtain_words`) the procedure in hand asks for, which another
+    procedure issues ("cháu chưa có giấy khuyết tật, làm cái đó thế nào" under the monthly
+    allowance: the disability certificate is that procedure's result): the matcher's first
+    reading, when its result's name and one of `proc`'s papers share a word of the message."""
+    words = turn.content.flows.words
+    said = fold(turn.text)
+    if not any(contains(said, w) for w in words.obtain_words):
+        return False
+    matches = turn.content.matcher.analyse(turn.text, top=1).matches
+    other = turn.content.catalog.get(matches[0].id) if matches else None
+    if other is None or other.id in {proc.id, *proc.bundles, *proc.members}:
+        return False
+    issued = _pairs_of(re.split(r"[(,;]", other.result.text)[0])
+    docs = set().union(
+        *(
+            _pairs_of(d.name)
+            for part in guide.parts(turn.content.catalog, proc)
+            for d in part.documents
+        )
+    )
+    return bool(content_pairs(turn, turn.text) & issued & docs)
 
 
 def _offer_speaking_of(turn: Turn) -> bool:
@@ -330,6 +356,8 @@ def _ask(turn: Turn, reading: Reading) -> bool:
         return True
     if names_another(turn, proc, reading) and (lines := _said_of_other(turn, proc)):
         return _say_lines(turn, proc, lines)  # "do they need temporary residence registration?"
+    if _issued_by_other(turn, proc):  # "cháu chưa có giấy khuyết tật, làm cái đó thế nào"
+        return _need(turn, Reading(Kind.NEED, text=turn.text))
     if clause := _turned_to_clause(turn, proc):  # "à còn phải chuyển hộ khẩu cả nhà về nữa, …"
         return _need(turn, Reading(Kind.NEED, text=clause))
     if (names_another(turn, proc, reading) and not _stands_in(turn, proc, reading)) or _corrects(
@@ -503,14 +531,17 @@ def _need(turn: Turn, reading: Reading) -> bool:
     if proc is not None and _thanks_only(turn, proc, text, analysis):
         turn.state.misses = 0  # "thế thì tốt quá, bà cảm ơn cháu": thanks, whatever it mentions
         return _talk(turn, Reading(Kind.TALK, "thanks"))
+    # "cháu chưa có giấy khuyết tật, làm cái đó thế nào": the procedure that issues the paper
+    issued = proc is not None and not corrected and _issued_by_other(turn, proc)
     if (
         proc is not None
         and not talk_only
         and not corrected
+        and not issued
         and _in_context(turn, proc, text, analysis)
     ):
         return True
-    if proc is not None and _same_again(turn, proc, analysis):
+    if proc is not None and not issued and _same_again(turn, proc, analysis):
         return True
     if proc is None and not corrected and _offer_speaking_of(turn):
         return True

@@ -149,6 +149,7 @@ class Words:
     intro_marks: tuple[str, ...] = ()
     need_marks: tuple[str, ...] = ()
     purpose_marks: tuple[str, ...] = ()  # "cần để …", "dùng để …": what a paper is for
+    obtain_words: tuple[str, ...] = ()  # "làm cái đó thế nào": how to get a paper one lacks
     hand_in_verbs: tuple[str, ...] = ()  # "có phải nộp …": a paper handed in, asked about
     # English words for what a checklist names ("nationality": "quốc tịch"), folded both sides
     english_terms: Mapping[str, str] = field(default_factory=dict)
@@ -241,6 +242,7 @@ class Words:
             intro_marks=seq("intro_marks"),
             need_marks=seq("need_marks"),
             purpose_marks=seq("purpose_marks"),
+            obtain_words=seq("obtain_words"),
             hand_in_verbs=seq("hand_in_verbs"),
             more_words=seq("more_words"),
             english_fillers=frozenset(seq("english_fillers")),
