@@ -427,16 +427,24 @@ def content_pairs(turn: Turn, text: str, one_generic: bool = False) -> set[tuple
     """The message's words as syllable pairs ("chủ hộ", "ủy quyền": most Vietnamese words have two
     syllables), leaving out pairs with a particle, question word, generic or asked-about word;
     `one_generic`: a pair may hold one generic word ("làm chứng", "người làm chứng" -> one).
-    Particles are judged on the accented word when there is one ("chủ" is not "chú")."""
+    Particles are judged on the accented word when there is one ("chủ" is not "chú"), and so is
+    a question word typed with its marks ("lần đầu" is not "ở đâu")."""
     words = turn.content.flows.words
     typed = clean(text).split()
     toks = [strip_marks(t) for t in typed]
-    common = set(words.question_marks) | set(words.connectives) | asked_words(turn, " ".join(toks))
+    common = set(words.connectives) | asked_words(turn, " ".join(toks))
     accented = any(a != f for a, f in zip(typed, toks, strict=True))
     particles = words.particles_accented if accented else words.particles
     generic = words.generic_accented if accented else words.generic
     said = typed if accented else toks
-    usable = [f not in common and a not in particles for a, f in zip(said, toks, strict=True)]
+    asking = [
+        a in words.question_marks_accented if a != f else f in words.question_marks
+        for a, f in zip(typed, toks, strict=True)
+    ]
+    usable = [
+        f not in common and not q and a not in particles
+        for a, f, q in zip(said, toks, asking, strict=True)
+    ]
     rare = [u and a not in generic for u, a in zip(usable, said, strict=True)]
     return {
         (toks[i], toks[i + 1])

@@ -738,9 +738,12 @@ def _clauses(text: str) -> list[str]:
 
 
 def _hinted(turn: Turn, text: str, analysis: Analysis) -> bool:
-    """The matcher's first reading is a procedure the message hints at (a word of its name)."""
+    """The matcher's first reading is a procedure the message hints at (a word of its name; a
+    correction says what it means, so "làm lần đầu" hints at "… lần đầu" when typed with its
+    accents: unaccented, "con dau" may be a daughter-in-law or a seal)."""
     other = turn.content.catalog.get(analysis.matches[0].id)
-    return other is not None and hints_at(turn, text, other)
+    accented = clean(text) != fold(text)
+    return other is not None and hints_at(turn, text, other, one_generic=accented)
 
 
 def _thanks_only(turn: Turn, proc: Procedure, text: str, analysis: Analysis) -> bool:

@@ -434,14 +434,17 @@ def picked_by_pair(turn: Turn, text: str, options: list[Procedure]) -> Procedure
     return hit[0] if len(hit) == 1 else None
 
 
-def hints_at(turn: Turn, text: str, other: Procedure, loose: bool = False) -> bool:
+def hints_at(
+    turn: Turn, text: str, other: Procedure, loose: bool = False, one_generic: bool = False
+) -> bool:
     """Whether the message shares a two-syllable word with `other`'s name or aliases ("lăn tay"
     -> chứng thực chữ ký): the matcher, trained on first messages, is sure of itself on short
     follow-ups ("lấy liền không" -> kết hôn), so a guess is offered only with such a hint.
     `loose`, for a procedure already followed: a word may skip one syllable of the name
-    ("vụ nhập khẩu" -> "nhập hộ khẩu")."""
+    ("vụ nhập khẩu" -> "nhập hộ khẩu"). `one_generic`: a word may pair with a generic one ("lần
+    đầu")."""
     words = turn.content.flows.words
-    said = content_pairs(turn, _unowned(unheld(text, words), words))
+    said = content_pairs(turn, _unowned(unheld(text, words), words), one_generic)
     forms = _typed_forms(text)
     for phrase in (other.name, *other.aliases, *other.english):
         toks = fold(phrase).split()

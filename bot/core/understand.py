@@ -75,6 +75,7 @@ class Words:
     particles: frozenset[str] = frozenset()
     # as written: folded "chu" is the particle "chú" and also "chủ" (owner), "ho" is "hở" and "hộ"
     particles_accented: frozenset[str] = frozenset()
+    question_marks_accented: frozenset[str] = frozenset()  # as written: "đâu" (not "đầu")
     generic_accented: frozenset[str] = frozenset()  # "lần" (time) is generic, "lăn" (roll) is not
     asks: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     document_words: tuple[str, ...] = ()
@@ -217,6 +218,9 @@ class Words:
             document_words=seq("document_words"),
             marked_papers=frozenset(nfc(str(x)).lower() for x in _items(data.get("marked_papers"))),
             question_marks=frozenset(seq("question_marks")),
+            question_marks_accented=frozenset(
+                nfc(str(x)).lower() for x in _items(data.get("question_marks"))
+            ),
             small_talk=table("small_talk"),
             control=table("control"),
             switch_markers=seq("switch_markers"),
