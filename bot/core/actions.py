@@ -25,7 +25,7 @@ def understand(turn: Turn) -> str:
     turn.state.lang = "en" if analysis.english else "vi"
     matches = list(analysis.matches)
     if not matches and analysis.unsure:  # a need, but not clearly which: ask, as a clerk would
-        return _choose(turn, [m.id for m in analysis.unsure])
+        return _choose(turn, [m.id for m in analysis.unsure], settle=False)
     if not matches:
         return "none"
     first = matches[0]
@@ -63,11 +63,18 @@ def understand(turn: Turn) -> str:
     return "one"
 
 
-def _choose(turn: Turn, choices: list[str]) -> str:
+def _choose(turn: Turn, choices: list[str], settle: bool = True) -> str:
     """Offer `choices`. A message that corrects or leaves the procedure in hand ("à nhầm, ý tôi
     là khai sinh…", "hỏi việc khác") leaves none in hand while the citizen picks: a question typed
     now ("cần mang giấy gì") is about the offers. A side question ("văn bản ủy quyền có phải
-    chứng thực chữ ký không") keeps it: "mấy ngày có giấy" is still about the business licence."""
+    chứng thực chữ ký không") keeps it: "mấy ngày có giấy" is still about the business licence.
+    Copies of one procedure (the same name, several provinces) are offered once: the citizen
+    cannot tell them apart; when only one is left, it is the answer (`settle`: unless the matcher
+    was unsure the message asks for any)."""
+    choices = _distinct(turn, choices)
+    if settle and len(choices) == 1:
+        turn.state.switch_procedure(choices[0])
+        return "one"
     turn.state.choices = choices
     raw = turn.state.last_text
     first = turn.content.catalog.get(choices[0]) if choices else None
@@ -76,6 +83,19 @@ def _choose(turn: Turn, choices: list[str]) -> str:
     ):  # "cấp thẻ căn cước cho con 14 tuổi" under tạm trú names what it wants: a new matter
         turn.state.switch_procedure("")
     return "many"
+
+
+def _distinct(turn: Turn, choices: list[str]) -> list[str]:
+    """The choices without the later ones named as an earlier one is."""
+    seen: set[str] = set()
+    out = []
+    for pid in choices:
+        proc = turn.content.catalog.get(pid)
+        name = fold(proc.name) if proc is not None else pid
+        if name not in seen:
+            seen.add(name)
+            out.append(pid)
+    return out
 
 
 def _moves_on(turn: Turn, raw: str) -> bool:
