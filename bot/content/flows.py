@@ -272,6 +272,7 @@ WORD_TABLES = (
     "life_events",
     "life_event_offers",
     "life_event_unless",
+    "life_event_with",
     "small_talk",
     "control",
     "numbers",

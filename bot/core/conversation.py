@@ -826,7 +826,7 @@ def _tells_life_event(turn: Turn, text: str) -> bool:
     # clause by clause: "ông nhà tôi chết rồi. làm giấy tờ gì" tells a death though it names a
     # paper, which in the same clause would be a lost one ("giấy khai sanh trôi mất rồi")
     clauses = [fold(c) for c in re.split(r"[.;,!?\n]+", text)]
-    event = next((e for c in clauses if (e := life_event(c, words))), "")
+    event = next((e for c in clauses if (e := life_event(c, words, fold(text)))), "")
     catalog = turn.content.catalog
     offers = [pid for pid in words.life_event_offers.get(event, ()) if catalog.get(pid)]
     if not offers:

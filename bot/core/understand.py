@@ -127,6 +127,7 @@ class Words:
     kin: tuple[str, ...] = ()
     life_event_unless: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     life_event_offers: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    life_event_with: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     # chat shorthand read as the words it stands for ("cần j" is "cần gì"): folded key -> words
     shorthand: Mapping[str, str] = field(default_factory=dict)
     marked: frozenset[str] = frozenset()  # shorthand keys written with "đ", folded
@@ -281,6 +282,7 @@ class Words:
             life_events=table("life_events"),
             kin=seq("kin"),
             life_event_unless=table("life_event_unless"),
+            life_event_with=table("life_event_with"),
             life_event_offers={
                 str(k): _plain_list(v) for k, v in _mapping(data.get("life_event_offers")).items()
             },
@@ -515,15 +517,20 @@ def _talk_share(folded: str, words: Words) -> tuple[float, str]:
     return (sum(covered[i] for i in own) / len(own) if own else 1.0), left
 
 
-def life_event(folded: str, words: Words) -> str:
+def life_event(folded: str, words: Words, whole: str = "") -> str:
     """The life event a message tells ("bà em mới mất hôm qua": death; "vợ em vừa sinh": birth),
     or "". An event with kin words listed for it (death) must name one of them: "mất rồi" alone
-    is often a lost paper or money."""
+    is often a lost paper or money. One with `life_event_with` words (a stay: "thuê phòng …")
+    is told only with one of them in the message (`whole`, else `folded`): "có phải đăng ký gì
+    không", not "thuê phòng khách sạn giá bao nhiêu"."""
     for event, phrases in words.life_events.items():
         said = [p for p in phrases if contains(folded, p)]
         if not said:
             continue
         if event == "death" and not any(contains(folded, k) for k in words.kin):
+            continue
+        needed = words.life_event_with.get(event, ())
+        if needed and not any(contains(whole or folded, w) for w in needed):
             continue
         rest = f" {folded} "
         for p in said:  # "quy tiên" is no money ("tiền") spoken of
