@@ -70,6 +70,7 @@ def test_plain_english_off_topic_is_answered_in_english(words: Words) -> None:
         "nên tổ chức ở đâu cho vui nhỉ",
         "con tôi học trường nào nhỉ",
         "hai bên rứa thì răng",  # central "thì răng" is "thì sao"
+        "I only have my US passport with me, is that ok",  # an English last clause asks
     ],
 )
 def test_nhi_and_o_dau_make_a_question(said: str, words: Words) -> None:

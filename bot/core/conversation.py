@@ -856,12 +856,22 @@ def _asks_before_choosing(turn: Turn, text: str, analysis: Analysis) -> bool:
 
 def _asks_the_offers(turn: Turn, text: str, analysis: Analysis) -> bool:
     """A question under a choice list that the matcher reads as no procedure at all but that
-    asks a topic (a denial read it as a need): answered for the offers, as a question is."""
+    asks a topic (a denial read it as a need), or one about a paper that it reads as an offer the
+    message does not hint at ("I only have my US passport with me, is that ok" is no will):
+    answered for the offers, as a question is."""
     words = turn.content.flows.words
     folded = fold(text)
-    if turn.proc is not None or not choosing(turn) or analysis.matches or analysis.unsure:
+    options = choosing(turn)
+    if turn.proc is not None or not options:
         return False
     topics = ask_topics(folded, words)
+    guess = analysis.matches or analysis.unsure
+    if guess:
+        top = next((p for p in options if p.id == guess[0].id), None)
+        paper = said_papers(text, words) and is_question(text, folded, words)
+        if top is None or not paper or hints_at(turn, text, top):
+            return False
+        return _ask(turn, Reading(Kind.ASK, ",".join(topics), text=folded))
     if not topics or not is_question(text, folded, words):
         return False
     return _ask(turn, Reading(Kind.ASK, ",".join(topics), text=folded))

@@ -396,9 +396,10 @@ def is_question(raw: str, folded: str, words: Words) -> bool:
     inner = [m for m in words.question_marks if " " in m or len(m) > 3]
     if any(contains(folded, m) for m in inner):
         return True
-    # "do we need anything about her citizenship": an English question opens with its verb
-    toks = folded.split()
-    return bool(toks) and toks[0] in ENGLISH_AUX and language(raw, words) == "en"
+    # "do we need anything about her citizenship", "I only have my passport, is that ok": an
+    # English question (or its last clause) opens with its verb
+    opens = [c[0] for c in (folded.split(), *clauses[1:]) if c]
+    return any(t in ENGLISH_AUX for t in opens) and language(raw, words) == "en"
 
 
 def a_clause_asks(raw: str, words: Words) -> bool:
