@@ -38,9 +38,9 @@ TRAIN_SETS = [
     )
 ]
 # sealed91-94 (written in session 29), sealed95-98 (session 30), sealed99-102 (session 31) and
-# sealed103-106 (session 32), sealed107-110 (session 33) and sealed111-114 (session 34) are the blind ones; each was run first on the model of its day, and
+# sealed103-106 (session 32), sealed107-110 (session 33), sealed111-114 (session 34) and sealed115-118 (session 35) are the blind ones; each was run first on the model of its day, and
 # chose nothing
-HELD_OUT = [EVAL / f"questions.sealed{n}.jsonl" for n in range(91, 115)]
+HELD_OUT = [EVAL / f"questions.sealed{n}.jsonl" for n in range(91, 119)]
 # What a question set trains is measured on the sets that did not: the word translation model
 # learns from the sets too, so the second ranker reads each set through one learnt without its
 # fold (set k of TRAIN_SETS is in fold k % FOLDS)
