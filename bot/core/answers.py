@@ -264,7 +264,22 @@ def _doc_words(turn: Turn, text: str) -> set[str]:
     asked = asked_words(turn, text)
     # generic words of the phrases the text holds ("yếu tố"), not their folded look-alikes ("tờ")
     generic = {t for p in words.generic_phrases if contains(text, p) for t in p.split()}
-    return set(text.split()) - set(words.particles) - set(words.question_marks) - generic - asked
+    return set(text.split()) - _particles_said(turn) - set(words.question_marks) - generic - asked
+
+
+def _particles_said(turn: Turn) -> set[str]:
+    """The folded particles, less those the message typed with other accents ("cần ảnh cỡ nào":
+    "ảnh" is a photo, not "anh"; "cỡ" is a size, not "có")."""
+    words = turn.content.flows.words
+    typed = clean(turn.text).split()
+    if all(a == strip_marks(a) for a in typed):
+        return set(words.particles)
+    forms: dict[str, set[str]] = {}
+    for a in typed:
+        forms.setdefault(strip_marks(a), set()).add(a)
+    return {
+        f for f in words.particles if forms.get(f, {f}) & words.particles_accented or f not in forms
+    }
 
 
 def _doc_hits(turn: Turn, proc: Procedure, text: str) -> list[tuple[int, str, str]]:
