@@ -646,9 +646,29 @@ def _corrects_detail(turn: Turn, analysis: Analysis) -> bool:
     if not analysis.matches:
         return True
     top = turn.content.catalog.get(analysis.matches[0].id)
-    if top is None or top.id in here:
+    if top is None or top.id in here or _told_done(turn, turn.text, top):
         return True
     return not (hints_at(turn, turn.text, top) or names(turn, turn.proc, turn.text, top))
+
+
+def _told_done(turn: Turn, text: str, other: Procedure) -> bool:
+    """Every clause of a correction that hints at `other` tells it done ("à nhầm, anh ấy chuyển
+    khẩu về Tân Uyên rồi. thế đăng ký ở xã e đc ko" under marriage: where he lives now, a detail),
+    and some other clause is left to ask."""
+    if turn.proc is None:
+        return False
+    done = turn.content.matcher.lexicon.done_after
+    clauses = [c for c in _clauses(without_preamble(text, turn.content.flows.words)) if c.strip()]
+    hinting = [c for c in clauses if hints_at(turn, c, other)]
+    rest = [c for c in clauses if c not in hinting]
+    named = {p for n in (other.name, *other.aliases) for p in _pairs_of(n)}
+    return (
+        bool(hinting)
+        and bool(rest)
+        and all(fold(c).split()[-1:][0] in done for c in hinting)
+        # what is left asks without a word of it ("vậy hộ khẩu của cháu … xử lý thế nào")
+        and not any(content_pairs(turn, c) & named for c in rest)
+    )
 
 
 def _asked_again(turn: Turn, proc: Procedure, text: str) -> str:
@@ -715,6 +735,9 @@ def _corrected_need(turn: Turn, text: str, analysis: Analysis) -> tuple[str, Ana
         rest = tuple(m for m in analysis.matches if m.id != current)
         return text, replace(analysis, matches=(kept, *rest)), False
     if analysis.matches and analysis.matches[0].id != current:
+        other = turn.content.catalog.get(analysis.matches[0].id)
+        if other is not None and _told_done(turn, text, other):
+            return text, analysis, False  # "à nhầm, anh ấy chuyển khẩu về Tân Uyên rồi. …"
         return text, analysis, _hinted(turn, text, analysis)
     clauses = _clauses(without_preamble(text, words))
     said = [c for c in clauses if not any(contains(fold(c), n) for n in words.negators)]
