@@ -206,6 +206,16 @@ def _facts(turn: Turn, reading: Reading) -> bool:
     ):  # "cấp căn cước cho con 14 tuổi", "chưa có trích lục khai tử, làm cái đó thế nào"
         return _need(turn, Reading(Kind.NEED, text=text))
     asked = is_question(text, fold(text), turn.content.flows.words)
+    topics = ask_topics(fold(text), turn.content.flows.words)
+    if (
+        asked
+        and topics
+        and turn.proc is not None
+        and not _asks_its_questions(turn, turn.proc, reading)
+    ):
+        # "bạn gái tôi mới 17 tuổi thì đăng ký ở đâu" under marriage: a fact the entry does not
+        # ask about (a minor staying somewhere) is part of a question about it
+        return _ask(turn, Reading(Kind.ASK, ",".join(topics), text=fold(text)))
     if asked and (offer := _offer_asking(turn, reading)) is not None:
         # "I got divorced in 2015. Do I need to show that?" under a choice list: the one offer
         # whose checklist asks about that fact, and its checklist as the fact makes it
@@ -222,6 +232,20 @@ def _facts(turn: Turn, reading: Reading) -> bool:
     turn.say(with_footnote(turn, said))
     reprompt(turn)
     return True
+
+
+def _other_told_done(turn: Turn) -> bool:
+    """The other procedure a follow-up names is told done, and it asks about the one in hand
+    ("đăng ký tạm trú ở đây rồi thì có làm ở đây được ko hay phải về quê" under marriage)."""
+    matches = turn.content.matcher.analyse(turn.text, top=2).matches
+    other = turn.content.catalog.get(matches[0].id) if matches else None
+    return other is not None and _told_done(turn, turn.text, other)
+
+
+def _asks_its_questions(turn: Turn, proc: Procedure, reading: Reading) -> bool:
+    """Whether a fact the message told answers one of the procedure's own questions."""
+    own = {q.id for part in guide.parts(turn.content.catalog, proc) for q in part.questions}
+    return bool(own & set(reading.facts))
 
 
 def _stands_in(turn: Turn, proc: Procedure, reading: Reading) -> bool:
@@ -360,9 +384,11 @@ def _ask(turn: Turn, reading: Reading) -> bool:
         return _need(turn, Reading(Kind.NEED, text=turn.text))
     if clause := _turned_to_clause(turn, proc):  # "à còn phải chuyển hộ khẩu cả nhà về nữa, …"
         return _need(turn, Reading(Kind.NEED, text=clause))
-    if (names_another(turn, proc, reading) and not _stands_in(turn, proc, reading)) or _corrects(
-        turn
-    ):
+    if (
+        names_another(turn, proc, reading)
+        and not _stands_in(turn, proc, reading)
+        and not _other_told_done(turn)
+    ) or _corrects(turn):
         # "còn khai tử thì lệ phí sao?", "à nhầm, ý em là tạm vắng, …": the other one's card
         return _need(turn, Reading(Kind.NEED, text=turn.text))
     if members := _members_asked(turn, proc):  # "được cả thẻ bhyt với nhập hộ khẩu luôn hả"
@@ -651,6 +677,9 @@ def _corrects_detail(turn: Turn, analysis: Analysis) -> bool:
     return not (hints_at(turn, turn.text, top) or names(turn, turn.proc, turn.text, top))
 
 
+_DONE_THEN = re.compile(r"\b(rồi|roi|r)\s+(thì|thi)\b", re.IGNORECASE)
+
+
 def _told_done(turn: Turn, text: str, other: Procedure) -> bool:
     """Every clause of a correction that hints at `other` tells it done ("à nhầm, anh ấy chuyển
     khẩu về Tân Uyên rồi. thế đăng ký ở xã e đc ko" under marriage: where he lives now, a detail),
@@ -658,16 +687,21 @@ def _told_done(turn: Turn, text: str, other: Procedure) -> bool:
     if turn.proc is None:
         return False
     done = turn.content.matcher.lexicon.done_after
-    clauses = [c for c in _clauses(without_preamble(text, turn.content.flows.words)) if c.strip()]
+    # "đăng ký tạm trú ở đây rồi thì có làm ở đây được ko": "… rồi thì" ends a clause too
+    text = _DONE_THEN.sub(r"\1, \2", without_preamble(text, turn.content.flows.words))
+    clauses = [c for c in _clauses(text) if c.strip()]
     hinting = [c for c in clauses if hints_at(turn, c, other)]
     rest = [c for c in clauses if c not in hinting]
     named = {p for n in (other.name, *other.aliases) for p in _pairs_of(n)}
+    plain = turn.content.flows.words.generic
+    generic = {p for p in named if set(p) <= plain}
     return (
         bool(hinting)
         and bool(rest)
         and all(fold(c).split()[-1:][0] in done for c in hinting)
-        # what is left asks without a word of it ("vậy hộ khẩu của cháu … xử lý thế nào")
-        and not any(content_pairs(turn, c) & named for c in rest)
+        # what is left asks without a word of it ("vậy hộ khẩu của cháu … xử lý thế nào", "xin
+        # lại bản sao ở đâu"; generic pairs aside: "đăng ký ở xã")
+        and not any(_pairs_of(c) & named - generic for c in rest)
     )
 
 
