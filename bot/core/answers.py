@@ -469,6 +469,15 @@ def content_pairs(turn: Turn, text: str, one_generic: bool = False) -> set[tuple
     }
 
 
+AT = "o"  # "ở" and "tại" say the same place: "mất ở nhà" is "mất tại nhà"
+AT_WORDS = frozenset({"o", "tai"})
+
+
+def _at(pair: tuple[str, str]) -> tuple[str, str]:
+    a, b = pair
+    return (AT if a in AT_WORDS else a, AT if b in AT_WORDS else b)
+
+
 def _as_typed(text: str, accented: bool) -> set[str]:
     """A text's words, with their accents or folded."""
     toks = clean(text).split()
@@ -575,10 +584,10 @@ def card_lines(turn: Turn, proc: Procedure, text: str) -> list[str]:
     # the rarer words first; then pairs with one generic word ("người làm chứng là hàng xóm được
     # không": "hàng xóm" is in no line, "làm chứng" is)
     for one_generic in (False, True):
-        said = content_pairs(turn, text, one_generic=one_generic)
+        said = {_at(p) for p in content_pairs(turn, text, one_generic=one_generic)}
         scored = []
         for n, item in enumerate(items):
-            toks = fold(item).split()
+            toks = [AT if t in AT_WORDS else t for t in fold(item).split()]
             shared = len(said & set(zip(toks, toks[1:], strict=False)))
             if shared:
                 scored.append((-shared, -len(own & _as_typed(item, accented)), n, item))
