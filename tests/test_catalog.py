@@ -91,7 +91,7 @@ def test_unknown_key_missing_field_wrong_type(tmp_path: Path) -> None:
     folder = _copy(tmp_path)
     text = (folder / "khai-sinh.yaml").read_text(encoding="utf-8")
     text = text.replace("field: hộ tịch\n", "field: hộ tịch\ncolour: red\n")
-    text = text.replace("last_reviewed: 2026-11-21\n", "")
+    text = re.sub(r"^last_reviewed: .*\n", "", text, flags=re.M)
     text = text.replace("aliases:\n", "aliases: 5\nkeywords_unused: 1\nx_aliases:\n")
     (folder / "khai-sinh.yaml").write_text(text, encoding="utf-8")
     problems = _problems(folder.parent)
