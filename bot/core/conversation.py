@@ -1080,9 +1080,29 @@ def _in_context(turn: Turn, proc: Procedure, text: str, analysis: Analysis) -> b
         turn.state.misses = 0
         turn.engine.run(turn, SUMMARY_STEP)
         return True
+    if _tells_other_event(turn, proc, text):  # "vào trong đó e ở trọ thì bên đó phải đăng ký gì
+        return True  # nữa" under the temporary absence: the stay's procedures
     # a question that reads as the procedure in hand but that nothing in its entry answers
     # ("khách tới trễ 12h đêm thì sao"): said so, not a choice with some look-alike
     return _not_in_card(turn, proc, text)
+
+
+def _tells_other_event(turn: Turn, proc: Procedure, text: str) -> bool:
+    """A question its entry does not answer that tells a life event leading to other procedures,
+    with the words that ask for them (`life_event_with`: a stay somewhere else, asked what to
+    register there): those procedures offered, as for a first message. False when the procedure
+    in hand is one of them, and for events told without such words (a death named beside a
+    paper, "sổ đỏ đứng tên ông nội, mà ông mất rồi thì sao", asks about that paper)."""
+    words = turn.content.flows.words
+    folded = fold(text)
+    clauses = [fold(c) for c in re.split(r"[.;,!?\n]+", text)]
+    event = next((e for c in clauses if (e := life_event(c, words, folded))), "")
+    offers = words.life_event_offers.get(event, ()) if event in words.life_event_with else ()
+    asked = is_question(text, folded, words) or "gi" in folded.split()  # "… đăng ký gì nữa"
+    if not offers or proc.id in offers or not asked:
+        return False
+    turn.state.switch_procedure("")
+    return _tells_life_event(turn, text)
 
 
 def _not_in_card(turn: Turn, proc: Procedure, text: str) -> bool:
