@@ -181,6 +181,7 @@ def test_who_may_go_and_whether_a_place_will_do_are_asked_by_their_shape(
         ("vay để làm chè thì có được miễn k", "fee"),  # an exemption is asked of the fee
         ("are students exempt?", "fee"),
         ("có phải về đúng xã thường trú ko, e đang theo chồng", "where"),
+        ("bà là bà nội thì có phải ai cử không", "who"),  # a guardian by law or appointed
     ],
 )
 def test_plain_follow_up_questions_find_their_topic(words: Words, text: str, topic: str) -> None:
