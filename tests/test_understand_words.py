@@ -182,6 +182,7 @@ def test_who_may_go_and_whether_a_place_will_do_are_asked_by_their_shape(
         ("are students exempt?", "fee"),
         ("có phải về đúng xã thường trú ko, e đang theo chồng", "where"),
         ("bà là bà nội thì có phải ai cử không", "who"),  # a guardian by law or appointed
+        ("mạ với em gái mình ghé ở chơi thì có phải khai mỗi lần không", "deadline"),  # how often
     ],
 )
 def test_plain_follow_up_questions_find_their_topic(words: Words, text: str, topic: str) -> None:
