@@ -470,7 +470,7 @@ def content_pairs(turn: Turn, text: str, one_generic: bool = False) -> set[tuple
 
 
 AT = "o"  # "ở" and "tại" say the same place: "mất ở nhà" is "mất tại nhà"
-AT_WORDS = frozenset({"o", "tai"})
+AT_WORDS = frozenset({"o", "tai"})  # "ở", "tại" (folded)
 
 
 def _at(pair: tuple[str, str]) -> tuple[str, str]:
@@ -537,20 +537,18 @@ def lines_touching(turn: Turn, proc: Procedure, other: Procedure, text: str) -> 
     chứng hoặc chứng thực")."""
     toks = fold(other.name).split()
     said = content_pairs(turn, text)
-    shared = said & _word_pairs(toks)
-    named = said & {p for n in (other.name, *other.aliases) for p in _word_pairs(fold(n).split())}
+    shared = said & word_pairs(toks)
+    named = said & {p for n in (other.name, *other.aliases) for p in word_pairs(fold(n).split())}
     out = []
     for item in _card_items(turn, proc):
         line = fold(item).split()
-        if (
-            any(_same_run(toks, line, pair) for pair in shared)
-            or len(named & _word_pairs(line)) > 1
-        ):
+        if any(_same_run(toks, line, pair) for pair in shared) or len(named & word_pairs(line)) > 1:
             out.append(item)
     return out[:MAX_LINES]
 
 
-def _word_pairs(toks: list[str]) -> set[tuple[str, str]]:
+def word_pairs(toks: list[str]) -> set[tuple[str, str]]:
+    """Each two words in a row."""
     return set(zip(toks, toks[1:], strict=False))
 
 

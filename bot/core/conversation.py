@@ -28,6 +28,7 @@ from bot.core.answers import (
     proxy_text,
     told_papers,
     with_footnote,
+    word_pairs,
 )
 from bot.core.engine import Turn
 from bot.core.flows import COMMAND_PREFIX, DEFAULT_ON_TEXT
@@ -206,11 +207,10 @@ def _facts(turn: Turn, reading: Reading) -> bool:
     ):  # "cấp căn cước cho con 14 tuổi", "chưa có trích lục khai tử, làm cái đó thế nào"
         return _need(turn, Reading(Kind.NEED, text=text))
     asked = is_question(text, fold(text), turn.content.flows.words)
-    topics = ask_topics(fold(text), turn.content.flows.words)
     if (
         asked
-        and topics
         and turn.proc is not None
+        and (topics := ask_topics(fold(text), turn.content.flows.words))
         and not _asks_its_questions(turn, turn.proc, reading)
     ):
         # "bạn gái tôi mới 17 tuổi thì đăng ký ở đâu" under marriage: a fact the entry does not
@@ -329,8 +329,7 @@ def _say_lines(turn: Turn, proc: Procedure, lines: list[str]) -> bool:
 
 
 def _pairs_of(text: str) -> set[tuple[str, str]]:
-    toks = fold(text).split()
-    return set(zip(toks, toks[1:], strict=False))
+    return word_pairs(fold(text).split())
 
 
 def _offer_asking(turn: Turn, reading: Reading) -> Procedure | None:
@@ -681,15 +680,15 @@ _DONE_THEN = re.compile(r"\b(rồi|roi|r)\s+(thì|thi)\b", re.IGNORECASE)
 
 
 def _told_done(turn: Turn, text: str, other: Procedure) -> bool:
-    """Every clause of a correction that hints at `other` tells it done ("à nhầm, anh ấy chuyển
-    khẩu về Tân Uyên rồi. thế đăng ký ở xã e đc ko" under marriage: where he lives now, a detail),
-    and some other clause is left to ask."""
+    """Every clause of a correction or follow-up that hints at `other` tells it done ("à nhầm, anh
+    ấy chuyển khẩu về Tân Uyên rồi. thế đăng ký ở xã e đc ko" under marriage: where he lives now,
+    a detail), and some other clause is left to ask."""
     if turn.proc is None:
         return False
     done = turn.content.matcher.lexicon.done_after
     # "đăng ký tạm trú ở đây rồi thì có làm ở đây được ko": "… rồi thì" ends a clause too
     text = _DONE_THEN.sub(r"\1, \2", without_preamble(text, turn.content.flows.words))
-    clauses = [c for c in _clauses(text) if c.strip()]
+    clauses = _clauses(text)
     hinting = [c for c in clauses if hints_at(turn, c, other)]
     rest = [c for c in clauses if c not in hinting]
     named = {p for n in (other.name, *other.aliases) for p in _pairs_of(n)}
@@ -698,7 +697,7 @@ def _told_done(turn: Turn, text: str, other: Procedure) -> bool:
     return (
         bool(hinting)
         and bool(rest)
-        and all(fold(c).split()[-1:][0] in done for c in hinting)
+        and all(fold(c).split()[-1] in done for c in hinting)
         # what is left asks without a word of it ("vậy hộ khẩu của cháu … xử lý thế nào", "xin
         # lại bản sao ở đâu"; generic pairs aside: "đăng ký ở xã")
         and not any(_pairs_of(c) & named - generic for c in rest)
@@ -880,10 +879,7 @@ def _tells_life_event(turn: Turn, text: str) -> bool:
     requests only): a word of sympathy or congratulation and the procedures it leads to, as a
     clerk would say, not "việc này tôi chưa hướng dẫn được"."""
     words = turn.content.flows.words
-    # clause by clause: "ông nhà tôi chết rồi. làm giấy tờ gì" tells a death though it names a
-    # paper, which in the same clause would be a lost one ("giấy khai sanh trôi mất rồi")
-    clauses = [fold(c) for c in re.split(r"[.;,!?\n]+", text)]
-    event = next((e for c in clauses if (e := life_event(c, words, fold(text)))), "")
+    event = _event_told(text, words)
     catalog = turn.content.catalog
     offers = [pid for pid in words.life_event_offers.get(event, ()) if catalog.get(pid)]
     if not offers:
@@ -894,6 +890,14 @@ def _tells_life_event(turn: Turn, text: str) -> bool:
     if CHOOSE_STEP in turn.content.flows.steps:
         turn.engine.run(turn, CHOOSE_STEP)
     return True
+
+
+def _event_told(text: str, words: Words) -> str:
+    """The life event a message tells, read clause by clause: "ông nhà tôi chết rồi. làm giấy tờ
+    gì" tells a death though it names a paper, which in the same clause would be a lost one
+    ("giấy khai sanh trôi mất rồi")."""
+    clauses = [fold(c) for c in re.split(r"[.;,!?\n]+", text)]
+    return next((e for c in clauses if (e := life_event(c, words, fold(text)))), "")
 
 
 def _asks_before_choosing(turn: Turn, text: str, analysis: Analysis) -> bool:
@@ -1095,8 +1099,7 @@ def _tells_other_event(turn: Turn, proc: Procedure, text: str) -> bool:
     paper, "sổ đỏ đứng tên ông nội, mà ông mất rồi thì sao", asks about that paper)."""
     words = turn.content.flows.words
     folded = fold(text)
-    clauses = [fold(c) for c in re.split(r"[.;,!?\n]+", text)]
-    event = next((e for c in clauses if (e := life_event(c, words, folded))), "")
+    event = _event_told(text, words)
     offers = words.life_event_offers.get(event, ()) if event in words.life_event_with else ()
     asked = is_question(text, folded, words) or "gi" in folded.split()  # "… đăng ký gì nữa"
     if not offers or proc.id in offers or not asked:

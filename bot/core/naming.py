@@ -14,7 +14,7 @@ import re
 from collections import defaultdict
 
 from bot.core import guide
-from bot.core.answers import asked_words, content_pairs
+from bot.core.answers import AT_WORDS, asked_words, content_pairs, word_pairs
 from bot.core.engine import Turn
 from bot.core.model import Procedure
 from bot.core.normalize import clean, fold, strip_marks
@@ -29,7 +29,6 @@ HEAD_WORDS = 2
 NEED_VERB_REACH = 3  # words before a paper where a need verb makes it a need ("cấp thẻ căn cước")
 PAPER_WORDS = 5  # a paper's name before "có phải …" ("giấy xác nhận tình trạng hôn nhân")
 OWN_SPAN = 2  # words of a name before "của em ở …": where she lives
-AT_WORDS = frozenset({"o", "tai"})  # "ở", "tại" (folded)
 AT = [[w] for w in AT_WORDS]  # ...as one-word slices
 # "tui thường trú Phan Rang": I (reside) — a speaker, then where they are registered (folded)
 SPEAKERS = frozenset({"toi", "tui", "tao", "minh", "em", "e", "con", "chau"})
@@ -92,7 +91,7 @@ def names(
         need = max(2, len(named) - 1 if turning else math.ceil(NAMED_SHARE * len(named)))
         if len(named & said - other_word) < need:
             continue
-        pairs = _pairs(toks)
+        pairs = word_pairs(toks)
         # every word said, or the run holds one of the name's first words
         whole = turning or named <= said - other_word
         head = named if whole else set(own[:HEAD_WORDS])
@@ -113,9 +112,9 @@ def names_in_english(turn: Turn, text: str, proc: Procedure) -> bool:
     """An English message that says a pair of words of one of the procedure's English names,
     with only small words between ("register his birth": "register the birth of a child …")."""
     fillers = turn.content.flows.words.english_fillers
-    said = _pairs([t for t in clean(text).split() if t not in fillers])
+    said = word_pairs([t for t in clean(text).split() if t not in fillers])
     for phrase in proc.english:
-        if said & _pairs([t for t in clean(phrase).split() if t not in fillers]):
+        if said & word_pairs([t for t in clean(phrase).split() if t not in fillers]):
             return True
     return False
 
@@ -371,7 +370,7 @@ def _papers(
     verb only when asked whether it is required: "có phải làm giấy ủy quyền không", not "làm
     căn cước thì ra đâu"), or a paper word."""
     words = turn.content.flows.words
-    held = {pair for doc in docs for pair in _pairs(doc)}
+    held = {pair for doc in docs for pair in word_pairs(doc)}
     out: set[tuple[str, str]] = set()
     for seq in runs:
         out |= {
@@ -401,12 +400,8 @@ def _papers_named(typed: list[str], words: Words) -> set[tuple[str, str]]:
             continue
         if _needed(text[:at].split(), words):  # "cấp thẻ căn cước": one word between
             continue
-        out |= _pairs(paper.split())
+        out |= word_pairs(paper.split())
     return out
-
-
-def _pairs(toks: list[str]) -> set[tuple[str, str]]:
-    return set(zip(toks, toks[1:], strict=False))
 
 
 def picked_by_pair(turn: Turn, text: str, options: list[Procedure]) -> Procedure | None:
@@ -418,7 +413,7 @@ def picked_by_pair(turn: Turn, text: str, options: list[Procedure]) -> Procedure
     common = set(words.particles) | set(words.question_marks) | asked_words(turn, fold(text))
     said = {
         pair
-        for pair in _pairs(fold(text).split())
+        for pair in word_pairs(fold(text).split())
         if not set(pair) <= common and " ".join(pair) not in words.generic
     }
     forms = _typed_forms(text)
@@ -428,7 +423,7 @@ def picked_by_pair(turn: Turn, text: str, options: list[Procedure]) -> Procedure
         if any(
             not _misread(forms, n) & set(pair)  # "tính tiền từ" is not "tiền tử tuất"
             for n in (p.name, *p.aliases, *p.english)
-            for pair in said & _pairs(fold(n).split())
+            for pair in said & word_pairs(fold(n).split())
         )
     ]
     return hit[0] if len(hit) == 1 else None

@@ -130,7 +130,6 @@ class Words:
     life_event_with: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     # chat shorthand read as the words it stands for ("cần j" is "cần gì"): folded key -> words
     shorthand: Mapping[str, str] = field(default_factory=dict)
-    marked: frozenset[str] = frozenset()  # shorthand keys written with "đ", folded
     proxy_words: tuple[str, ...] = ()  # a paper that lets someone else go ("văn bản ủy quyền")
     # "ông bà nội đi làm được không": someone else (stand_ins) doing it (stand_in_verbs), asked
     stand_ins: tuple[str, ...] = ()
@@ -170,9 +169,9 @@ class Words:
             plain = w.lower().replace("đ", "d") == key.replace(" ", "")
             if not plain:
                 return w
-            # a key written with "đ" is shorthand only typed so ("hđ" is "hợp đồng", "hd" may
-            # be "hướng dẫn"); "đc" is "dc"
-            return table.get(_short_key(w), table.get(key, w) if key not in self.marked else w)
+            # a key written with "đ" is stored apart and found only typed so ("hđ" is "hợp
+            # đồng", "hd" may be "hướng dẫn"); one written without it takes either ("đc", "dc")
+            return table.get(_short_key(w)) or table.get(key, w)
 
         return _WORD.sub(word, text)
 
@@ -182,9 +181,6 @@ class Words:
             _short_key(str(k)): nfc(str(v)) for k, v in _mapping(data.get("shorthand")).items()
         }
         shorthand.pop("", None)
-        marked = frozenset(
-            fold(str(k)) for k in _mapping(data.get("shorthand")) if "đ" in str(k).lower()
-        )
         short = {k: fold(v) for k, v in shorthand.items()}
 
         def table(key: str) -> dict[str, tuple[str, ...]]:
@@ -265,7 +261,6 @@ class Words:
             ),
             buttons=table("buttons"),
             shorthand=shorthand,
-            marked=marked,
             proxy_words=seq("proxy_words"),
             stand_ins=seq("stand_ins"),
             stand_in_verbs=seq("stand_in_verbs"),
